@@ -1,0 +1,3 @@
+from dealrescue.cli.app import main
+
+main()

@@ -1,0 +1,80 @@
+"""Follow-ups as an iCalendar file that calendar apps import.
+
+Each follow-up becomes an all-day VEVENT (the kind every calendar app imports)
+or, on request, a VTODO. UIDs are ``<followup-id>@dealrescue``, so importing
+a newer file updates the entries already imported instead of adding copies;
+``SEQUENCE`` goes up once a follow-up is done so apps take the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from icalendar import Calendar, Event, Todo
+
+from dealrescue import __version__
+
+if TYPE_CHECKING:
+    from dealrescue.journal.store import FollowupRecord
+
+Kind = Literal["event", "todo"]
+
+PRODID = f"-//dealrescue//dealrescue {__version__}//EN"
+UID_DOMAIN = "dealrescue"
+
+
+def followup_uid(followup_id: str) -> str:
+    return f"{followup_id}@{UID_DOMAIN}"
+
+
+def _parse_utc(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp).astimezone(UTC).replace(microsecond=0)
+
+
+def followups_to_ics(
+    followups: Iterable[FollowupRecord],
+    *,
+    kind: Kind = "event",
+    now: datetime | None = None,
+) -> str:
+    """The iCalendar text (CRLF line ends, as RFC 5545 wants) for ``followups``."""
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", "dealrescue follow-ups")
+    for f in followups:
+        due = date.fromisoformat(f.due)
+        done = f.done_at is not None
+        description = "\n".join(
+            [
+                f"Deal: {f.deal}",
+                f"Playbook: {f.playbook_id}",
+                f"Run: {f.run_id} (dealrescue deals show {f.run_id})",
+                f"Done: {f.done_at[:10]}" if f.done_at else f"Mark done: dealrescue followups done {f.id}",
+            ]
+        )
+        component: Event | Todo
+        if kind == "todo":
+            component = Todo()
+            component.add("due", due)
+            component.add("status", "COMPLETED" if done else "NEEDS-ACTION")
+            if f.done_at:
+                component.add("completed", _parse_utc(f.done_at))
+        else:
+            component = Event()
+            component.add("dtstart", due)
+            component.add("dtend", due + timedelta(days=1))
+            component.add("transp", "TRANSPARENT")
+        component.add("uid", followup_uid(f.id))
+        component.add("dtstamp", stamp)
+        component.add("sequence", 1 if done else 0)
+        component.add("summary", f"Done: {f.text}" if done and kind == "event" else f.text)
+        component.add("description", description)
+        component.add("categories", ["dealrescue"])
+        cal.add_component(component)
+    data: bytes = cal.to_ical()
+    return data.decode("utf-8")

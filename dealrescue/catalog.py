@@ -1,0 +1,114 @@
+"""Finding playbooks. First wins: --playbooks-dir, $DEALRESCUE_PLAYBOOKS, the user folder, the bundled ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dealrescue import paths
+from dealrescue.errors import DealRescueError, PlaybookError, PlaybookNotFoundError
+
+if TYPE_CHECKING:
+    from dealrescue.core.loader import CompiledPlaybook
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Folder:
+    path: Path
+    origin: str  # "--playbooks-dir", "$DEALRESCUE_PLAYBOOKS", "user", "bundled"
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    path: Path
+    origin: str
+    title: str | None = None
+    summary: str | None = None
+    version: int | None = None
+    problem: str | None = None
+    shadows: tuple[Path, ...] = ()
+
+
+def folders(playbooks_dir: Path | None = None) -> list[Folder]:
+    found = []
+    if playbooks_dir is not None:
+        found.append(Folder(playbooks_dir, "--playbooks-dir"))
+    found += [Folder(p, "$DEALRESCUE_PLAYBOOKS") for p in paths.env_playbook_dirs()]
+    found.append(Folder(paths.user_playbooks_dir(), "user"))
+    found.append(Folder(paths.bundled_playbooks_dir(), "bundled"))
+    return found
+
+
+def looks_like_path(ref: str) -> bool:
+    return "/" in ref or "\\" in ref or ref.endswith(SUFFIXES) or ref.startswith(".")
+
+
+def locate(ref: str, playbooks_dir: Path | None = None) -> tuple[Path, str]:
+    """The file for ``ref`` (an id or a path) and where it was found."""
+    if looks_like_path(ref):
+        path = Path(ref).expanduser()
+        if not path.is_file():
+            raise PlaybookNotFoundError(f"no playbook file at {ref}", hint="check the path, or give a playbook id")
+        return path, "path"
+    for folder in folders(playbooks_dir):
+        for suffix in SUFFIXES:
+            candidate = folder.path / f"{ref}{suffix}"
+            if candidate.is_file():
+                return candidate, folder.origin
+    known = sorted({e.id for e in list_entries(playbooks_dir, load=False)})
+    import difflib
+
+    close = difflib.get_close_matches(ref, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known playbooks: {', '.join(known)}"
+    raise PlaybookNotFoundError(f"no playbook with id {ref!r}", hint=f"{hint} (see: dealrescue playbooks list)")
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DealRescueError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def load_file(path: Path) -> CompiledPlaybook:
+    from dealrescue.core.loader import load_playbook
+
+    return load_playbook(read_bytes(path), str(path))
+
+
+def load(ref: str, playbooks_dir: Path | None = None) -> tuple[CompiledPlaybook, str]:
+    path, origin = locate(ref, playbooks_dir)
+    return load_file(path), origin
+
+
+def list_entries(playbooks_dir: Path | None = None, *, load: bool = True) -> list[Entry]:
+    """Every playbook id in effect, first folder winning; a file that fails to load is marked, not fatal."""
+    chosen: dict[str, Entry] = {}
+    shadowed: dict[str, list[Path]] = {}
+    for folder in folders(playbooks_dir):
+        if not folder.path.is_dir():
+            continue
+        for path in sorted(p for p in folder.path.iterdir() if p.suffix in SUFFIXES and p.is_file()):
+            if path.stem in chosen:
+                shadowed.setdefault(path.stem, []).append(path)
+                continue
+            chosen[path.stem] = _entry(path, folder.origin, load)
+    return [
+        Entry(**{**e.__dict__, "shadows": tuple(shadowed.get(e.id, ()))}) for e in sorted(chosen.values(), key=lambda e: e.id)
+    ]
+
+
+def _entry(path: Path, origin: str, load: bool) -> Entry:
+    if not load:
+        return Entry(path.stem, path, origin)
+    try:
+        pb = load_file(path).playbook
+    except PlaybookError as exc:
+        return Entry(path.stem, path, origin, problem=exc.problems[0])
+    except DealRescueError as exc:
+        return Entry(path.stem, path, origin, problem=exc.message)
+    return Entry(path.stem, path, origin, title=pb.title, summary=pb.summary, version=pb.version)

@@ -1,0 +1,290 @@
+"""`dealrescue deals`: the journal of past runs (list, show, export).
+
+Only typer is imported at the top: the journal (sqlite3), rich and the output
+helpers load inside the commands, so ``dealrescue --help`` stays fast.
+Errors are raised as ``DealRescueError`` kin; ``dealrescue.cli.app.main``
+turns them into messages and exit codes.
+"""
+
+import enum
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from dealrescue.errors import UsageError
+
+if TYPE_CHECKING:
+    from dealrescue.journal import Journal, RunRecord, RunSummary
+
+deals_app = typer.Typer(
+    help="The journal of past runs: list them, show one, export its plan.",
+    no_args_is_help=True,
+)
+
+
+class Status(str, enum.Enum):
+    in_progress = "in_progress"
+    interrupted = "interrupted"
+    done = "done"
+
+
+class ListFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+class ExportFormat(str, enum.Enum):
+    markdown = "markdown"
+    json = "json"
+
+
+# --------------------------------------------------------------------- helpers shared with followups
+
+
+def parse_date(value: str | None, flag: str) -> str | None:
+    """``value`` checked as YYYY-MM-DD, or a UsageError naming ``flag``."""
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+
+
+def open_existing_journal() -> "Journal | None":
+    """The journal, or None when none was ever made (a read command does not create one)."""
+    from dealrescue import paths
+    from dealrescue.journal import Journal
+
+    path = paths.journal_path()
+    if not path.exists():
+        return None
+    return Journal.open(path)
+
+
+def note(message: str) -> None:
+    """A message for the person at the terminal: on stderr, never mixed into stdout."""
+    typer.echo(message, err=True)
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def tsv_cell(value: object) -> str:
+    """One field of a tab-separated line: no tabs or line breaks inside it."""
+    if value is None or value == "":
+        return "-"
+    return " ".join(str(value).split())
+
+
+def write_tsv(rows: Sequence[Sequence[object]]) -> None:
+    sys.stdout.write("".join("\t".join(tsv_cell(c) for c in row) + "\n" for row in rows))
+    sys.stdout.flush()
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], styles: Sequence[str | None] = ()) -> None:
+    """A table on the terminal (rich; honours NO_COLOR). Cell text is shown as typed, never as markup."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+    for i, header in enumerate(headers):
+        style = styles[i] if i < len(styles) else None
+        table.add_column(header, style=style or "", overflow="fold")
+    for row in rows:
+        table.add_row(*[c if isinstance(c, Text) else Text("" if c is None else str(c)) for c in row])
+    Console(highlight=False).print(table)
+
+
+def write_json(data: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def _summary_json(run: "RunSummary") -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "date": run.plan_date,
+        "deal": run.deal,
+        "playbook": {"id": run.playbook_id, "version": run.playbook_version},
+        "status": run.status,
+        "verdict": None if run.verdict_id is None else {"id": run.verdict_id, "title": run.verdict_title},
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+    }
+
+
+# --------------------------------------------------------------------------------- commands
+
+
+@deals_app.command("list")
+def list_runs(
+    deal: Annotated[
+        str | None, typer.Option("--deal", metavar="TEXT", help="Only deals whose name contains TEXT (any case).")
+    ] = None,
+    playbook: Annotated[str | None, typer.Option("--playbook", metavar="ID", help="Only runs of this playbook.")] = None,
+    status: Annotated[Status | None, typer.Option("--status", help="Only runs with this status.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only plans dated on or after DATE (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Only plans dated on or before DATE (YYYY-MM-DD).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, help="At most N runs.")] = None,
+    fmt: Annotated[
+        ListFormat,
+        typer.Option(
+            "--format",
+            help="table: a table on a terminal, tab-separated lines (id, date, deal, playbook, status, "
+            "verdict id) in a pipe or file; json: a list of objects.",
+        ),
+    ] = ListFormat.table,
+) -> None:
+    """List recorded runs, newest first, with the ids other commands take."""
+    since_s = parse_date(since, "--since")
+    until_s = parse_date(until, "--until")
+    journal = open_existing_journal()
+    if journal is None:
+        runs: list[RunSummary] = []
+        total = 0
+    else:
+        with journal:
+            runs = journal.list_summaries(
+                deal=deal,
+                playbook=playbook,
+                status=status.value if status else None,
+                since=since_s,
+                until=until_s,
+                limit=limit,
+            )
+            total = len(runs) if runs else journal.count_runs()
+    if fmt is ListFormat.json:
+        write_json([_summary_json(r) for r in runs])
+    elif not runs:
+        pass
+    elif stdout_is_terminal():
+        print_table(
+            ["ID", "Date", "Deal", "Playbook", "Status", "Verdict"],
+            [
+                (r.id, r.plan_date, r.deal, r.playbook_id, r.status.replace("_", " "), r.verdict_title or "")
+                for r in runs
+            ],
+            styles=["bold cyan"],
+        )
+    else:
+        write_tsv([(r.id, r.plan_date, r.deal, r.playbook_id, r.status, r.verdict_id) for r in runs])
+    if not runs:
+        if total == 0:
+            note("No runs recorded yet: the journal is empty. Runs are recorded as you answer a playbook.")
+        else:
+            note(f"No runs match those filters ({total} recorded in all).")
+
+
+def _get_run(run_id: str) -> "RunRecord":
+    journal = open_existing_journal()
+    if journal is None:
+        raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
+    with journal:
+        return journal.get_run(run_id)
+
+
+def _format_answer(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_format_answer(v) for v in value) if value else "(none)"
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    if "\n" in text:
+        return "\n" + "\n".join("    " + line for line in text.splitlines())
+    return text
+
+
+@deals_app.command("show")
+def show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")]) -> None:
+    """Show one run: its answers, verdict, follow-ups and plan."""
+    journal = open_existing_journal()
+    if journal is None:
+        raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
+    with journal:
+        run = journal.get_run(run_id)
+        followups = journal.followups_for_run(run.id)
+    lines = [
+        f"# {run.deal or '(no deal name)'}",
+        "",
+        f"- id: {run.id}",
+        f"- playbook: {run.playbook_id} v{run.playbook_version} ({run.playbook_source})",
+        f"- plan date: {run.plan_date}",
+        f"- status: {run.status.replace('_', ' ')}",
+        f"- recorded: {run.created_at} (last change {run.updated_at})",
+        "",
+        "## Answers",
+        "",
+    ]
+    if run.answers:
+        lines += [f"- {qid}: {_format_answer(value)}" for qid, value in run.answers.items()]
+    else:
+        lines.append("(none yet)")
+    lines += ["", "## Verdict", ""]
+    if run.verdict_id is not None:
+        lines.append(f"{run.verdict_title} ({run.verdict_id})")
+    else:
+        lines.append(f"(none yet: the run is {run.status.replace('_', ' ')}; continue it with `dealrescue resume {run.id}`)")
+    if followups:
+        lines += ["", "## Follow-ups", ""]
+        lines += [
+            f"- [{'x' if f.done_at else ' '}] {f.due} {f.text} (id {f.id})" for f in followups
+        ]
+    if run.plan_markdown is not None:
+        lines += ["", "## Plan", "", run.plan_markdown.rstrip("\n")]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+@deals_app.command("export")
+def export(
+    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="The plan as markdown or as JSON.")] = (
+        ExportFormat.markdown
+    ),
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Print (or write to a file) the plan a finished run made, exactly as stored."""
+    run = _get_run(run_id)
+    text = run.plan_json if fmt is ExportFormat.json else run.plan_markdown
+    if run.status != "done" or text is None:
+        raise UsageError(
+            f"run {run.id} has no plan yet (it is {run.status.replace('_', ' ')})",
+            hint=f"finish it with `dealrescue resume {run.id}`",
+        )
+    if not text.endswith("\n"):
+        text += "\n"
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from dealrescue.output import write_atomic
+
+    write_atomic(output, text, force=force)
+    note(f"Wrote the plan of run {run.id} ({run.deal}) to {output}.")

@@ -1,0 +1,105 @@
+"""The playbook commands: one per bundled playbook, plus ``run`` for any playbook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from dealrescue.cli.options import (
+    AnswersFile,
+    Deal,
+    Force,
+    Format,
+    NoInput,
+    NoSave,
+    Output,
+    PlanDate,
+    PlaybooksDir,
+    Sets,
+)
+
+# (command, playbook id, help) for the bundled playbooks that have a command of their own.
+PLAYBOOK_COMMANDS = (
+    ("triage", "triage", "Right after 'we're going with someone else': fight, change approach or walk away?"),
+    ("recover", "recover", "A stalled deal after a misstep: own the issues, reinforce value, give first."),
+    ("walkaway", "walkaway", "Prepare a graceful walk-away call: reasons, the three tests, the script, a check-back."),
+    ("pulse", "pulse", "Take an account's pulse: where it stands on the path to defecting, and what to do."),
+    ("review", "review", "Win/loss review: the buyer interview, the process stage by stage, the lessons."),
+)
+
+EXAMPLES = """
+
+Examples:
+
+  dealrescue {cmd} Acme                      # answer on the terminal, plan shown
+
+  dealrescue {cmd} Acme > acme.md            # prompts on screen, plan in acme.md
+
+  dealrescue {cmd} Acme --answers a.yaml --no-input --format json
+"""
+
+
+def _run(playbook: str, deal: Any, answers: Any, sets: Any, no_input: bool, fmt: str, output: Any, force: bool,
+         date: Any, no_save: bool, playbooks_dir: Any) -> None:
+    from dealrescue.runflow import RunOptions, run
+
+    run(
+        RunOptions(
+            playbook=playbook,
+            deal=deal,
+            answers_file=answers,
+            sets=list(sets or []),
+            no_input=no_input,
+            format=fmt,
+            output=output,
+            force=force,
+            date=date,
+            no_save=no_save,
+            playbooks_dir=playbooks_dir,
+        )
+    )
+
+
+def _playbook_command(playbook_id: str) -> Callable[..., None]:
+    def command(
+        deal: Deal = None,
+        answers: AnswersFile = None,
+        sets: Sets = None,
+        no_input: NoInput = False,
+        fmt: Format = "markdown",
+        output: Output = None,
+        force: Force = False,
+        date: PlanDate = None,
+        no_save: NoSave = False,
+        playbooks_dir: PlaybooksDir = None,
+    ) -> None:
+        _run(playbook_id, deal, answers, sets, no_input, fmt, output, force, date, no_save, playbooks_dir)
+
+    return command
+
+
+def run_command(
+    playbook: Annotated[str, typer.Argument(help="A playbook id (bundled or your own) or a path to a YAML file.", show_default=False)],
+    deal: Deal = None,
+    answers: AnswersFile = None,
+    sets: Sets = None,
+    no_input: NoInput = False,
+    fmt: Format = "markdown",
+    output: Output = None,
+    force: Force = False,
+    date: PlanDate = None,
+    no_save: NoSave = False,
+    playbooks_dir: PlaybooksDir = None,
+) -> None:
+    """Run any playbook: a bundled id, one of your own, or a path to a YAML file."""
+    _run(playbook, deal, answers, sets, no_input, fmt, output, force, date, no_save, playbooks_dir)
+
+
+def register(app: typer.Typer) -> None:
+    for name, playbook_id, summary in PLAYBOOK_COMMANDS:
+        app.command(name, help=summary + EXAMPLES.format(cmd=name), rich_help_panel="Playbooks")(
+            _playbook_command(playbook_id)
+        )
+    app.command("run", rich_help_panel="Playbooks", help=(run_command.__doc__ or "") + EXAMPLES.format(cmd="run my-playbook.yaml"))(run_command)

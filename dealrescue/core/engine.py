@@ -1,0 +1,263 @@
+"""The engine: which question comes next, scores, and the verdict.
+
+Plain data in and out. The caller supplies answers (already typed, or raw to be
+parsed) and, when interactive, an ``ask`` function; the engine never prompts.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dealrescue.core.answers import AnswerProblem, labels_of, parse_answer
+from dealrescue.core.expressions import ExpressionProblem, display_value
+from dealrescue.core.loader import CompiledPlaybook
+from dealrescue.core.model import Question, QuestionType
+from dealrescue.errors import AnswerError, PlaybookError
+
+# Called for a question the caller must answer; returns the typed value.
+Ask = Callable[[Question, Any], Any]
+# Called after each answer is settled (to save it as it is given).
+OnAnswer = Callable[[str, Any], None]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """Points a score received, and from what (for the plan's "what drove this")."""
+
+    source: str
+    points: float
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    id: str
+    title: str
+    total: float
+    band_id: str | None
+    band_label: str | None
+    band_note: str | None
+    contributions: tuple[Contribution, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything the plan builder needs: answers, scores, verdict."""
+
+    answers: dict[str, Any]
+    asked: tuple[str, ...]
+    scores: tuple[ScoreOutcome, ...]
+    verdict_index: int
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def base_context(compiled: CompiledPlaybook, deal: str, today: str) -> dict[str, Any]:
+    pb = compiled.playbook
+    return {
+        "deal": deal,
+        "today": today,
+        "playbook": {"id": pb.id, "title": pb.title, "version": pb.version},
+    }
+
+
+def answer_context(compiled: CompiledPlaybook, answers: Mapping[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """Context for conditions: every question id (None when not answered) plus labels."""
+    context = dict(base)
+    labels: dict[str, Any] = {}
+    for q in compiled.playbook.questions:
+        value = answers.get(q.id)
+        context[q.id] = value
+        labels[q.id] = labels_of(q, value) if value is not None else None
+    context["labels"] = labels
+    return context
+
+
+def _guard(compiled: CompiledPlaybook, path: str, context: dict[str, Any]) -> bool:
+    condition = compiled.condition(path)
+    if condition is None:
+        return True
+    try:
+        return condition.holds(context)
+    except ExpressionProblem as exc:
+        raise PlaybookError([f"{compiled.source}: {path}: {exc}"]) from None
+
+
+def check_answer_ids(compiled: CompiledPlaybook, given: Mapping[str, Any]) -> None:
+    """An answer for no question is an error that names it (and the close match)."""
+    ids = [q.id for q in compiled.playbook.questions]
+    for answer_id in given:
+        if answer_id not in ids:
+            close = difflib.get_close_matches(answer_id, ids, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"this playbook's ids: {', '.join(ids)}"
+            raise AnswerError(f"no question has id {answer_id!r} in playbook {compiled.id}", hint=hint, question_id=answer_id)
+
+
+def typed_answer(question: Question, raw: Any) -> Any:
+    try:
+        return parse_answer(question, raw)
+    except AnswerProblem as exc:
+        raise AnswerError(
+            f"answer for {question.id!r} ({question.prompt}): {exc}",
+            hint="correct it in --answers or --set",
+            question_id=question.id,
+        ) from None
+
+
+def collect_answers(
+    compiled: CompiledPlaybook,
+    *,
+    given: Mapping[str, Any],
+    deal: str,
+    today: str,
+    ask: Ask | None,
+    on_answer: OnAnswer | None = None,
+    settled: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Walk the questions in order and settle each one that its ``when`` asks for.
+
+    ``given`` holds raw answers (from --answers/--set), checked like typed ones;
+    ``settled`` holds typed answers kept from an earlier, interrupted run. With no
+    ``ask`` (non-interactive), every missing required answer is reported at once,
+    before anything is asked. Answers for skipped questions are ignored.
+    """
+    check_answer_ids(compiled, given)
+    if ask is None:
+        missing = missing_answers(compiled, given=given, deal=deal, today=today, settled=settled)
+        if missing:
+            raise AnswerError(
+                f"missing answers for: {', '.join(missing)}",
+                hint="give them with --answers FILE or --set ID=VALUE (or run in a terminal to be asked)",
+            )
+    base = base_context(compiled, deal, today)
+    answers: dict[str, Any] = {}
+    asked: list[str] = []
+    for index, q in enumerate(compiled.playbook.questions):
+        context = answer_context(compiled, answers, base)
+        context.update(_score_context(compiled, answers, context))
+        if not _guard(compiled, f"questions[{index}].when", context):
+            continue
+        asked.append(q.id)
+        if settled is not None and q.id in settled:
+            value = settled[q.id]
+        elif q.id in given:
+            value = typed_answer(q, given[q.id])
+        elif ask is not None:
+            value = ask(q, q.default)
+        else:
+            value = typed_answer(q, q.default) if q.default is not None else typed_answer(q, None)
+        answers[q.id] = value
+        if on_answer is not None and not (settled is not None and q.id in settled):
+            on_answer(q.id, value)
+    return answers, tuple(asked)
+
+
+def missing_answers(
+    compiled: CompiledPlaybook,
+    *,
+    given: Mapping[str, Any],
+    deal: str,
+    today: str,
+    settled: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Ids of required questions that would be asked but have no answer and no default."""
+    base = base_context(compiled, deal, today)
+    answers: dict[str, Any] = {}
+    missing: list[str] = []
+    for index, q in enumerate(compiled.playbook.questions):
+        context = answer_context(compiled, answers, base)
+        context.update(_score_context(compiled, answers, context))
+        if not _guard(compiled, f"questions[{index}].when", context):
+            continue
+        if settled is not None and q.id in settled:
+            answers[q.id] = settled[q.id]
+        elif q.id in given:
+            answers[q.id] = typed_answer(q, given[q.id])
+        elif q.default is not None:
+            answers[q.id] = typed_answer(q, q.default)
+        elif q.required:
+            missing.append(q.id)
+        else:
+            answers[q.id] = None
+    return missing
+
+
+def _score_context(compiled: CompiledPlaybook, answers: Mapping[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    if not compiled.playbook.scores:
+        return {"scores": {}, "bands": {}}
+    outcomes = compute_scores(compiled, answers, context)
+    return {"scores": {s.id: s.total for s in outcomes}, "bands": {s.id: s.band_id for s in outcomes}}
+
+
+def compute_scores(compiled: CompiledPlaybook, answers: Mapping[str, Any], context: dict[str, Any]) -> tuple[ScoreOutcome, ...]:
+    """Sum (or take the largest of) the points each score received, then find its band."""
+    pb = compiled.playbook
+    found: dict[str, list[Contribution]] = {s.id: [] for s in pb.scores}
+    for q in pb.questions:
+        value = answers.get(q.id)
+        if value is None:
+            continue
+        for choice in q.choices:
+            chosen = value == choice.value if q.type is QuestionType.select else choice.value in value
+            if chosen:
+                for score_id, pts in choice.points.items():
+                    found[score_id].append(Contribution(f"{choice.label}", pts))
+        for score_id, weight in q.points.items():
+            if q.type is QuestionType.confirm:
+                pts = weight if value else 0.0
+            else:
+                pts = weight * float(value)
+            if pts:
+                found[score_id].append(Contribution(f"{q.prompt} {display_value(value)}", pts))
+    outcomes = []
+    for s, score in enumerate(pb.scores):
+        for r, rule in enumerate(score.rules):
+            if _guard(compiled, f"scores[{s}].rules[{r}].when", context):
+                found[score.id].append(Contribution(rule.when, rule.points))
+        contributions = found[score.id]
+        if score.combine == "max":
+            total = max((c.points for c in contributions), default=0.0)
+        else:
+            total = sum(c.points for c in contributions)
+        band = None
+        for candidate in sorted(score.bands, key=lambda b: b.min):
+            if candidate.min <= total:
+                band = candidate
+        outcomes.append(
+            ScoreOutcome(
+                id=score.id,
+                title=score.title,
+                total=total,
+                band_id=band.id if band else None,
+                band_label=band.label if band else None,
+                band_note=band.note if band else None,
+                contributions=tuple(c for c in contributions if c.points),
+            )
+        )
+    return tuple(outcomes)
+
+
+def decide(compiled: CompiledPlaybook, answers: Mapping[str, Any], asked: tuple[str, ...], deal: str, today: str) -> Outcome:
+    """Scores and the verdict for settled answers. The first verdict whose rule holds wins."""
+    context = answer_context(compiled, answers, base_context(compiled, deal, today))
+    scores = compute_scores(compiled, answers, context)
+    context["scores"] = {s.id: s.total for s in scores}
+    context["bands"] = {s.id: s.band_id for s in scores}
+    chosen = None
+    default = 0
+    for v, verdict in enumerate(compiled.playbook.verdicts):
+        if verdict.default:
+            default = v
+            continue
+        if _guard(compiled, f"verdicts[{v}].when", context):
+            chosen = v
+            break
+    index = chosen if chosen is not None else default
+    context["verdict"] = compiled.playbook.verdicts[index].id
+    return Outcome(answers=dict(answers), asked=asked, scores=scores, verdict_index=index, context=context)
+
+
+def run_non_interactive(compiled: CompiledPlaybook, given: Mapping[str, Any], deal: str, today: str) -> Outcome:
+    answers, asked = collect_answers(compiled, given=given, deal=deal, today=today, ask=None)
+    return decide(compiled, answers, asked, deal, today)

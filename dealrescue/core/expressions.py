@@ -1,0 +1,129 @@
+"""Conditions and templates: Jinja2 in its sandbox, over plain data, with StrictUndefined.
+
+Two template flavours share one compiled source: ``plain`` (for JSON) and
+``markdown``, whose ``finalize`` escapes every interpolated value so that an
+answer can never change the plan's structure. Answers are only ever values
+passed in, never template source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from dealrescue.core.mdescape import escape_inline
+
+
+class ExpressionProblem(Exception):
+    """A condition or template that does not compile or names something unknown."""
+
+
+def display_value(value: Any) -> str:
+    """How an answer or score reads in prose."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(display_value(v) for v in value)
+    return str(value)
+
+
+def _markdown_finalize(value: Any) -> str:
+    return escape_inline(display_value(value))
+
+
+@lru_cache(maxsize=2)
+def environment(markdown: bool) -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=False,
+        finalize=_markdown_finalize if markdown else display_value,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def names_in_condition(source: str) -> set[str]:
+    from jinja2 import meta
+
+    env = environment(False)
+    return set(meta.find_undeclared_variables(env.parse("{{ (" + source + ") }}")))
+
+
+def names_in_template(source: str) -> set[str]:
+    from jinja2 import meta
+
+    return set(meta.find_undeclared_variables(environment(False).parse(source)))
+
+
+def check_names(names: Iterable[str], known: set[str]) -> None:
+    import difflib
+
+    for name in sorted(names):
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ExpressionProblem(f"unknown name {name!r}{hint}")
+
+
+def _explain(exc: Exception) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    return message.replace("\n", " ")
+
+
+@dataclass(frozen=True)
+class Condition:
+    source: str
+    _run: Callable[..., Any]
+
+    def holds(self, context: dict[str, Any]) -> bool:
+        try:
+            return bool(self._run(**context))
+        except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
+            raise ExpressionProblem(f"condition {self.source!r} failed: {_explain(exc)}") from None
+
+
+def compile_condition(source: str, known: set[str]) -> Condition:
+    from jinja2 import TemplateSyntaxError
+
+    try:
+        check_names(names_in_condition(source), known)
+        run = environment(False).compile_expression(source, undefined_to_none=False)
+    except TemplateSyntaxError as exc:
+        raise ExpressionProblem(f"condition does not compile: {_explain(exc)}") from None
+    return Condition(source, run)
+
+
+@dataclass(frozen=True)
+class Template:
+    source: str
+    _plain: Any
+    _markdown: Any
+
+    def render(self, context: dict[str, Any], *, markdown: bool) -> str:
+        template = self._markdown if markdown else self._plain
+        try:
+            return str(template.render(context)).strip()
+        except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
+            raise ExpressionProblem(f"template failed: {_explain(exc)}") from None
+
+
+def compile_template(source: str, known: set[str]) -> Template:
+    from jinja2 import TemplateSyntaxError
+
+    try:
+        check_names(names_in_template(source), known)
+        plain = environment(False).from_string(source)
+        markdown = environment(True).from_string(source)
+    except TemplateSyntaxError as exc:
+        raise ExpressionProblem(f"template does not compile (line {exc.lineno}): {_explain(exc)}") from None
+    return Template(source, plain, markdown)

@@ -1,0 +1,231 @@
+"""Bytes of a playbook file in, a checked and compiled playbook out.
+
+Every problem names the file, the line and the key path, and all problems are
+collected (not only the first) so an author can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from dealrescue.core.answers import AnswerProblem, parse_answer
+from dealrescue.core.expressions import Condition, ExpressionProblem, Template, compile_condition, compile_template
+from dealrescue.core.model import RESERVED_NAMES, Playbook, QuestionType
+from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, read_yaml
+from dealrescue.errors import PlaybookError
+
+# Names a condition may use, by where it stands.
+_BASE_NAMES = {"deal", "today", "playbook", "labels"}
+
+
+@dataclass
+class CompiledPlaybook:
+    """A playbook whose conditions and templates are compiled once, keyed by key path."""
+
+    playbook: Playbook
+    source: str
+    text: str
+    conditions: dict[str, Condition] = field(default_factory=dict)
+    templates: dict[str, Template] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.playbook.id
+
+    def condition(self, path: str) -> Condition | None:
+        return self.conditions.get(path)
+
+    def template(self, path: str) -> Template:
+        return self.templates[path]
+
+
+class _Problems:
+    def __init__(self, source: str, doc: YamlDocument | None) -> None:
+        self.source = source
+        self.doc = doc
+        self.items: list[str] = []
+
+    def add(self, path: Path, message: str) -> None:
+        line = self.doc.line_of(path) if self.doc else None
+        where = f"{self.source}:{line}" if line else self.source
+        key = format_path(path)
+        self.items.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+def load_playbook(raw: bytes, source: str) -> CompiledPlaybook:
+    """Parse, validate and compile. Raises ``PlaybookError`` listing every problem found."""
+    try:
+        doc = read_yaml(raw)
+    except YamlProblem as exc:
+        where = f"{source}:{exc.line}" if exc.line else source
+        raise PlaybookError([f"{where}: {exc.message}"], hint=_HINT) from None
+    problems = _Problems(source, doc)
+    if not isinstance(doc.data, dict):
+        problems.add((), "a playbook is a mapping of keys (id, title, questions, ...), not a single value or list")
+        raise PlaybookError(problems.items, hint=_HINT)
+    try:
+        playbook = Playbook.model_validate(doc.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            path = tuple(error["loc"])
+            problems.add(path, _describe(error, path))
+        raise PlaybookError(problems.items, hint=_HINT) from None
+    compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
+    _check(compiled, problems)
+    if problems.items:
+        raise PlaybookError(problems.items, hint=_HINT)
+    return compiled
+
+
+_HINT = "fix the playbook, then check it with: dealrescue playbooks validate FILE"
+
+
+def _describe(error: Any, path: Path) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        key = str(path[-1])
+        known = sorted(_fields_at(path[:-1]))
+        close = difflib.get_close_matches(key, known, n=1)
+        suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
+        return f"unknown key{suggestion}"
+    if kind == "missing":
+        return "is required but missing"
+    message = str(error["msg"])
+    if kind.startswith("string_") and isinstance(value, (bool, int, float)):
+        written = {True: "yes/true/on", False: "no/false/off"}.get(value, str(value)) if isinstance(value, bool) else value
+        return f"{message}; YAML read {written} as {type(value).__name__}: put it in quotes"
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return message
+
+
+def _fields_at(path: Path) -> set[str]:
+    """The keys the model accepts at ``path`` (for suggestions)."""
+    model: Any = Playbook
+    for part in path:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation if part in model.model_fields else None
+        model = _inner_model(annotation)
+        if model is None:
+            return set()
+    return set(model.model_fields)
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
+    pb = compiled.playbook
+    score_ids = [s.id for s in pb.scores]
+    question_ids = [q.id for q in pb.questions]
+    verdict_ids = [v.id for v in pb.verdicts]
+
+    for kind, ids in (("question", question_ids), ("score", score_ids), ("verdict", verdict_ids)):
+        plural = f"{kind}s" if kind != "score" else "scores"
+        seen: set[str] = set()
+        for index, item_id in enumerate(ids):
+            if item_id in seen:
+                problems.add((plural, index, "id"), f"{kind} id {item_id!r} is used twice")
+            seen.add(item_id)
+
+    def cond(path: Path, source: str | None, known: set[str]) -> None:
+        if source is None:
+            return
+        try:
+            compiled.conditions[format_path(path)] = compile_condition(source, known)
+        except ExpressionProblem as exc:
+            problems.add(path, str(exc))
+
+    def tmpl(path: Path, source: str | None, known: set[str]) -> None:
+        if source is None:
+            return
+        try:
+            compiled.templates[format_path(path)] = compile_template(source, known)
+        except ExpressionProblem as exc:
+            problems.add(path, str(exc))
+
+    def points(path: Path, mapping: dict[str, float]) -> None:
+        for score_id in mapping:
+            if score_id not in score_ids:
+                close = difflib.get_close_matches(score_id, score_ids, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else " (add it under scores:)"
+                problems.add(path, f"points name an unknown score {score_id!r}{hint}")
+
+    earlier: set[str] = set(_BASE_NAMES) | {"scores", "bands"}
+    for i, q in enumerate(pb.questions):
+        path: Path = ("questions", i)
+        if q.id in RESERVED_NAMES:
+            problems.add((*path, "id"), f"{q.id!r} is a reserved name: choose another id")
+        cond((*path, "when"), q.when, earlier)
+        earlier.add(q.id)
+        if q.points and q.type not in (QuestionType.number, QuestionType.scale, QuestionType.confirm):
+            problems.add((*path, "points"), "only number, scale and confirm questions take points; put points on choices")
+        points((*path, "points"), q.points)
+        for c, choice in enumerate(q.choices):
+            points((*path, "choices", c, "points"), choice.points)
+        if q.default is not None:
+            try:
+                parse_answer(q, q.default)
+            except AnswerProblem as exc:
+                problems.add((*path, "default"), f"default does not fit the question: {exc}")
+
+    answers = set(_BASE_NAMES) | set(question_ids)
+    scored = answers | {"scores", "bands"}
+    for s, score in enumerate(pb.scores):
+        for r, rule in enumerate(score.rules):
+            cond(("scores", s, "rules", r, "when"), rule.when, answers)
+
+    defaults = [i for i, v in enumerate(pb.verdicts) if v.default]
+    if len(defaults) != 1:
+        problems.add(("verdicts",), f"exactly one verdict needs default: true (found {len(defaults)})")
+    for v, verdict in enumerate(pb.verdicts):
+        path = ("verdicts", v)
+        if verdict.when is None and not verdict.default:
+            problems.add(path, "a verdict needs a when condition, or default: true")
+        cond((*path, "when"), verdict.when, scored)
+        tmpl((*path, "rationale"), verdict.rationale, scored)
+
+    planned = scored | {"verdict"}
+    for i, step in enumerate(pb.plan):
+        cond(("plan", i, "when"), step.when, planned)
+        tmpl(("plan", i, "text"), step.text, planned)
+    for i, track in enumerate(pb.talk_tracks):
+        cond(("talk_tracks", i, "when"), track.when, planned)
+        tmpl(("talk_tracks", i, "text"), track.text, planned)
+    for i, email in enumerate(pb.emails):
+        cond(("emails", i, "when"), email.when, planned)
+        tmpl(("emails", i, "subject"), email.subject, planned)
+        tmpl(("emails", i, "body"), email.body, planned)
+    for i, section in enumerate(pb.sections):
+        cond(("sections", i, "when"), section.when, planned)
+        tmpl(("sections", i, "text"), section.text, planned)
+        for j, item in enumerate(section.items):
+            tmpl(("sections", i, "items", j), item, planned)
+    for i, followup in enumerate(pb.followups):
+        cond(("followups", i, "when"), followup.when, planned)
+        tmpl(("followups", i, "text"), followup.text, planned)
+
+    for t, test in enumerate(pb.tests):
+        path = ("tests", t)
+        if test.verdict not in verdict_ids:
+            problems.add((*path, "verdict"), f"no verdict has id {test.verdict!r}")
+        for answer_id in test.answers:
+            if answer_id not in question_ids:
+                problems.add((*path, "answers", answer_id), f"no question has id {answer_id!r}")
+        for score_id in test.scores:
+            if score_id not in score_ids:
+                problems.add((*path, "scores", score_id), f"no score has id {score_id!r}")

@@ -1,0 +1,45 @@
+"""Escaping user text for markdown so it reads as text, never as structure."""
+
+from __future__ import annotations
+
+import re
+
+# Characters that can start inline structure anywhere in a line.
+_INLINE = re.compile(r"([\\`*_\[\]<>|~&!#])")
+# What can open a block at the start of a line: headings, lists, quotes, rules, tables.
+_LINE_START = re.compile(r"^(\s*)([-+=>:]|\d+[.)])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]")
+
+
+def _control_picture(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    # U+2400 block pictures the C0 controls; others become U+FFFD.
+    return chr(0x2400 + code) if code < 0x20 else "\ufffd"
+
+
+def strip_controls(text: str) -> str:
+    """Make terminal control characters visible and harmless (ESC becomes a picture of ESC)."""
+    return _CONTROL.sub(_control_picture, text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    "))
+
+
+def escape_inline(text: str) -> str:
+    """Escape ``text`` to sit inside a markdown paragraph or list item.
+
+    Newlines become CommonMark hard breaks (a backslash before the line end), so a
+    multi-line answer keeps its lines but stays inside the paragraph it is in.
+    """
+    lines = strip_controls(text).split("\n")
+    out = []
+    for line in lines:
+        line = _INLINE.sub(r"\\\1", line)
+        line = _LINE_START.sub(_escape_line_start, line)
+        out.append(line.strip() or "\u00a0")
+    # Trailing blank lines would end the paragraph; a non-breaking space keeps it open.
+    return "\\\n".join(out) if len(out) > 1 else out[0].replace("\u00a0", "")
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, marker = match.group(1), match.group(2)
+    if marker[-1] in ".)":
+        return f"{lead}{marker[:-1]}\\{marker[-1]}"
+    return f"{lead}\\{marker}"

@@ -1,0 +1,189 @@
+"""The plan builder: an outcome in, a plan object out (rendering is elsewhere).
+
+Every text is rendered twice from the same template: ``plain`` for JSON and
+``markdown`` with each interpolated answer escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from dealrescue.core.answers import display_answer
+from dealrescue.core.engine import Outcome, ScoreOutcome
+from dealrescue.core.expressions import ExpressionProblem
+from dealrescue.core.loader import CompiledPlaybook
+from dealrescue.errors import PlaybookError
+
+_DUE = re.compile(r"^\+?(\d+)([dwmy])$")
+
+
+@dataclass(frozen=True)
+class Text:
+    plain: str
+    markdown: str
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    id: str
+    prompt: str
+    value: Any
+    display: str
+
+
+@dataclass(frozen=True)
+class Step:
+    text: Text
+    due: dt.date
+    owner: str
+
+
+@dataclass(frozen=True)
+class TalkTrack:
+    title: str
+    text: Text
+
+
+@dataclass(frozen=True)
+class Email:
+    title: str
+    subject: Text
+    body: Text
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    text: Text | None
+    items: tuple[Text, ...]
+    checklist: bool
+
+
+@dataclass(frozen=True)
+class Followup:
+    text: Text
+    due: dt.date
+
+
+@dataclass(frozen=True)
+class VerdictResult:
+    id: str
+    title: str
+    rationale: Text
+    next: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    playbook_id: str
+    playbook_title: str
+    playbook_version: int
+    deal: str
+    date: dt.date
+    answers: tuple[AnswerLine, ...]
+    scores: tuple[ScoreOutcome, ...]
+    verdict: VerdictResult
+    steps: tuple[Step, ...]
+    talk_tracks: tuple[TalkTrack, ...]
+    emails: tuple[Email, ...]
+    sections: tuple[Section, ...]
+    followups: tuple[Followup, ...]
+
+
+def add_offset(start: dt.date, offset: str) -> dt.date:
+    """``+2d``, ``+1w``, ``+3m`` (same day of month, clamped to its end), ``+1y`` after ``start``."""
+    match = _DUE.match(offset.strip())
+    if not match:
+        raise ValueError(f"not a due offset: {offset!r} (use +2d, +1w, +3m or +1y)")
+    amount, unit = int(match.group(1)), match.group(2)
+    if unit == "d":
+        return start + dt.timedelta(days=amount)
+    if unit == "w":
+        return start + dt.timedelta(weeks=amount)
+    months = amount if unit == "m" else amount * 12
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    for day in range(start.day, 0, -1):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: day 1 always exists")
+
+
+def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt.date) -> Plan:
+    pb = compiled.playbook
+    context = outcome.context
+
+    def text(path: str) -> Text:
+        template = compiled.template(path)
+        try:
+            return Text(template.render(context, markdown=False), template.render(context, markdown=True))
+        except ExpressionProblem as exc:
+            raise PlaybookError([f"{compiled.source}: {path}: {exc}"]) from None
+
+    def shown(path: str) -> bool:
+        condition = compiled.condition(path)
+        if condition is None:
+            return True
+        try:
+            return condition.holds(context)
+        except ExpressionProblem as exc:
+            raise PlaybookError([f"{compiled.source}: {path}: {exc}"]) from None
+
+    answers = []
+    for q in pb.questions:
+        if q.id in outcome.asked:
+            value = outcome.answers.get(q.id)
+            answers.append(AnswerLine(q.id, q.prompt, value, display_answer(q, value)))
+
+    v = outcome.verdict_index
+    verdict = pb.verdicts[v]
+    steps = [
+        Step(text(f"plan[{i}].text"), add_offset(date, step.due), step.owner)
+        for i, step in enumerate(pb.plan)
+        if shown(f"plan[{i}].when")
+    ]
+    # Stable sort: same-day steps keep the playbook's order.
+    steps.sort(key=lambda s: s.due)
+    followups = [
+        Followup(text(f"followups[{i}].text"), add_offset(date, f.due))
+        for i, f in enumerate(pb.followups)
+        if shown(f"followups[{i}].when")
+    ]
+    followups.sort(key=lambda f: f.due)
+    return Plan(
+        playbook_id=pb.id,
+        playbook_title=pb.title,
+        playbook_version=pb.version,
+        deal=deal,
+        date=date,
+        answers=tuple(answers),
+        scores=outcome.scores,
+        verdict=VerdictResult(verdict.id, verdict.title, text(f"verdicts[{v}].rationale"), verdict.next),
+        steps=tuple(steps),
+        talk_tracks=tuple(
+            TalkTrack(t.title, text(f"talk_tracks[{i}].text"))
+            for i, t in enumerate(pb.talk_tracks)
+            if shown(f"talk_tracks[{i}].when")
+        ),
+        emails=tuple(
+            Email(e.title, text(f"emails[{i}].subject"), text(f"emails[{i}].body"))
+            for i, e in enumerate(pb.emails)
+            if shown(f"emails[{i}].when")
+        ),
+        sections=tuple(
+            Section(
+                s.title,
+                text(f"sections[{i}].text") if s.text is not None else None,
+                tuple(text(f"sections[{i}].items[{j}]") for j in range(len(s.items))),
+                s.checklist,
+            )
+            for i, s in enumerate(pb.sections)
+            if shown(f"sections[{i}].when")
+        ),
+        followups=tuple(followups),
+    )

@@ -1,0 +1,119 @@
+"""Rendering a plan: markdown for people and files, a JSON document for scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dealrescue.core.expressions import display_value
+from dealrescue.core.mdescape import escape_inline, strip_controls
+from dealrescue.core.plan import Plan
+
+JSON_SCHEMA_VERSION = 1
+
+
+def _quote(markdown: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in markdown.splitlines())
+
+
+def to_markdown(plan: Plan) -> str:
+    e = escape_inline
+    deal = e(plan.deal) if plan.deal else "unnamed deal"
+    out: list[str] = [
+        f"# {e(plan.playbook_title)}: {deal}",
+        "",
+        f"Playbook `{plan.playbook_id}` v{plan.playbook_version} · plan made {plan.date.isoformat()}",
+        "",
+        f"## Verdict: {e(plan.verdict.title)}",
+        "",
+        plan.verdict.rationale.markdown,
+    ]
+    if plan.verdict.next:
+        out += ["", f"**Next:** run `dealrescue run {plan.verdict.next}` for this deal."]
+    if plan.scores:
+        out += ["", "## Scores", ""]
+        for score in plan.scores:
+            band = f" · {e(score.band_label)}" if score.band_label else ""
+            out.append(f"- **{e(score.title)}: {display_value(score.total)}**{band}")
+            if score.band_note:
+                out.append(f"  {e(score.band_note)}")
+            if score.contributions:
+                drivers = "; ".join(f"{e(c.source)} ({display_value(c.points)})" for c in score.contributions)
+                out.append(f"  From: {drivers}")
+    if plan.steps:
+        out += ["", "## Action plan", ""]
+        for step in plan.steps:
+            out.append(f"- [ ] **by {step.due.isoformat()}** ({e(step.owner)}) {step.text.markdown}")
+    for section in plan.sections:
+        out += ["", f"## {e(section.title)}", ""]
+        if section.text is not None:
+            out += [section.text.markdown, ""]
+        box = "- [ ] " if section.checklist else "- "
+        out += [f"{box}{item.markdown}" for item in section.items]
+        if out[-1] == "":
+            out.pop()
+    if plan.talk_tracks:
+        out += ["", "## Talk tracks"]
+        for track in plan.talk_tracks:
+            out += ["", f"### {e(track.title)}", "", track.text.markdown]
+    if plan.emails:
+        out += ["", "## Email drafts"]
+        for email in plan.emails:
+            out += ["", f"### {e(email.title)}", "", f"**Subject:** {email.subject.markdown}", "", _quote(email.body.markdown)]
+    if plan.followups:
+        out += ["", "## Follow-ups", ""]
+        out += [f"- [ ] **{f.due.isoformat()}** {f.text.markdown}" for f in plan.followups]
+    if plan.answers:
+        out += ["", "## What you answered", ""]
+        out += [f"- **{e(a.prompt)}** {e(a.display)}" for a in plan.answers]
+    return "\n".join(out) + "\n"
+
+
+def to_document(plan: Plan) -> dict[str, Any]:
+    """The JSON document. Its shape is a contract, pinned by tests/test_json_contract.py."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "playbook": {"id": plan.playbook_id, "title": plan.playbook_title, "version": plan.playbook_version},
+        "deal": plan.deal,
+        "date": plan.date.isoformat(),
+        "answers": {a.id: a.value for a in plan.answers},
+        "scores": {
+            s.id: {
+                "title": s.title,
+                "total": s.total,
+                "band": s.band_id,
+                "label": s.band_label,
+                "note": s.band_note,
+                "drivers": [{"source": c.source, "points": c.points} for c in s.contributions],
+            }
+            for s in plan.scores
+        },
+        "verdict": {
+            "id": plan.verdict.id,
+            "title": plan.verdict.title,
+            "rationale": plan.verdict.rationale.plain,
+            "next": plan.verdict.next,
+        },
+        "steps": [{"text": s.text.plain, "due": s.due.isoformat(), "owner": s.owner} for s in plan.steps],
+        "sections": [
+            {
+                "title": s.title,
+                "text": s.text.plain if s.text else None,
+                "items": [i.plain for i in s.items],
+                "checklist": s.checklist,
+            }
+            for s in plan.sections
+        ],
+        "talk_tracks": [{"title": t.title, "text": t.text.plain} for t in plan.talk_tracks],
+        "emails": [{"title": m.title, "subject": m.subject.plain, "body": m.body.plain} for m in plan.emails],
+        "followups": [{"text": f.text.plain, "due": f.due.isoformat()} for f in plan.followups],
+    }
+
+
+def to_json(plan: Plan) -> str:
+    return json.dumps(to_document(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def safe_terminal_text(text: str) -> str:
+    """Text for a terminal: control characters made visible so no escape sequence runs."""
+    return strip_controls(text)

@@ -1,0 +1,84 @@
+"""The one error tree. Each error carries the message a user sees and its exit code.
+
+The CLI turns these into one or two stderr lines in a single place
+(``dealrescue.cli.app.main``); nothing else prints errors.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+EXIT_PLAYBOOK = 3
+EXIT_INTERRUPTED = 130
+
+
+class DealRescueError(Exception):
+    """Base of every error a user may see. ``hint`` says what to do about it."""
+
+    exit_code = EXIT_RUNTIME
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def lines(self) -> list[str]:
+        out = [f"error: {self.message}"]
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        return out
+
+
+class UsageError(DealRescueError):
+    """Bad flags or arguments."""
+
+    exit_code = EXIT_USAGE
+
+
+class AnswerError(UsageError):
+    """An answer that does not fit its question, or answers that are missing."""
+
+    def __init__(self, message: str, hint: str | None = None, question_id: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.question_id = question_id
+
+
+class OutputExistsError(UsageError):
+    """The output file exists and --force was not given."""
+
+
+class PlaybookError(DealRescueError):
+    """A playbook that cannot be read, parsed, or fails its checks.
+
+    ``problems`` holds every problem found (each already naming file, line and key path);
+    the message is the first of them.
+    """
+
+    exit_code = EXIT_PLAYBOOK
+
+    def __init__(self, problems: list[str], hint: str | None = None) -> None:
+        super().__init__(problems[0] if problems else "invalid playbook", hint)
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        out = [f"error: {p}" for p in self.problems[:10]]
+        if len(self.problems) > 10:
+            out.append(f"error: ... and {len(self.problems) - 10} more problems")
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        return out
+
+
+class PlaybookNotFoundError(UsageError):
+    """No playbook with that id or path."""
+
+
+class JournalError(DealRescueError):
+    """The journal is busy, damaged, or from a newer dealrescue."""
+
+
+class Interrupted(DealRescueError):
+    """Ctrl-C at a prompt. The message says what was kept and how to resume."""
+
+    exit_code = EXIT_INTERRUPTED

@@ -1,0 +1,128 @@
+"""The journal's schema, as a list of small, named, forward-only migrations.
+
+``PRAGMA user_version`` holds how many of ``MIGRATIONS`` a journal has had
+applied. Opening a journal applies the missing ones in order, all in one
+``BEGIN IMMEDIATE`` transaction together with the new ``user_version``, so a
+crash or a second process never sees half a migration.
+
+Rules for adding one (never edit or reorder a released migration):
+
+- append a new function decorated with ``@migration``; its name says what it does;
+- use ``conn.execute`` only, never ``executescript`` (which commits on its own
+  and so would break the one-transaction guarantee);
+- keep it forward-only: a journal is never downgraded. A journal whose
+  ``user_version`` is above ``SCHEMA_VERSION`` was written by a newer
+  dealrescue and is refused without being touched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = []
+
+# Marks a file as a dealrescue journal (PRAGMA application_id); "DRJ1" in ASCII.
+APPLICATION_ID = 0x44524A31
+
+
+def migration(fn: Migration) -> Migration:
+    """Register ``fn`` as the next migration."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_create_runs_answers_followups(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(
+        """
+        CREATE TABLE runs (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            deal TEXT NOT NULL,
+            deal_key TEXT NOT NULL,
+            playbook_id TEXT NOT NULL,
+            playbook_version INTEGER NOT NULL,
+            playbook_source TEXT NOT NULL,
+            plan_date TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('in_progress', 'interrupted', 'done')),
+            options TEXT NOT NULL DEFAULT '{}',
+            verdict_id TEXT,
+            verdict_title TEXT,
+            plan_markdown TEXT,
+            plan_json TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX runs_playbook ON runs (playbook_id, seq)")
+    conn.execute("CREATE INDEX runs_status ON runs (status, updated_at)")
+    conn.execute("CREATE INDEX runs_plan_date ON runs (plan_date)")
+    conn.execute(
+        """
+        CREATE TABLE answers (
+            seq INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            value TEXT NOT NULL,
+            answered_at TEXT NOT NULL,
+            UNIQUE (run_id, question_id)
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE followups (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            due TEXT NOT NULL,
+            done_at TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX followups_due ON followups (due, seq)")
+    conn.execute("CREATE INDEX followups_run ON followups (run_id)")
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def read_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def apply_migrations(conn: sqlite3.Connection, migrations: list[Migration] | None = None) -> int:
+    """Bring the journal on ``conn`` up to date; return the version it ends at.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``). Everything
+    happens in one ``BEGIN IMMEDIATE`` transaction: either every missing
+    migration and the new ``user_version`` are committed, or nothing is.
+    Returns the version found without changing anything when that version is
+    newer than ours; the caller refuses such a journal.
+    """
+    todo = MIGRATIONS if migrations is None else migrations
+    if read_version(conn) == len(todo):
+        return len(todo)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the write lock: another process may have migrated meanwhile.
+        version = read_version(conn)
+        if version >= len(todo):
+            conn.execute("ROLLBACK")
+            return version
+        for number, fn in enumerate(todo[version:], start=version + 1):
+            fn(conn)
+            conn.execute(f"PRAGMA user_version = {int(number)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return len(todo)

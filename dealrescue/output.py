@@ -1,0 +1,48 @@
+"""Writing a plan to a file: atomically, never replacing a file unless asked."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
+
+
+def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
+
+    A crash or a full disk leaves either the old file or none, never half a plan.
+    """
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder", hint="give a file name to -o/--output")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise OutputExistsError(f"{path} already exists", hint="add --force to replace it, or choose another -o file")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"folder {folder} does not exist", hint="create it first or choose another -o file")
+    data = text.encode("utf-8")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise DealRescueError(f"cannot write to {folder}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o666 & ~_umask())
+        # Replacing a symlink replaces the link itself, never the file it points to.
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        raise DealRescueError(f"cannot write {path}: {exc.strerror}", hint="nothing was written") from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

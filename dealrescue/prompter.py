@@ -1,0 +1,84 @@
+"""The only module that imports questionary: asking one question on a terminal.
+
+The question owns its logic (when, validation, casting, in ``dealrescue.core``);
+this adapter only draws it and hands the typed answer back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dealrescue.core.answers import AnswerProblem, parse_answer
+from dealrescue.core.expressions import display_value
+from dealrescue.core.model import Question, QuestionType
+from dealrescue.terminal import PromptStreams, color_allowed
+
+_INSTRUCTIONS = {
+    QuestionType.scale: "(1-10)",
+    QuestionType.number: "(a number)",
+    QuestionType.date: "(YYYY-MM-DD)",
+    QuestionType.multiline: "(Esc then Enter to finish)",
+}
+
+
+class TerminalPrompter:
+    """Asks questions with questionary on the given streams. Ctrl-C raises KeyboardInterrupt."""
+
+    def __init__(self, streams: PromptStreams | None = None, *, pt_input: Any = None, pt_output: Any = None) -> None:
+        from prompt_toolkit.input import create_input
+        from prompt_toolkit.output import create_output
+
+        self._streams = streams
+        self._input = pt_input if pt_input is not None else create_input(streams.input if streams else None)
+        self._output = pt_output if pt_output is not None else create_output(stdout=streams.output if streams else None)
+
+    def note(self, text: str) -> None:
+        if self._streams is not None:
+            print(text, file=self._streams.output, flush=True)
+
+    def ask(self, question: Question, default: Any) -> Any:
+        import questionary
+
+        def validate(raw: Any) -> bool | str:
+            try:
+                parse_answer(question, raw)
+            except AnswerProblem as exc:
+                return str(exc)
+            return True
+
+        common: dict[str, Any] = {
+            "input": self._input,
+            "output": self._output,
+            "qmark": "?",
+            "style": None if color_allowed() else questionary.Style([("", "noinherit")]),
+        }
+        if question.help:
+            self.note(f"  {question.help}")
+        kind = question.type
+        if kind is QuestionType.select:
+            choices = [questionary.Choice(title=c.label, value=c.value) for c in question.choices]
+            answer = questionary.select(question.prompt, choices=choices, default=default, **common).unsafe_ask()
+        elif kind is QuestionType.multiselect:
+            chosen = set(parse_answer(question, default) or []) if default is not None else set()
+            choices = []
+            group = None
+            for c in question.choices:
+                if c.group and c.group != group:
+                    choices.append(questionary.Separator(f"-- {c.group} --"))
+                    group = c.group
+                choices.append(questionary.Choice(title=c.label, value=c.value, checked=c.value in chosen))
+            answer = questionary.checkbox(
+                question.prompt, choices=choices, validate=validate, instruction="(Space to mark, Enter when done)", **common
+            ).unsafe_ask()
+        elif kind is QuestionType.confirm:
+            answer = questionary.confirm(question.prompt, default=bool(default), **common).unsafe_ask()
+        else:
+            answer = questionary.text(
+                question.prompt,
+                default="" if default is None else display_value(default),
+                validate=validate,
+                multiline=kind is QuestionType.multiline,
+                instruction=_INSTRUCTIONS.get(kind, "" if question.required else "(optional)"),
+                **common,
+            ).unsafe_ask()
+        return parse_answer(question, answer)

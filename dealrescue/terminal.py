@@ -1,0 +1,83 @@
+"""Which streams are terminals, and where prompts and notices go.
+
+stdout carries only the plan. Prompts go to stderr when it is a terminal, else
+to /dev/tty, so ``dealrescue triage > plan.md 2> log`` still shows them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import IO
+
+
+@dataclass
+class PromptStreams:
+    input: IO[str]
+    output: IO[str]
+    owned: list[IO[str]]
+
+    def close(self) -> None:
+        for stream in self.owned:
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+def _isatty(stream: IO[str] | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def stdout_is_terminal() -> bool:
+    return _isatty(sys.stdout)
+
+
+def _open_tty(mode: str) -> IO[str] | None:
+    try:
+        return open("/dev/tty", mode, encoding="utf-8")  # noqa: SIM115 - closed by PromptStreams.close
+    except OSError:
+        return None
+
+
+def prompt_streams(stdin_taken: bool) -> PromptStreams | None:
+    """Streams to prompt on, or None when no terminal is there (then we never prompt).
+
+    ``stdin_taken``: stdin carries answers (``--answers -``), so read keys from /dev/tty.
+    """
+    owned: list[IO[str]] = []
+    if not stdin_taken:
+        # stdin redirected from a file or /dev/null means the user chose no keyboard.
+        if not _isatty(sys.stdin):
+            return None
+        input_stream: IO[str] = sys.stdin
+    else:
+        tty = _open_tty("r")
+        if tty is None:
+            return None
+        owned.append(tty)
+        input_stream = tty
+    if _isatty(sys.stderr):
+        output_stream: IO[str] = sys.stderr
+    else:
+        tty_out = _open_tty("w")
+        if tty_out is None:
+            for stream in owned:
+                stream.close()
+            return None
+        owned.append(tty_out)
+        output_stream = tty_out
+    return PromptStreams(input_stream, output_stream, owned)
+
+
+def notice(message: str) -> None:
+    """A line for the person (not the plan): always stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def color_allowed() -> bool:
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
