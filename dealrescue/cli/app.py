@@ -7,13 +7,41 @@ runs, so ``dealrescue --help`` stays fast.
 from __future__ import annotations
 
 import os
-import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from dealrescue import __version__
 from dealrescue.cli import playbooks, run
 from dealrescue.errors import EXIT_RUNTIME, DealRescueError
+
+
+
+class DealRescueGroup(TyperGroup):
+    """The root group. Its ``invoke`` is the one place errors become stderr lines and exit codes."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DealRescueError as exc:
+            if os.environ.get("DEALRESCUE_DEBUG") == "1":
+                raise
+            for line in exc.lines():
+                typer.echo(line, err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for a user
+            # typer's own exits and usage errors, and closed pipes, are handled by typer.
+            if os.environ.get("DEALRESCUE_DEBUG") == "1" or _is_typers(exc) or isinstance(exc, OSError):
+                raise
+            typer.echo(f"error: unexpected {type(exc).__name__}: {exc}", err=True)
+            typer.echo("hint: this is a bug; rerun with DEALRESCUE_DEBUG=1 for the traceback and report it", err=True)
+            raise typer.Exit(EXIT_RUNTIME) from None
+
+
+def _is_typers(exc: Exception) -> bool:
+    return isinstance(exc, (typer.Exit, typer.Abort)) or type(exc).__module__.startswith("typer")
+
 
 app = typer.Typer(
     name="dealrescue",
@@ -24,6 +52,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=DealRescueGroup,
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -41,22 +70,8 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
-    """What to do in the minutes after a deal goes bad."""
+    pass
 
 
 def main() -> None:
-    """Entry point: run the app; every DealRescueError becomes stderr lines and its exit code."""
-    try:
-        app(prog_name="dealrescue")
-    except DealRescueError as exc:
-        if os.environ.get("DEALRESCUE_DEBUG") == "1":
-            raise
-        for line in exc.lines():
-            print(line, file=sys.stderr)
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for a user
-        if os.environ.get("DEALRESCUE_DEBUG") == "1":
-            raise
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("hint: this is a bug; rerun with DEALRESCUE_DEBUG=1 for the traceback and report it", file=sys.stderr)
-        sys.exit(EXIT_RUNTIME)
+    app(prog_name="dealrescue")

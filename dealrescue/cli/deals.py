@@ -136,7 +136,9 @@ def list_runs(
     deal: Annotated[
         str | None, typer.Option("--deal", metavar="TEXT", help="Only deals whose name contains TEXT (any case).")
     ] = None,
-    playbook: Annotated[str | None, typer.Option("--playbook", metavar="ID", help="Only runs of this playbook.")] = None,
+    playbook: Annotated[
+        str | None, typer.Option("--playbook", metavar="ID", help="Only runs of this playbook.")
+    ] = None,
     status: Annotated[Status | None, typer.Option("--status", help="Only runs with this status.")] = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="Only plans dated on or after DATE (YYYY-MM-DD).")
@@ -246,12 +248,11 @@ def show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or 
     if run.verdict_id is not None:
         lines.append(f"{run.verdict_title} ({run.verdict_id})")
     else:
-        lines.append(f"(none yet: the run is {run.status.replace('_', ' ')}; continue it with `dealrescue resume {run.id}`)")
+        state = run.status.replace("_", " ")
+        lines.append(f"(none yet: the run is {state}; continue it with `dealrescue resume {run.id}`)")
     if followups:
         lines += ["", "## Follow-ups", ""]
-        lines += [
-            f"- [{'x' if f.done_at else ' '}] {f.due} {f.text} (id {f.id})" for f in followups
-        ]
+        lines += [f"- [{'x' if f.done_at else ' '}] {f.due} {f.text} (id {f.id})" for f in followups]
     if run.plan_markdown is not None:
         lines += ["", "## Plan", "", run.plan_markdown.rstrip("\n")]
     sys.stdout.write("\n".join(lines) + "\n")

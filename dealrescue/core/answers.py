@@ -120,7 +120,7 @@ def _number_in_range(question: Question, raw: Any, low: float | None, high: floa
 
 
 def _num(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _number(question: Question, raw: Any) -> int | float:

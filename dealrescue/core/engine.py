@@ -214,7 +214,7 @@ def compute_scores(compiled: CompiledPlaybook, answers: Mapping[str, Any], conte
     for s, score in enumerate(pb.scores):
         for r, rule in enumerate(score.rules):
             if _guard(compiled, f"scores[{s}].rules[{r}].when", context):
-                found[score.id].append(Contribution(rule.when, rule.points))
+                found[score.id].append(Contribution(rule.label or rule.when, rule.points))
         contributions = found[score.id]
         if score.combine == "max":
             total = max((c.points for c in contributions), default=0.0)

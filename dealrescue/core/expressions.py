@@ -88,6 +88,9 @@ class Condition:
     def holds(self, context: dict[str, Any]) -> bool:
         try:
             return bool(self._run(**context))
+        except TypeError:
+            # Comparing an unanswered (none) answer, e.g. `pulse <= 3` when pulse was skipped: not true.
+            return False
         except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
             raise ExpressionProblem(f"condition {self.source!r} failed: {_explain(exc)}") from None
 

@@ -33,8 +33,8 @@ def escape_inline(text: str) -> str:
     for line in lines:
         line = _INLINE.sub(r"\\\1", line)
         line = _LINE_START.sub(_escape_line_start, line)
-        out.append(line.strip() or "\u00a0")
-    # Trailing blank lines would end the paragraph; a non-breaking space keeps it open.
+        # A blank line would end the paragraph; a non-breaking space keeps it open.
+        out.append(line if line.strip() else "\u00a0")
     return "\\\n".join(out) if len(out) > 1 else out[0].replace("\u00a0", "")
 
 

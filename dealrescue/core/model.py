@@ -104,6 +104,7 @@ class Band(Strict):
 class ScoreRule(Strict):
     when: str = Field(description="Condition; when it holds, points are added.")
     points: float
+    label: str | None = Field(default=None, description="How the plan names this rule among a score's drivers.")
 
 
 class Score(Strict):
