@@ -9,7 +9,7 @@ a newer file updates the entries already imported instead of adding copies;
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Literal
 
 from icalendar import Calendar, Event, Todo
@@ -30,7 +30,8 @@ def followup_uid(followup_id: str) -> str:
 
 
 def _parse_utc(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp).astimezone(UTC).replace(microsecond=0)
+    # Python 3.10 does not read a trailing "Z".
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(timezone.utc).replace(microsecond=0)
 
 
 def followups_to_ics(
@@ -40,7 +41,7 @@ def followups_to_ics(
     now: datetime | None = None,
 ) -> str:
     """The iCalendar text (CRLF line ends, as RFC 5545 wants) for ``followups``."""
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

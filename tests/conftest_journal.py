@@ -32,10 +32,16 @@ def files_bytes(*paths: Path) -> dict[str, bytes | None]:
 
 
 def writer(path: str, name: str, runs: int, answers: int, start: object, results: object) -> None:
-    """Child process: record ``runs`` runs with ``answers`` answers each, as the run flow would."""
+    """Child process: record ``runs`` runs with ``answers`` answers each, as the run flow would.
+
+    Reports (name, runs done, time it began, time it ended, pid).
+    """
+    import time
+
     from dealrescue.journal import Journal
 
     start.wait(30)  # type: ignore[attr-defined]
+    began = time.time()
     done = 0
     with Journal.open(Path(path), timeout=30) as j:
         for i in range(runs):
@@ -44,7 +50,7 @@ def writer(path: str, name: str, runs: int, answers: int, start: object, results
                 j.save_answer(run_id, f"q{q}", f"{name}-{i}-{q}")
             j.finish_run(run_id, "fight", "Fight", f"# plan {name} {i}", "{}", [(f"check {name} {i}", "2024-06-01")])
             done += 1
-    results.put((name, done, os.getpid()))  # type: ignore[attr-defined]
+    results.put((name, done, began, time.time(), os.getpid()))  # type: ignore[attr-defined]
 
 
 def answer_then_hang(path: str, ready: object) -> None:

@@ -1,6 +1,6 @@
 """`dealrescue deals`: the journal of past runs (list, show, export).
 
-Only typer is imported at the top: the journal (sqlite3), rich and the output
+Only typer is imported at the top: the journal (sqlite3) and the output
 helpers load inside the commands, so ``dealrescue --help`` stays fast.
 Errors are raised as ``DealRescueError`` kin; ``dealrescue.cli.app.main``
 turns them into messages and exit codes.
@@ -71,21 +71,28 @@ def open_existing_journal() -> "Journal | None":
 
 def note(message: str) -> None:
     """A message for the person at the terminal: on stderr, never mixed into stdout."""
-    typer.echo(message, err=True)
+    from dealrescue.terminal import notice
+
+    notice(message)
 
 
 def stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+    from dealrescue import terminal
+
+    return terminal.stdout_is_terminal()
+
+
+def one_line(value: object) -> str:
+    """Text safe for one cell: control characters made visible, line breaks and tabs as spaces."""
+    from dealrescue.core.mdescape import strip_controls
+
+    return " ".join(strip_controls("" if value is None else str(value)).split())
 
 
 def tsv_cell(value: object) -> str:
-    """One field of a tab-separated line: no tabs or line breaks inside it."""
-    if value is None or value == "":
-        return "-"
-    return " ".join(str(value).split())
+    """One field of a tab-separated line: ``-`` when empty, no tabs, line breaks or escape codes."""
+    text = one_line(value)
+    return text if text else "-"
 
 
 def write_tsv(rows: Sequence[Sequence[object]]) -> None:
@@ -93,19 +100,73 @@ def write_tsv(rows: Sequence[Sequence[object]]) -> None:
     sys.stdout.flush()
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], styles: Sequence[str | None] = ()) -> None:
-    """A table on the terminal (rich; honours NO_COLOR). Cell text is shown as typed, never as markup."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+# A cell is text, or (text, SGR code) to colour it, e.g. ("OVERDUE", "1;31").
+Cell = Any
 
-    table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
-    for i, header in enumerate(headers):
-        style = styles[i] if i < len(styles) else None
-        table.add_column(header, style=style or "", overflow="fold")
-    for row in rows:
-        table.add_row(*[c if isinstance(c, Text) else Text("" if c is None else str(c)) for c in row])
-    Console(highlight=False).print(table)
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text
+    )
+
+
+def _clip(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "\u2026"
+
+
+def print_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, key_column: int = 0, flex: Sequence[int] = ()
+) -> None:
+    """An aligned table for a terminal; ``flex`` columns are shortened (with an ellipsis) to fit its width.
+
+    Colour only when allowed (``NO_COLOR``, ``TERM=dumb``); cell text never carries escape codes.
+    """
+    import shutil
+
+    from dealrescue.terminal import color_allowed
+
+    color = color_allowed()
+    texts = [[one_line(c[0] if isinstance(c, tuple) else c) for c in row] for row in rows]
+    codes = [[c[1] if isinstance(c, tuple) else None for c in row] for row in rows]
+    widths = [max([_width(h)] + [_width(r[i]) for r in texts]) for i, h in enumerate(headers)]
+    room = shutil.get_terminal_size((100, 24)).columns - 2 * (len(headers) - 1)
+    while sum(widths) > room:
+        shrinkable = [i for i in flex if widths[i] > max(12, _width(headers[i]))]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+
+    def paint(text: str, code: str | None) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
+
+    def line(cells: Sequence[str], cell_codes: Sequence[str | None]) -> str:
+        parts = []
+        for i, text in enumerate(cells):
+            shown = _clip(text, widths[i])
+            pad = " " * (widths[i] - _width(shown)) if i < len(cells) - 1 else ""
+            parts.append(paint(shown, cell_codes[i]) + pad)
+        return "  ".join(parts).rstrip()
+
+    out = [line(list(headers), ["1"] * len(headers))]
+    for row, row_codes in zip(texts, codes, strict=True):
+        if key_column < len(row_codes) and row_codes[key_column] is None:
+            row_codes = [*row_codes]
+            row_codes[key_column] = "1;36"
+        out.append(line(row, row_codes))
+    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.flush()
 
 
 def write_json(data: Any) -> None:
@@ -185,7 +246,7 @@ def list_runs(
                 (r.id, r.plan_date, r.deal, r.playbook_id, r.status.replace("_", " "), r.verdict_title or "")
                 for r in runs
             ],
-            styles=["bold cyan"],
+            flex=[2, 5],
         )
     else:
         write_tsv([(r.id, r.plan_date, r.deal, r.playbook_id, r.status, r.verdict_id) for r in runs])

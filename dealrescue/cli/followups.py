@@ -134,22 +134,20 @@ def followups(
     elif not items:
         pass
     elif stdout_is_terminal():
-        from rich.text import Text
-
-        styles = {"overdue": "bold red", "today": "bold yellow", "done": "dim"}
+        codes = {"overdue": "1;31", "today": "1;33", "done": "2"}
         print_table(
             ["ID", "Due", "When", "Deal", "Follow-up"],
             [
                 (
                     f.id,
                     f.due,
-                    Text(_when_text(f, today), style=styles.get(when_label(f, today), "")),
+                    (_when_text(f, today), codes.get(when_label(f, today))),
                     f.deal,
                     f.text,
                 )
                 for f in items
             ],
-            styles=["bold cyan"],
+            flex=[3, 4],
         )
     else:
         write_tsv([(f.id, f.due, when_label(f, today), f.deal, f.playbook_id, f.text) for f in items])

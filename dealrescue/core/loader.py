@@ -205,13 +205,16 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         tmpl(("plan", i, "text"), step.text, planned)
     for i, track in enumerate(pb.talk_tracks):
         cond(("talk_tracks", i, "when"), track.when, planned)
+        tmpl(("talk_tracks", i, "title"), track.title, planned)
         tmpl(("talk_tracks", i, "text"), track.text, planned)
     for i, email in enumerate(pb.emails):
         cond(("emails", i, "when"), email.when, planned)
+        tmpl(("emails", i, "title"), email.title, planned)
         tmpl(("emails", i, "subject"), email.subject, planned)
         tmpl(("emails", i, "body"), email.body, planned)
     for i, section in enumerate(pb.sections):
         cond(("sections", i, "when"), section.when, planned)
+        tmpl(("sections", i, "title"), section.title, planned)
         tmpl(("sections", i, "text"), section.text, planned)
         for j, item in enumerate(section.items):
             tmpl(("sections", i, "items", j), item, planned)

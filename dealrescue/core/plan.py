@@ -43,20 +43,20 @@ class Step:
 
 @dataclass(frozen=True)
 class TalkTrack:
-    title: str
+    title: Text
     text: Text
 
 
 @dataclass(frozen=True)
 class Email:
-    title: str
+    title: Text
     subject: Text
     body: Text
 
 
 @dataclass(frozen=True)
 class Section:
-    title: str
+    title: Text
     text: Text | None
     items: tuple[Text, ...]
     checklist: bool
@@ -166,18 +166,18 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
         verdict=VerdictResult(verdict.id, verdict.title, text(f"verdicts[{v}].rationale"), verdict.next),
         steps=tuple(steps),
         talk_tracks=tuple(
-            TalkTrack(t.title, text(f"talk_tracks[{i}].text"))
+            TalkTrack(text(f"talk_tracks[{i}].title"), text(f"talk_tracks[{i}].text"))
             for i, t in enumerate(pb.talk_tracks)
             if shown(f"talk_tracks[{i}].when")
         ),
         emails=tuple(
-            Email(e.title, text(f"emails[{i}].subject"), text(f"emails[{i}].body"))
+            Email(text(f"emails[{i}].title"), text(f"emails[{i}].subject"), text(f"emails[{i}].body"))
             for i, e in enumerate(pb.emails)
             if shown(f"emails[{i}].when")
         ),
         sections=tuple(
             Section(
-                s.title,
+                text(f"sections[{i}].title"),
                 text(f"sections[{i}].text") if s.text is not None else None,
                 tuple(text(f"sections[{i}].items[{j}]") for j in range(len(s.items))),
                 s.checklist,

@@ -45,7 +45,7 @@ def to_markdown(plan: Plan) -> str:
         for step in plan.steps:
             out.append(f"- [ ] **by {step.due.isoformat()}** ({e(step.owner)}) {step.text.markdown}")
     for section in plan.sections:
-        out += ["", f"## {e(section.title)}", ""]
+        out += ["", f"## {section.title.markdown}", ""]
         if section.text is not None:
             out += [section.text.markdown, ""]
         box = "- [ ] " if section.checklist else "- "
@@ -55,11 +55,11 @@ def to_markdown(plan: Plan) -> str:
     if plan.talk_tracks:
         out += ["", "## Talk tracks"]
         for track in plan.talk_tracks:
-            out += ["", f"### {e(track.title)}", "", track.text.markdown]
+            out += ["", f"### {track.title.markdown}", "", track.text.markdown]
     if plan.emails:
         out += ["", "## Email drafts"]
         for email in plan.emails:
-            out += ["", f"### {e(email.title)}", "", f"**Subject:** {email.subject.markdown}", "", _quote(email.body.markdown)]
+            out += ["", f"### {email.title.markdown}", "", f"**Subject:** {email.subject.markdown}", "", _quote(email.body.markdown)]
     if plan.followups:
         out += ["", "## Follow-ups", ""]
         out += [f"- [ ] **{f.due.isoformat()}** {f.text.markdown}" for f in plan.followups]
@@ -97,15 +97,15 @@ def to_document(plan: Plan) -> dict[str, Any]:
         "steps": [{"text": s.text.plain, "due": s.due.isoformat(), "owner": s.owner} for s in plan.steps],
         "sections": [
             {
-                "title": s.title,
+                "title": s.title.plain,
                 "text": s.text.plain if s.text else None,
                 "items": [i.plain for i in s.items],
                 "checklist": s.checklist,
             }
             for s in plan.sections
         ],
-        "talk_tracks": [{"title": t.title, "text": t.text.plain} for t in plan.talk_tracks],
-        "emails": [{"title": m.title, "subject": m.subject.plain, "body": m.body.plain} for m in plan.emails],
+        "talk_tracks": [{"title": t.title.plain, "text": t.text.plain} for t in plan.talk_tracks],
+        "emails": [{"title": m.title.plain, "subject": m.subject.plain, "body": m.body.plain} for m in plan.emails],
         "followups": [{"text": f.text.plain, "due": f.due.isoformat()} for f in plan.followups],
     }
 

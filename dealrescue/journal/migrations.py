@@ -35,7 +35,7 @@ def migration(fn: Migration) -> Migration:
 
 
 @migration
-def m001_create_runs_answers_followups(conn: sqlite3.Connection) -> None:
+def m001_create_runs_answers_plans_followups(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute(
         """
@@ -52,8 +52,6 @@ def m001_create_runs_answers_followups(conn: sqlite3.Connection) -> None:
             options TEXT NOT NULL DEFAULT '{}',
             verdict_id TEXT,
             verdict_title TEXT,
-            plan_markdown TEXT,
-            plan_json TEXT,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )
@@ -62,6 +60,16 @@ def m001_create_runs_answers_followups(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX runs_playbook ON runs (playbook_id, seq)")
     conn.execute("CREATE INDEX runs_status ON runs (status, updated_at)")
     conn.execute("CREATE INDEX runs_plan_date ON runs (plan_date)")
+    # The rendered plans are big; kept apart so that listing runs reads only small rows.
+    conn.execute(
+        """
+        CREATE TABLE plans (
+            run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+            markdown TEXT NOT NULL,
+            json TEXT NOT NULL
+        )
+        """
+    )
     conn.execute(
         """
         CREATE TABLE answers (

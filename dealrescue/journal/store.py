@@ -23,10 +23,10 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from dealrescue import paths
 from dealrescue.errors import DealRescueError, JournalError, UsageError
@@ -94,7 +94,7 @@ class FollowupRecord:
 
 def _now() -> str:
     """ISO 8601 UTC with microseconds, e.g. ``2024-05-01T12:34:56.123456Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _check_date(value: str | date, what: str) -> str:
@@ -226,7 +226,7 @@ class Journal:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> Journal:
         return self
 
     def __exit__(
@@ -376,11 +376,14 @@ class Journal:
             self._require_unfinished(conn, run_id)
             conn.execute(
                 """
-                UPDATE runs SET status = 'done', verdict_id = ?, verdict_title = ?, plan_markdown = ?,
-                                plan_json = ?, updated_at = ?
+                UPDATE runs SET status = 'done', verdict_id = ?, verdict_title = ?, updated_at = ?
                 WHERE id = ?
                 """,
-                (verdict_id, verdict_title, plan_markdown, plan_json, now, run_id),
+                (verdict_id, verdict_title, now, run_id),
+            )
+            conn.execute(
+                "INSERT INTO plans (run_id, markdown, json) VALUES (?, ?, ?)",
+                (run_id, plan_markdown, plan_json),
             )
             for text, due in checked:
                 followup_id = self._unique_id(conn)
@@ -521,7 +524,8 @@ class Journal:
 
 _RUN_SELECT = (
     "SELECT id, deal, playbook_id, playbook_version, playbook_source, plan_date, status, options, "
-    "verdict_id, verdict_title, plan_markdown, plan_json, created_at, updated_at FROM runs"
+    "verdict_id, verdict_title, p.markdown, p.json, created_at, updated_at "
+    "FROM runs LEFT JOIN plans AS p ON p.run_id = runs.id"
 )
 _FOLLOWUP_SELECT = (
     "SELECT f.id, f.run_id, r.deal, r.playbook_id, f.text, f.due, f.done_at "
