@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from dealrescue import catalog, terminal
 from dealrescue.errors import AnswerError, Interrupted, OutputExistsError, UsageError
+from dealrescue.recording import Recorder
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
@@ -88,12 +89,6 @@ def check_output(options: RunOptions) -> None:
         raise OutputExistsError(f"{options.output} already exists", hint="add --force to replace it, or choose another -o file")
 
 
-def render(plan: Plan, fmt: str) -> str:
-    from dealrescue.core.render import to_json, to_markdown
-
-    return to_json(plan) if fmt == "json" else to_markdown(plan)
-
-
 def emit(text: str, options: RunOptions) -> None:
     if options.output is not None:
         from dealrescue.output import write_atomic
@@ -110,6 +105,7 @@ def emit(text: str, options: RunOptions) -> None:
 
 
 def run(options: RunOptions) -> None:
+    """Load the playbook, settle the answers (asking on a terminal), build, write and record the plan."""
     if options.format not in ("markdown", "json"):
         raise UsageError(f"--format {options.format!r} is not known", hint="use --format markdown or --format json")
     today = parse_date(options.date)
@@ -119,25 +115,73 @@ def run(options: RunOptions) -> None:
     from dealrescue.core.engine import check_answer_ids
 
     check_answer_ids(compiled, given)
+    recorder = Recorder(enabled=not options.no_save)
+    stored = {
+        "format": options.format,
+        "output": str(options.output) if options.output else None,
+        "force": options.force,
+        "date": today.isoformat(),
+    }
+    finish_run(compiled, options, given, deal, today, recorder, stored, settled=None)
+
+
+def finish_run(
+    compiled: CompiledPlaybook,
+    options: RunOptions,
+    given: dict[str, Any],
+    deal: str,
+    today: dt.date,
+    recorder: Recorder,
+    stored: dict[str, Any],
+    settled: dict[str, Any] | None,
+) -> None:
     streams = None if options.no_input else terminal.prompt_streams(stdin_taken=options.answers_file == "-")
     try:
-        plan = _answer_and_plan(compiled, given, deal, today, streams)
+        plan = _answer_and_plan(compiled, given, deal, today, streams, recorder, stored, settled)
+        from dealrescue.core.render import to_json, to_markdown
+
+        markdown, document = to_markdown(plan), to_json(plan)
+        emit(document if options.format == "json" else markdown, options)
+        recorder.finish(plan, markdown, document)
+        if recorder.run_id and recorder.enabled:
+            terminal.notice(f"Saved as run {recorder.run_id} (dealrescue deals show {recorder.run_id}).")
     finally:
+        recorder.close()
         if streams is not None:
             streams.close()
-    emit(render(plan, options.format), options)
 
 
 def _answer_and_plan(
-    compiled: CompiledPlaybook, given: dict[str, Any], deal: str, today: dt.date, streams: terminal.PromptStreams | None
+    compiled: CompiledPlaybook,
+    given: dict[str, Any],
+    deal: str,
+    today: dt.date,
+    streams: terminal.PromptStreams | None,
+    recorder: Recorder,
+    stored: dict[str, Any],
+    settled: dict[str, Any] | None,
 ) -> Plan:
     from dealrescue.core.engine import collect_answers, decide
     from dealrescue.core.plan import build_plan
 
     iso = today.isoformat()
-    kept: list[str] = []
+
+    def start(deal_name: str) -> None:
+        recorder.start(
+            deal=deal_name,
+            playbook_id=compiled.id,
+            version=compiled.playbook.version,
+            source=compiled.source,
+            plan_date=iso,
+            options=stored,
+        )
+
     if streams is None:
-        answers, asked = collect_answers(compiled, given=given, deal=deal, today=iso, ask=None)
+        answers, asked = collect_answers(compiled, given=given, deal=deal, today=iso, ask=None, settled=settled)
+        start(deal)
+        for question_id, value in answers.items():
+            if settled is None or question_id not in settled:
+                recorder.answer(question_id, value)
     else:
         from dealrescue.prompter import TerminalPrompter
 
@@ -146,16 +190,18 @@ def _answer_and_plan(
             prompter.note(f"{compiled.playbook.title}: {compiled.playbook.summary}")
             if not deal:
                 deal = _ask_deal(prompter)
+            start(deal)
             answers, asked = collect_answers(
-                compiled, given=given, deal=deal, today=iso, ask=prompter.ask, on_answer=lambda qid, _v: kept.append(qid)
+                compiled, given=given, deal=deal, today=iso, ask=prompter.ask, on_answer=recorder.answer, settled=settled
             )
-        except KeyboardInterrupt:
-            raise Interrupted(
-                f"interrupted after {len(kept)} answer(s); no plan was made and nothing was saved",
-                hint=f"run `dealrescue {compiled.id}` again, or pass answers with --answers FILE",
-            ) from None
-        except EOFError:
-            raise AnswerError("the terminal closed before every question was answered", hint="pass answers with --answers FILE") from None
+        except (KeyboardInterrupt, EOFError) as exc:
+            kept = recorder.interrupted()
+            how = f"continue with: dealrescue resume {recorder.run_id}" if recorder.run_id and recorder.enabled else (
+                f"run `dealrescue run {compiled.source}` again"
+            )
+            if isinstance(exc, EOFError):
+                raise AnswerError(f"the terminal closed before every question was answered; {kept}", hint=how) from None
+            raise Interrupted(f"interrupted: {kept}; no plan was made", hint=how) from None
     outcome = decide(compiled, answers, asked, deal, iso)
     return build_plan(compiled, outcome, deal, today)
 
@@ -165,3 +211,48 @@ def _ask_deal(prompter: Any) -> str:
 
     question = Question(id="deal_name", prompt="Which deal or account is this about?", required=False)
     return str(prompter.ask(question, None) or "")
+
+
+def resume(run_id: str | None, *, no_input: bool = False, playbooks_dir: Path | None = None) -> None:
+    """Continue an interrupted run: ask only what is still missing, then finish the plan."""
+    from dealrescue.core.engine import typed_answer
+    from dealrescue.journal import Journal
+
+    with Journal.open() as journal:
+        record = journal.get_run(run_id) if run_id else journal.latest_unfinished()
+    if record is None:
+        raise UsageError("there is no unfinished run to resume", hint="see past runs with: dealrescue deals list")
+    if record.status == "done":
+        raise UsageError(f"run {record.id} is already finished", hint=f"see its plan with: dealrescue deals show {record.id}")
+    source = record.playbook_source
+    compiled = catalog.load_file(Path(source)) if Path(source).is_file() else catalog.load(record.playbook_id, playbooks_dir)[0]
+    if compiled.playbook.version != record.playbook_version:
+        terminal.notice(
+            f"Playbook {compiled.id} changed from v{record.playbook_version} to v{compiled.playbook.version} "
+            "since this run began; asking what the new version needs."
+        )
+    settled: dict[str, Any] = {}
+    for question_id, value in record.answers.items():
+        question = compiled.playbook.question(question_id)
+        if question is None:
+            continue
+        try:
+            settled[question_id] = typed_answer(question, value)
+        except AnswerError:
+            terminal.notice(f"The saved answer for {question_id!r} no longer fits; it will be asked again.")
+    stored = dict(record.options)
+    output = stored.get("output")
+    options = RunOptions(
+        playbook=source,
+        deal=record.deal,
+        no_input=no_input,
+        format=str(stored.get("format") or "markdown"),
+        output=Path(output) if output else None,
+        force=bool(stored.get("force")),
+        date=str(stored.get("date") or record.plan_date),
+    )
+    check_output(options)
+    terminal.notice(f"Resuming run {record.id} ({compiled.id}, {record.deal or 'unnamed deal'}): {len(settled)} answer(s) kept.")
+    recorder = Recorder(enabled=True, run_id=record.id)
+    recorder.kept.update(settled)
+    finish_run(compiled, options, {}, record.deal, parse_date(options.date), recorder, stored, settled=settled)

@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from dealrescue import __version__
-from dealrescue.cli import playbooks, run
+from dealrescue.cli import deals, followups, playbooks, run
 from dealrescue.errors import EXIT_RUNTIME, DealRescueError
 
 
@@ -57,7 +57,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 run.register(app)
-app.add_typer(playbooks.playbooks_app, name="playbooks")
+app.add_typer(playbooks.playbooks_app, name="playbooks", rich_help_panel="Playbooks and journal")
+app.add_typer(deals.deals_app, name="deals", rich_help_panel="Playbooks and journal")
+app.add_typer(followups.followups_app, name="followups", rich_help_panel="Playbooks and journal")
 
 
 def _version(value: bool) -> None:

@@ -7,6 +7,7 @@ turns them into messages and exit codes.
 """
 
 import enum
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,11 +83,18 @@ def stdout_is_terminal() -> bool:
     return terminal.stdout_is_terminal()
 
 
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAKS = re.compile("\r\n|[\r\n\t\u2028\u2029]")
+
+
 def one_line(value: object) -> str:
-    """Text safe for one cell: control characters made visible, line breaks and tabs as spaces."""
+    """Text safe for one cell: line breaks and tabs as spaces, other control characters made visible."""
+    text = "" if value is None else str(value)
+    if not _UNSAFE.search(text):
+        return text
     from dealrescue.core.mdescape import strip_controls
 
-    return " ".join(strip_controls("" if value is None else str(value)).split())
+    return strip_controls(_BREAKS.sub(" ", text))
 
 
 def tsv_cell(value: object) -> str:
@@ -95,8 +103,18 @@ def tsv_cell(value: object) -> str:
     return text if text else "-"
 
 
+_UNSAFE_BUT_TAB = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def write_tsv(rows: Sequence[Sequence[object]]) -> None:
-    sys.stdout.write("".join("\t".join(tsv_cell(c) for c in row) + "\n" for row in rows))
+    """Tab-separated lines, one per row; quick for the common row that needs no cleaning."""
+    lines = []
+    for row in rows:
+        line = "\t".join(["-" if c is None or c == "" else str(c) for c in row])
+        if line.count("\t") != len(row) - 1 or _UNSAFE_BUT_TAB.search(line):
+            line = "\t".join([tsv_cell(c) for c in row])
+        lines.append(line + "\n")
+    sys.stdout.write("".join(lines))
     sys.stdout.flush()
 
 
@@ -107,9 +125,7 @@ Cell = Any
 def _width(text: str) -> int:
     import unicodedata
 
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text
-    )
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _clip(text: str, width: int) -> str:

@@ -102,4 +102,19 @@ def register(app: typer.Typer) -> None:
         app.command(name, help=summary + EXAMPLES.format(cmd=name), rich_help_panel="Playbooks")(
             _playbook_command(playbook_id)
         )
+    app.command("resume", rich_help_panel="Playbooks")(resume_command)
     app.command("run", rich_help_panel="Playbooks", help=(run_command.__doc__ or "") + EXAMPLES.format(cmd="run my-playbook.yaml"))(run_command)
+
+
+def resume_command(
+    run_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="The run to continue (default: the latest unfinished).", show_default=False)] = None,
+    no_input: NoInput = False,
+    playbooks_dir: PlaybooksDir = None,
+) -> None:
+    """Continue an interrupted run: asks only what is still missing, then makes the plan.
+
+    Ctrl-C during a run keeps every answer given; `dealrescue deals list --status interrupted` shows them.
+    """
+    from dealrescue.runflow import resume
+
+    resume(run_id, no_input=no_input, playbooks_dir=playbooks_dir)

@@ -1,0 +1,108 @@
+"""Keeping a run in the journal as it happens, so nothing typed is ever lost.
+
+If the journal cannot be written (busy, damaged, newer), the answers given so
+far go to a plain file in the data folder and the error says where.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dealrescue import paths
+from dealrescue.errors import JournalError
+
+if TYPE_CHECKING:
+    from dealrescue.core.plan import Plan
+    from dealrescue.journal import Journal
+
+
+class Recorder:
+    """Records one run. With ``enabled=False`` (``--no-save``) it keeps nothing."""
+
+    def __init__(self, *, enabled: bool, run_id: str | None = None) -> None:
+        self.enabled = enabled
+        self.run_id = run_id
+        self.kept: dict[str, Any] = {}
+        self._journal: Journal | None = None
+
+    def _open(self) -> Journal:
+        if self._journal is None:
+            from dealrescue.journal import Journal
+
+            self._journal = Journal.open()
+        return self._journal
+
+    def start(self, *, deal: str, playbook_id: str, version: int, source: str, plan_date: str, options: dict[str, Any]) -> None:
+        if not self.enabled or self.run_id is not None:
+            return
+        self.run_id = self._guard(
+            lambda: self._open().start_run(
+                deal=deal,
+                playbook_id=playbook_id,
+                playbook_version=version,
+                playbook_source=source,
+                plan_date=plan_date,
+                options=options,
+            )
+        )
+
+    def answer(self, question_id: str, value: Any) -> None:
+        self.kept[question_id] = value
+        if self.enabled and self.run_id is not None:
+            run_id = self.run_id
+            self._guard(lambda: self._open().save_answer(run_id, question_id, value))
+
+    def interrupted(self) -> str:
+        """Mark the run interrupted; return the sentence saying what was kept."""
+        if not self.enabled:
+            return f"{len(self.kept)} answer(s) given; --no-save was set, so nothing was kept"
+        if self.run_id is None:
+            return "no answer had been given yet; nothing to keep"
+        run_id = self.run_id
+        self._guard(lambda: self._open().set_status(run_id, "interrupted"))
+        return f"{len(self.kept)} answer(s) kept in the journal as run {run_id}"
+
+    def finish(self, plan: Plan, markdown: str, document: str) -> None:
+        if not self.enabled or self.run_id is None:
+            return
+        run_id = self.run_id
+        followups = [(f.text.plain, f.due.isoformat()) for f in plan.followups]
+        self._guard(
+            lambda: self._open().finish_run(
+                run_id,
+                verdict_id=plan.verdict.id,
+                verdict_title=plan.verdict.title,
+                plan_markdown=markdown,
+                plan_json=document,
+                followups=followups,
+            )
+        )
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    def _guard(self, action: Any) -> Any:
+        try:
+            return action()
+        except JournalError as exc:
+            kept_at = self._keep_in_file()
+            where = f"your answers so far are kept in {kept_at}; rerun with --answers {kept_at}" if kept_at else None
+            raise JournalError(exc.message, hint=where or exc.hint) from None
+
+    def _keep_in_file(self) -> Path | None:
+        if not self.kept:
+            return None
+        try:
+            folder = paths.ensure_private_dir(paths.user_dir() / "unsaved")
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            target = folder / f"answers-{stamp}.json"
+            target.write_text(json.dumps(self.kept, indent=2, ensure_ascii=False), encoding="utf-8")
+            target.chmod(0o600)
+            return target
+        except OSError:
+            return None
