@@ -72,9 +72,67 @@ def validate_playbooks(files: list[Path], fmt: str) -> None:
 
 
 def print_schema() -> None:
+    sys.stdout.write(schema_text())
+
+
+def schema_text() -> str:
     from dealrescue.core.model import Playbook
 
     schema = Playbook.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "dealrescue playbook"
-    sys.stdout.write(json.dumps(schema, indent=2) + "\n")
+    return json.dumps(schema, indent=2) + "\n"
+
+
+def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
+    """Write the commented starter playbook (and the schema file its modeline points at)."""
+    import re
+
+    from dealrescue import paths
+    from dealrescue.output import write_atomic
+
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", playbook_id):
+        raise UsageError(f"{playbook_id!r} is not a playbook id", hint="use lowercase letters, digits, _ and -, e.g. my-triage")
+    if output is None:
+        target = paths.ensure_private_dir(paths.user_playbooks_dir()) / f"{playbook_id}.yaml"
+    else:
+        target = output
+    schema_path = paths.ensure_private_dir(paths.user_dir()) / "playbook.schema.json"
+    schema_path.write_text(schema_text(), encoding="utf-8")
+    starter = (Path(__file__).parent / "templates" / "starter.yaml").read_text(encoding="utf-8")
+    text = starter.replace("__SCHEMA__", schema_path.as_uri()).replace("__ID__", playbook_id).replace("__PATH__", str(target))
+    write_atomic(target, text, force=force)
+    print(target)
+    return target
+
+
+def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | None) -> None:
+    """Run each file's embedded tests (or one case from --answers/--verdict); exit 3 on any failure."""
+    from dealrescue.core.model import PlaybookTest
+    from dealrescue.core.selftest import run_cases
+    from dealrescue.runflow import read_answers_file
+
+    extra: list[PlaybookTest] | None = None
+    if answers_file is not None:
+        if verdict is None:
+            raise UsageError("--answers needs --verdict: the verdict those answers must give")
+        answers = read_answers_file(answers_file)
+        extra = [PlaybookTest(name=f"answers from {answers_file}", answers=answers, verdict=verdict)]
+    failed = 0
+    for path in files:
+        compiled = catalog.load_file(path)
+        cases = extra if extra is not None else compiled.playbook.tests
+        if not cases:
+            print(f"{path}: no tests (add a tests: section, or pass --answers FILE --verdict ID)", file=sys.stderr)
+            failed += 1
+            continue
+        for result in run_cases(compiled, cases):
+            if result.passed:
+                print(f"ok: {path}: {result.name}")
+            else:
+                failed += 1
+                print(f"FAIL: {path}: {result.name}", file=sys.stderr)
+                for line in result.diff():
+                    print(f"  {line}", file=sys.stderr)
+    if failed:
+        raise SystemExit(EXIT_PLAYBOOK)

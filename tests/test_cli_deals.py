@@ -173,11 +173,30 @@ def test_show_has_answers_verdict_follow_ups_and_plan(journal_ids: dict[str, str
     assert out.startswith("# Acme Corp\n")
     assert f"- id: {journal_ids['acme']}" in out
     assert "- competitor: Globex" in out and "- reasons: price, gap" in out
-    assert "    line one\n    line two" in out
+    assert "- notes: line one\\\nline two\n" in out  # a markdown hard break keeps the lines
     assert "Fight on value (fight_on_value)" in out
     assert f"Check back with Acme Corp (id {journal_ids['acme_checkback']})" in out
     assert out.rstrip("\n").endswith(PLAN_MD.rstrip("\n"))
     assert out.index("## Answers") < out.index("## Verdict") < out.index("## Follow-ups") < out.index("## Plan")
+
+
+def test_show_escapes_what_was_typed(journal_ids: dict[str, str]) -> None:
+    with Journal.open() as j:
+        run_id = j.start_run("# Not a heading *bold*", "triage", 1, "bundled", "2024-01-10", {})
+        j.save_answer(run_id, "competitor", "<script> [link](x) \x1b[2J")
+    out = invoke("deals", "show", run_id).stdout
+    assert out.startswith("# \\# Not a heading \\*bold\\*\n")
+    assert "- competitor: \\<script\\> \\[link\\](x) \u241b\\[2J" in out
+    assert "\x1b" not in out
+
+
+def test_show_on_a_terminal_is_rendered(journal_ids: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deals_module, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = invoke("deals", "show", journal_ids["acme"])
+    assert result.exit_code == 0, result.stderr
+    assert "Fight on value" in result.stdout and "Globex" in result.stdout
+    assert "## Answers" not in result.stdout  # headings were rendered, not printed as markdown
 
 
 def test_show_an_unfinished_run_says_how_to_continue(journal_ids: dict[str, str]) -> None:

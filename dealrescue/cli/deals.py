@@ -282,6 +282,7 @@ def _get_run(run_id: str) -> "RunRecord":
 
 
 def _format_answer(value: Any) -> str:
+    """An answer as plain text (escaped for markdown by the caller)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -290,26 +291,26 @@ def _format_answer(value: Any) -> str:
         import json
 
         return json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    if "\n" in text:
-        return "\n" + "\n".join("    " + line for line in text.splitlines())
-    return text
+    return str(value)
 
 
 @deals_app.command("show")
 def show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")]) -> None:
-    """Show one run: its answers, verdict, follow-ups and plan."""
+    """Show one run as markdown: its answers, verdict, follow-ups and plan."""
+    from dealrescue.core.mdescape import escape_inline as esc
+
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
     with journal:
         run = journal.get_run(run_id)
         followups = journal.followups_for_run(run.id)
+    # Ids, dates and statuses are ours and safe; everything typed or written in a playbook is escaped.
     lines = [
-        f"# {run.deal or '(no deal name)'}",
+        f"# {esc(run.deal) or '(no deal name)'}",
         "",
         f"- id: {run.id}",
-        f"- playbook: {run.playbook_id} v{run.playbook_version} ({run.playbook_source})",
+        f"- playbook: {run.playbook_id} v{run.playbook_version} ({esc(run.playbook_source)})",
         f"- plan date: {run.plan_date}",
         f"- status: {run.status.replace('_', ' ')}",
         f"- recorded: {run.created_at} (last change {run.updated_at})",
@@ -318,21 +319,27 @@ def show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or 
         "",
     ]
     if run.answers:
-        lines += [f"- {qid}: {_format_answer(value)}" for qid, value in run.answers.items()]
+        lines += [f"- {qid}: {esc(_format_answer(value))}" for qid, value in run.answers.items()]
     else:
         lines.append("(none yet)")
     lines += ["", "## Verdict", ""]
     if run.verdict_id is not None:
-        lines.append(f"{run.verdict_title} ({run.verdict_id})")
+        lines.append(f"{esc(run.verdict_title or '')} ({run.verdict_id})")
     else:
         state = run.status.replace("_", " ")
         lines.append(f"(none yet: the run is {state}; continue it with `dealrescue resume {run.id}`)")
     if followups:
         lines += ["", "## Follow-ups", ""]
-        lines += [f"- [{'x' if f.done_at else ' '}] {f.due} {f.text} (id {f.id})" for f in followups]
+        lines += [f"- [{'x' if f.done_at else ' '}] {f.due} {esc(f.text)} (id {f.id})" for f in followups]
     if run.plan_markdown is not None:
         lines += ["", "## Plan", "", run.plan_markdown.rstrip("\n")]
-    sys.stdout.write("\n".join(lines) + "\n")
+    markdown = "\n".join(lines) + "\n"
+    if stdout_is_terminal():
+        from dealrescue.console import show_markdown
+
+        show_markdown(markdown)
+        return
+    sys.stdout.write(markdown)
     sys.stdout.flush()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -56,3 +56,33 @@ def schema_command() -> None:
 
     print_schema()
 
+
+
+@playbooks_app.command("new")
+def new_command(
+    playbook_id: Annotated[str, typer.Argument(metavar="ID", help="Id of the new playbook, e.g. my-triage.", show_default=False)],
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", metavar="PATH", help="Where to write it (default: your playbook folder).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Write a commented starter playbook that validates and runs as written.
+
+    It shows every question type, a when, scores with bands, verdict rules, a dated step,
+    a talk track, a follow-up and tests. Then: dealrescue run ID
+    """
+    from dealrescue.playbook_commands import new_playbook
+
+    new_playbook(playbook_id, output, force)
+
+
+@playbooks_app.command("test")
+def test_command(
+    files: Annotated[list[Path], typer.Argument(help="Playbook files to test.", show_default=False)],
+    answers: Annotated[Optional[str], typer.Option("--answers", metavar="FILE", help="Test one set of answers instead.")] = None,
+    verdict: Annotated[Optional[str], typer.Option("--verdict", metavar="ID", help="The verdict --answers must give.")] = None,
+) -> None:
+    """Run a playbook's own tests: answers and the verdict (and scores) they must give. Exit 3 on a failure."""
+    from dealrescue.playbook_commands import test_playbooks
+
+    test_playbooks(files, answers, verdict)

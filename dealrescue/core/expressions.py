@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -33,19 +34,24 @@ def display_value(value: Any) -> str:
     return str(value)
 
 
-def _markdown_finalize(value: Any) -> str:
-    return escape_inline(display_value(value))
+# Set while rendering the markdown flavour; one compiled template serves both flavours.
+_MARKDOWN: ContextVar[bool] = ContextVar("dealrescue_markdown", default=False)
 
 
-@lru_cache(maxsize=2)
-def environment(markdown: bool) -> Any:
+def _finalize(value: Any) -> str:
+    text = display_value(value)
+    return escape_inline(text) if _MARKDOWN.get() else text
+
+
+@lru_cache(maxsize=1)
+def environment() -> Any:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     return ImmutableSandboxedEnvironment(
         undefined=StrictUndefined,
         autoescape=False,
-        finalize=_markdown_finalize if markdown else display_value,
+        finalize=_finalize,
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -55,14 +61,14 @@ def environment(markdown: bool) -> Any:
 def names_in_condition(source: str) -> set[str]:
     from jinja2 import meta
 
-    env = environment(False)
+    env = environment()
     return set(meta.find_undeclared_variables(env.parse("{{ (" + source + ") }}")))
 
 
 def names_in_template(source: str) -> set[str]:
     from jinja2 import meta
 
-    return set(meta.find_undeclared_variables(environment(False).parse(source)))
+    return set(meta.find_undeclared_variables(environment().parse(source)))
 
 
 def check_names(names: Iterable[str], known: set[str]) -> None:
@@ -100,7 +106,7 @@ def compile_condition(source: str, known: set[str]) -> Condition:
 
     try:
         check_names(names_in_condition(source), known)
-        run = environment(False).compile_expression(source, undefined_to_none=False)
+        run = environment().compile_expression(source, undefined_to_none=False)
     except TemplateSyntaxError as exc:
         raise ExpressionProblem(f"condition does not compile: {_explain(exc)}") from None
     return Condition(source, run)
@@ -109,24 +115,28 @@ def compile_condition(source: str, known: set[str]) -> Condition:
 @dataclass(frozen=True)
 class Template:
     source: str
-    _plain: Any
-    _markdown: Any
+    _compiled: Any
 
     def render(self, context: dict[str, Any], *, markdown: bool) -> str:
-        template = self._markdown if markdown else self._plain
+        token = _MARKDOWN.set(markdown)
         try:
-            return str(template.render(context)).strip()
+            return str(self._compiled.render(context)).strip()
         except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
             raise ExpressionProblem(f"template failed: {_explain(exc)}") from None
+        finally:
+            _MARKDOWN.reset(token)
 
 
 def compile_template(source: str, known: set[str]) -> Template:
     from jinja2 import TemplateSyntaxError
 
     try:
-        check_names(names_in_template(source), known)
-        plain = environment(False).from_string(source)
-        markdown = environment(True).from_string(source)
+        from jinja2 import meta
+
+        tree = environment().parse(source)
+        check_names(meta.find_undeclared_variables(tree), known)
+        # Compile from the parsed tree: the source is parsed once.
+        compiled = environment().from_string(tree)
     except TemplateSyntaxError as exc:
         raise ExpressionProblem(f"template does not compile (line {exc.lineno}): {_explain(exc)}") from None
-    return Template(source, plain, markdown)
+    return Template(source, compiled)

@@ -63,11 +63,16 @@ def format_path(path: Path) -> str:
     return out
 
 
-def _guard_depth(yaml: Any, loader_class: Any, text: str) -> None:
-    """Refuse deep nesting before anything is composed: libyaml composes recursively in C and
-    overflows its stack (a segfault) on ``[[[[...`` or ``- - - ...`` thousands of levels deep.
-    The event stream is flat, so walking it is safe and stops at the first level too deep."""
+def _scan_events(yaml: Any, loader_class: Any, text: str) -> int | None:
+    """Refuse deep nesting before anything is composed, and return the line of the first alias.
+
+    libyaml composes recursively in C and overflows its stack (a segfault) on ``[[[[...`` or
+    ``- - - ...`` thousands of levels deep; the event stream is flat, so walking it is safe and
+    stops at the first level too deep. A composed alias is its anchor's node and keeps the
+    anchor's position, so where the alias stands is only known here.
+    """
     depth = 0
+    alias_line = None
     for event in yaml.parse(text, Loader=loader_class):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
@@ -75,6 +80,9 @@ def _guard_depth(yaml: Any, loader_class: Any, text: str) -> None:
                 raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels", event.start_mark.line + 1)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+        elif isinstance(event, yaml.AliasEvent) and alias_line is None:
+            alias_line = event.start_mark.line + 1
+    return alias_line
 
 
 def read_yaml(raw: bytes) -> YamlDocument:
@@ -89,20 +97,24 @@ def read_yaml(raw: bytes) -> YamlDocument:
 
     import yaml
 
+    control = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise YamlProblem(f"holds a control character (U+{ord(control.group()):04X}) that YAML does not allow", line)
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loader = loader_class(text)
     try:
         try:
-            _guard_depth(yaml, loader_class, text)
+            alias_line = _scan_events(yaml, loader_class, text)
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             raise _syntax_problem(exc) from None
         except yaml.YAMLError as exc:
-            raise YamlProblem(f"not valid YAML: {exc}") from None
+            raise YamlProblem("not valid YAML: " + " ".join(str(exc).split())) from None
         if node is None:
             raise YamlProblem("is empty")
         doc = YamlDocument(data=None)
-        doc.data = _build(loader, node, (), doc.lines, set())
+        doc.data = _Builder(loader, doc.lines, alias_line).build(node, ())
         return doc
     finally:
         loader.dispose()
@@ -119,60 +131,82 @@ def _syntax_problem(exc: Any) -> YamlProblem:
     return YamlProblem(problem, mark.line + 1 if mark else None)
 
 
-def _problem(path: Path, message: str, node: Any) -> YamlProblem:
+def _problem(path: Path, message: str, line: int) -> YamlProblem:
     where = format_path(path)
-    return YamlProblem(f"{where}: {message}" if where else message, node.start_mark.line + 1)
+    return YamlProblem(f"{where}: {message}" if where else message, line)
 
 
 def _tag_name(tag: str) -> str:
     return "!!" + tag[len(_STANDARD_TAG_PREFIX) :] if tag.startswith(_STANDARD_TAG_PREFIX) else tag
 
 
-def _build(loader: Any, node: Any, path: Path, lines: dict[Path, int], seen: set[int]) -> Any:
-    """Check ``node`` (no alias, no tag beyond plain data, unique word keys), index its lines,
-    and construct it into plain data."""
-    import yaml
+def _line(node: Any) -> int:
+    return int(node.start_mark.line) + 1
 
-    if id(node) in seen:
-        raise _problem(path, "anchors and aliases (&name, *name) are not allowed: write the value out", node)
-    seen.add(id(node))
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        if node.tag != _MAP:
-            raise _problem(path, f"tag {_tag_name(node.tag)} is not allowed", node)
-        data: dict[str, Any] = {}
-        keys: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if key_node.tag == _STANDARD_TAG_PREFIX + "merge":
-                raise _problem(path, "merge keys (<<) are not allowed: write the keys out", key_node)
-            if not isinstance(key_node, yaml.ScalarNode) or id(key_node) in seen:
-                raise _problem(path, "keys must be plain words (no lists, maps or aliases as keys)", key_node)
-            if key_node.tag not in _SCALAR_KINDS:
-                raise _problem(path, f"tag {_tag_name(key_node.tag)} is not allowed", key_node)
-            if key_node.tag != _STR:
-                kind = _SCALAR_KINDS[key_node.tag]
-                raise _problem(path, f"key {key_node.value!r} reads as {kind}: put it in quotes", key_node)
-            seen.add(id(key_node))
-            key = key_node.value
-            if key in keys:
-                raise _problem((*path, key), f"duplicate key (first at line {keys[key]})", key_node)
-            keys[key] = line
-            lines[(*path, key)] = line
-            data[key] = _build(loader, value_node, (*path, key), lines, seen)
-        return data
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != _SEQ:
-            raise _problem(path, f"tag {_tag_name(node.tag)} is not allowed", node)
-        items = []
-        for i, item in enumerate(node.value):
-            lines[(*path, i)] = item.start_mark.line + 1
-            items.append(_build(loader, item, (*path, i), lines, seen))
-        return items
-    if node.tag not in _SCALAR_KINDS:
-        raise _problem(path, f"tag {_tag_name(node.tag)} is not allowed", node)
-    try:
-        return loader.construct_object(node, deep=True)
-    except Exception as exc:  # noqa: BLE001 - the constructor raises ValueError, KeyError, ... on bad scalars
-        reason = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
-        raise _problem(path, f"cannot read {node.value!r} as {_SCALAR_KINDS[node.tag]}: {reason}", node) from None
+
+@dataclass
+class _Builder:
+    """One walk over the composed nodes: check them (no alias, no tag beyond plain data, unique
+    word keys), index their lines by key path, and construct plain data."""
+
+    loader: Any
+    lines: dict[Path, int]
+    alias_line: int | None
+    seen: set[int] = field(default_factory=set)
+
+    def _once(self, node: Any, path: Path) -> None:
+        # The first node met twice is the first alias (the walk follows document order).
+        if id(node) in self.seen:
+            message = "anchors and aliases (&name, *name) are not allowed: write the value out"
+            raise _problem(path, message, self.alias_line or _line(node))
+        self.seen.add(id(node))
+
+    def build(self, node: Any, path: Path) -> Any:
+        import yaml
+
+        self._once(node, path)
+        self.lines.setdefault(path, _line(node))
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP:
+                raise _problem(path, f"tag {_tag_name(node.tag)} is not allowed", _line(node))
+            data: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self._key(key_node, path)
+                if key in data:
+                    first = self.lines[(*path, key)]
+                    raise _problem((*path, key), f"duplicate key (first at line {first})", _line(key_node))
+                self.lines[(*path, key)] = _line(key_node)
+                data[key] = self.build(value_node, (*path, key))
+            return data
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise _problem(path, f"tag {_tag_name(node.tag)} is not allowed", _line(node))
+            items = []
+            for i, item in enumerate(node.value):
+                self.lines[(*path, i)] = _line(item)
+                items.append(self.build(item, (*path, i)))
+            return items
+        if node.tag not in _SCALAR_KINDS:
+            raise _problem(path, f"tag {_tag_name(node.tag)} is not allowed", _line(node))
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except Exception as exc:  # noqa: BLE001 - the constructor raises ValueError, KeyError, ... on bad scalars
+            reason = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
+            value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            raise _problem(path, f"cannot read {value!r} as {_SCALAR_KINDS[node.tag]}: {reason}", _line(node)) from None
+
+    def _key(self, node: Any, path: Path) -> str:
+        import yaml
+
+        if node.tag == _STANDARD_TAG_PREFIX + "merge":
+            raise _problem(path, "merge keys (<<) are not allowed: write the keys out", _line(node))
+        self._once(node, path)
+        if not isinstance(node, yaml.ScalarNode):
+            raise _problem(path, "keys must be plain words, not lists or mappings", _line(node))
+        if node.tag not in _SCALAR_KINDS:
+            raise _problem(path, f"tag {_tag_name(node.tag)} is not allowed", _line(node))
+        if node.tag != _STR:
+            raise _problem(
+                path, f"key {node.value!r} reads as {_SCALAR_KINDS[node.tag]}: put it in quotes", _line(node)
+            )
+        return str(node.value)

@@ -119,9 +119,10 @@ def _new_id() -> str:
 
 
 def _chmod_private(path: Path) -> None:
+    """Make ``path`` 0600 if it exists and is ours to change (best effort on a file we did not create)."""
     try:
         os.chmod(path, 0o600)
-    except FileNotFoundError:
+    except OSError:
         pass
 
 

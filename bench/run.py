@@ -1,0 +1,967 @@
+"""Measure the performance figures of DESIGN.md section 6, as ratios taken side by side in one run.
+
+Run with the project's virtualenv (POSIX only):
+
+    .venv/bin/pip install cookiecutter   # optional: only figure 2 needs it
+    .venv/bin/python bench/run.py        # default: 15 repetitions per figure
+    .venv/bin/python bench/run.py --quick
+
+Every figure compares two commands, A and B, run as subprocesses in alternating
+repetitions (A, B, A, B, ...) after one untimed warm-up of each, and reports
+the median wall-clock time of each, the ratio A/B, the goal and PASS or MISS.
+Each child's CPU time and peak memory come from ``os.wait4``. Nothing outside a
+temporary folder is written; ``DEALRESCUE_HOME`` points into it for every run.
+See bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PLAN_DATE = "2026-11-22"
+CSV_READ = "import csv,sys; sum(1 for _ in csv.reader(open(sys.argv[1])))"
+
+
+# ----------------------------------------------------------------------------- running and timing
+
+
+@dataclass
+class Sample:
+    wall_ms: float
+    cpu_ms: float
+    maxrss_kb: float
+    rc: int
+
+
+@dataclass
+class Side:
+    label: str
+    cmd: list[str]
+    env: dict[str, str]
+    cwd: Path | None = None
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(s.wall_ms for s in self.samples)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu_ms for s in self.samples)
+
+    @property
+    def rss(self) -> float:
+        return statistics.median(s.maxrss_kb for s in self.samples)
+
+
+class CommandFailed(Exception):
+    pass
+
+
+def run_once(cmd: Sequence[str], env: dict[str, str], cwd: Path | None, scratch: Path) -> Sample:
+    """Run ``cmd`` with stdout to /dev/null; wall time, CPU time and peak RSS of that one child."""
+    err_path = scratch / "last-stderr.txt"
+    with open(err_path, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
+    rss = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss  # bytes on macOS, KiB on Linux
+    return Sample(wall * 1000, (usage.ru_utime + usage.ru_stime) * 1000, float(rss), proc.returncode)
+
+
+def checked_run(side: Side, scratch: Path, ok_codes: Sequence[int] = (0,)) -> Sample:
+    sample = run_once(side.cmd, side.env, side.cwd, scratch)
+    if sample.rc not in ok_codes:
+        tail = (scratch / "last-stderr.txt").read_text(errors="replace").strip().splitlines()[-6:]
+        raise CommandFailed(f"{side.label}: `{' '.join(side.cmd)}` exited {sample.rc}\n      " + "\n      ".join(tail))
+    return sample
+
+
+def alternate(a: Side, b: Side, reps: int, scratch: Path) -> None:
+    """One untimed warm-up of each, then A, B, A, B, ... ``reps`` times."""
+    checked_run(a, scratch)
+    checked_run(b, scratch)
+    for _ in range(reps):
+        a.samples.append(checked_run(a, scratch))
+        b.samples.append(checked_run(b, scratch))
+
+
+def capture(cmd: Sequence[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+
+
+# ----------------------------------------------------------------------------- reporting
+
+
+@dataclass
+class Result:
+    number: int
+    title: str
+    goal: float | None
+    ratio: float | None = None
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.ratio is None or self.goal is None:
+            return self.note or "-"
+        return "PASS" if self.ratio <= self.goal else "MISS"
+
+
+def report_pair(result: Result, a: Side, b: Side) -> None:
+    width = max(len(a.label), len(b.label))
+    for side in (a, b):
+        spread = f"{min(s.wall_ms for s in side.samples):.0f}-{max(s.wall_ms for s in side.samples):.0f}"
+        print(
+            f"    {side.label:<{width}}  median {side.wall:8.1f} ms   (range {spread} ms, "
+            f"cpu {side.cpu:.0f} ms, peak RSS {side.rss / 1024:.1f} MiB)"
+        )
+    result.ratio = a.wall / b.wall
+    cpu_ratio = a.cpu / b.cpu if b.cpu else float("nan")
+    print(
+        f"    ratio {result.ratio:.2f}x   goal <= {result.goal:.2f}x   {result.verdict}"
+        f"   (ratio of CPU-time medians: {cpu_ratio:.2f}x)"
+    )
+
+
+# ----------------------------------------------------------------------------- the bare Typer app
+
+BARE_APP = '''\
+"""A bare Typer app with dealrescue's commands and option names, and nothing behind them (bench baseline)."""
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+EXAMPLES = """
+
+Examples:
+
+  dealrescue {cmd} Acme                      # answer on the terminal, plan shown
+
+  dealrescue {cmd} Acme > acme.md            # prompts on screen, plan in acme.md
+
+  dealrescue {cmd} Acme --answers a.yaml --no-input --format json
+"""
+
+app = typer.Typer(
+    name="dealrescue",
+    help=(
+        "What to do in the minutes after a deal goes bad. Answer a few sharp questions "
+        "and get a verdict and a dated action plan in markdown.\\n\\n"
+        "Start with: dealrescue triage ACME > acme-plan.md"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+Deal = Annotated[
+    Optional[str],
+    typer.Argument(help="The deal or account name (asked for when missing on a terminal).", show_default=False),
+]
+AnswersFile = Annotated[
+    Optional[str],
+    typer.Option(
+        "--answers", metavar="FILE", help="Answers from a YAML or JSON file (- reads stdin), checked like typed ones."
+    ),
+]
+Sets = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--set", metavar="ID=VALUE", help="One answer; repeat for more. Wins over --answers. Multiselect: a,b,c."
+    ),
+]
+NoInput = Annotated[
+    bool, typer.Option("--no-input", help="Never prompt: use answers given, then defaults; report every missing id.")
+]
+Format = Annotated[
+    str, typer.Option("--format", metavar="markdown|json", help="Plan as markdown (default) or a JSON document.")
+]
+Output = Annotated[
+    Optional[Path],
+    typer.Option(
+        "-o", "--output", metavar="FILE", help="Write the plan to FILE atomically (stdout otherwise).", dir_okay=False
+    ),
+]
+Force = Annotated[bool, typer.Option("--force", help="Let -o replace an existing file.")]
+PlanDate = Annotated[
+    Optional[str],
+    typer.Option(
+        "--date", metavar="YYYY-MM-DD", help="The day the plan is made (default today); due dates count from it."
+    ),
+]
+NoSave = Annotated[bool, typer.Option("--no-save", help="Do not record this run in the journal.")]
+PlaybooksDir = Annotated[
+    Optional[Path],
+    typer.Option("--playbooks-dir", metavar="DIR", help="Look for playbooks here first.", file_okay=False),
+]
+
+PLAYBOOK_COMMANDS = (
+    ("triage", "Right after 'we're going with someone else': fight, change approach or walk away?"),
+    ("recover", "A stalled deal after a misstep: own the issues, reinforce value, give first."),
+    ("walkaway", "Prepare a graceful walk-away call: reasons, the three tests, the script, a check-back."),
+    ("pulse", "Take an account's pulse: where it stands on the path to defecting, and what to do."),
+    ("review", "Win/loss review: the buyer interview, the process stage by stage, the lessons."),
+)
+
+
+def _playbook_command(name):
+    def command(
+        deal: Deal = None,
+        answers: AnswersFile = None,
+        sets: Sets = None,
+        no_input: NoInput = False,
+        fmt: Format = "markdown",
+        output: Output = None,
+        force: Force = False,
+        date: PlanDate = None,
+        no_save: NoSave = False,
+        playbooks_dir: PlaybooksDir = None,
+    ) -> None:
+        print(name, deal)
+
+    return command
+
+
+for _name, _summary in PLAYBOOK_COMMANDS:
+    app.command(_name, help=_summary + EXAMPLES.format(cmd=_name), rich_help_panel="Playbooks")(
+        _playbook_command(_name)
+    )
+
+
+@app.command("resume", rich_help_panel="Playbooks")
+def resume_command(
+    run_id: Annotated[
+        Optional[str],
+        typer.Argument(
+            metavar="[ID]", help="The run to continue (default: the latest unfinished).", show_default=False
+        ),
+    ] = None,
+    no_input: NoInput = False,
+    playbooks_dir: PlaybooksDir = None,
+) -> None:
+    """Continue an interrupted run: asks only what is still missing, then makes the plan.
+
+    Ctrl-C during a run keeps every answer given; `dealrescue deals list --status interrupted` shows them.
+    """
+    print(run_id)
+
+
+@app.command(
+    "run",
+    rich_help_panel="Playbooks",
+    help="Run any playbook: a bundled id, one of your own, or a path to a YAML file."
+    + EXAMPLES.format(cmd="run my-playbook.yaml"),
+)
+def run_command(
+    playbook: Annotated[
+        str, typer.Argument(help="A playbook id (bundled or your own) or a path to a YAML file.", show_default=False)
+    ],
+    deal: Deal = None,
+    answers: AnswersFile = None,
+    sets: Sets = None,
+    no_input: NoInput = False,
+    fmt: Format = "markdown",
+    output: Output = None,
+    force: Force = False,
+    date: PlanDate = None,
+    no_save: NoSave = False,
+    playbooks_dir: PlaybooksDir = None,
+) -> None:
+    print(playbook, deal)
+
+
+class RankFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def rank_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE.csv", help="A CSV export: a deal column and one column per question id.", show_default=False
+        ),
+    ],
+    playbook: Annotated[
+        str, typer.Option("--playbook", metavar="ID", help="The playbook that scores each row.")
+    ] = "pulse",
+    fmt: Annotated[
+        Optional[RankFormat], typer.Option("--format", help="A table on a terminal, CSV in a pipe or file, or JSON.")
+    ] = None,
+    output: Output = None,
+    force: Force = False,
+    playbooks_dir: PlaybooksDir = None,
+) -> None:
+    """Score and rank many accounts or deals at once, most at risk first."""
+    print(file, playbook)
+
+
+if WITH_RANK:
+    app.command("rank", rich_help_panel="Playbooks")(rank_command)
+
+# ------------------------------------------------------------------ playbooks
+
+playbooks_app = typer.Typer(
+    help="List, show, check and write playbooks (the YAML files behind every command).", no_args_is_help=True
+)
+
+
+@playbooks_app.command("list")
+def pb_list(
+    playbooks_dir: PlaybooksDir = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="A table (default) or JSON.")] = "table",
+) -> None:
+    """Every playbook in effect, where it lives, and any that fail to load."""
+
+
+@playbooks_app.command("show")
+def pb_show(
+    playbook: Annotated[str, typer.Argument(help="A playbook id or path.", show_default=False)],
+    path: Annotated[bool, typer.Option("--path", help="Print only where the file lives.")] = False,
+    playbooks_dir: PlaybooksDir = None,
+) -> None:
+    """Print a playbook's YAML as written, to copy and adapt (or --path: where it lives)."""
+
+
+@playbooks_app.command("validate")
+def pb_validate(
+    files: Annotated[list[Path], typer.Argument(help="Playbook files to check.", show_default=False)],
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="text|json", help="Plain lines (default) or JSON for editors and CI.")
+    ] = "text",
+) -> None:
+    """Check playbook files: YAML, keys, conditions and templates. Exit 3 if any fails."""
+
+
+@playbooks_app.command("schema")
+def pb_schema() -> None:
+    """Print the JSON Schema of the playbook format, for editors that check YAML."""
+
+
+@playbooks_app.command("new")
+def pb_new(
+    playbook_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Id of the new playbook, e.g. my-triage.", show_default=False)
+    ],
+    output: Annotated[
+        Optional[Path],
+        typer.Option("-o", "--output", metavar="PATH", help="Where to write it (default: your playbook folder)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Write a commented starter playbook that validates and runs as written."""
+
+
+@playbooks_app.command("test")
+def pb_test(
+    files: Annotated[list[Path], typer.Argument(help="Playbook files to test.", show_default=False)],
+    answers: Annotated[
+        Optional[str], typer.Option("--answers", metavar="FILE", help="Test one set of answers instead.")
+    ] = None,
+    verdict: Annotated[
+        Optional[str], typer.Option("--verdict", metavar="ID", help="The verdict --answers must give.")
+    ] = None,
+) -> None:
+    """Run a playbook's own tests: answers and the verdict (and scores) they must give. Exit 3 on a failure."""
+
+
+# ------------------------------------------------------------------ deals
+
+deals_app = typer.Typer(help="The journal of past runs: list them, show one, export its plan.", no_args_is_help=True)
+
+
+class Status(str, Enum):
+    in_progress = "in_progress"
+    interrupted = "interrupted"
+    done = "done"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ExportFormat(str, Enum):
+    markdown = "markdown"
+    json = "json"
+
+
+@deals_app.command("list")
+def deals_list(
+    deal: Annotated[
+        Optional[str], typer.Option("--deal", metavar="TEXT", help="Only deals whose name contains TEXT (any case).")
+    ] = None,
+    playbook: Annotated[
+        Optional[str], typer.Option("--playbook", metavar="ID", help="Only runs of this playbook.")
+    ] = None,
+    status: Annotated[Optional[Status], typer.Option("--status", help="Only runs with this status.")] = None,
+    since: Annotated[
+        Optional[str], typer.Option("--since", metavar="DATE", help="Only plans dated on or after DATE (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        Optional[str],
+        typer.Option("--until", metavar="DATE", help="Only plans dated on or before DATE (YYYY-MM-DD)."),
+    ] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1, help="At most N runs.")] = None,
+    fmt: Annotated[
+        ListFormat,
+        typer.Option(
+            "--format",
+            help="table: a table on a terminal, tab-separated lines in a pipe or file; json: a list of objects.",
+        ),
+    ] = ListFormat.table,
+) -> None:
+    """List recorded runs, newest first, with the ids other commands take."""
+
+
+@deals_app.command("show")
+def deals_show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")]) -> None:
+    """Show one run: its answers, verdict, follow-ups and plan."""
+
+
+@deals_app.command("export")
+def deals_export(
+    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="The plan as markdown or as JSON.")
+    ] = ExportFormat.markdown,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Print (or write to a file) the plan a finished run made, exactly as stored."""
+
+
+# ------------------------------------------------------------------ followups
+
+followups_app = typer.Typer(
+    help="Due and upcoming follow-ups across all deals; export them to a calendar; mark them done.",
+    invoke_without_command=True,
+)
+
+
+class CalendarKind(str, Enum):
+    event = "event"
+    todo = "todo"
+
+
+@followups_app.callback()
+def followups(
+    ctx: typer.Context,
+    include_done: Annotated[bool, typer.Option("--all", help="Include follow-ups already done.")] = False,
+    ics: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--ics",
+            metavar="FILE",
+            help="Write the follow-ups listed to an iCalendar FILE ('-' for stdout) instead of listing them.",
+        ),
+    ] = None,
+    kind: Annotated[
+        CalendarKind, typer.Option("--ics-kind", help="In the calendar file: all-day events, or to-dos.")
+    ] = CalendarKind.event,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --ics FILE if it exists.")] = False,
+    on: Annotated[
+        Optional[str],
+        typer.Option("--date", metavar="YYYY-MM-DD", help="Count overdue from this day (default today)."),
+    ] = None,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", help="table, tab-separated lines in a pipe, or json.")
+    ] = ListFormat.table,
+) -> None:
+    """List due and upcoming follow-ups across all deals (overdue ones marked), by due date."""
+
+
+@followups_app.command("done")
+def followups_done(
+    followup_id: Annotated[str, typer.Argument(metavar="ID", help="A follow-up id (or its first letters).")],
+) -> None:
+    """Mark a follow-up done."""
+
+
+app.add_typer(playbooks_app, name="playbooks", rich_help_panel="Playbooks and journal")
+app.add_typer(deals_app, name="deals", rich_help_panel="Playbooks and journal")
+app.add_typer(followups_app, name="followups", rich_help_panel="Playbooks and journal")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print("dealrescue 0")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    pass
+
+
+def main() -> None:
+    app(prog_name="dealrescue")
+'''
+
+# The same shape as the console script pip writes for dealrescue.
+LAUNCHER = """#!{python}
+import sys
+from {module} import main
+if __name__ == '__main__':
+    sys.argv[0] = sys.argv[0].removesuffix('.exe')
+    sys.exit(main())
+"""
+
+
+def shebang_python(script: Path) -> str:
+    first = script.read_text(errors="replace").splitlines()[0]
+    return first[2:].strip() if first.startswith("#!") else sys.executable
+
+
+@dataclass
+class Launchers:
+    """How both sides of figure 1 (and every dealrescue run) are started: the same way for both."""
+
+    dealrescue: list[str]
+    bare: list[str]
+    description: str
+
+
+def console_script() -> Path | None:
+    script = BIN / "dealrescue"
+    return script if script.is_file() and os.access(script, os.X_OK) else None
+
+
+def make_launchers(scratch: Path, with_rank: bool) -> Launchers:
+    bare_dir = scratch / "bare"
+    bare_dir.mkdir()
+    (bare_dir / "bare_dealrescue.py").write_text(f"WITH_RANK = {with_rank}\n" + BARE_APP)
+    script = console_script()
+    if script is not None:
+        launcher = bare_dir / "bare-dealrescue"
+        launcher.write_text(LAUNCHER.format(python=shebang_python(script), module="bare_dealrescue"))
+        launcher.chmod(0o755)
+        return Launchers(
+            [str(script)],
+            [str(launcher)],
+            f"console scripts: {script} vs a generated script of the same form (bare_dealrescue.main)",
+        )
+    (bare_dir / "__main__.py").write_text("from bare_dealrescue import main\nmain()\n")
+    return Launchers(
+        [sys.executable, "-m", "dealrescue"],
+        [sys.executable, str(bare_dir)],
+        f"{sys.executable} -m dealrescue vs {sys.executable} <bare app dir> (no console script found in {BIN})",
+    )
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def triage_answers() -> dict[str, object]:
+    """The richest valid answer set among the tests at the bottom of playbooks/triage.yaml."""
+    import yaml
+
+    from dealrescue import paths
+
+    doc = yaml.safe_load((paths.bundled_playbooks_dir() / "triage.yaml").read_text(encoding="utf-8"))
+    tests = [t for t in doc.get("tests") or [] if isinstance(t.get("answers"), dict)]
+    if not tests:
+        raise SystemExit("bench: playbooks/triage.yaml has no tests: with answers to borrow")
+    return dict(max(tests, key=lambda t: len(t["answers"]))["answers"])
+
+
+def write_cookiecutter_template(folder: Path, answers: dict[str, object]) -> Path:
+    """A one-file template taking the same answers as the triage run, rendering one markdown file."""
+    template = folder / "triage-template"
+    body = template / "{{ cookiecutter.deal }}"
+    body.mkdir(parents=True)
+    context = {"deal": "Acme", "date": PLAN_DATE, **{k: str(v) for k, v in answers.items()}}
+    (template / "cookiecutter.json").write_text(json.dumps(context, indent=2) + "\n")
+    lines = [
+        "# Lost-deal triage: {{ cookiecutter.deal }}",
+        "",
+        "Playbook `triage` v1 · plan made {{ cookiecutter.date }}",
+        "",
+        "## Answers",
+        "",
+        *[f"- {key}: {{{{ cookiecutter.{key} }}}}" for key in context if key not in ("deal", "date")],
+        "",
+        "## Verdict",
+        "",
+        '{% if cookiecutter.signed == "signed" %}Accept and learn.'
+        '{% elif cookiecutter.reason == "better_fit" %}Walk away.'
+        '{% elif cookiecutter.reason == "unknown" %}Find out more.'
+        "{% else %}Fight on value, not price.{% endif %}",
+        "",
+        "## Action plan",
+        "",
+        "- [ ] **by {{ cookiecutter.date }}** (rep) Pause before you react.",
+        "- [ ] **by {{ cookiecutter.date }}** (rep) Log the answers in the CRM: chose {{ cookiecutter.competitor }}.",
+        "{% if cookiecutter.reason == 'gap' %}- [ ] (rep) Check that we can cover {{ cookiecutter.gap }}.{% endif %}",
+        "",
+    ]
+    (body / "plan.md").write_text("\n".join(lines))
+    return template
+
+
+def pulse_choice_values() -> dict[str, list[str]]:
+    import yaml
+
+    from dealrescue import paths
+
+    doc = yaml.safe_load((paths.bundled_playbooks_dir() / "pulse.yaml").read_text(encoding="utf-8"))
+    values: dict[str, list[str]] = {}
+    for question in doc.get("questions") or []:
+        if question.get("choices"):
+            values[question["id"]] = [str(c["value"]) for c in question["choices"]]
+    return values
+
+
+def write_pulse_csv(path: Path, rows: int, seed: int) -> None:
+    """The bench's own sample: the pulse playbook's columns, valid values only."""
+    choices = pulse_choice_values()
+    signals = choices["signals"]
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["deal", "signals", "pulse", "calling_high", "competitor_knocking"])
+        for i in range(rows):
+            writer.writerow(
+                [
+                    f"Account {i + 1:06d}",
+                    ",".join(rng.sample(signals, rng.randint(0, 4))),
+                    rng.randint(1, 10),
+                    rng.choice(choices["calling_high"]),
+                    rng.choice(choices["competitor_knocking"]),
+                ]
+            )
+
+
+def fill_journal(home: Path, runs: int, answers: dict[str, object], plan_md: str, plan_json: str) -> float:
+    """``runs`` finished triage runs through the journal API, in one process. Returns seconds taken."""
+    from dealrescue.journal import Journal
+
+    followups = [(f["text"], f["due"]) for f in json.loads(plan_json).get("followups", [])]
+    verdict = json.loads(plan_json).get("verdict") or {}
+    start = time.perf_counter()
+    journal = Journal.open(home / "journal.db")
+    try:
+        # Durability does not matter for a throwaway fill; without this every answer is an fsync.
+        conn = getattr(journal, "_conn", None)
+        if conn is not None:
+            conn.execute("PRAGMA synchronous = OFF")
+        rng = random.Random(7)
+        for i in range(runs):
+            day = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"
+            run_id = journal.start_run(f"Account {i + 1:05d}", "triage", 1, "bundled", day, {"format": "markdown"})
+            for question_id, value in answers.items():
+                journal.save_answer(run_id, question_id, value)
+            if i % 20 == 19:
+                journal.set_status(run_id, "interrupted")
+            else:
+                journal.finish_run(
+                    run_id,
+                    str(verdict.get("id", "fight_on_value")),
+                    str(verdict.get("title", "Fight on value")),
+                    plan_md,
+                    plan_json,
+                    followups,
+                )
+    finally:
+        journal.close()
+    return time.perf_counter() - start
+
+
+# ----------------------------------------------------------------------------- the figures
+
+
+@dataclass
+class Bench:
+    reps: int
+    rows: int
+    runs: int
+    scratch: Path
+    env: dict[str, str]
+    launch: Launchers
+    has_rank: bool
+    triage_args: list[str]
+    results: list[Result] = field(default_factory=list)
+    triage_samples: list[Sample] = field(default_factory=list)
+    context_rss: list[tuple[str, float]] = field(default_factory=list)
+
+    def dealrescue(self, *args: str, label: str = "", env: dict[str, str] | None = None) -> Side:
+        return Side(label or "dealrescue " + " ".join(args), [*self.launch.dealrescue, *args], env or self.env)
+
+    def figure(self, result: Result, body: Callable[[Result], None]) -> None:
+        self.results.append(result)
+        goal = f" (goal <= {result.goal:g}x)" if result.goal is not None else ""
+        print(f"\n[{result.number}] {result.title}{goal}")
+        try:
+            body(result)
+        except CommandFailed as exc:
+            result.note = "FAILED"
+            print(f"    not measured: {exc}")
+
+    def help_vs_bare(self, result: Result) -> None:
+        a = self.dealrescue("--help")
+        b = Side("bare typer --help", [*self.launch.bare, "--help"], self.env)
+        alternate(a, b, self.reps, self.scratch)
+        report_pair(result, a, b)
+        self.context_rss.append(("bare Typer app --help", b.rss))
+
+    def triage_vs_cookiecutter(self, result: Result) -> None:
+        cookiecutter = BIN / "cookiecutter"
+        if importlib.util.find_spec("cookiecutter") is None or not cookiecutter.is_file():
+            result.note = "SKIPPED"
+            print(
+                f"    note: cookiecutter is not installed in {BIN.parent}; skipping this figure.\n"
+                f"    install it just for the bench with: {BIN / 'pip'} install cookiecutter"
+            )
+            return
+        template = write_cookiecutter_template(self.scratch, triage_answers())
+        config = self.scratch / "cookiecutter-config.yaml"
+        config.write_text(f"cookiecutters_dir: {self.scratch / 'cc-cache'}\nreplay_dir: {self.scratch / 'cc-replay'}\n")
+        out = self.scratch / "cc-out"
+        out.mkdir()
+        a = self.dealrescue(*self.triage_args, label="dealrescue triage")
+        print(f"    A: dealrescue {' '.join(self.triage_args)}")
+        print(f"    B: cookiecutter --no-input -f -o OUT --config-file CFG {template.name}/ (1 markdown file)")
+        b = Side(
+            "cookiecutter --no-input",
+            [str(cookiecutter), "--no-input", "-f", "-o", str(out), "--config-file", str(config), str(template)],
+            self.env,
+        )
+        alternate(a, b, self.reps, self.scratch)
+        rendered = list(out.glob("*/plan.md"))
+        if not rendered or "Acme" not in rendered[0].read_text():
+            raise CommandFailed("cookiecutter did not render plan.md")
+        report_pair(result, a, b)
+        self.triage_samples = a.samples
+        self.context_rss.append(("cookiecutter --no-input", b.rss))
+
+    def rank_vs_csv(self, result: Result) -> None:
+        if not self.has_rank:
+            result.note = "not available"
+            print("    rank: not available (`dealrescue rank --help` fails: the command is not there yet)")
+            return
+        data = self.scratch / f"accounts-{self.rows}.csv"
+        made_by = "bench/run.py's own generator (pulse columns)"
+        try:
+            from dealrescue import ranking
+
+            make_sample_csv = getattr(ranking, "make_sample_csv", None)
+        except ImportError:
+            make_sample_csv = None
+        if make_sample_csv is not None:
+            try:
+                make_sample_csv(data, self.rows, 42)
+                made_by = "dealrescue.ranking.make_sample_csv(path, rows, 42)"
+            except Exception as exc:  # noqa: BLE001 - a colleague's helper in flux: fall back, say so
+                print(f"    note: dealrescue.ranking.make_sample_csv failed ({exc!r}); using the bench's generator")
+                make_sample_csv = None
+        if make_sample_csv is None:
+            write_pulse_csv(data, self.rows, 42)
+        size = data.stat().st_size / 1e6
+        print(f"    input: {data.name}, {self.rows:,} rows, {size:.1f} MB, made by {made_by}")
+        a = self.dealrescue("rank", str(data), label="dealrescue rank FILE")
+        b = Side("python -c 'csv.reader' FILE", [sys.executable, "-c", CSV_READ, str(data)], self.env)
+        print(f"    B: python -c {CSV_READ!r} FILE")
+        # rank exits 2 when a row is bad: say so rather than time an error path.
+        first = run_once(a.cmd, a.env, None, self.scratch)
+        if first.rc != 0:
+            tail = (self.scratch / "last-stderr.txt").read_text(errors="replace").strip().splitlines()[-4:]
+            raise CommandFailed(f"`dealrescue rank` exited {first.rc} on the sample:\n      " + "\n      ".join(tail))
+        alternate(a, b, self.reps, self.scratch)
+        report_pair(result, a, b)
+
+    def deals_list_vs_help(self, result: Result) -> None:
+        home = self.scratch / "home-journal"
+        home.mkdir(mode=0o700)
+        env = {**self.env, "DEALRESCUE_HOME": str(home)}
+        answers = triage_answers()
+        plan_md = capture([*self.launch.dealrescue, *self.triage_args], self.env).stdout
+        made = capture([*self.launch.dealrescue, *self.triage_args, "--format", "json"], self.env)
+        if made.returncode != 0 or not plan_md:
+            raise CommandFailed(f"triage for the sample plan exited {made.returncode}: {made.stderr.strip()[-300:]}")
+        seconds = fill_journal(home, self.runs, answers, plan_md, made.stdout)
+        size = (home / "journal.db").stat().st_size / 1e6
+        print(
+            f"    journal: {self.runs:,} triage runs ({len(answers)} answers, plan and follow-ups each; "
+            f"1 in 20 interrupted), {size:.1f} MB, filled in {seconds:.1f} s"
+        )
+        listed = capture([*self.launch.dealrescue, "deals", "list"], env)
+        lines = listed.stdout.count("\n")
+        if listed.returncode != 0 or lines != self.runs:
+            raise CommandFailed(f"`deals list` exited {listed.returncode} with {lines} lines (expected {self.runs})")
+        a = self.dealrescue("deals", "list", env=env)
+        b = self.dealrescue("--help", env=env)
+        alternate(a, b, self.reps, self.scratch)
+        report_pair(result, a, b)
+
+    def triage_memory(self, result: Result) -> None:
+        samples = self.triage_samples
+        if not samples:
+            side = self.dealrescue(*self.triage_args, label="dealrescue triage")
+            checked_run(side, self.scratch)
+            samples = [checked_run(side, self.scratch) for _ in range(self.reps)]
+        rss = [s.maxrss_kb / 1024 for s in samples]
+        print(f"    dealrescue {' '.join(self.triage_args)}")
+        print(
+            f"    peak RSS median {statistics.median(rss):.1f} MiB (min {min(rss):.1f}, max {max(rss):.1f}) "
+            f"over {len(rss)} runs; no goal in DESIGN section 6"
+        )
+        for label, kib in self.context_rss:
+            print(f"    for scale: {label} peaks at {kib / 1024:.1f} MiB")
+        result.note = f"{statistics.median(rss):.1f} MiB"
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--reps", type=int, default=15, metavar="N", help="alternating repetitions per figure (default 15)"
+    )
+    parser.add_argument("--quick", action="store_true", help="5 repetitions per figure (same as --reps 5)")
+    parser.add_argument("--rows", type=int, default=100_000, help="CSV rows for the rank figure (default 100000)")
+    parser.add_argument(
+        "--runs", type=int, default=10_000, help="journal runs for the deals list figure (default 10000)"
+    )
+    parser.add_argument(
+        "--only", metavar="1,2,...", default="1,2,3,4,5", help="figures to measure, comma-separated (default all)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.reps = 5
+    if args.reps < 1 or args.rows < 1 or args.runs < 1:
+        parser.error("--reps, --rows and --runs must be at least 1")
+    try:
+        args.only = {int(x) for x in args.only.split(",") if x.strip()}
+    except ValueError:
+        parser.error("--only takes figure numbers, e.g. --only 1,4")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if os.name != "posix":
+        print("bench: needs a POSIX system (os.wait4)", file=sys.stderr)
+        return 2
+    if importlib.util.find_spec("dealrescue") is None:
+        print(f"bench: dealrescue is not importable by {sys.executable}; run with the project's venv", file=sys.stderr)
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix="dealrescue-bench-"))
+    home = scratch / "home"
+    home.mkdir(mode=0o700)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEALRESCUE_")}
+    env["DEALRESCUE_HOME"] = str(home)
+    try:
+        import yaml
+
+        script = console_script()
+        product = [str(script)] if script else [sys.executable, "-m", "dealrescue"]
+        has_rank = capture([*product, "rank", "--help"], env).returncode == 0
+        launch = make_launchers(scratch, with_rank=has_rank)
+        answers_file = scratch / "a.yaml"
+        answers_file.write_text(yaml.safe_dump(triage_answers(), sort_keys=False, allow_unicode=True))
+        bench = Bench(
+            reps=args.reps,
+            rows=args.rows,
+            runs=args.runs,
+            scratch=scratch,
+            env=env,
+            launch=launch,
+            has_rank=has_rank,
+            triage_args=[
+                "triage",
+                "Acme",
+                "--answers",
+                str(answers_file),
+                "--no-input",
+                "--no-save",
+                "--date",
+                PLAN_DATE,
+            ],
+        )
+        import dealrescue
+
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print("dealrescue bench (DESIGN.md section 6): medians of alternating repetitions A, B, A, B, ...")
+        print(f"  dealrescue {dealrescue.__version__} from {Path(dealrescue.__file__).parent}")
+        print(f"  Python {platform.python_version()} ({platform.python_implementation()}) at {sys.executable}")
+        print(
+            f"  machine: {platform.system()} {platform.release()} {platform.machine()}, "
+            f"{os.cpu_count()} cores, load average {load} at start"
+        )
+        print(f"  {args.reps} repetitions per figure after one warm-up each; stdout of every run to /dev/null")
+        print(f"  launcher: {launch.description}")
+        print(f"  DEALRESCUE_HOME: a fresh folder under {scratch}")
+
+        started = time.perf_counter()
+        figures = [
+            (Result(1, "dealrescue --help vs a bare Typer app with the same commands", 1.1), bench.help_vs_bare),
+            (
+                Result(2, "non-interactive triage to stdout vs cookiecutter --no-input on a one-file template", 0.6),
+                bench.triage_vs_cookiecutter,
+            ),
+            (
+                Result(3, f"dealrescue rank on {args.rows:,} rows vs Python's csv module reading the file", 3.0),
+                bench.rank_vs_csv,
+            ),
+            (
+                Result(4, f"dealrescue deals list with {args.runs:,} recorded runs vs dealrescue --help", 1.3),
+                bench.deals_list_vs_help,
+            ),
+            (Result(5, "peak memory (max RSS) of the non-interactive triage run", None), bench.triage_memory),
+        ]
+        for result, body in figures:
+            if result.number in args.only:
+                bench.figure(result, body)
+
+        print(f"\nsummary ({time.perf_counter() - started:.0f} s):")
+        for r in bench.results:
+            measured = f"{r.ratio:5.2f}x" if r.ratio is not None else "   - "
+            goal = f"<= {r.goal:g}x" if r.goal is not None else "      "
+            print(f"  [{r.number}] {measured}  {goal:8}  {r.verdict:13}  {r.title}")
+        failed = any(r.note == "FAILED" for r in bench.results)
+        return 1 if failed else 0
+    finally:
+        if args.keep:
+            print(f"\nkept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Writing your own playbooks: scaffold, schema, folders and precedence, embedded tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from dealrescue import paths
+from dealrescue.cli.app import app
+from tests.conftest import BUNDLED, MINIMAL
+
+runner = CliRunner()
+
+
+def invoke(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [str(a) for a in args], **kwargs)  # type: ignore[arg-type]
+
+
+def test_scaffold_validates_runs_and_passes_its_tests(user_home: Path) -> None:
+    created = invoke("playbooks", "new", "my-check")
+    assert created.exit_code == 0, created.stderr
+    path = Path(created.stdout.strip())
+    assert path == paths.user_playbooks_dir() / "my-check.yaml"
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=file://")
+    for qtype in ("text", "multiline", "select", "multiselect", "confirm", "scale", "number", "date"):
+        assert f"type: {qtype}\n" in text
+    assert invoke("playbooks", "validate", path).exit_code == 0
+    assert invoke("playbooks", "test", path).exit_code == 0
+    ran = invoke("run", "my-check", "Acme", "--no-input", "--no-save", "--date", "2026-11-22")
+    assert ran.exit_code == 0, ran.stderr
+    assert "- [ ] **by 2026-11-22** (rep) Write down the three biggest risks on Acme" in ran.stdout
+    again = invoke("playbooks", "new", "my-check")
+    assert again.exit_code == 2 and "--force" in again.stderr
+
+
+def test_scaffold_rejects_a_bad_id() -> None:
+    result = invoke("playbooks", "new", "My Check!")
+    assert result.exit_code == 2
+    assert "not a playbook id" in result.stderr
+
+
+def _pb(folder: Path, pid: str, title: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{pid}.yaml"
+    path.write_text(MINIMAL.replace("id: mini", f"id: {pid}").replace("title: Mini", f"title: {title}"))
+    return path
+
+
+def test_folder_precedence_first_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flag_dir, env_a, env_b = tmp_path / "flag", tmp_path / "env_a", tmp_path / "env_b"
+    user_dir = paths.user_playbooks_dir()
+    _pb(user_dir, "shared", "From user")
+    _pb(env_b, "shared", "From env b")
+    _pb(env_a, "shared", "From env a")
+    _pb(flag_dir, "shared", "From flag")
+    monkeypatch.setenv(paths.PLAYBOOKS_ENV, f"{env_a}:{env_b}")
+
+    def title(*extra: object) -> str:
+        listed = json.loads(invoke("playbooks", "list", "--format", "json", *extra).stdout)
+        return next(e["title"] for e in listed if e["id"] == "shared")
+
+    assert title("--playbooks-dir", flag_dir) == "From flag"
+    assert title() == "From env a"
+    monkeypatch.setenv(paths.PLAYBOOKS_ENV, str(env_b))
+    assert title() == "From env b"
+    monkeypatch.delenv(paths.PLAYBOOKS_ENV)
+    assert title() == "From user"
+
+
+def test_user_playbook_overrides_bundled_id_and_list_says_so() -> None:
+    override = _pb(paths.user_playbooks_dir(), "triage", "My own triage")
+    listed = json.loads(invoke("playbooks", "list", "--format", "json").stdout)
+    entry = next(e for e in listed if e["id"] == "triage")
+    assert entry["title"] == "My own triage"
+    assert entry["origin"] == "user" and entry["path"] == str(override)
+    assert entry["overrides"] and entry["overrides"][0].endswith("triage.yaml")
+    ran = invoke("triage", "--set", "competitor=x", "--set", "reason=better_fit", "--no-save", "--format", "json")
+    assert json.loads(ran.stdout)["playbook"]["title"] == "My own triage"
+
+
+def test_list_marks_a_broken_playbook_instead_of_failing() -> None:
+    folder = paths.user_playbooks_dir()
+    folder.mkdir(parents=True)
+    (folder / "broken.yaml").write_text("id: broken\nversion: [\n")
+    result = invoke("playbooks", "list")
+    assert result.exit_code == 0
+    line = next(line for line in result.stdout.splitlines() if line.startswith("broken"))
+    assert "fails to load" in line
+    assert "triage" in result.stdout
+
+
+def test_schema_accepts_every_bundled_playbook_and_rejects_a_broken_one() -> None:
+    schema = json.loads(invoke("playbooks", "schema").stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in BUNDLED:
+        errors = list(validator.iter_errors(yaml.safe_load(path.read_text())))
+        assert errors == [], f"{path.name}: {errors[0].message if errors else ''}"
+    broken = yaml.safe_load(MINIMAL.replace("prompt: Why?", "promt: Why?"))
+    assert list(validator.iter_errors(broken))
+
+
+def test_embedded_test_failure_shows_a_clear_diff(write_playbook) -> None:  # type: ignore[no-untyped-def]
+    wrong = MINIMAL + "tests:\n  - name: gap means fight\n    answers: {competitor: x, reason: gap, gap: sso}\n    verdict: walk\n"
+    path = write_playbook(wrong, "wrong.yaml")
+    result = invoke("playbooks", "test", path)
+    assert result.exit_code == 3
+    assert "FAIL" in result.stderr and "gap means fight" in result.stderr
+    assert "verdict: expected 'walk', got 'fight'" in result.stderr
+
+
+def test_answers_and_verdict_flags_pin_one_case(mini: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("competitor: x\nreason: better_fit\n")
+    assert invoke("playbooks", "test", mini, "--answers", answers, "--verdict", "walk").exit_code == 0
+    assert invoke("playbooks", "test", mini, "--answers", answers, "--verdict", "fight").exit_code == 3
+
+
+def test_validate_reports_every_problem_not_only_the_first(write_playbook) -> None:  # type: ignore[no-untyped-def]
+    bad = MINIMAL.replace("prompt: Why?", "promt: Why?").replace("rationale: They chose a better fit.", "rationale: '{{ nope }}'")
+    path = write_playbook(bad.replace("due: +3m", "due: soon"), "many.yaml")
+    result = invoke("playbooks", "validate", path, "--format", "json")
+    problems = json.loads(result.stdout)[0]["problems"]
+    assert result.exit_code == 3
+    assert any("promt" in p and "did you mean 'prompt'" in p for p in problems)
+    assert any("followups[0].due" in p for p in problems)

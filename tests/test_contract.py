@@ -1,0 +1,107 @@
+"""Promises that must not drift: the JSON document's shape, light start-up, installable wheel."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dealrescue.cli.app import app
+from tests.conftest import REPO
+
+ARGS = ["--set", "competitor=Globex", "--set", "reason=gap", "--set", "gap=sso", "--date", "2026-11-22", "--no-save"]
+
+
+def test_json_document_shape_is_pinned(mini: Path) -> None:
+    doc = json.loads(CliRunner().invoke(app, ["run", str(mini), "Acme", *ARGS, "--format", "json"]).stdout)
+    assert list(doc) == [
+        "schema_version", "playbook", "deal", "date", "answers", "scores", "verdict",
+        "steps", "sections", "talk_tracks", "emails", "followups",
+    ]
+    assert doc["schema_version"] == 1
+    assert doc["playbook"] == {"id": "mini", "title": "Mini", "version": 1}
+    assert doc["deal"] == "Acme" and doc["date"] == "2026-11-22"
+    assert doc["answers"] == {"competitor": "Globex", "reason": "gap", "gap": "sso"}
+    assert list(doc["verdict"]) == ["id", "title", "rationale", "next"]
+    assert [list(s) for s in doc["steps"]] == [["text", "due", "owner"]] * 2
+    assert doc["followups"] == [{"text": "Check back with Acme", "due": "2027-02-22"}]
+
+
+def test_json_scores_carry_their_drivers(tmp_path: Path) -> None:
+    from tests.test_engine import SCORED
+
+    path = tmp_path / "scored.yaml"
+    path.write_text(SCORED)
+    result = CliRunner().invoke(app, ["run", str(path), "--set", "signals=quiet", "--set", "pulse=2", "--format", "json", "--no-save"])
+    step = json.loads(result.stdout)["scores"]["step"]
+    assert step == {
+        "title": "Furthest step", "total": 3.0, "band": "diligence", "label": "Due diligence", "note": "Odds drop",
+        "drivers": [{"source": "Went quiet", "points": 3.0}],
+    }
+
+
+@pytest.mark.parametrize("args", [["--help"], ["triage", "--help"], ["playbooks", "--help"]])
+def test_help_imports_no_heavy_module(args: list[str]) -> None:
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['dealrescue', *{args!r}]\n"
+        "try:\n    runpy.run_module('dealrescue', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        # pydantic is not listed: typer itself imports it (typer/_adapters.py) for any command with options.
+        "heavy = [m for m in ('questionary', 'jinja2', 'yaml', 'rich.markdown', 'sqlite3', 'prompt_toolkit') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "HEAVY=\n" in result.stderr, result.stderr[-500:]
+
+
+def test_completion_imports_no_heavy_module() -> None:
+    env = {**os.environ, "_DEALRESCUE_COMPLETE": "complete_bash", "COMP_WORDS": "dealrescue tri", "COMP_CWORD": "1"}
+    code = (
+        "import sys, runpy\nsys.argv = ['dealrescue']\n"
+        "try:\n    runpy.run_module('dealrescue', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY=' + ','.join(m for m in ('questionary', 'jinja2', 'yaml') if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert "triage" in result.stdout
+    assert "HEAVY=\n" in result.stderr
+
+
+@pytest.mark.slow
+def test_plain_pip_install_finds_bundled_playbooks_from_another_folder(tmp_path: Path) -> None:
+    """`pip install .` (not editable) into a fresh venv; run from a folder far from the checkout."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True, system_site_packages=False).create(env_dir)
+    pip = env_dir / "bin" / "pip"
+    # Dependencies come from this interpreter's site-packages (no network needed), the project from the checkout.
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    target_site = next((env_dir / "lib").glob("python*/site-packages"))
+    (target_site / "parent.pth").write_text(site + "\n")
+    install = subprocess.run(
+        [str(pip), "install", "--no-deps", "--no-build-isolation", "-q", str(REPO)], capture_output=True, text=True, check=False
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "DEALRESCUE_HOME": str(tmp_path / "home")}
+    listed = subprocess.run(
+        [str(env_dir / "bin" / "dealrescue"), "playbooks", "list", "--format", "json"],
+        capture_output=True, text=True, cwd=elsewhere, env=env, check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    entries = {e["id"]: e for e in json.loads(listed.stdout)}
+    assert {"triage", "recover", "walkaway", "pulse", "review"} <= set(entries)
+    assert str(target_site) in entries["triage"]["path"], "the wheel carries the playbooks inside the package"
+    ran = subprocess.run(
+        [str(env_dir / "bin" / "dealrescue"), "triage", "Acme", "--no-input", "--no-save",
+         "--set", "competitor=Globex", "--set", "signed=signed", "--set", "reason=better_fit"],
+        capture_output=True, text=True, cwd=elsewhere, env=env, check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("# Lost-deal triage: Acme")
