@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from dealrescue import catalog
 from dealrescue.errors import EXIT_PLAYBOOK, DealRescueError, PlaybookError, UsageError
@@ -48,7 +49,7 @@ def show_playbook(ref: str, playbooks_dir: Path | None, *, path_only: bool) -> N
 
 
 def validate_playbooks(files: list[Path], fmt: str) -> None:
-    results = []
+    results: list[dict[str, Any]] = []
     for path in files:
         try:
             compiled = catalog.load_file(path)

@@ -29,8 +29,8 @@ class TerminalPrompter:
         from prompt_toolkit.output import create_output
 
         self._streams = streams
-        self._input = pt_input if pt_input is not None else create_input(streams.input if streams else None)
-        self._output = pt_output if pt_output is not None else create_output(stdout=streams.output if streams else None)
+        self._input = pt_input if pt_input is not None else create_input(streams.input if streams else None)  # type: ignore[arg-type]
+        self._output = pt_output if pt_output is not None else create_output(stdout=streams.output if streams else None)  # type: ignore[arg-type]
 
     def note(self, text: str) -> None:
         if self._streams is not None:

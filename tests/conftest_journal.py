@@ -40,7 +40,7 @@ def writer(path: str, name: str, runs: int, answers: int, start: object, results
 
     from dealrescue.journal import Journal
 
-    start.wait(30)  # type: ignore[attr-defined]
+    start.wait(60)  # type: ignore[attr-defined]  # a Barrier: both children set off together
     began = time.time()
     done = 0
     with Journal.open(Path(path), timeout=30) as j:

@@ -73,10 +73,10 @@ def _sample_answers(compiled: CompiledPlaybook, count: int, seed: int) -> list[d
     # Each option of each question at least once, the rest random.
     for index, opts in enumerate(options):
         for value in opts:
-            sample = {q.id: rng.choice(o) for q, o in zip(questions, options)}
+            sample = {q.id: rng.choice(o) for q, o in zip(questions, options, strict=True)}
             sample[questions[index].id] = value
             samples.append(sample)
-    samples += [{q.id: rng.choice(o) for q, o in zip(questions, options)} for _ in range(count)]
+    samples += [{q.id: rng.choice(o) for q, o in zip(questions, options, strict=True)} for _ in range(count)]
     return samples
 
 

@@ -46,6 +46,7 @@ def journal_ids() -> dict[str, str]:
         j.save_answer(acme, "competitor", "Globex")
         j.save_answer(acme, "reasons", ["price", "gap"])
         j.save_answer(acme, "notes", "line one\nline two")
+        j.save_answer(acme, "gap", None)
         acme_f = j.finish_run(
             acme,
             "fight_on_value",
@@ -174,6 +175,7 @@ def test_show_has_answers_verdict_follow_ups_and_plan(journal_ids: dict[str, str
     assert f"- id: {journal_ids['acme']}" in out
     assert "- competitor: Globex" in out and "- reasons: price, gap" in out
     assert "- notes: line one\\\nline two\n" in out  # a markdown hard break keeps the lines
+    assert "- gap: (left empty)" in out
     assert "Fight on value (fight_on_value)" in out
     assert f"Check back with Acme Corp (id {journal_ids['acme_checkback']})" in out
     assert out.rstrip("\n").endswith(PLAN_MD.rstrip("\n"))

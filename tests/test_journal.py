@@ -342,7 +342,15 @@ def test_answers_of_any_json_shape_round_trip(tmp_path: Path) -> None:
         check()
 
 
-@pytest.mark.parametrize("bad", [None, float("nan"), object(), {"when": datetime(2024, 1, 1)}])
+def test_an_optional_answer_left_empty_is_kept_as_none() -> None:
+    with Journal.open() as j:
+        run_id = new_run(j)
+        j.save_answer(run_id, "gap", None)
+        j.save_answer(run_id, "competitor", "Globex")
+        assert j.get_run(run_id).answers == {"gap": None, "competitor": "Globex"}
+
+
+@pytest.mark.parametrize("bad", [float("nan"), object(), {"when": datetime(2024, 1, 1)}])
 def test_an_answer_that_is_not_json_data_is_refused_and_nothing_saved(bad: object) -> None:
     with Journal.open() as j:
         run_id = new_run(j)
@@ -467,7 +475,7 @@ def test_list_runs_filters_newest_first() -> None:
 
 def test_two_processes_writing_at_once_both_succeed(home: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Event(), ctx.Queue()
+    start, results = ctx.Barrier(2), ctx.Queue()
     db = home / "journal.db"  # not created yet: both processes also race to create and migrate it
     runs, answers = 25, 4
     procs = [
@@ -475,7 +483,6 @@ def test_two_processes_writing_at_once_both_succeed(home: Path) -> None:
     ]
     for p in procs:
         p.start()
-    start.set()
     for p in procs:
         p.join(120)
     assert [p.exitcode for p in procs] == [0, 0]

@@ -116,6 +116,9 @@ class Session:
             timeout=15, dimensions=(40, 100),
         )
         self.child.logfile_read = self.screen
+        # Every send waits for the prompt to be drawn (so the tty is already raw): pexpect's
+        # default 50 ms pause before each send is not needed.
+        self.child.delaybeforesend = None
 
     def wait(self, text: str) -> None:
         """Wait until ``text`` is on screen, answering cursor-position requests meanwhile."""
@@ -144,10 +147,9 @@ class Session:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
+def home(user_home: Path) -> Path:
+    """The data folder conftest made for this test (DEALRESCUE_HOME here too): children get the same one."""
+    return user_home
 
 
 def make_env(home: Path, **extra: str | None) -> dict[str, str]:
@@ -178,6 +180,14 @@ def dr(args: str, home: Path, cwd: Path, **kwargs: Any) -> subprocess.CompletedP
                           text=True, timeout=30, stdin=subprocess.DEVNULL, check=False, **kwargs)
 
 
+def journal_record(run_id: str) -> Any:
+    """The run as the journal holds it (read in this process: conftest points DEALRESCUE_HOME at ``home``)."""
+    from dealrescue.journal import Journal
+
+    with Journal.open() as journal:
+        return journal.get_run(run_id)
+
+
 def run_status(run_id: str, home: Path, cwd: Path) -> dict[str, Any]:
     result = dr("deals list --format json", home, cwd)
     assert result.returncode == 0, result.stderr
@@ -198,7 +208,7 @@ def assert_terminal_sane(screen: str) -> None:
 # --- a full session, stdout to a file ----------------------------------------------------------
 
 
-def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path, home: Path) -> None:
+def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path) -> None:
     s = start(f"{DR} triage Acme --date {DATE} > plan.md")
     s.answer(COMPETITOR, "Globex Analytics" + ENTER)
     s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")  # Not signed
@@ -218,9 +228,9 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path, home: P
     for typed in ("Globex Analytics", "monthly board reporting", "Dana Ruiz, CFO", "their board report built in our tool"):
         assert typed in plan
     assert "- [ ] **by 2026-11-" in plan
-    # Nothing meant for the person leaked into the plan.
-    for prompt in (COMPETITOR, SIGNED, REASON, "Saved as run", "(Use arrow keys)"):
-        assert prompt not in plan
+    # Nothing meant for the person leaked into the plan (the plan lists the answers, but never a live prompt).
+    for shown in ("? " + COMPETITOR, COMPETITOR_HELP, "(Use arrow keys)", "(1-10)", "Saved as run", "must be at most"):
+        assert shown not in plan
 
     screen = s.text
     for shown in (COMPETITOR, COMPETITOR_HELP, SIGNED, SIGNED_HELP, REASON, REASON_HELP, GAP, CLOSABLE, PRESSURE,
@@ -231,11 +241,14 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path, home: P
     assert "Traceback" not in screen
     run_id = re.search(r"Saved as run (\w+)", screen)
     assert run_id, screen
-    assert run_status(run_id.group(1), home, tmp_path)["status"] == "done"
+    record = journal_record(run_id.group(1))
+    assert record.status == "done"
+    assert record.answers["competitor"] == "Globex Analytics" and record.answers["pressure"] == 4
 
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="bug: an optional question left empty makes Recorder.answer pass None to Journal.save_answer, "
     "which raises ValueError ('refusing to save None'): exit 1 'unexpected ValueError', no plan",
 )
@@ -271,11 +284,13 @@ def interrupt_at_confirm(s: Session) -> None:
     s.answer("Are you truly ready to walk away?", CTRL_C)
 
 
-def resume_triage(s: Session) -> None:
-    # Only the questions not yet answered (or cut off) are asked again.
-    if "half-typ" not in s.text:
-        s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")
-        s.answer(REASON, DOWN + ENTER, shown="Don't know yet")
+def resume_after_select(s: Session) -> None:
+    s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")
+    s.answer(REASON, DOWN + ENTER, shown="Don't know yet")
+    resume_after_text(s)
+
+
+def resume_after_text(s: Session) -> None:
     s.answer(GAP, "single sign-on" + ENTER)
     s.answer(CLOSABLE, DOWN + ENTER, shown="Not sure yet")
     s.answer(PRESSURE, "3" + ENTER)
@@ -291,9 +306,9 @@ def resume_callprep(s: Session) -> None:
 CASES = {
     # case: (command args, interrupt, answers kept, prompts that must not be asked again, resume, plan heading)
     "select": (f"triage Acme --date {DATE}", interrupt_at_select, 1, [COMPETITOR, COMPETITOR_HELP],
-               resume_triage, "# Lost-deal triage: Acme"),
+               resume_after_select, "# Lost-deal triage: Acme"),
     "text": (f"triage Acme --date {DATE}", interrupt_at_text, 3,
-             [COMPETITOR, COMPETITOR_HELP, SIGNED, SIGNED_HELP, REASON, REASON_HELP], resume_triage,
+             [COMPETITOR, COMPETITOR_HELP, SIGNED, SIGNED_HELP, REASON, REASON_HELP], resume_after_text,
              "# Lost-deal triage: Acme"),
     "confirm": (f"run callprep.yaml Acme --date {DATE}", interrupt_at_confirm, 1, ["Who is the key contact?"],
                 resume_callprep, "# Call prep: Acme"),
@@ -319,7 +334,9 @@ def test_ctrl_c_then_resume_asks_only_what_is_missing(case: str, start: Start, t
     assert f"hint: continue with: dealrescue resume {run_id}" in screen
     assert_terminal_sane(screen)
     assert (tmp_path / "plan.md").read_text(encoding="utf-8") == ""  # no plan from partial answers
-    assert run_status(run_id, home, tmp_path)["status"] == "interrupted"
+    record = journal_record(run_id)
+    assert record.status == "interrupted"
+    assert len(record.answers) == kept and None not in record.answers.values()
 
     r = start(f"{DR} resume {run_id} > plan.md")
     r.wait(f"Resuming run {run_id}")
@@ -335,6 +352,26 @@ def test_ctrl_c_then_resume_asks_only_what_is_missing(case: str, start: Start, t
     status = run_status(run_id, home, tmp_path)
     assert status["status"] == "done"
     assert status["verdict"] is not None
+
+
+def test_killed_terminal_keeps_the_answers_and_resume_continues(start: Start, tmp_path: Path) -> None:
+    s = start(f"{DR} triage Acme --date {DATE}")
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer(SIGNED, ENTER, shown="Don't know")  # Signed
+    s.wait(REASON)
+    s.wait("Don't know yet")
+    s.child.close(force=True)  # the terminal goes away (SIGHUP) at the third question
+    assert s.child.exitstatus is None or s.child.exitstatus != 0
+
+    r = start(f"{DR} resume > plan.md")  # no id: the latest unfinished run
+    r.answer(REASON, DOWN * 3 + ENTER, shown="Don't know yet")  # Relationship or trust
+    r.answer(TRUST, "missed the demo date" + ENTER)
+    assert r.finish() == 0, r.text
+    assert "2 answer(s) kept" in r.text
+    assert COMPETITOR not in r.text and SIGNED not in r.text
+    plan = (tmp_path / "plan.md").read_text(encoding="utf-8")
+    assert plan.startswith("# Lost-deal triage: Acme\n")
+    assert "Globex" in plan and "missed the demo date" in plan
 
 
 # --- no terminal at all --------------------------------------------------------------------------
@@ -367,6 +404,36 @@ def test_no_terminal_with_answers_on_stdin_names_what_is_still_missing(tmp_path:
     assert result.stdout == ""
     assert "missing answers for: signed, reason" in result.stderr
     assert "--answers" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param("competitor=Globex signed=signed reason=better_fit", id="no-optional-question-asked"),
+        pytest.param(
+            "competitor=Globex signed=not_signed reason=price price_gap=bridgeable pressure=7",
+            id="optional-questions-unanswered",
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=AssertionError,
+                reason="bug: runflow records every answer, None included, for the optional questions "
+                "(decider, reconsider) left unanswered; Journal.save_answer raises ValueError: exit 1",
+            ),
+        ),
+    ],
+)
+def test_no_terminal_with_every_required_answer_makes_the_plan(answers: str, tmp_path: Path, home: Path) -> None:
+    sets = [arg for pair in answers.split() for arg in ("--set", pair)]
+    result = subprocess.run(
+        ["setsid", sys.executable, "-m", "dealrescue", "triage", "Acme", "--date", DATE, *sets],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=tmp_path, env=make_env(home), timeout=30,
+        check=False,
+    )
+    assert "unexpected" not in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Lost-deal triage: Acme\n")
+    assert "\x1b" not in result.stdout
+    assert COMPETITOR not in result.stderr
 
 
 # --- stderr and stdout redirected ------------------------------------------------------------------
@@ -438,9 +505,10 @@ def test_colour_on_a_terminal(env: dict[str, str], coloured: bool, start: Start)
 # --- closed pipes -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def big_journal(home: Path) -> None:
-    """Enough runs that a listing is far larger than a pipe's buffer: writing it must hit the closed pipe."""
+@pytest.fixture(scope="module")
+def big_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A journal whose listing is far larger than a pipe's buffer: writing it must hit the closed pipe."""
+    home = tmp_path_factory.mktemp("big-journal")
     code = textwrap.dedent(
         """
         from dealrescue.journal import Journal
@@ -451,19 +519,30 @@ def big_journal(home: Path) -> None:
         """
     )
     subprocess.run([sys.executable, "-c", code], env=make_env(home), check=True, timeout=60)
+    return home
 
 
-@pytest.mark.parametrize("reader", ["head -1", "true"])
-@pytest.mark.parametrize("command", ["deals list", "deals list --format json", "playbooks show triage"])
-def test_closed_pipe_ends_quietly(command: str, reader: str, big_journal: None, tmp_path: Path, home: Path) -> None:
-    result = subprocess.run(["bash", "-c", f"{DR} {command} | {reader}"], capture_output=True, text=True,
-                            cwd=tmp_path, env=make_env(home), timeout=30, check=False)
+@pytest.mark.parametrize(
+    "pipeline",
+    [
+        "deals list | head -1",
+        "deals list --format json | head -1",
+        "playbooks show triage | head -1",
+        # `true` has exited before dealrescue writes a byte: the first write meets a closed pipe.
+        "deals list | true",
+        "playbooks show triage | true",
+    ],
+)
+def test_closed_pipe_ends_quietly(pipeline: str, big_home: Path, tmp_path: Path) -> None:
+    result = subprocess.run(["bash", "-c", f"{DR} {pipeline}"], capture_output=True, text=True,
+                            cwd=tmp_path, env=make_env(big_home), timeout=30, check=False)
     assert "Traceback" not in result.stderr
     assert "BrokenPipe" not in result.stderr
     assert "Exception ignored" not in result.stderr
     assert result.stderr == ""
-    if reader == "head -1":
+    if "head -1" in pipeline:
         assert len(result.stdout.splitlines()) == 1
+        assert result.stdout.split()[0] in ("[", "#") or re.match(r"\w{6}\t2026-11-22\tDeal 299 ", result.stdout)
 
 
 def test_closed_pipe_control_a_naive_writer_does_complain(tmp_path: Path) -> None:

@@ -17,7 +17,6 @@ from dealrescue.cli import deals, followups, playbooks, run
 from dealrescue.errors import EXIT_RUNTIME, DealRescueError
 
 
-
 class DealRescueGroup(TyperGroup):
     """The root group. Its ``invoke`` is the one place errors become stderr lines and exit codes."""
 

@@ -283,6 +283,8 @@ def _get_run(run_id: str) -> "RunRecord":
 
 def _format_answer(value: Any) -> str:
     """An answer as plain text (escaped for markdown by the caller)."""
+    if value is None:
+        return "(left empty)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):

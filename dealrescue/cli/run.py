@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -107,7 +107,9 @@ def register(app: typer.Typer) -> None:
 
 
 def resume_command(
-    run_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="The run to continue (default: the latest unfinished).", show_default=False)] = None,
+    run_id: Annotated[
+        Optional[str], typer.Argument(metavar="[ID]", help="The run to continue (default: the latest unfinished).", show_default=False)
+    ] = None,
     no_input: NoInput = False,
     playbooks_dir: PlaybooksDir = None,
 ) -> None:

@@ -9,8 +9,8 @@ passed in, never template source.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +22,9 @@ class ExpressionProblem(Exception):
 
 
 def display_value(value: Any) -> str:
-    """How an answer or score reads in prose."""
+    """How an answer or score reads in prose. Only plain data may be printed."""
+    if not isinstance(value, (str, int, float, bool, list, tuple, dict, type(None))):
+        raise ExpressionProblem("a template may print answers and text only, not a function or object")
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -43,12 +45,29 @@ def _finalize(value: Any) -> str:
     return escape_inline(text) if _MARKDOWN.get() else text
 
 
+# Results larger than this from `*` or `**` are refused: a playbook cannot stall the loader.
+MAX_PRODUCT = 100_000
+
+
 @lru_cache(maxsize=1)
 def environment() -> Any:
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-    return ImmutableSandboxedEnvironment(
+    class Sandbox(ImmutableSandboxedEnvironment):  # type: ignore[misc]
+        # Intercepted operators are also kept out of compile-time constant folding.
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+                raise SecurityError("exponent too large")
+            if operator == "*":
+                for seq, count in ((left, right), (right, left)):
+                    if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_PRODUCT:
+                        raise SecurityError("repeated text or list too long")
+            return super().call_binop(context, operator, left, right)
+
+    env = Sandbox(
         undefined=StrictUndefined,
         autoescape=False,
         finalize=_finalize,
@@ -56,6 +75,9 @@ def environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # No globals (range, lipsum, cycler, joiner, namespace): templates see plain data only.
+    env.globals.clear()
+    return env
 
 
 def names_in_condition(source: str) -> set[str]:
@@ -109,6 +131,8 @@ def compile_condition(source: str, known: set[str]) -> Condition:
         run = environment().compile_expression(source, undefined_to_none=False)
     except TemplateSyntaxError as exc:
         raise ExpressionProblem(f"condition does not compile: {_explain(exc)}") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows
+        raise ExpressionProblem(f"condition does not compile: {_explain(exc)}") from None
     return Condition(source, run)
 
 
@@ -139,4 +163,6 @@ def compile_template(source: str, known: set[str]) -> Template:
         compiled = environment().from_string(tree)
     except TemplateSyntaxError as exc:
         raise ExpressionProblem(f"template does not compile (line {exc.lineno}): {_explain(exc)}") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows
+        raise ExpressionProblem(f"template does not compile: {_explain(exc)}") from None
     return Template(source, compiled)

@@ -8,6 +8,7 @@ import re
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&!#])")
 # What can open a block at the start of a line: headings, lists, quotes, rules, tables.
 _LINE_START = re.compile(r"^(\s*)([-+=>:]|\d+[.)])")
+_LINE_BREAK = re.compile("\r\n|[\r\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]")
 
 
@@ -18,8 +19,12 @@ def _control_picture(match: re.Match[str]) -> str:
 
 
 def strip_controls(text: str) -> str:
-    """Make terminal control characters visible and harmless (ESC becomes a picture of ESC)."""
-    return _CONTROL.sub(_control_picture, text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    "))
+    """Make terminal control characters visible and harmless (ESC becomes a picture of ESC).
+
+    Every line break becomes a newline, including the Unicode line and paragraph separators
+    (``str.splitlines`` and editors break lines there, so they must not hide a line start).
+    """
+    return _CONTROL.sub(_control_picture, _LINE_BREAK.sub("\n", text).replace("\t", "    "))
 
 
 def escape_inline(text: str) -> str:
@@ -28,14 +33,15 @@ def escape_inline(text: str) -> str:
     Newlines become CommonMark hard breaks (a backslash before the line end), so a
     multi-line answer keeps its lines but stays inside the paragraph it is in.
     """
-    lines = strip_controls(text).split("\n")
-    out = []
-    for line in lines:
-        line = _INLINE.sub(r"\\\1", line)
-        line = _LINE_START.sub(_escape_line_start, line)
-        # A blank line would end the paragraph; a non-breaking space keeps it open.
-        out.append(line if line.strip() else "\u00a0")
-    return "\\\n".join(out) if len(out) > 1 else out[0].replace("\u00a0", "")
+    lines = [_escape_line(line) for line in strip_controls(text).split("\n")]
+    if len(lines) == 1:
+        return lines[0]
+    # A blank line would end the paragraph; a non-breaking space keeps it open.
+    return "\\\n".join(line if line.strip() else "\u00a0" for line in lines)
+
+
+def _escape_line(line: str) -> str:
+    return _LINE_START.sub(_escape_line_start, _INLINE.sub(r"\\\1", line))
 
 
 def _escape_line_start(match: re.Match[str]) -> str:

@@ -325,11 +325,9 @@ class Journal:
     def save_answer(self, run_id: str, question_id: str, value: Any) -> None:
         """Store one answer (replacing an earlier answer to the same question) in its own transaction.
 
-        An answer keeps the place it was first given in. ``None`` is refused:
-        an unanswered question is simply not saved.
+        An answer keeps the place it was first given in. ``None`` is an optional
+        question deliberately left empty: it is saved, so resume does not ask it again.
         """
-        if value is None:
-            raise ValueError(f"refusing to save None as the answer to {question_id!r}")
         value_json = _dumps(value, f"the answer to {question_id!r}")
         now = _now()
         with self._write() as conn:
