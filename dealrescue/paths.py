@@ -20,9 +20,21 @@ def user_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) and make it 0700 whatever the umask: it holds customer notes."""
+    """Create ``path`` (and missing parents) as 0700 whatever the umask: it holds customer notes.
+
+    Only folders created here are changed; an existing folder (say ``$DEALRESCUE_HOME=~``)
+    keeps the permissions its owner gave it.
+    """
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
     path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    for folder in missing:
+        os.chmod(folder, 0o700)
     return path
 
 

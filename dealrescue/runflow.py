@@ -137,7 +137,7 @@ def finish_run(
 ) -> None:
     streams = None if options.no_input else terminal.prompt_streams(stdin_taken=options.answers_file == "-")
     try:
-        plan = _answer_and_plan(compiled, given, deal, today, streams, recorder, stored, settled)
+        plan = _answer_and_plan(compiled, options.playbook, given, deal, today, streams, recorder, stored, settled)
         from dealrescue.core.render import to_json, to_markdown
 
         markdown, document = to_markdown(plan), to_json(plan)
@@ -153,6 +153,7 @@ def finish_run(
 
 def _answer_and_plan(
     compiled: CompiledPlaybook,
+    ref: str,
     given: dict[str, Any],
     deal: str,
     today: dt.date,
@@ -196,8 +197,10 @@ def _answer_and_plan(
             )
         except (KeyboardInterrupt, EOFError) as exc:
             kept = recorder.interrupted()
-            how = f"continue with: dealrescue resume {recorder.run_id}" if recorder.run_id and recorder.enabled else (
-                f"run `dealrescue run {compiled.source}` again"
+            how = (
+                f"continue with: dealrescue resume {recorder.run_id}"
+                if recorder.run_id and recorder.enabled
+                else f"start again with: dealrescue run {ref}"
             )
             if isinstance(exc, EOFError):
                 raise AnswerError(f"the terminal closed before every question was answered; {kept}", hint=how) from None

@@ -129,3 +129,16 @@ def test_validate_reports_every_problem_not_only_the_first(write_playbook) -> No
     assert result.exit_code == 3
     assert any("promt" in p and "did you mean 'prompt'" in p for p in problems)
     assert any("followups[0].due" in p for p in problems)
+
+
+@pytest.mark.parametrize(("doc", "marker"), [("README.md", "## Writing a playbook"), ("docs/playbooks.md", "## A worked example")])
+def test_example_playbooks_in_the_docs_validate_and_pass(doc: str, marker: str, tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    section = (REPO / doc).read_text(encoding="utf-8").split(marker)[1]
+    example = tmp_path / "example.yaml"
+    example.write_text(section.split("```yaml\n")[1].split("```")[0], encoding="utf-8")
+    assert invoke("playbooks", "validate", example).exit_code == 0
+    compiled_tests = yaml.safe_load(example.read_text()).get("tests")
+    if compiled_tests:
+        assert invoke("playbooks", "test", example).exit_code == 0

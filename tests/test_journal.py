@@ -235,7 +235,17 @@ def test_loose_permissions_on_an_existing_journal_are_tightened(tmp_path: Path) 
     os.chmod(db.parent, 0o755)
     Journal.open(db).close()
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
-    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+    # A folder that already existed is the owner's choice (it may be $DEALRESCUE_HOME=~): left as it is.
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o755
+
+
+def test_an_existing_home_folder_keeps_its_permissions(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    os.chmod(home, 0o755)
+    Journal.open(home / "deep" / "journal.db").close()
+    assert stat.S_IMODE(home.stat().st_mode) == 0o755
+    assert stat.S_IMODE((home / "deep").stat().st_mode) == 0o700
 
 
 # ------------------------------------------------------------------------------------ round trip

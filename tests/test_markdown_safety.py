@@ -159,9 +159,34 @@ ANY_TEXT = st.text(max_size=60)
 # What markdown and HTML authors type, so that shrinking finds short, readable failures.
 MARKUP = st.lists(
     st.sampled_from(
-        [*"#*_`[]()<>!|\\-+=:.&~>\"' \t\n\r\x1b\x00\x7f\x85\u00a0\u2028\u2029", "1.", "2)", "---", "***", "```",
-         "<b>", "</div>", "<!--", "[x](http://e.com)", "![i](a.png)", "<http://e.com>", "&amp;", "&#60;", "| a | b |",
-         "|---|", "    ", "\n\n", "\n- ", "\n# ", "\n> ", "\n1. ", "\n===", "\n---", "text", "\\\n"]
+        [
+            *"#*_`[]()<>!|\\-+=:.&~>\"' \t\n\r\x1b\x00\x7f\x85\u00a0\u2028\u2029",
+            "1.",
+            "2)",
+            "---",
+            "***",
+            "```",
+            "<b>",
+            "</div>",
+            "<!--",
+            "[x](http://e.com)",
+            "![i](a.png)",
+            "<http://e.com>",
+            "&amp;",
+            "&#60;",
+            "| a | b |",
+            "|---|",
+            "    ",
+            "\n\n",
+            "\n- ",
+            "\n# ",
+            "\n> ",
+            "\n1. ",
+            "\n===",
+            "\n---",
+            "text",
+            "\\\n",
+        ]
     ),
     max_size=12,
 ).map("".join)
@@ -181,16 +206,32 @@ def test_any_answer_survives_as_text(competitor: str, notes: str, deal: str) -> 
     check_plan_keeps_answers_as_text(competitor, notes, deal)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.py: the deal name goes into the '# title: deal' heading through escape_inline, whose "
-    "newline becomes a hard break; a heading cannot hold one, so the next line becomes a paragraph",
+HEADING_BUG = (
+    "render.py: headings ('# title: deal', templated '### title') get escape_inline, whose newline is a "
+    "hard break; a heading cannot hold one, so the rest of the answer becomes a paragraph. Headings need "
+    "a one-line escape (fold line breaks to spaces)"
 )
+
+
+@pytest.mark.xfail(strict=True, reason=HEADING_BUG)
 def test_deal_name_with_a_newline_stays_in_its_heading() -> None:
-    markdown, _, _ = render(COMPETITOR, NOTES, "Acme\n# Injected")
-    tokens = parse(markdown)
-    heading = tokens[[t.type for t in tokens].index("heading_open") + 1]
-    assert "Injected" in heading.content, markdown
+    tokens = parse(render(COMPETITOR, NOTES, "Acme\n# Injected")[0])
+    assert tokens[0].type == "heading_open"
+    assert tokens[1].content.endswith("Injected"), tokens[1].content
+    assert signature(tokens) == signature(parse(render(COMPETITOR, NOTES, DEAL)[0]))
+
+
+@pytest.mark.xfail(strict=True, reason=HEADING_BUG)
+def test_answer_in_a_templated_heading_stays_in_it() -> None:
+    text = PLAYBOOK.replace("  - title: Opening\n", "  - title: Opening {{ notes }}\n")
+    assert text != PLAYBOOK
+    playbook = load_playbook(text.encode(), "md.yaml")
+
+    def markdown(notes: str) -> str:
+        outcome = run_non_interactive(playbook, {"competitor": COMPETITOR, "notes": notes}, DEAL, TODAY.isoformat())
+        return to_markdown(build_plan(playbook, outcome, DEAL, TODAY))
+
+    assert signature(parse(markdown("first line\n- second line"))) == signature(parse(markdown(NOTES)))
 
 
 def test_the_reference_plan_has_every_context() -> None:

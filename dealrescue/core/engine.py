@@ -185,9 +185,17 @@ def missing_answers(
 
 def _score_context(compiled: CompiledPlaybook, answers: Mapping[str, Any], context: dict[str, Any]) -> dict[str, Any]:
     if not compiled.playbook.scores:
-        return {"scores": {}, "bands": {}}
-    outcomes = compute_scores(compiled, answers, context)
-    return {"scores": {s.id: s.total for s in outcomes}, "bands": {s.id: s.band_id for s in outcomes}}
+        return {"scores": {}, "bands": {}, "band_labels": {}}
+    return score_names(compute_scores(compiled, answers, context))
+
+
+def score_names(outcomes: tuple[ScoreOutcome, ...]) -> dict[str, Any]:
+    """What conditions and templates see of the scores: totals, band ids and band labels."""
+    return {
+        "scores": {s.id: s.total for s in outcomes},
+        "bands": {s.id: s.band_id for s in outcomes},
+        "band_labels": {s.id: s.band_label for s in outcomes},
+    }
 
 
 def compute_scores(compiled: CompiledPlaybook, answers: Mapping[str, Any], context: dict[str, Any]) -> tuple[ScoreOutcome, ...]:
@@ -242,8 +250,7 @@ def decide(compiled: CompiledPlaybook, answers: Mapping[str, Any], asked: tuple[
     """Scores and the verdict for settled answers. The first verdict whose rule holds wins."""
     context = answer_context(compiled, answers, base_context(compiled, deal, today))
     scores = compute_scores(compiled, answers, context)
-    context["scores"] = {s.id: s.total for s in scores}
-    context["bands"] = {s.id: s.band_id for s in scores}
+    context.update(score_names(scores))
     chosen = None
     default = 0
     for v, verdict in enumerate(compiled.playbook.verdicts):

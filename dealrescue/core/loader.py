@@ -21,6 +21,7 @@ from dealrescue.errors import PlaybookError
 
 # Names a condition may use, by where it stands.
 _BASE_NAMES = {"deal", "today", "playbook", "labels"}
+_SCORE_NAMES = {"scores", "bands", "band_labels"}
 
 
 @dataclass
@@ -165,7 +166,7 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
                 hint = f" (did you mean {close[0]!r}?)" if close else " (add it under scores:)"
                 problems.add(path, f"points name an unknown score {score_id!r}{hint}")
 
-    earlier: set[str] = set(_BASE_NAMES) | {"scores", "bands"}
+    earlier: set[str] = set(_BASE_NAMES) | _SCORE_NAMES
     for i, q in enumerate(pb.questions):
         path: Path = ("questions", i)
         if q.id in RESERVED_NAMES:
@@ -184,7 +185,7 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
                 problems.add((*path, "default"), f"default does not fit the question: {exc}")
 
     answers = set(_BASE_NAMES) | set(question_ids)
-    scored = answers | {"scores", "bands"}
+    scored = answers | _SCORE_NAMES
     for s, score in enumerate(pb.scores):
         for r, rule in enumerate(score.rules):
             cond(("scores", s, "rules", r, "when"), rule.when, answers)

@@ -8,7 +8,6 @@ import re
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&!#])")
 # What can open a block at the start of a line: headings, lists, quotes, rules, tables.
 _LINE_START = re.compile(r"^(\s*)([-+=>:]|\d+[.)])")
-_LINE_BREAK = re.compile("\r\n|[\r\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]")
 
 
@@ -21,10 +20,11 @@ def _control_picture(match: re.Match[str]) -> str:
 def strip_controls(text: str) -> str:
     """Make terminal control characters visible and harmless (ESC becomes a picture of ESC).
 
-    Every line break becomes a newline, including the Unicode line and paragraph separators
-    (``str.splitlines`` and editors break lines there, so they must not hide a line start).
+    Line breaks become ``\\n``; the Unicode line and paragraph separators become spaces, since
+    ``str.splitlines`` and some editors break lines there and they must not hide a line start.
     """
-    return _CONTROL.sub(_control_picture, _LINE_BREAK.sub("\n", text).replace("\t", "    "))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", " ").replace("\u2029", " ")
+    return _CONTROL.sub(_control_picture, text.replace("\t", "    "))
 
 
 def escape_inline(text: str) -> str:
@@ -33,11 +33,17 @@ def escape_inline(text: str) -> str:
     Newlines become CommonMark hard breaks (a backslash before the line end), so a
     multi-line answer keeps its lines but stays inside the paragraph it is in.
     """
-    lines = [_escape_line(line) for line in strip_controls(text).split("\n")]
+    lines = strip_controls(text).split("\n")
+    # Blank lines at either end carry nothing, and a hard break there could be left dangling
+    # (a lone backslash) once the surrounding text is stripped.
+    while len(lines) > 1 and not lines[-1].strip():
+        lines.pop()
+    while len(lines) > 1 and not lines[0].strip():
+        lines.pop(0)
     if len(lines) == 1:
-        return lines[0]
+        return _escape_line(lines[0])
     # A blank line would end the paragraph; a non-breaking space keeps it open.
-    return "\\\n".join(line if line.strip() else "\u00a0" for line in lines)
+    return "\\\n".join(_escape_line(line) if line.strip() else "\u00a0" for line in lines)
 
 
 def _escape_line(line: str) -> str:

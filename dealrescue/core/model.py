@@ -17,7 +17,7 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 DUE_PATTERN = r"^\+?\d+[dwmy]$"
 # Names every condition and template may use besides the question ids.
 RESERVED_NAMES = frozenset(
-    {"deal", "today", "scores", "bands", "labels", "verdict", "playbook", "true", "false", "none"}
+    {"deal", "today", "scores", "bands", "band_labels", "labels", "verdict", "playbook", "true", "false", "none"}
 )
 
 
