@@ -132,7 +132,8 @@ def check_plan_keeps_answers_as_text(competitor: str, notes: str, deal: str) -> 
 
     # Typing an answer only trims or folds whitespace; the JSON plan holds it unchanged.
     assert " ".join(typed["competitor"].split()) == " ".join(competitor.split())
-    assert typed["notes"] == notes.strip("\n")
+    # A multiline answer keeps its lines; \r and \r\n are line breaks too.
+    assert typed["notes"] == notes.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     assert document["steps"][0]["text"] == f"Offer {typed['competitor']}".strip()
     assert document["followups"][0]["text"] == f"Ask {deal} about {typed['notes']}".strip()
 
@@ -206,14 +207,7 @@ def test_any_answer_survives_as_text(competitor: str, notes: str, deal: str) -> 
     check_plan_keeps_answers_as_text(competitor, notes, deal)
 
 
-HEADING_BUG = (
-    "render.py: headings ('# title: deal', templated '### title') get escape_inline, whose newline is a "
-    "hard break; a heading cannot hold one, so the rest of the answer becomes a paragraph. Headings need "
-    "a one-line escape (fold line breaks to spaces)"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=HEADING_BUG)
 def test_deal_name_with_a_newline_stays_in_its_heading() -> None:
     tokens = parse(render(COMPETITOR, NOTES, "Acme\n# Injected")[0])
     assert tokens[0].type == "heading_open"
@@ -221,7 +215,6 @@ def test_deal_name_with_a_newline_stays_in_its_heading() -> None:
     assert signature(tokens) == signature(parse(render(COMPETITOR, NOTES, DEAL)[0]))
 
 
-@pytest.mark.xfail(strict=True, reason=HEADING_BUG)
 def test_answer_in_a_templated_heading_stays_in_it() -> None:
     text = PLAYBOOK.replace("  - title: Opening\n", "  - title: Opening {{ notes }}\n")
     assert text != PLAYBOOK

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
@@ -41,42 +43,29 @@ Examples:
 """
 
 
-def _run(playbook: str, deal: Any, answers: Any, sets: Any, no_input: bool, fmt: str, output: Any, force: bool,
-         date: Any, no_save: bool, playbooks_dir: Any) -> None:
+def _run(playbook: str, **flags: Any) -> None:
     from dealrescue.runflow import RunOptions, run
 
-    run(
-        RunOptions(
-            playbook=playbook,
-            deal=deal,
-            answers_file=answers,
-            sets=list(sets or []),
-            no_input=no_input,
-            format=fmt,
-            output=output,
-            force=force,
-            date=date,
-            no_save=no_save,
-            playbooks_dir=playbooks_dir,
-        )
-    )
+    flags["sets"] = list(flags["sets"] or [])
+    flags["format"] = flags.pop("fmt")
+    flags["answers_file"] = flags.pop("answers")
+    run(RunOptions(playbook=playbook, **flags))
 
 
 def _playbook_command(playbook_id: str) -> Callable[..., None]:
-    def command(
-        deal: Deal = None,
-        answers: AnswersFile = None,
-        sets: Sets = None,
-        no_input: NoInput = False,
-        fmt: Format = "markdown",
-        output: Output = None,
-        force: Force = False,
-        date: PlanDate = None,
-        no_save: NoSave = False,
-        playbooks_dir: PlaybooksDir = None,
-    ) -> None:
-        _run(playbook_id, deal, answers, sets, no_input, fmt, output, force, date, no_save, playbooks_dir)
+    """``run_command`` with its PLAYBOOK argument fixed: same options, same help, one definition."""
 
+    def command(**flags: Any) -> None:
+        _run(playbook_id, **flags)
+
+    hints = typing.get_type_hints(run_command, include_extras=True)
+    params = [
+        p.replace(annotation=hints[p.name])
+        for p in inspect.signature(run_command).parameters.values()
+        if p.name != "playbook"
+    ]
+    command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
     return command
 
 
@@ -94,7 +83,10 @@ def run_command(
     playbooks_dir: PlaybooksDir = None,
 ) -> None:
     """Run any playbook: a bundled id, one of your own, or a path to a YAML file."""
-    _run(playbook, deal, answers, sets, no_input, fmt, output, force, date, no_save, playbooks_dir)
+    _run(
+        playbook, deal=deal, answers=answers, sets=sets, no_input=no_input, fmt=fmt, output=output,
+        force=force, date=date, no_save=no_save, playbooks_dir=playbooks_dir,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -40,9 +40,11 @@ def _text(question: Question, raw: Any) -> str:
     if isinstance(raw, (dict, list)):
         raise AnswerProblem("expected text")
     value = raw.isoformat() if isinstance(raw, dt.date) else str(raw)
-    value = value.strip() if question.type is QuestionType.text else value.strip("\n")
-    if question.type is QuestionType.text and "\n" in value:
+    if question.type is QuestionType.text:
+        # One line: any line break (\n, \r, U+2028...) or run of spaces becomes one space.
         value = " ".join(value.split())
+    else:
+        value = value.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     if question.min is not None and len(value) < question.min:
         raise AnswerProblem(f"needs at least {int(question.min)} characters")
     if question.max is not None and len(value) > question.max:

@@ -105,6 +105,26 @@ def typed_answer(question: Question, raw: Any) -> Any:
         ) from None
 
 
+def _walk(
+    compiled: CompiledPlaybook, deal: str, today: str, settle: Callable[[Question], Any]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Visit, in order, each question its ``when`` asks for; ``settle`` gives its answer."""
+    base = base_context(compiled, deal, today)
+    answers: dict[str, Any] = {}
+    asked: list[str] = []
+    for index, q in enumerate(compiled.playbook.questions):
+        path = f"questions[{index}].when"
+        if compiled.condition(path) is not None:
+            context = answer_context(compiled, answers, base)
+            if path in compiled.uses_scores:
+                context.update(_score_context(compiled, answers, context))
+            if not _guard(compiled, path, context):
+                continue
+        asked.append(q.id)
+        answers[q.id] = settle(q)
+    return answers, tuple(asked)
+
+
 def collect_answers(
     compiled: CompiledPlaybook,
     *,
@@ -123,34 +143,29 @@ def collect_answers(
     before anything is asked. Answers for skipped questions are ignored.
     """
     check_answer_ids(compiled, given)
+    kept = settled or {}
     if ask is None:
-        missing = missing_answers(compiled, given=given, deal=deal, today=today, settled=settled)
+        missing = missing_answers(compiled, given=given, deal=deal, today=today, settled=kept)
         if missing:
             raise AnswerError(
                 f"missing answers for: {', '.join(missing)}",
                 hint="give them with --answers FILE or --set ID=VALUE (or run in a terminal to be asked)",
             )
-    base = base_context(compiled, deal, today)
-    answers: dict[str, Any] = {}
-    asked: list[str] = []
-    for index, q in enumerate(compiled.playbook.questions):
-        context = answer_context(compiled, answers, base)
-        context.update(_score_context(compiled, answers, context))
-        if not _guard(compiled, f"questions[{index}].when", context):
-            continue
-        asked.append(q.id)
-        if settled is not None and q.id in settled:
-            value = settled[q.id]
-        elif q.id in given:
+
+    def settle(q: Question) -> Any:
+        if q.id in kept:
+            return kept[q.id]
+        if q.id in given:
             value = typed_answer(q, given[q.id])
         elif ask is not None:
             value = ask(q, q.default)
         else:
-            value = typed_answer(q, q.default) if q.default is not None else typed_answer(q, None)
-        answers[q.id] = value
-        if on_answer is not None and not (settled is not None and q.id in settled):
+            value = typed_answer(q, q.default)
+        if on_answer is not None:
             on_answer(q.id, value)
-    return answers, tuple(asked)
+        return value
+
+    return _walk(compiled, deal, today, settle)
 
 
 def missing_answers(
@@ -162,24 +177,20 @@ def missing_answers(
     settled: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Ids of required questions that would be asked but have no answer and no default."""
-    base = base_context(compiled, deal, today)
-    answers: dict[str, Any] = {}
+    kept = settled or {}
     missing: list[str] = []
-    for index, q in enumerate(compiled.playbook.questions):
-        context = answer_context(compiled, answers, base)
-        context.update(_score_context(compiled, answers, context))
-        if not _guard(compiled, f"questions[{index}].when", context):
-            continue
-        if settled is not None and q.id in settled:
-            answers[q.id] = settled[q.id]
-        elif q.id in given:
-            answers[q.id] = typed_answer(q, given[q.id])
-        elif q.default is not None:
-            answers[q.id] = typed_answer(q, q.default)
-        elif q.required:
+
+    def settle(q: Question) -> Any:
+        if q.id in kept:
+            return kept[q.id]
+        if q.id in given:
+            return typed_answer(q, given[q.id])
+        if q.default is None and q.required:
             missing.append(q.id)
-        else:
-            answers[q.id] = None
+            return None
+        return typed_answer(q, q.default)
+
+    _walk(compiled, deal, today, settle)
     return missing
 
 

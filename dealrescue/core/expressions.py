@@ -56,9 +56,21 @@ def environment() -> Any:
 
     class Sandbox(ImmutableSandboxedEnvironment):  # type: ignore[misc]
         # Intercepted operators are also kept out of compile-time constant folding.
-        intercepted_binops = frozenset({"*", "**"})
+        intercepted_binops = frozenset({"*", "**", "%"})
+
+        def wrap_str_format(self, value: Any) -> Any:
+            # str.format can pad to any width: "{0:10000000}".format(x). The sandbox hands
+            # every str.format / format_map attribute through here; refuse them all.
+            if getattr(value, "__name__", None) in ("format", "format_map") and isinstance(getattr(value, "__self__", None), str):
+                def refuse(*args: Any, **kwargs: Any) -> str:
+                    raise SecurityError("str.format is not allowed in playbooks")
+
+                return refuse
+            return None
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "%" and isinstance(left, str):
+                raise SecurityError("%-formatting of text is not allowed in playbooks")
             if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
                 raise SecurityError("exponent too large")
             if operator == "*":
@@ -77,6 +89,9 @@ def environment() -> Any:
     )
     # No globals (range, lipsum, cycler, joiner, namespace): templates see plain data only.
     env.globals.clear()
+    # Filters that pad or format to a width the template chooses could build huge text.
+    for name in ("center", "format", "indent", "wordwrap", "filesizeformat", "xmlattr", "urlize"):
+        env.filters.pop(name, None)
     return env
 
 

@@ -14,7 +14,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
-from dealrescue.core.expressions import Condition, ExpressionProblem, Template, compile_condition, compile_template
+from dealrescue.core.expressions import (
+    Condition,
+    ExpressionProblem,
+    Template,
+    compile_condition,
+    compile_template,
+    names_in_condition,
+)
 from dealrescue.core.model import RESERVED_NAMES, Playbook, QuestionType
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, read_yaml
 from dealrescue.errors import PlaybookError
@@ -22,6 +29,7 @@ from dealrescue.errors import PlaybookError
 # Names a condition may use, by where it stands.
 _BASE_NAMES = {"deal", "today", "playbook", "labels"}
 _SCORE_NAMES = {"scores", "bands", "band_labels"}
+_TEXT_TYPES = (QuestionType.text, QuestionType.multiline, QuestionType.select, QuestionType.date)
 
 
 @dataclass
@@ -33,6 +41,8 @@ class CompiledPlaybook:
     text: str
     conditions: dict[str, Condition] = field(default_factory=dict)
     templates: dict[str, Template] = field(default_factory=dict)
+    # Paths of question conditions that read scores: only those need scores mid-walk.
+    uses_scores: set[str] = field(default_factory=set)
 
     @property
     def id(self) -> str:
@@ -172,13 +182,18 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         if q.id in RESERVED_NAMES:
             problems.add((*path, "id"), f"{q.id!r} is a reserved name: choose another id")
         cond((*path, "when"), q.when, earlier)
+        when_path = format_path((*path, "when"))
+        if when_path in compiled.conditions and names_in_condition(q.when or "") & _SCORE_NAMES:
+            compiled.uses_scores.add(when_path)
         earlier.add(q.id)
         if q.points and q.type not in (QuestionType.number, QuestionType.scale, QuestionType.confirm):
             problems.add((*path, "points"), "only number, scale and confirm questions take points; put points on choices")
         points((*path, "points"), q.points)
         for c, choice in enumerate(q.choices):
             points((*path, "choices", c, "points"), choice.points)
-        if q.default is not None:
+        if isinstance(q.default, (bool, int, float)) and q.type in _TEXT_TYPES:
+            problems.add((*path, "default"), f"YAML read the default as {type(q.default).__name__} {q.default!r}: put it in quotes")
+        elif q.default is not None:
             try:
                 parse_answer(q, q.default)
             except AnswerProblem as exc:

@@ -1,19 +1,16 @@
 """Ranking many deals at once: header matching, a row's cells to answers, scores, verdict, ordering.
 
 Pure: rows of strings in, ranked rows and row problems out. The edge
-(``dealrescue.ranking``) reads the CSV file and writes the result.
+(``dealrescue.ranking``) reads the CSV file and writes the result. Rank never
+builds plans: it needs the scores, their bands, the verdict and the reasons.
 
-Two scorers give identical results:
+Two scorers give identical results (tests hold them to it):
 
 - ``EngineScorer`` runs the engine (``collect_answers`` then ``decide``) on every
-  row. It is the reference, and the fallback for a playbook the fast scorer
-  cannot take (see ``fast_path_obstacle``).
-- ``FastScorer`` does the same work once per distinct cell instead of once per
-  row: each column keeps, per distinct cell text, the parsed answer, the points
-  it gives each score (its choices' points, and every score rule that names
-  only that question) and its share of the reasons. A condition is evaluated
-  once per distinct set of the values it names. Per row, what is left is a few
-  dictionary look-ups and sums. Rank never builds plans.
+  row: the reference, and the fallback for a playbook the fast scorer cannot take
+  (``fast_path_obstacle`` says why).
+- ``FastScorer`` does the engine's work once per distinct answer instead of once
+  per row, and the per-row rest column by column inside ``map`` and ``zip``.
 
 A blank cell means "not answered": the question's default, or no answer.
 """
@@ -23,11 +20,13 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
-from operator import itemgetter
-from typing import Any, NamedTuple, Protocol
+from functools import partial
+from itertools import accumulate, islice
+from operator import add, attrgetter, itemgetter
+from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, is_empty, parse_answer
 from dealrescue.core.engine import ScoreOutcome, collect_answers, decide, missing_answers
@@ -155,22 +154,23 @@ class RowProblem:
     message: str
 
 
-class RankedRow(NamedTuple):
-    """One deal's result. ``key`` orders rows: most at risk first, then by deal name."""
+@dataclass(frozen=True)
+class Standing:
+    """Scores, bands and verdict. Rows with the same totals share one."""
 
-    key: tuple[Any, ...]
-    deal: str
-    line: int
     totals: tuple[float, ...]  # in the playbook's score order
     bands: tuple[str | None, ...]  # band id per score, in the playbook's score order
     verdict: int  # index into the playbook's verdicts
-    reasons: tuple[str, ...]
+    rank_key: tuple[float, ...]  # minus the totals, ranking score first: sorts most at risk first
+
+
+# A ranked row: (deal name casefolded, deal name, line, standing, reasons).
+RankedRow = tuple[str, str, int, Standing, tuple[str, ...]]
 
 
 def score_order(compiled: CompiledPlaybook, by: str | None) -> tuple[int, ...]:
     """Score indexes in ranking order: ``by`` first (if given), then the rest as declared."""
-    scores = compiled.playbook.scores
-    ids = [s.id for s in scores]
+    ids = [s.id for s in compiled.playbook.scores]
     if not ids:
         raise UsageError(
             f"playbook {compiled.id} has no scores, so there is nothing to rank by",
@@ -184,8 +184,8 @@ def score_order(compiled: CompiledPlaybook, by: str | None) -> tuple[int, ...]:
     return (first, *(i for i in range(len(ids)) if i != first))
 
 
-def _sort_key(totals: Sequence[float], order: Sequence[int], deal: str, line: int) -> tuple[Any, ...]:
-    return (*(-totals[i] for i in order), deal.casefold(), deal, line)
+def _standing(totals: Sequence[float], bands: Sequence[str | None], verdict: int, order: Sequence[int]) -> Standing:
+    return Standing(tuple(totals), tuple(bands), verdict, tuple(-totals[i] for i in order))
 
 
 def _pick_reasons(candidates: Iterable[tuple[Any, ...]]) -> tuple[str, ...]:
@@ -214,64 +214,50 @@ def reasons_of(scores: Sequence[ScoreOutcome], order: Sequence[int]) -> tuple[st
     return _pick_reasons(sorted(candidates))
 
 
-def ranked(rows: list[RankedRow]) -> list[RankedRow]:
-    rows.sort()
+def rank_rows(rows: list[RankedRow]) -> list[RankedRow]:
+    """Sort in place: by the scores in ranking order (highest first), then deal name, then line.
+
+    Rows are put in buckets by standing (few, sorted once), then each bucket is
+    sorted by name: fewer string comparisons than sorting every row by name.
+    Rows arrive in line order and the sorts are stable, so the same name keeps it.
+    """
+    standings = {id(standing): standing for standing in map(_STANDING_OF, rows)}
+    rank_keys = sorted({standing.rank_key for standing in standings.values()})
+    position = {key: n for n, key in enumerate(rank_keys)}
+    code = {key: position[standing.rank_key] for key, standing in standings.items()}
+    codes = list(map(code.__getitem__, map(id, map(_STANDING_OF, rows))))
+    order = sorted(range(len(rows)), key=codes.__getitem__)
+    names_repeat = len(set(map(itemgetter(0), rows))) != len(rows)
+    counts = Counter(codes)
+    ranked: list[RankedRow] = []
+    start = 0
+    for n in range(len(rank_keys)):
+        bucket = list(map(rows.__getitem__, order[start : start + counts[n]]))
+        start += counts[n]
+        if names_repeat:
+            bucket.sort(key=itemgetter(1))  # "ACME" and "Acme": the exact name decides
+        bucket.sort(key=itemgetter(0))
+        ranked += bucket
+    rows[:] = ranked
     return rows
 
 
+_STANDING_OF = itemgetter(3)
+
+
 class LineReader(Protocol):
-    """Rows of cells with the line number reached (what ``csv.reader`` gives)."""
+    """Rows of cells with the number of lines read so far (what ``csv.reader`` gives)."""
 
     line_num: int
 
     def __iter__(self) -> Iterator[list[str]]: ...
 
+    def __next__(self) -> list[str]: ...
+
 
 ProblemSink = Callable[[RowProblem], None]
 ProgressSink = Callable[[int], None]
-_PROGRESS_EVERY = 8192
-
-
-class Scorer:
-    """What both scorers share: the column map, the row shape checks, the results."""
-
-    def __init__(self, compiled: CompiledPlaybook, columns: ColumnMap, order: Sequence[int], today: str) -> None:
-        self.compiled = compiled
-        self.columns = columns
-        self.order = tuple(order)
-        self.today = today
-        self.rows: list[RankedRow] = []
-        self.bad_rows = 0
-
-    def feed(self, reader: LineReader, on_problem: ProblemSink, on_progress: ProgressSink | None = None) -> None:
-        raise NotImplementedError
-
-    def result(self) -> list[RankedRow]:
-        return ranked(self.rows)
-
-    def _shape(self, row: list[str], line: int, on_problem: ProblemSink) -> list[str] | None:
-        """A row of the header's width, or None (a blank line, or a bad row already reported)."""
-        width = self.columns.width
-        if not any(cell.strip() for cell in row):
-            return None
-        if len(row) > width:
-            extra = next(i for i in range(width, len(row)) if row[i].strip()) if any(
-                cell.strip() for cell in row[width:]
-            ) else None
-            if extra is None:
-                return row[:width]
-            self._bad(on_problem, [RowProblem(line, f"{extra + 1}", f"a cell beyond the header's {width} columns")])
-            return None
-        if len(row) < width:
-            name = self.columns.headers[len(row)]
-            self._bad(on_problem, [RowProblem(line, name, f"missing: the row has {len(row)} cells, the header {width}")])
-            return None
-        return row
-
-    def _bad(self, on_problem: ProblemSink, problems: list[RowProblem]) -> None:
-        self.bad_rows += 1
-        for problem in problems:
-            on_problem(problem)
+_CHUNK = 4096
 
 
 def _cell_problem(exc: AnswerProblem, raw: str | None) -> str:
@@ -282,38 +268,122 @@ def _cell_problem(exc: AnswerProblem, raw: str | None) -> str:
     return message if repr(text) in message else f"{message} (got {text!r})"
 
 
+def _line_span(row: list[str]) -> int:
+    """How many lines a row took: one, plus the line breaks inside its quoted cells."""
+    return 1 + sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in row)
+
+
+class Scorer:
+    """What both scorers share: reading rows in chunks, the row shape checks, the results."""
+
+    def __init__(self, compiled: CompiledPlaybook, columns: ColumnMap, order: Sequence[int], today: str) -> None:
+        self.compiled = compiled
+        self.columns = columns
+        self.order = tuple(order)
+        self.today = today
+        self.rows: list[RankedRow] = []
+        self.bad_rows = 0
+
+    def feed(self, reader: LineReader, on_problem: ProblemSink, on_progress: ProgressSink | None = None) -> None:
+        """Score every row ``reader`` gives; bad rows go to ``on_problem`` in line order."""
+        count = 0
+        while True:
+            start = reader.line_num
+            chunk = list(islice(reader, _CHUNK))
+            if not chunk:
+                return
+            end = reader.line_num
+            if end - start == len(chunk):
+                lines: Sequence[int] = range(start + 1, end + 1)
+            else:
+                lines = list(accumulate(map(_line_span, chunk), initial=start + 1))[:-1]
+            problems: dict[int, list[RowProblem]] = {}
+            rows, lines = self._shape(chunk, lines, problems)
+            if rows:
+                self._score_chunk(rows, lines, problems)
+            for line in sorted(problems):
+                self.bad_rows += 1
+                for problem in problems[line]:
+                    on_problem(problem)
+            count += len(chunk)
+            if on_progress is not None:
+                on_progress(count)
+
+    def result(self) -> list[RankedRow]:
+        return rank_rows(self.rows)
+
+    def _score_chunk(self, rows: list[list[str]], lines: Sequence[int], problems: dict[int, list[RowProblem]]) -> None:
+        raise NotImplementedError
+
+    def _shape(
+        self, rows: list[list[str]], lines: Sequence[int], problems: dict[int, list[RowProblem]]
+    ) -> tuple[list[list[str]], Sequence[int]]:
+        """Rows of the header's width. Blank lines are dropped; a row too short or too long is reported."""
+        width = self.columns.width
+        if len(rows[0]) == width and len(set(map(len, rows))) == 1:
+            return rows, lines
+        kept: list[list[str]] = []
+        kept_lines: list[int] = []
+        for row, line in zip(rows, lines, strict=True):
+            if len(row) > width and not any(cell.strip() for cell in row[width:]):
+                row = row[:width]  # trailing empty cells, as some spreadsheets write them
+            if len(row) == width:
+                kept.append(row)
+                kept_lines.append(line)
+            elif any(cell.strip() for cell in row):
+                if len(row) > width:
+                    problem = RowProblem(line, f"{width + 1}", f"a cell beyond the header's {width} columns")
+                else:
+                    problem = RowProblem(
+                        line, self.columns.headers[len(row)], f"missing: the row has {len(row)} cells, the header {width}"
+                    )
+                problems[line] = [problem]
+        return kept, kept_lines
+
+    def _deal_problem(self, row: list[str], line: int) -> list[RowProblem] | None:
+        """A row with no deal name: blank (skipped, None) or bad."""
+        if not any(cell.strip() for cell in row):
+            return None
+        return [RowProblem(line, self.columns.headers[self.columns.deal], "a deal name is required")]
+
+
 # --- the reference: the engine, row by row -----------------------------------------------------
 
 
 class EngineScorer(Scorer):
     """Every row through ``collect_answers`` and ``decide``: slow, and the definition of right."""
 
-    def score_row(self, row: list[str], line: int) -> RankedRow | list[RowProblem]:
+    def _score_chunk(self, rows: list[list[str]], lines: Sequence[int], problems: dict[int, list[RowProblem]]) -> None:
+        for row, line in zip(rows, lines, strict=True):
+            scored = self.score_row(row, line)
+            if isinstance(scored, list):
+                problems[line] = scored
+            elif scored is not None:
+                deal = row[self.columns.deal].strip()
+                standing, reasons = scored
+                self.rows.append((deal.casefold(), deal, line, standing, reasons))
+
+    def score_row(self, row: list[str], line: int) -> tuple[Standing, tuple[str, ...]] | list[RowProblem] | None:
+        """The standing and reasons of one row of the header's width, its problems, or None for a blank row."""
         columns = self.columns
         deal = row[columns.deal].strip()
         if not deal:
-            return [RowProblem(line, columns.headers[columns.deal], "a deal name is required")]
+            return self._deal_problem(row, line)
         given = {qid: row[index] for qid, index in columns.questions.items() if not is_empty(row[index])}
         try:
             answers, asked = collect_answers(self.compiled, given=given, deal=deal, today=self.today, ask=None)
         except AnswerError as exc:
             return self._problems(exc, given, deal, line)
         outcome = decide(self.compiled, answers, asked, deal, self.today)
-        totals = tuple(s.total for s in outcome.scores)
-        return RankedRow(
-            _sort_key(totals, self.order, deal, line),
-            deal,
-            line,
-            totals,
-            tuple(s.band_id for s in outcome.scores),
-            outcome.verdict_index,
-            reasons_of(outcome.scores, self.order),
+        standing = _standing(
+            [s.total for s in outcome.scores], [s.band_id for s in outcome.scores], outcome.verdict_index, self.order
         )
+        return standing, reasons_of(outcome.scores, self.order)
 
     def _problems(self, exc: AnswerError, given: dict[str, str], deal: str, line: int) -> list[RowProblem]:
-        pb = self.compiled.playbook
+        """The engine stops at the first bad answer; it is reported in the fast scorer's words."""
         if exc.question_id is not None:
-            question = pb.question(exc.question_id)
+            question = self.compiled.playbook.question(exc.question_id)
             raw = given.get(exc.question_id)
             message = exc.message
             if question is not None:
@@ -325,35 +395,20 @@ class EngineScorer(Scorer):
         missing = missing_answers(self.compiled, given=given, deal=deal, today=self.today)
         return [RowProblem(line, self.columns.column_name(m), "an answer is required") for m in missing]
 
-    def feed(self, reader: LineReader, on_problem: ProblemSink, on_progress: ProgressSink | None = None) -> None:
-        width = self.columns.width
-        previous = reader.line_num
-        for count, row in enumerate(reader, 1):
-            line, previous = previous + 1, reader.line_num
-            if on_progress is not None and not count % _PROGRESS_EVERY:
-                on_progress(count)
-            if len(row) != width or not row[self.columns.deal].strip():
-                shaped = self._shape(row, line, on_problem)
-                if shaped is None:
-                    continue
-                row = shaped
-            outcome = self.score_row(row, line)
-            if isinstance(outcome, list):
-                self._bad(on_problem, outcome)
-            else:
-                self.rows.append(outcome)
-
 
 # --- the fast scorer ---------------------------------------------------------------------------
 
 
 def fast_path_obstacle(compiled: CompiledPlaybook) -> str | None:
-    """Why the fast scorer cannot take this playbook (None when it can)."""
+    """Why the fast scorer cannot take this playbook (None when it can).
+
+    It needs conditions on answers only (not on the deal name, labels, or scores
+    before the verdict), and points that add up exactly in any order.
+    """
     pb = compiled.playbook
-    ids = {q.id for q in pb.questions}
-    plain = ids | _CONSTANT_NAMES
+    plain = {q.id for q in pb.questions} | _CONSTANT_NAMES
     for path, condition in compiled.conditions.items():
-        if path.startswith(("plan", "talk_tracks", "emails", "sections", "followups")):
+        if not path.startswith(("questions", "scores", "verdicts")):
             continue
         allowed = plain | {"scores", "bands"} if path.startswith("verdicts") else plain
         names = names_in_condition(condition.source)
@@ -363,15 +418,14 @@ def fast_path_obstacle(compiled: CompiledPlaybook) -> str | None:
     for q in pb.questions:
         for choice in q.choices:
             points += choice.points.values()
-        if q.points:
-            if q.type is QuestionType.number:
-                return f"question {q.id} gives points per number"
-            if q.type is QuestionType.scale:
-                low = q.min if q.min is not None else 1
-                high = q.max if q.max is not None else 10
-                points += [w * v for w in q.points.values() for v in (low, high)]
-            else:
-                points += q.points.values()
+        if q.points and q.type is QuestionType.number:
+            return f"question {q.id} gives points per number"
+        if q.points and q.type is QuestionType.scale:
+            low = q.min if q.min is not None else 1
+            high = q.max if q.max is not None else 10
+            points += [w * v for w in q.points.values() for v in (low, high)]
+        else:
+            points += q.points.values()
     for score in pb.scores:
         points += [rule.points for rule in score.rules]
     for value in points:
@@ -396,18 +450,41 @@ class _Memo(dict):  # type: ignore[type-arg]
         return value
 
 
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+class _Entry:
+    """What one answer to one question brings to a row. Compared by identity: one per answer."""
+
+    __slots__ = ("value", "problem", "parts", "state")
+
+    def __init__(self, value: Any, problem: str | None, parts: tuple[float, ...], state: int) -> None:
+        self.value = value  # the answer as the engine holds it
+        self.problem = problem  # why the cell is bad, or None
+        self.parts = parts  # what it gives each score (a sum's part, or a max's best)
+        self.state = state  # its reason candidates, as a reason state id
 
 
-# An entry: what one answer (one distinct cell of one column) brings to a row.
-# (key, value, problem, reason candidates, part of score 0, part of score 1, ...)
-_KEY, _VALUE, _PROBLEM, _CANDIDATES, _PARTS = 0, 1, 2, 3, 4
-_NO_PART = -math.inf  # a max score with nothing from this answer
+_NO_PART = -math.inf  # a max score that nothing has reached yet
+# Question types whose answers are few (one entry each), folded together per row in one look-up.
+_NARROW = (QuestionType.select, QuestionType.confirm, QuestionType.scale)
 
 
 class FastScorer(Scorer):
-    """Identical results to ``EngineScorer``, with the per-row work reduced to look-ups."""
+    """Identical results to ``EngineScorer``, with the per-row work reduced to look-ups.
+
+    Rows are scored a chunk at a time, column by column, so that the loops over rows
+    run inside ``map`` and ``zip``:
+
+    - each distinct cell text of a column is parsed once into an ``_Entry``: the
+      answer, the points it gives each score (its choices' points and every rule
+      that names only that question), and its reason candidates;
+    - the columns with few distinct answers (select, confirm, scale) are combined
+      per row in one look-up; the others (multiselect, number, text, date, and
+      rules naming several questions) are added on column by column;
+    - a distinct set of totals gives bands and the verdict once;
+    - reason candidates are ints that sort in the engine's order; a "reason state"
+      keeps only the first candidate of each of the first three distinct sources
+      (nothing after those can ever be shown), so states are few and merging two
+      of them is a look-up.
+    """
 
     def __init__(self, compiled: CompiledPlaybook, columns: ColumnMap, order: Sequence[int], today: str) -> None:
         super().__init__(compiled, columns, order, today)
@@ -418,22 +495,35 @@ class FastScorer(Scorer):
         self.questions = pb.questions
         self.qindex = {q.id: i for i, q in enumerate(pb.questions)}
         self.scores = pb.scores
-        self.is_max = [s.combine == "max" for s in pb.scores]
+        self.sindex = {s.id: n for n, s in enumerate(pb.scores)}
+        self.is_max = tuple(s.combine == "max" for s in pb.scores)
+        self.neutral = tuple(_NO_PART if m else 0.0 for m in self.is_max)
         self.rank_of = {s: rank for rank, s in enumerate(self.order)}
         self.constants: dict[str, Any] = {
             "today": today,
             "playbook": {"id": pb.id, "title": pb.title, "version": pb.version},
         }
-        # Positions keep the engine's order of contributions within a score.
-        self.stride = 2 + max(len(q.choices) for q in pb.questions)
-        self.rule_base = self.stride * (len(pb.questions) + 1)
-        self._sort_rules()
-        self._sort_bands()
-        self._sort_verdicts()
-        self._sort_whens()
+        self.choice_adds: dict[int, dict[str, list[tuple[int, float, int | None]]]] = {}
+        self._place_candidates()
+        self._place_rules()
+        self._place_verdicts()
+        self._place_whens()
         self.none_entries = [self._entry(i, None) for i in range(len(pb.questions))]
-        self.by_value = [_Memo(lambda value, i=i: self._entry(i, value)) for i in range(len(pb.questions))]  # type: ignore[misc]
-        self.cells = [_Memo(lambda raw, i=i: self._cell(i, raw)) for i in range(len(pb.questions))]  # type: ignore[misc]
+        self.by_value = [_Memo(partial(self._entry, i)) for i in range(len(pb.questions))]
+        self.cells = [_Memo(partial(self._cell, i)) for i in range(len(pb.questions))]
+        self.item_sets: list[dict[frozenset[str], _Entry]] = [{} for _ in pb.questions]
+        self.problem_entries: list[set[_Entry]] = [set() for _ in pb.questions]
+        self.standings = _Memo(self._standing)
+        matters = [i for i in range(len(pb.questions)) if self._gives(i)]
+        named = set(self.verdict_refs) | set(self.multi_refs) | {j for refs, _m in self.whens.values() for j in refs}
+        # A column is read when its answers count, are named by a condition, or can be wrong.
+        self.read = [
+            i for i in range(len(pb.questions))
+            if i in matters or i in named or i in self.whens or not _always_fits(self.questions[i])
+        ]
+        self.narrow = [i for i in matters if self.questions[i].type in _NARROW]
+        self.wide = [i for i in matters if self.questions[i].type not in _NARROW]
+        self.groups = _Memo(self._group)
 
     # -- set-up ----------------------------------------------------------------------------------
 
@@ -450,12 +540,74 @@ class FastScorer(Scorer):
         except ExpressionProblem as exc:
             raise PlaybookError([f"{self.compiled.source}: {path}: {exc}"]) from None
 
-    def _sort_rules(self) -> None:
-        """Each score rule goes where it is cheapest: on its one question, constant, or per row."""
+    def _context(self, entries: Iterable[tuple[int, _Entry]]) -> dict[str, Any]:
+        context = dict(self.constants)
+        for i, entry in entries:
+            context[self.questions[i].id] = entry.value
+        return context
+
+    def _place_candidates(self) -> None:
+        """Reason candidates as ints that sort like (score rank, -points, the engine's position)."""
+        pb = self.compiled.playbook
+        # Positions keep the engine's order of contributions within a score:
+        # by question, then choice, then per-answer points; rules after every question.
+        self.stride = 2 + max(len(q.choices) for q in pb.questions)
+        self.rule_base = self.stride * (len(pb.questions) + 1)
+        self.positions = self.rule_base + max((len(s.rules) for s in pb.scores), default=0) + 1
+        points = [abs(p) for q in pb.questions for c in q.choices for p in c.points.values()]
+        points += [abs(r.points) for s in pb.scores for r in s.rules]
+        points += [abs(w) * _largest_answer(q) for q in pb.questions for w in q.points.values()]
+        self.most = int(max(points, default=0.0) * _EXACT_SCALE) + 1
+        self.sources: dict[int, str] = {}
+        self.state_ids: dict[tuple[int, ...], int] = {(): 0}
+        self.state_codes: list[tuple[int, ...]] = [()]
+        self.state_reasons: list[tuple[str, ...]] = [()]
+        self.merges = _Memo(self._merges_with)
+
+    def _candidate(self, s: int, position: int, points: float, source: str) -> int:
+        code = (self.rank_of[s] * 2 * self.most + (self.most - int(points * _EXACT_SCALE))) * self.positions + position
+        self.sources[code] = source
+        return code
+
+    def _state(self, candidates: Iterable[int]) -> int:
+        """The reason state of some candidates: the first of each of the first distinct sources."""
+        kept: list[int] = []
+        seen: list[str] = []
+        for code in sorted(candidates):
+            source = self.sources[code]
+            if source not in seen:
+                seen.append(source)
+                kept.append(code)
+                if len(kept) == REASONS_SHOWN:
+                    break
+        key = tuple(kept)
+        found = self.state_ids.get(key)
+        if found is None:
+            found = len(self.state_codes)
+            self.state_ids[key] = found
+            self.state_codes.append(key)
+            self.state_reasons.append(tuple(seen))
+        return found
+
+    def _merges_with(self, state: int) -> _Memo:
+        return _Memo(partial(self._merge, state))
+
+    def _merge(self, state: int, other: int) -> int:
+        first, second = self.state_codes[state], self.state_codes[other]
+        if not second or (len(first) == REASONS_SHOWN and first[-1] < second[0]):
+            return state
+        if not first or (len(second) == REASONS_SHOWN and second[-1] < first[0]):
+            return other
+        return self._state(first + second)
+
+    def _place_rules(self) -> None:
+        """A rule naming one question goes on that question's entries; one naming none is constant;
+        one naming several is a column of its own, derived from theirs."""
         self.single_rules: dict[int, list[tuple[int, int, str]]] = {}
-        self.row_rules: list[tuple[int, int, str, list[int]]] = []
-        const_parts = [(_NO_PART if m else 0.0) for m in self.is_max]
-        const_candidates: list[tuple[Any, ...]] = []
+        self.multi_rules: list[tuple[int, int, str]] = []
+        multi_refs: set[int] = set()
+        parts = list(self.neutral)
+        candidates: list[int] = []
         for s, score in enumerate(self.scores):
             for r, rule in enumerate(score.rules):
                 path = f"scores[{s}].rules[{r}].when"
@@ -463,25 +615,15 @@ class FastScorer(Scorer):
                 if len(refs) == 1:
                     self.single_rules.setdefault(refs[0], []).append((s, r, path))
                 elif refs:
-                    self.row_rules.append((s, r, path, refs))
+                    self.multi_rules.append((s, r, path))
+                    multi_refs.update(refs)
                 elif self._holds(path, dict(self.constants)):
-                    const_parts[s] = self._combine(s, const_parts[s], rule.points)
-                    const_candidates += self._candidate(s, self.rule_base + r, rule.points, rule.label or rule.when)
-        self.const_parts = const_parts
-        self.const_candidates = tuple(const_candidates)
-        self.row_rule_memo: dict[tuple[Any, ...], bool] = {}
+                    self._add(parts, candidates, s, self.rule_base + r, rule.points, rule.label or rule.when)
+        self.const_entry = _Entry(None, None, tuple(parts), self._state(candidates))
+        self.multi_refs = sorted(multi_refs)
+        self.derived = _Memo(self._derived_entry)
 
-    def _sort_bands(self) -> None:
-        self.band_mins = []
-        self.band_ids: list[list[str | None]] = []
-        for score in self.scores:
-            ordered = sorted(score.bands, key=lambda b: b.min)
-            self.band_mins.append([b.min for b in ordered])
-            self.band_ids.append([None] + [b.id for b in ordered])
-        self.band_memo = [_Memo(lambda total, s=s: self.band_ids[s][bisect_right(self.band_mins[s], total)])
-                          for s in range(len(self.scores))]  # type: ignore[misc]
-
-    def _sort_verdicts(self) -> None:
+    def _place_verdicts(self) -> None:
         verdicts = self.compiled.playbook.verdicts
         self.default_verdict = max((v for v, verdict in enumerate(verdicts) if verdict.default), default=0)
         names: set[str] = set()
@@ -489,220 +631,244 @@ class FastScorer(Scorer):
             if not verdict.default:
                 names.update(self._names(f"verdicts[{v}].when"))
         self.verdict_refs = sorted(self.qindex[n] for n in names if n in self.qindex)
-        self.verdict_scores = "scores" in names
-        self.verdict_bands = "bands" in names
-        self.verdict_memo: dict[tuple[Any, ...], int] = {}
+        self.bands_sorted = [sorted(score.bands, key=lambda b: b.min) for score in self.scores]
+        self.band_mins = [[b.min for b in bands] for bands in self.bands_sorted]
 
-    def _sort_whens(self) -> None:
-        self.whens: list[tuple[int, str, list[int], dict[tuple[Any, ...], bool]]] = []
+    def _place_whens(self) -> None:
+        self.whens: dict[int, tuple[list[int], _Memo]] = {}
         for i, q in enumerate(self.questions):
-            if q.when is None:
-                continue
-            path = f"questions[{i}].when"
-            refs = [self.qindex[n] for n in self._names(path) if n in self.qindex]
-            self.whens.append((i, path, refs, {}))
+            if q.when is not None:
+                path = f"questions[{i}].when"
+                refs = [self.qindex[n] for n in self._names(path) if n in self.qindex]
+                self.whens[i] = (refs, _Memo(partial(self._when_holds, path, refs)))
 
-    def _combine(self, s: int, part: float, points: float) -> float:
-        return max(part, points) if self.is_max[s] else part + points
+    def _when_holds(self, path: str, refs: list[int], entries: _Entry | tuple[_Entry, ...]) -> bool:
+        given = entries if isinstance(entries, tuple) else (entries,)
+        return self._holds(path, self._context(zip(refs, given, strict=True)))
 
-    def _candidate(self, s: int, position: int, points: float, source: str) -> list[tuple[Any, ...]]:
-        return [(self.rank_of[s], -points, position, source)] if points > 0 else []
+    def _gives(self, i: int) -> bool:
+        """Whether question ``i``'s answers can add to a score."""
+        q = self.questions[i]
+        return bool(any(c.points for c in q.choices) or q.points or i in self.single_rules)
 
-    def _cell(self, i: int, raw: str) -> tuple[Any, ...]:
+    def _add(self, parts: list[float], candidates: list[int], s: int, position: int, points: float,
+             source: str) -> None:
+        parts[s] = max(parts[s], points) if self.is_max[s] else parts[s] + points
+        if points > 0:
+            candidates.append(self._candidate(s, position, points, source))
+
+    def _combine(self, first: tuple[float, ...], second: tuple[float, ...]) -> tuple[float, ...]:
+        return tuple(max(a, b) if m else a + b for a, b, m in zip(first, second, self.is_max, strict=True))
+
+    # -- entries: one per distinct answer --------------------------------------------------------
+
+    def _cell(self, i: int, raw: str) -> _Entry:
         """The entry for one distinct cell text of question ``i`` (blank: its default)."""
         q = self.questions[i]
         blank = is_empty(raw)
+        if q.type is QuestionType.multiselect and not blank:
+            # Its answer depends only on the set of items, whatever their order.
+            items = frozenset(part.strip() for part in raw.split(",") if part.strip())
+            found = self.item_sets[i].get(items)
+            if found is not None:
+                return found
         try:
             value = parse_answer(q, q.default if blank else raw)
         except AnswerProblem as exc:
-            return (None, None, _cell_problem(exc, None if blank else raw), *self.none_entries[i][_CANDIDATES:])
-        return self.by_value[i][_frozen(value)] if not isinstance(value, list) else self._entry_for_list(i, value)
+            none = self.none_entries[i]
+            entry = _Entry(None, _cell_problem(exc, None if blank else raw), none.parts, none.state)
+            self.problem_entries[i].add(entry)
+            return entry
+        key = tuple(value) if isinstance(value, list) else value
+        found = self.by_value[i].get(key)
+        if found is None:
+            found = self._entry(i, value)
+            if len(self.by_value[i]) < _MEMO_LIMIT:
+                self.by_value[i][key] = found
+        if q.type is QuestionType.multiselect and not blank and len(self.item_sets[i]) < _MEMO_LIMIT:
+            self.item_sets[i][items] = found
+        return found
 
-    def _entry_for_list(self, i: int, value: list[str]) -> tuple[Any, ...]:
-        key = tuple(value)
-        entry = self.by_value[i].get(key)
-        if entry is None:
-            entry = self._entry(i, value)
-            self.by_value[i][key] = entry
-        return entry  # type: ignore[no-any-return]
-
-    def _entry(self, i: int, value: Any) -> tuple[Any, ...]:
-        """What answer ``value`` to question ``i`` brings, in the engine's order of contributions."""
+    def _entry(self, i: int, value: Any) -> _Entry:
+        """What answer ``value`` to question ``i`` brings, as the engine counts it."""
         q: Question = self.questions[i]
-        parts = list(self.const_parts_zero())
-        candidates: list[tuple[Any, ...]] = []
-        sindex = {s.id: n for n, s in enumerate(self.scores)}
+        parts = list(self.neutral)
+        candidates: list[int] = []
         base = self.stride * i
-
-        def add(score_id_or_index: str | int, position: int, points: float, source: str) -> None:
-            s = sindex[score_id_or_index] if isinstance(score_id_or_index, str) else score_id_or_index
-            parts[s] = self._combine(s, parts[s], points)
-            candidates.extend(self._candidate(s, position, points, source))
-
+        if value is not None and q.choices:
+            chosen = (value,) if q.type is QuestionType.select else value
+            adds = self._choice_adds(i)
+            for choice_value in chosen:
+                for s, points, code in adds.get(choice_value, ()):
+                    parts[s] = max(parts[s], points) if self.is_max[s] else parts[s] + points
+                    if code is not None:
+                        candidates.append(code)
         if value is not None:
-            for c, choice in enumerate(q.choices):
-                chosen = value == choice.value if q.type is QuestionType.select else choice.value in value
-                if chosen:
-                    for score_id, points in choice.points.items():
-                        add(score_id, base + c, points, choice.label)
             for score_id, weight in q.points.items():
                 points = (weight if value else 0.0) if q.type is QuestionType.confirm else weight * float(value)
                 if points:
-                    add(score_id, base + len(q.choices), points, f"{q.prompt} {display_value(value)}")
+                    source = f"{q.prompt} {display_value(value)}"
+                    self._add(parts, candidates, self.sindex[score_id], base + len(q.choices), points, source)
         for s, r, path in self.single_rules.get(i, []):
             if self._holds(path, {**self.constants, q.id: value}):
                 rule = self.scores[s].rules[r]
-                add(s, self.rule_base + r, rule.points, rule.label or rule.when)
-        candidates.sort()
-        kept = _keep_distinct(candidates)
-        return (_frozen(value), value, None, kept, *parts)
+                self._add(parts, candidates, s, self.rule_base + r, rule.points, rule.label or rule.when)
+        return _Entry(value, None, tuple(parts), self._state(candidates))
 
-    def const_parts_zero(self) -> list[float]:
-        return [(_NO_PART if m else 0.0) for m in self.is_max]
+    def _choice_adds(self, i: int) -> dict[str, list[tuple[int, float, int | None]]]:
+        """Per choice value of question ``i``: (score, points, reason candidate) for each of its points."""
+        adds = self.choice_adds.get(i)
+        if adds is None:
+            adds = {}
+            base = self.stride * i
+            for c, choice in enumerate(self.questions[i].choices):
+                adds[choice.value] = [
+                    (self.sindex[score_id], points,
+                     self._candidate(self.sindex[score_id], base + c, points, choice.label) if points > 0 else None)
+                    for score_id, points in choice.points.items()
+                ]
+            self.choice_adds[i] = adds
+        return adds
 
-    # -- the rows --------------------------------------------------------------------------------
-
-    def feed(self, reader: LineReader, on_problem: ProblemSink, on_progress: ProgressSink | None = None) -> None:
-        columns = self.columns
-        width = columns.width
-        deal_index = columns.deal
-        # Absent columns read a blank cell appended to each row: blank means the default.
-        picks = [columns.questions.get(q.id, width) for q in self.questions]
-        pad = width in picks
-        pick = itemgetter(*picks) if len(picks) > 1 else (lambda row, p=picks[0]: (row[p],))
-        caches = self.cells
-        lookup = dict.__getitem__
-        problem_of = itemgetter(_PROBLEM)
-        candidates_of = itemgetter(_CANDIDATES)
-        whens = self.whens
-        none_entries = self.none_entries
-        score_range = range(len(self.scores))
-        part_of = [itemgetter(_PARTS + s) for s in score_range]
-        is_max = self.is_max
-        const_parts = self.const_parts
-        const_candidates = self.const_candidates
-        row_rules = self.row_rules
-        band_memo = self.band_memo
-        order = self.order
-        results = self.rows
-        append = results.append
-        verdict_of = self._verdict
-        previous = reader.line_num
-        for count, row in enumerate(reader, 1):
-            line, previous = previous + 1, reader.line_num
-            if on_progress is not None and not count % _PROGRESS_EVERY:
-                on_progress(count)
-            deal = row[deal_index].strip() if len(row) == width else ""
-            if not deal:
-                shaped = self._shape(row, line, on_problem)
-                if shaped is None:
-                    continue
-                row = shaped
-                deal = row[deal_index].strip()
-            if pad:
-                row.append("")
-            entries = list(map(lookup, caches, pick(row)))
-            for i, path, refs, memo in whens:
-                key = tuple([entries[j][_KEY] for j in refs])
-                holds = memo.get(key)
-                if holds is None:
-                    holds = self._holds(path, {**self.constants, **{self.questions[j].id: entries[j][_VALUE] for j in refs}})
-                    if len(memo) < _MEMO_LIMIT:
-                        memo[key] = holds
-                if not holds:
-                    entries[i] = none_entries[i]
-            if not deal or any(map(problem_of, entries)):
-                self._report(entries, deal, line, on_problem)
-                continue
-            totals = []
-            for s in score_range:
-                if is_max[s]:
-                    total = max(max(map(part_of[s], entries)), const_parts[s])
-                else:
-                    total = sum(map(part_of[s], entries)) + const_parts[s]
-                totals.append(total)
-            candidates = list(chain(const_candidates, *map(candidates_of, entries)))
-            if row_rules:
-                self._row_rules(entries, totals, candidates)
-            for s in score_range:
-                if totals[s] == _NO_PART:
-                    totals[s] = 0.0
-            bands = tuple([band_memo[s][totals[s]] for s in score_range])
-            candidates.sort()
-            append(
-                RankedRow(
-                    (*[-totals[s] for s in order], deal.casefold(), deal, line),
-                    deal,
-                    line,
-                    tuple(totals),
-                    bands,
-                    verdict_of(entries, totals, bands),
-                    _pick_reasons(candidates),
-                )
-            )
-
-    def _row_rules(self, entries: list[tuple[Any, ...]], totals: list[float], candidates: list[tuple[Any, ...]]) -> None:
-        for s, r, path, refs in self.row_rules:
-            key = (r, s, *[entries[j][_KEY] for j in refs])
-            holds = self.row_rule_memo.get(key)
-            if holds is None:
-                context = {**self.constants, **{self.questions[j].id: entries[j][_VALUE] for j in refs}}
-                holds = self._holds(path, context)
-                if len(self.row_rule_memo) < _MEMO_LIMIT:
-                    self.row_rule_memo[key] = holds
-            if holds:
+    def _derived_entry(self, entries: tuple[_Entry, ...]) -> _Entry:
+        """What the rules naming several questions bring, for one combination of their answers."""
+        parts = list(self.neutral)
+        candidates: list[int] = []
+        context = self._context(zip(self.multi_refs, entries, strict=True))
+        for s, r, path in self.multi_rules:
+            if self._holds(path, context):
                 rule = self.scores[s].rules[r]
-                totals[s] = self._combine(s, totals[s], rule.points)
-                candidates.extend(self._candidate(s, self.rule_base + r, rule.points, rule.label or rule.when))
+                self._add(parts, candidates, s, self.rule_base + r, rule.points, rule.label or rule.when)
+        return _Entry(None, None, tuple(parts), self._state(candidates))
 
-    def _verdict(self, entries: list[tuple[Any, ...]], totals: list[float], bands: tuple[str | None, ...]) -> int:
-        key = (
-            *[entries[j][_KEY] for j in self.verdict_refs],
-            tuple(totals) if self.verdict_scores else None,
-            bands if self.verdict_bands else None,
-        )
-        found = self.verdict_memo.get(key)
-        if found is not None:
-            return found
-        context: dict[str, Any] = {**self.constants, **{self.questions[j].id: entries[j][_VALUE] for j in self.verdict_refs}}
-        context["scores"] = {s.id: totals[n] for n, s in enumerate(self.scores)}
-        context["bands"] = {s.id: bands[n] for n, s in enumerate(self.scores)}
-        chosen = self.default_verdict
-        for v, verdict in enumerate(self.compiled.playbook.verdicts):
-            if not verdict.default and self._holds(f"verdicts[{v}].when", context):
-                chosen = v
+    def _group(self, entries: tuple[_Entry, ...]) -> _Entry:
+        """The constant rules and the narrow columns of a row, combined into one entry."""
+        parts = self.const_entry.parts
+        state = self.const_entry.state
+        for entry in entries:
+            parts = self._combine(parts, entry.parts)
+            state = self.merges[state][entry.state]
+        return _Entry(None, None, parts, state)
+
+    def _standing(self, key: tuple[Any, ...]) -> Standing:
+        """Bands and verdict for one set of totals, then the entries of the questions the verdicts name."""
+        count = len(self.scores)
+        totals = [0.0 if part == _NO_PART else part for part in key[:count]]
+        bands = []
+        for s, total in enumerate(totals):
+            index = bisect_right(self.band_mins[s], total)
+            bands.append(self.bands_sorted[s][index - 1].id if index else None)
+        context = self._context(zip(self.verdict_refs, key[count:], strict=True))
+        context["scores"] = {score.id: totals[s] for s, score in enumerate(self.scores)}
+        context["bands"] = {score.id: bands[s] for s, score in enumerate(self.scores)}
+        verdict = self.default_verdict
+        for v, candidate in enumerate(self.compiled.playbook.verdicts):
+            if not candidate.default and self._holds(f"verdicts[{v}].when", context):
+                verdict = v
                 break
-        if len(self.verdict_memo) < _MEMO_LIMIT:
-            self.verdict_memo[key] = chosen
-        return chosen
+        return _standing(totals, bands, verdict, self.order)
 
-    def _report(self, entries: list[tuple[Any, ...]], deal: str, line: int, on_problem: ProblemSink) -> None:
-        problems = []
-        if not deal:
-            problems.append(RowProblem(line, self.columns.headers[self.columns.deal], "a deal name is required"))
-        for q, entry in zip(self.questions, entries):
-            if entry[_PROBLEM] is not None:
-                problems.append(RowProblem(line, self.columns.column_name(q.id), entry[_PROBLEM]))
-        self._bad(on_problem, problems)
+    # -- a chunk of rows -------------------------------------------------------------------------
+
+    def _score_chunk(self, rows: list[list[str]], lines: Sequence[int], problems: dict[int, list[RowProblem]]) -> None:
+        columns = self.columns
+        cells = list(zip(*rows, strict=True))
+        blank = ("",) * len(rows)
+        deals = list(map(str.strip, cells[columns.deal]))
+        unread = [self.none_entries[0]] * len(rows)
+        entries: list[list[_Entry]] = [unread] * len(self.questions)
+        for i in self.read:
+            index = columns.questions.get(self.questions[i].id)
+            column = list(map(self.cells[i].__getitem__, blank if index is None else cells[index]))
+            when = self.whens.get(i)
+            if when is not None:
+                refs, memo = when
+                keys = entries[refs[0]] if len(refs) == 1 else zip(*[entries[j] for j in refs], strict=True)
+                asked = list(map(memo.__getitem__, keys))
+                if not all(asked):
+                    skipped = self.none_entries[i]
+                    column = [entry if ask else skipped for entry, ask in zip(column, asked, strict=True)]
+            entries[i] = column
+        bad = self._bad_rows(rows, lines, deals, entries, problems)
+        count = len(rows)
+        if bad:
+            keep = [k for k in range(count) if k not in bad]
+            deals = [deals[k] for k in keep]
+            lines = [lines[k] for k in keep]
+            entries = [[column[k] for k in keep] for column in entries]
+            count = len(keep)
+            if not count:
+                return
+        if self.narrow:
+            groups = list(map(self.groups.__getitem__, zip(*[entries[i] for i in self.narrow], strict=True)))
+        else:
+            groups = [self.const_entry] * count
+        wide = [entries[i] for i in self.wide]
+        if self.multi_rules:
+            wide.append(list(map(self.derived.__getitem__, zip(*[entries[j] for j in self.multi_refs], strict=True))))
+        totals = []
+        for s, is_max in enumerate(self.is_max):
+            part = itemgetter(s)
+            total: Iterable[float] = map(part, map(_PARTS, groups))
+            for column in wide:
+                total = map(max if is_max else add, total, map(part, map(_PARTS, column)))
+            totals.append(total)
+        keys = zip(*totals, *[entries[j] for j in self.verdict_refs], strict=True)
+        standings = list(map(self.standings.__getitem__, keys))
+        states: Iterable[int] = map(_STATE, groups)
+        for column in wide:
+            states = map(dict.__getitem__, map(self.merges.__getitem__, states), map(_STATE, column))
+        reasons = map(self.state_reasons.__getitem__, states)
+        self.rows.extend(zip(map(str.casefold, deals), deals, lines, standings, reasons, strict=True))
+
+    def _bad_rows(
+        self,
+        rows: list[list[str]],
+        lines: Sequence[int],
+        deals: list[str],
+        entries: list[list[_Entry]],
+        problems: dict[int, list[RowProblem]],
+    ) -> set[int]:
+        """Indexes of rows with a problem (reported into ``problems``) or blank (dropped)."""
+        suspects = {k for k, deal in enumerate(deals) if not deal} if "" in deals else set()
+        for i, column in enumerate(entries):
+            known = self.problem_entries[i]
+            if known and not known.isdisjoint(column):
+                suspects.update(k for k, entry in enumerate(column) if entry in known)
+        for k in suspects:
+            found = self._deal_problem(rows[k], lines[k]) if not deals[k] else []
+            if found is None:
+                continue  # a blank row
+            for i, column in enumerate(entries):
+                problem = column[k].problem
+                if problem is not None:
+                    found.append(RowProblem(lines[k], self.columns.column_name(self.questions[i].id), problem))
+            problems[lines[k]] = found
+        return suspects
 
 
-def _keep_distinct(candidates: list[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
-    """Sorted candidates up to the last distinct source that could be shown (the rest never is)."""
-    kept: list[tuple[Any, ...]] = []
-    sources: set[str] = set()
-    for candidate in candidates:
-        if candidate[3] not in sources:
-            if len(sources) == REASONS_SHOWN:
-                break
-            sources.add(candidate[3])
-        kept.append(candidate)
-    return tuple(kept)
+def _always_fits(question: Question) -> bool:
+    """A text answer with no rules of its own: any cell fits, so the column need not be read."""
+    text = question.type in (QuestionType.text, QuestionType.multiline)
+    unchecked = question.min is None and question.max is None and question.pattern is None
+    return text and unchecked and (not question.required or question.default is not None)
+
+
+def _largest_answer(question: Question) -> float:
+    """The largest size of an answer that points multiply (a scale's ends, or 1 for yes)."""
+    low = question.min if question.min is not None else 1
+    high = question.max if question.max is not None else 10
+    return max(abs(low), abs(high), 1.0)
+
+
+_PARTS = attrgetter("parts")
+_STATE = attrgetter("state")
 
 
 def make_scorer(
     compiled: CompiledPlaybook, columns: ColumnMap, order: Sequence[int], today: str, *, engine: bool = False
 ) -> Scorer:
-    """The fast scorer when the playbook allows it (or unless ``engine``), else the engine."""
+    """The fast scorer when the playbook allows it (unless ``engine``), else the engine."""
     if not engine and fast_path_obstacle(compiled) is None:
         return FastScorer(compiled, columns, order, today)
     return EngineScorer(compiled, columns, order, today)

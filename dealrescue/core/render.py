@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from dealrescue.core.expressions import display_value
@@ -12,13 +13,26 @@ from dealrescue.core.plan import Plan
 JSON_SCHEMA_VERSION = 1
 
 
+# Line breaks and spaces only: str.split() would also drop \x1c-\x1f, which must stay visible.
+_BREAKS = re.compile(r"[ \t\n\r\u2028\u2029]+")
+
+
+def _one_line(text: str) -> str:
+    return _BREAKS.sub(" ", text).strip(" ")
+
+
+def _heading(markdown: str) -> str:
+    """A heading holds one line: an answer's line breaks become spaces there."""
+    return _one_line(markdown.replace("\\\n", " "))
+
+
 def _quote(markdown: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in markdown.splitlines())
 
 
 def to_markdown(plan: Plan) -> str:
     e = escape_inline
-    deal = e(plan.deal) if plan.deal else "unnamed deal"
+    deal = e(_one_line(plan.deal)) if _one_line(plan.deal) else "unnamed deal"
     out: list[str] = [
         f"# {e(plan.playbook_title)}: {deal}",
         "",
@@ -45,7 +59,7 @@ def to_markdown(plan: Plan) -> str:
         for step in plan.steps:
             out.append(f"- [ ] **by {step.due.isoformat()}** ({e(step.owner)}) {step.text.markdown}")
     for section in plan.sections:
-        out += ["", f"## {section.title.markdown}", ""]
+        out += ["", f"## {_heading(section.title.markdown)}", ""]
         if section.text is not None:
             out += [section.text.markdown, ""]
         box = "- [ ] " if section.checklist else "- "
@@ -55,11 +69,12 @@ def to_markdown(plan: Plan) -> str:
     if plan.talk_tracks:
         out += ["", "## Talk tracks"]
         for track in plan.talk_tracks:
-            out += ["", f"### {track.title.markdown}", "", track.text.markdown]
+            out += ["", f"### {_heading(track.title.markdown)}", "", track.text.markdown]
     if plan.emails:
         out += ["", "## Email drafts"]
         for email in plan.emails:
-            out += ["", f"### {email.title.markdown}", "", f"**Subject:** {email.subject.markdown}", "", _quote(email.body.markdown)]
+            subject = _heading(email.subject.markdown)
+            out += ["", f"### {_heading(email.title.markdown)}", "", f"**Subject:** {subject}", "", _quote(email.body.markdown)]
     if plan.followups:
         out += ["", "## Follow-ups", ""]
         out += [f"- [ ] **{f.due.isoformat()}** {f.text.markdown}" for f in plan.followups]

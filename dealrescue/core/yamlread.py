@@ -191,9 +191,10 @@ class _Builder:
         try:
             return self.loader.construct_object(node, deep=True)
         except Exception as exc:  # noqa: BLE001 - the constructor raises ValueError, KeyError, ... on bad scalars
-            reason = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
+            reason = getattr(exc, "problem", None) or (str(exc).split(";")[0] if isinstance(exc, ValueError) else "")
             value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
-            raise _problem(path, f"cannot read {value!r} as {_SCALAR_KINDS[node.tag]}: {reason}", _line(node)) from None
+            message = f"cannot read {value!r} as {_SCALAR_KINDS[node.tag]}"
+            raise _problem(path, f"{message}: {reason}" if reason else message, _line(node)) from None
 
     def _key(self, node: Any, path: Path) -> str:
         import yaml
@@ -206,7 +207,5 @@ class _Builder:
         if node.tag not in _SCALAR_KINDS:
             raise _problem(path, f"tag {_tag_name(node.tag)} is not allowed", _line(node))
         if node.tag != _STR:
-            raise _problem(
-                path, f"key {node.value!r} reads as {_SCALAR_KINDS[node.tag]}: put it in quotes", _line(node)
-            )
+            raise _problem(path, f"key {node.value!r} reads as {_SCALAR_KINDS[node.tag]}: put it in quotes", _line(node))
         return str(node.value)

@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -214,14 +215,27 @@ class Journal:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")  # an answer given is an answer kept
             _check_identity(conn, self.path)
-            conn.execute("PRAGMA journal_mode = WAL")
-            version = migrations.apply_migrations(conn)
+            version = self._switch_to_wal_and_migrate()
         except sqlite3.Error as exc:
             raise _translate(exc, self.path, self.timeout) from exc
         if version > len(migrations.MIGRATIONS):
             raise _newer(self.path, version)
         for suffix in ("-wal", "-shm"):
             _chmod_private(self.path.with_name(self.path.name + suffix))
+
+    def _switch_to_wal_and_migrate(self) -> int:
+        """Two processes creating the journal at once can get SQLITE_BUSY straight away
+        (SQLite skips the busy handler where waiting could deadlock): retry until the timeout."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return migrations.apply_migrations(self._conn)
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self._conn.close()
