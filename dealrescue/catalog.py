@@ -74,10 +74,16 @@ def read_bytes(path: Path) -> bytes:
         raise DealRescueError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def load_file(path: Path) -> CompiledPlaybook:
+def load_file(path: Path, *, use_cache: bool = True) -> CompiledPlaybook:
+    """Load a playbook file. ``playbooks validate`` and ``test`` pass ``use_cache=False``: always check in full."""
     from dealrescue.core.loader import load_playbook
 
-    return load_playbook(read_bytes(path), str(path))
+    cache = None
+    if use_cache:
+        from dealrescue.codecache import FileCodeCache
+
+        cache = FileCodeCache()
+    return load_playbook(read_bytes(path), str(path), cache)
 
 
 def load(ref: str, playbooks_dir: Path | None = None) -> tuple[CompiledPlaybook, str]:

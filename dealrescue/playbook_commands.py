@@ -52,7 +52,7 @@ def validate_playbooks(files: list[Path], fmt: str) -> None:
     results: list[dict[str, Any]] = []
     for path in files:
         try:
-            compiled = catalog.load_file(path)
+            compiled = catalog.load_file(path, use_cache=False)
             results.append({"path": str(path), "ok": True, "id": compiled.id, "problems": []})
         except PlaybookError as exc:
             results.append({"path": str(path), "ok": False, "id": None, "problems": exc.problems})
@@ -121,7 +121,7 @@ def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | N
         extra = [PlaybookTest(name=f"answers from {answers_file}", answers=answers, verdict=verdict)]
     failed = 0
     for path in files:
-        compiled = catalog.load_file(path)
+        compiled = catalog.load_file(path, use_cache=False)
         cases = extra if extra is not None else compiled.playbook.tests
         if not cases:
             print(f"{path}: no tests (add a tests: section, or pass --answers FILE --verdict ID)", file=sys.stderr)

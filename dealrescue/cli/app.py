@@ -40,7 +40,8 @@ class DealRescueGroup(TyperGroup):
 
 
 def _is_typers(exc: Exception) -> bool:
-    return isinstance(exc, (typer.Exit, typer.Abort)) or type(exc).__module__.startswith("typer")
+    """typer's and click's own exits and usage errors: typer reports those itself."""
+    return isinstance(exc, (typer.Exit, typer.Abort)) or type(exc).__module__.startswith(("typer", "click"))
 
 
 app = typer.Typer(

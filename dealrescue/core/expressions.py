@@ -52,9 +52,10 @@ MAX_PRODUCT = 100_000
 @lru_cache(maxsize=1)
 def environment() -> Any:
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    class Sandbox(ImmutableSandboxedEnvironment):  # type: ignore[misc]
+    class Sandbox(ImmutableSandboxedEnvironment):
         # Intercepted operators are also kept out of compile-time constant folding.
         intercepted_binops = frozenset({"*", "**", "%"})
 
@@ -123,10 +124,24 @@ def _explain(exc: Exception) -> str:
     return message.replace("\n", " ")
 
 
+def _from_code(code: Any) -> Any:
+    env = environment()
+    return env.template_class.from_code(env, code, env.make_globals(None), None)
+
+
 @dataclass(frozen=True)
 class Condition:
+    """A compiled ``when``. ``code`` is the compiled Python code, kept so it can be cached."""
+
     source: str
+    code: Any
     _run: Callable[..., Any]
+
+    @classmethod
+    def from_code(cls, source: str, code: Any) -> Condition:
+        from jinja2.environment import TemplateExpression
+
+        return cls(source, code, TemplateExpression(_from_code(code), False))
 
     def holds(self, context: dict[str, Any]) -> bool:
         try:
@@ -139,22 +154,39 @@ class Condition:
 
 
 def compile_condition(source: str, known: set[str]) -> Condition:
-    from jinja2 import TemplateSyntaxError
+    from jinja2 import TemplateSyntaxError, nodes
 
     try:
         check_names(names_in_condition(source), known)
-        run = environment().compile_expression(source, undefined_to_none=False)
+        env = environment()
+        # What Environment.compile_expression does, keeping the code object for the cache.
+        body = env.parse("{{ (" + source + ") }}").body
+        if len(body) != 1 or not isinstance(body[0], nodes.Output) or len(body[0].nodes) != 1:
+            raise ExpressionProblem("a condition is a single expression, without {{ }} or {% %}")
+        expression = body[0].nodes[0]
+        tree = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1)
+        tree.set_environment(env)
+        code = env.compile(tree)
+    except ExpressionProblem:
+        raise
     except TemplateSyntaxError as exc:
         raise ExpressionProblem(f"condition does not compile: {_explain(exc)}") from None
     except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows
         raise ExpressionProblem(f"condition does not compile: {_explain(exc)}") from None
-    return Condition(source, run)
+    return Condition.from_code(source, code)
 
 
 @dataclass(frozen=True)
 class Template:
+    """A compiled template. ``code`` is the compiled Python code, kept so it can be cached."""
+
     source: str
+    code: Any
     _compiled: Any
+
+    @classmethod
+    def from_code(cls, source: str, code: Any) -> Template:
+        return cls(source, code, _from_code(code))
 
     def render(self, context: dict[str, Any], *, markdown: bool) -> str:
         token = _MARKDOWN.set(markdown)
@@ -167,17 +199,16 @@ class Template:
 
 
 def compile_template(source: str, known: set[str]) -> Template:
-    from jinja2 import TemplateSyntaxError
+    from jinja2 import TemplateSyntaxError, meta
 
     try:
-        from jinja2 import meta
-
-        tree = environment().parse(source)
+        env = environment()
+        tree = env.parse(source)
         check_names(meta.find_undeclared_variables(tree), known)
         # Compile from the parsed tree: the source is parsed once.
-        compiled = environment().from_string(tree)
+        code = env.compile(tree)
     except TemplateSyntaxError as exc:
         raise ExpressionProblem(f"template does not compile (line {exc.lineno}): {_explain(exc)}") from None
     except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows
         raise ExpressionProblem(f"template does not compile: {_explain(exc)}") from None
-    return Template(source, compiled)
+    return Template.from_code(source, code)

@@ -7,9 +7,10 @@ collected (not only the first) so an author can fix a file in one pass.
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -68,8 +69,55 @@ class _Problems:
         self.items.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
-def load_playbook(raw: bytes, source: str) -> CompiledPlaybook:
-    """Parse, validate and compile. Raises ``PlaybookError`` listing every problem found."""
+class CodeCache(Protocol):
+    """Somewhere to keep compiled code between runs (the edge decides where)."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, value: dict[str, Any]) -> None: ...
+
+
+def cache_key(raw: bytes) -> str:
+    """Same bytes, same dealrescue, same Jinja, same Python: the same compiled code."""
+    import hashlib
+    import sys
+
+    import jinja2
+
+    from dealrescue import __version__
+
+    versions = f"{__version__}|{jinja2.__version__}|{sys.version}".encode()
+    return hashlib.sha256(versions + b"\0" + raw).hexdigest()
+
+
+def load_playbook(raw: bytes, source: str, cache: CodeCache | None = None) -> CompiledPlaybook:
+    """Parse, validate and compile. Raises ``PlaybookError`` listing every problem found.
+
+    With a ``cache``, a file whose exact bytes were checked and compiled before is not
+    parsed, checked or compiled again: the checked playbook and its code come from the cache.
+    """
+    key = cache_key(raw) if cache is not None else ""
+    if cache is not None:
+        cached = _from_cache(cache.get(key), raw, source)
+        if cached is not None:
+            return cached
+    compiled = _parse_and_check(raw, source)
+    if cache is not None:
+        import pickle
+
+        cache.put(
+            key,
+            {
+                "playbook": pickle.dumps(compiled.playbook),
+                "conditions": {path: c.code for path, c in compiled.conditions.items()},
+                "templates": {path: t.code for path, t in compiled.templates.items()},
+                "uses_scores": sorted(compiled.uses_scores),
+            },
+        )
+    return compiled
+
+
+def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
     try:
         doc = read_yaml(raw)
     except YamlProblem as exc:
@@ -91,6 +139,33 @@ def load_playbook(raw: bytes, source: str) -> CompiledPlaybook:
     if problems.items:
         raise PlaybookError(problems.items, hint=_HINT)
     return compiled
+
+
+def _from_cache(entry: dict[str, Any] | None, raw: bytes, source: str) -> CompiledPlaybook | None:
+    """The compiled playbook from a cache entry, or None if the entry is missing or unusable."""
+    if not entry:
+        return None
+    try:
+        import pickle
+
+        playbook = pickle.loads(entry["playbook"])
+        if not isinstance(playbook, Playbook):
+            return None
+        compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
+        compiled.conditions = {p: Condition.from_code(_source_at(compiled, p), c) for p, c in entry["conditions"].items()}
+        compiled.templates = {p: Template.from_code(_source_at(compiled, p), c) for p, c in entry["templates"].items()}
+        compiled.uses_scores = set(entry["uses_scores"])
+    except Exception:  # noqa: BLE001 - a stale or damaged cache entry is just a miss
+        return None
+    return compiled
+
+
+def _source_at(compiled: CompiledPlaybook, path: str) -> str:
+    """The template text at a key path such as ``plan[2].text`` (for error messages)."""
+    node: Any = compiled.playbook
+    for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path):
+        node = node[int(index)] if index else getattr(node, name)
+    return str(node)
 
 
 _HINT = "fix the playbook, then check it with: dealrescue playbooks validate FILE"

@@ -22,7 +22,9 @@ RESERVED_NAMES = frozenset(
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    # defer_build: the validator is built on first validation, so a run whose playbook
+    # comes from the compiled cache (unpickled, not validated) never pays for it.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
 class QuestionType(str, Enum):

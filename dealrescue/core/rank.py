@@ -106,9 +106,13 @@ def match_columns(header: Sequence[str], compiled: CompiledPlaybook, source: str
         else:
             unknown.append(index)
     if deal is None:
+        hint = f"the first row must name the columns: deal, then question ids (dealrescue playbooks show {pb.id})"
+        other = next((sep for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), None)
+        if other is not None:
+            hint = f"the columns seem separated by {other!r}: rank reads comma-separated files, so export with commas"
         raise UsageError(
             f"{source}: no deal column in the header (found: {', '.join(repr(h) for h in header) or 'nothing'})",
-            hint=f"the first row must name the columns: deal, then question ids (dealrescue playbooks show {pb.id})",
+            hint=hint,
         )
     missing = [q.id for q in pb.questions if q.required and q.default is None and q.id not in questions]
     if missing:
@@ -298,7 +302,7 @@ class Scorer:
             else:
                 lines = list(accumulate(map(_line_span, chunk), initial=start + 1))[:-1]
             problems: dict[int, list[RowProblem]] = {}
-            rows, lines = self._shape(chunk, lines, problems)
+            rows, lines = self._shape(chunk, lines, end, problems)
             if rows:
                 self._score_chunk(rows, lines, problems)
             for line in sorted(problems):
@@ -316,9 +320,12 @@ class Scorer:
         raise NotImplementedError
 
     def _shape(
-        self, rows: list[list[str]], lines: Sequence[int], problems: dict[int, list[RowProblem]]
+        self, rows: list[list[str]], lines: Sequence[int], last: int, problems: dict[int, list[RowProblem]]
     ) -> tuple[list[list[str]], Sequence[int]]:
-        """Rows of the header's width. Blank lines are dropped; a row too short or too long is reported."""
+        """Rows of the header's width. Blank lines are dropped; a row too short or too long is reported.
+
+        ``last`` is the number of the last line the rows took.
+        """
         width = self.columns.width
         if len(rows[0]) == width and len(set(map(len, rows))) == 1:
             return rows, lines
@@ -331,12 +338,15 @@ class Scorer:
                 kept.append(row)
                 kept_lines.append(line)
             elif any(cell.strip() for cell in row):
+                span = _line_span(row)
+                # An unclosed quote joins every line up to the next quote into one cell.
+                end = min(line + span - 1, last)
+                note = f"; the row runs to line {end}: is a quote left open?" if end > line else ""
                 if len(row) > width:
-                    problem = RowProblem(line, f"{width + 1}", f"a cell beyond the header's {width} columns")
+                    problem = RowProblem(line, f"{width + 1}", f"a cell beyond the header's {width} columns{note}")
                 else:
-                    problem = RowProblem(
-                        line, self.columns.headers[len(row)], f"missing: the row has {len(row)} cells, the header {width}"
-                    )
+                    column = self.columns.headers[len(row)]
+                    problem = RowProblem(line, column, f"missing: the row has {len(row)} cells, the header {width}{note}")
                 problems[line] = [problem]
         return kept, kept_lines
 
@@ -434,6 +444,10 @@ def fast_path_obstacle(compiled: CompiledPlaybook) -> str | None:
     return None
 
 
+class FastPathUnavailable(Exception):
+    """The playbook needs something the fast scorer does not do (see ``fast_path_obstacle``)."""
+
+
 class _Memo(dict):  # type: ignore[type-arg]
     """``fn(key)`` computed on first use; stops storing beyond a limit."""
 
@@ -490,7 +504,7 @@ class FastScorer(Scorer):
         super().__init__(compiled, columns, order, today)
         obstacle = fast_path_obstacle(compiled)
         if obstacle is not None:
-            raise ValueError(f"the fast scorer cannot take playbook {compiled.id}: {obstacle}")
+            raise FastPathUnavailable(f"the fast scorer cannot take playbook {compiled.id}: {obstacle}")
         pb = compiled.playbook
         self.questions = pb.questions
         self.qindex = {q.id: i for i, q in enumerate(pb.questions)}
@@ -518,8 +532,7 @@ class FastScorer(Scorer):
         named = set(self.verdict_refs) | set(self.multi_refs) | {j for refs, _m in self.whens.values() for j in refs}
         # A column is read when its answers count, are named by a condition, or can be wrong.
         self.read = [
-            i for i in range(len(pb.questions))
-            if i in matters or i in named or i in self.whens or not _always_fits(self.questions[i])
+            i for i in range(len(pb.questions)) if i in matters or i in named or not _always_fits(self.questions[i])
         ]
         self.narrow = [i for i in matters if self.questions[i].type in _NARROW]
         self.wide = [i for i in matters if self.questions[i].type not in _NARROW]
@@ -869,6 +882,9 @@ def make_scorer(
     compiled: CompiledPlaybook, columns: ColumnMap, order: Sequence[int], today: str, *, engine: bool = False
 ) -> Scorer:
     """The fast scorer when the playbook allows it (unless ``engine``), else the engine."""
-    if not engine and fast_path_obstacle(compiled) is None:
-        return FastScorer(compiled, columns, order, today)
+    if not engine:
+        try:
+            return FastScorer(compiled, columns, order, today)
+        except FastPathUnavailable:
+            pass
     return EngineScorer(compiled, columns, order, today)
