@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
 
 from dealrescue.core.mdescape import strip_controls
 from dealrescue.terminal import color_allowed
@@ -14,3 +19,60 @@ def show_markdown(markdown: str) -> None:
 
     console = Console(file=sys.stdout, no_color=not color_allowed(), highlight=False, emoji=False)
     console.print(Markdown(strip_controls(markdown), hyperlinks=False))
+
+
+def _console(file: IO[str], *, width: int | None = None, color: bool = True) -> Any:
+    from rich.console import Console
+
+    return Console(file=file, width=width, no_color=not (color and color_allowed()), highlight=False, emoji=False)
+
+
+def table_text(title: str, columns: list[tuple[str, str]], rows: Iterable[list[str]], *, file: IO[str] | None = None) -> str:
+    """A table of plain cells (never read as markup). ``columns``: (header, "left"|"right").
+
+    With ``file`` (a terminal) it is printed there in colour; otherwise returned as plain text.
+    """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, title=strip_controls(title))
+    for header, justify in columns:
+        table.add_column(header, justify="right" if justify == "right" else "left")
+    for row in rows:
+        table.add_row(*(Text(strip_controls(cell)) for cell in row))
+    if file is not None:
+        _console(file).print(table)
+        return ""
+    buffer = io.StringIO()
+    width = int(os.environ.get("COLUMNS", "") or 0) or 160
+    _console(buffer, width=width, color=False).print(table)
+    return buffer.getvalue()
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[tuple[Callable[[int, int], None], Callable[[str], None]]]:
+    """A transient progress bar on stderr: yields ``update(completed, rows)`` and ``say(line)``,
+    which prints a line above the bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    progress = Progress(
+        TextColumn(strip_controls(label)),
+        BarColumn(),
+        TextColumn("{task.fields[rows]:,} rows"),
+        TimeRemainingColumn(),
+        console=_console(sys.stderr),
+        transient=True,
+        auto_refresh=False,
+    )
+    with progress:
+        task = progress.add_task("progress", total=total, rows=0)
+
+        def update(completed: int, rows: int) -> None:
+            progress.update(task, completed=completed, rows=rows, refresh=True)
+
+        def say(line: str) -> None:
+            progress.console.print(Text(strip_controls(line)), soft_wrap=True)
+
+        yield update, say

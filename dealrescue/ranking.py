@@ -188,19 +188,15 @@ def _undecodable(path: Path) -> tuple[int, int]:
     return 0, 0
 
 
-def _reporter(source: str, ranking: Ranking, progress: Any) -> Callable[[RowProblem], None]:
+def _reporter(source: str, ranking: Ranking, bar: _Bar | None) -> Callable[[RowProblem], None]:
     """Each problem of a bad row: one line on stderr, ``FILE:LINE: column COLUMN: message``."""
     from dealrescue.core.mdescape import strip_controls
-
-    console = getattr(progress, "console", None)
 
     def report(problem: RowProblem) -> None:
         ranking.problems.append(problem)
         line = strip_controls(f"{source}:{problem.line}: column {problem.column}: {problem.message}")
-        if console is not None:
-            from rich.text import Text
-
-            console.print(Text(line), soft_wrap=True)
+        if bar is not None:
+            bar.say(line)
         else:
             terminal.notice(line)
 
@@ -208,16 +204,15 @@ def _reporter(source: str, ranking: Ranking, progress: Any) -> Callable[[RowProb
 
 
 class _Bar:
-    """``on_progress`` for the scorer: moves a rich progress bar by the bytes read so far."""
+    """``on_progress`` for the scorer: moves the progress bar by the bytes read so far."""
 
-    def __init__(self, progress: Any, task: Any, handle: TextIO) -> None:
-        self.progress = progress
-        self.task = task
+    def __init__(self, update: Callable[[int, int], None], say: Callable[[str], None], handle: TextIO) -> None:
+        self.update = update
+        self.say = say
         self.handle = handle
-        self.console = progress.console
 
     def __call__(self, rows: int) -> None:
-        self.progress.update(self.task, completed=self.handle.buffer.tell(), rows=rows, refresh=True)
+        self.update(self.handle.buffer.tell(), rows)
 
 
 @contextmanager
@@ -231,21 +226,10 @@ def _progress(path: Path, handle: TextIO) -> Iterator[_Bar | None]:
     if not on_terminal or size < _PROGRESS_BYTES:
         yield None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from dealrescue.console import progress_bar
 
-    console = Console(file=sys.stderr, no_color=not terminal.color_allowed(), highlight=False)
-    progress = Progress(
-        TextColumn(f"Ranking {path.name}"),
-        BarColumn(),
-        TextColumn("{task.fields[rows]:,} rows"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        auto_refresh=False,
-    )
-    with progress:
-        yield _Bar(progress, progress.add_task("rank", total=size, rows=0), handle)
+    with progress_bar(f"Ranking {path.name}", size) as (update, say):
+        yield _Bar(update, say, handle)
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -345,52 +329,34 @@ def render_json(ranking: Ranking) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _table(ranking: Ranking) -> Any:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    from dealrescue.core.mdescape import strip_controls
-
+def _table_parts(ranking: Ranking) -> tuple[str, list[tuple[str, str]], list[list[str]]]:
     pb = ranking.compiled.playbook
     labels = [{b.id: b.label for b in score.bands} for score in pb.scores]
-    table = Table(box=box.SIMPLE_HEAD, title=f"{pb.title}: {len(ranking.rows)} ranked, most at risk first")
-    table.add_column("#", justify="right")
-    table.add_column("Deal")
-    for s in ranking.order:
-        table.add_column(pb.scores[s].title)
-    table.add_column("Verdict")
-    table.add_column("Main reasons")
+    columns = [("#", "right"), ("Deal", "left")]
+    columns += [(pb.scores[s].title, "left") for s in ranking.order]
+    columns += [("Verdict", "left"), ("Main reasons", "left")]
+    rows = []
     for rank, (_fold, deal, _line, standing, reasons) in enumerate(ranking.rows, 1):
         scores = []
         for s in ranking.order:
             band = labels[s].get(standing.bands[s] or "")
-            scores.append(Text(f"{_number(standing.totals[s])}" + (f" {band}" if band else "")))
-        table.add_row(
-            str(rank),
-            Text(strip_controls(deal)),
-            *scores,
-            Text(pb.verdicts[standing.verdict].title),
-            Text("; ".join(reasons)),
-        )
-    return table
+            scores.append(f"{_number(standing.totals[s])}" + (f" {band}" if band else ""))
+        rows.append([str(rank), deal, *scores, pb.verdicts[standing.verdict].title, "; ".join(reasons)])
+    return f"{pb.title}: {len(ranking.rows)} ranked, most at risk first", columns, rows
 
 
 def render_table_text(ranking: Ranking) -> str:
     """The table as plain text (for --format table into a file or a pipe)."""
-    from rich.console import Console
+    from dealrescue.console import table_text
 
-    buffer = io.StringIO()
-    width = int(os.environ.get("COLUMNS", "") or 0) or 160
-    Console(file=buffer, width=width, no_color=True, force_terminal=False, highlight=False).print(_table(ranking))
-    return buffer.getvalue()
+    return table_text(*_table_parts(ranking))
 
 
 def show_table(ranking: Ranking) -> None:
     """The table on the terminal."""
-    from rich.console import Console
+    from dealrescue.console import table_text
 
-    Console(file=sys.stdout, no_color=not terminal.color_allowed(), highlight=False).print(_table(ranking))
+    table_text(*_table_parts(ranking), file=sys.stdout)
 
 
 # --- a sample file, for tests and bench/ -------------------------------------------------------
