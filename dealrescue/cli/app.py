@@ -4,8 +4,6 @@ Only typer is imported at start-up; each command imports what it needs when it
 runs, so ``dealrescue --help`` stays fast.
 """
 
-from __future__ import annotations
-
 import os
 from typing import Any
 

@@ -1,7 +1,5 @@
 """Options shared by every playbook command, declared once."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

@@ -1,7 +1,5 @@
 """``dealrescue playbooks``: list, show, validate, schema, new, test."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

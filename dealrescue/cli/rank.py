@@ -1,7 +1,5 @@
 """``dealrescue rank``: flags in, one call to ``dealrescue.ranking.rank``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

@@ -1,7 +1,5 @@
 """The playbook commands: one per bundled playbook, plus ``run`` for any playbook."""
 
-from __future__ import annotations
-
 import inspect
 import typing
 from collections.abc import Callable
