@@ -9,11 +9,8 @@ from pathlib import Path
 from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
 
 
-def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
-
-    A crash or a full disk leaves either the old file or none, never half a plan.
-    """
+def check_target(path: Path, *, force: bool = False) -> Path:
+    """Refuse, before any work is done, a target that could not be written; return its folder."""
     if path.is_dir():
         raise UsageError(f"{path} is a folder", hint="give a file name to -o/--output")
     if (path.exists() or path.is_symlink()) and not force:
@@ -21,6 +18,15 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"folder {folder} does not exist", hint="create it first or choose another -o file")
+    return folder
+
+
+def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
+
+    A crash or a full disk leaves either the old file or none, never half a plan.
+    """
+    folder = check_target(path, force=force)
     data = text.encode("utf-8")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

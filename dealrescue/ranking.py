@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from dealrescue import catalog, terminal
-from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
+from dealrescue.errors import DealRescueError, UsageError
+from dealrescue.output import check_target
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
@@ -102,12 +103,8 @@ def _choose_format(options: RankOptions) -> str:
 
 def _check_output(options: RankOptions) -> None:
     """Refuse before reading anything if the ranking could not be written."""
-    if options.output is None:
-        return
-    if options.output.is_dir():
-        raise UsageError(f"{options.output} is a folder", hint="give a file name to -o/--output")
-    if (options.output.exists() or options.output.is_symlink()) and not options.force:
-        raise OutputExistsError(f"{options.output} already exists", hint="add --force to replace it, or choose another -o file")
+    if options.output is not None:
+        check_target(options.output, force=options.force)
 
 
 @contextmanager

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue import catalog, terminal
-from dealrescue.errors import AnswerError, Interrupted, OutputExistsError, UsageError
+from dealrescue.errors import AnswerError, Interrupted, UsageError
+from dealrescue.output import check_target
 from dealrescue.recording import Recorder
 
 if TYPE_CHECKING:
@@ -81,12 +82,8 @@ def gather_given(options: RunOptions) -> tuple[dict[str, Any], str]:
 
 def check_output(options: RunOptions) -> None:
     """Refuse early, before any question, if the plan could not be written."""
-    if options.output is None:
-        return
-    if options.output.is_dir():
-        raise UsageError(f"{options.output} is a folder", hint="give a file name to -o/--output")
-    if (options.output.exists() or options.output.is_symlink()) and not options.force:
-        raise OutputExistsError(f"{options.output} already exists", hint="add --force to replace it, or choose another -o file")
+    if options.output is not None:
+        check_target(options.output, force=options.force)
 
 
 def emit(text: str, options: RunOptions) -> None:
