@@ -77,9 +77,9 @@ def print_schema() -> None:
 
 
 def schema_text() -> str:
-    from dealrescue.core.model import Playbook
+    from dealrescue.core.model import json_schema
 
-    schema = Playbook.model_json_schema()
+    schema = json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "dealrescue playbook"
     return json.dumps(schema, indent=2) + "\n"

@@ -10,7 +10,7 @@ import pytest
 from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.engine import collect_answers, run_non_interactive
 from dealrescue.core.loader import load_playbook
-from dealrescue.core.model import Question
+from dealrescue.core.model import Question, validate_as
 from dealrescue.core.plan import add_offset, build_plan
 from dealrescue.errors import AnswerError
 from tests.conftest import MINIMAL
@@ -69,7 +69,7 @@ def test_month_offset_clamps_to_month_end() -> None:
     ],
 )
 def test_parse_answer_casts(qtype: str, extra: dict[str, object], raw: object, expected: object) -> None:
-    question = Question.model_validate({"id": "q", "prompt": "Q?", "type": qtype, **extra})
+    question = validate_as(Question, {"id": "q", "prompt": "Q?", "type": qtype, **extra})
     assert parse_answer(question, raw) == expected
 
 
@@ -91,7 +91,7 @@ def test_parse_answer_casts(qtype: str, extra: dict[str, object], raw: object, e
     ],
 )
 def test_parse_answer_rejects(qtype: str, extra: dict[str, object], raw: object, message: str) -> None:
-    question = Question.model_validate({"id": "q", "prompt": "Q?", "type": qtype, **extra})
+    question = validate_as(Question, {"id": "q", "prompt": "Q?", "type": qtype, **extra})
     with pytest.raises(AnswerProblem, match=message):
         parse_answer(question, raw)
 

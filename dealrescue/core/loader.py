@@ -6,13 +6,12 @@ collected (not only the first) so an author can fix a file in one pass.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-from pydantic import BaseModel, ValidationError
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.expressions import (
@@ -23,7 +22,16 @@ from dealrescue.core.expressions import (
     compile_template,
     names_in_condition,
 )
-from dealrescue.core.model import RESERVED_NAMES, Playbook, QuestionType
+from dealrescue.core.model import (
+    DUE_PATTERN,
+    ID_PATTERN,
+    PLAYBOOK_ID_PATTERN,
+    RESERVED_NAMES,
+    Playbook,
+    Question,
+    QuestionType,
+    validate_as,
+)
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, read_yaml
 from dealrescue.errors import PlaybookError
 
@@ -127,13 +135,18 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
     if not isinstance(doc.data, dict):
         problems.add((), "a playbook is a mapping of keys (id, title, questions, ...), not a single value or list")
         raise PlaybookError(problems.items, hint=_HINT)
+    from pydantic import ValidationError
+
     try:
-        playbook = Playbook.model_validate(doc.data)
+        playbook = validate_as(Playbook, doc.data)
     except ValidationError as exc:
         for error in exc.errors():
             path = tuple(error["loc"])
             problems.add(path, _describe(error, path))
         raise PlaybookError(problems.items, hint=_HINT) from None
+    _check_constraints(playbook, (), problems)
+    if problems.items:
+        raise PlaybookError(problems.items, hint=_HINT)
     compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
     _check(compiled, problems)
     if problems.items:
@@ -174,7 +187,7 @@ _HINT = "fix the playbook, then check it with: dealrescue playbooks validate FIL
 def _describe(error: Any, path: Path) -> str:
     kind = error["type"]
     value = error.get("input")
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         key = str(path[-1])
         known = sorted(_fields_at(path[:-1]))
         close = difflib.get_close_matches(key, known, n=1)
@@ -192,26 +205,78 @@ def _describe(error: Any, path: Path) -> str:
 
 
 def _fields_at(path: Path) -> set[str]:
-    """The keys the model accepts at ``path`` (for suggestions)."""
-    model: Any = Playbook
+    """The keys the format accepts at ``path`` (for suggestions)."""
+    cls: Any = Playbook
     for part in path:
         if isinstance(part, int):
             continue
-        annotation = model.model_fields[part].annotation if part in model.model_fields else None
-        model = _inner_model(annotation)
-        if model is None:
+        hints = typing.get_type_hints(cls)
+        cls = _inner_dataclass(hints.get(str(part)))
+        if cls is None:
             return set()
-    return set(model.model_fields)
+    return {f.name for f in dataclasses.fields(cls)}
 
 
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _inner_dataclass(annotation: Any) -> type[Any] | None:
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
+        found = _inner_dataclass(arg)
         if found is not None:
             return found
     return None
+
+
+def _check_constraints(node: Any, path: Path, problems: _Problems) -> None:
+    """The rules each field's metadata states (pattern, min_length, min_items, ge), everywhere."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_constraints(item, (*path, index), problems)
+        return
+    if not dataclasses.is_dataclass(node):
+        return
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        where = (*path, f.name)
+        rules = f.metadata
+        if "pattern" in rules and isinstance(value, str) and not re.match(rules["pattern"], value):
+            problems.add(where, f"{value!r} does not fit: {_PATTERN_WORDS.get(rules['pattern'], rules['pattern'])}")
+        if "min_length" in rules and isinstance(value, str) and len(value) < rules["min_length"]:
+            problems.add(where, "must not be empty")
+        if "min_items" in rules and isinstance(value, list) and len(value) < rules["min_items"]:
+            problems.add(where, f"needs at least {rules['min_items']} item(s)")
+        if "ge" in rules and isinstance(value, (int, float)) and value < rules["ge"]:
+            problems.add(where, f"must be at least {rules['ge']}")
+        _check_constraints(value, where, problems)
+
+
+_PATTERN_WORDS = {
+    ID_PATTERN: "use lowercase letters, digits and _, starting with a letter (quote values like \"no\" or \"yes\")",
+    PLAYBOOK_ID_PATTERN: "use lowercase letters, digits, _ and -, starting with a letter",
+    DUE_PATTERN: "write a due offset like +2d, +1w, +3m or +1y",
+}
+
+
+def _question_shape(q: Question) -> list[str]:
+    """What a question's keys must agree on: choices with the type, min with max, a usable pattern."""
+    found = []
+    has_choices = q.type in (QuestionType.select, QuestionType.multiselect)
+    if has_choices and not q.choices:
+        found.append(f"a {q.type.value} question needs choices")
+    if not has_choices and q.choices:
+        found.append(f"a {q.type.value} question takes no choices (use type: select)")
+    values = [c.value for c in q.choices]
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        found.append(f"choice values repeat: {', '.join(repeated)}")
+    if q.min is not None and q.max is not None and q.min > q.max:
+        found.append("min is larger than max")
+    if q.pattern is not None:
+        try:
+            re.compile(q.pattern)
+        except re.error as exc:
+            found.append(f"pattern is not a valid regular expression: {exc}")
+    return found
 
 
 def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
@@ -251,9 +316,16 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
                 hint = f" (did you mean {close[0]!r}?)" if close else " (add it under scores:)"
                 problems.add(path, f"points name an unknown score {score_id!r}{hint}")
 
+    for s_index, score in enumerate(pb.scores):
+        band_ids = [b.id for b in score.bands]
+        if len(set(band_ids)) != len(band_ids):
+            problems.add(("scores", s_index, "bands"), "band ids repeat")
+
     earlier: set[str] = set(_BASE_NAMES) | _SCORE_NAMES
     for i, q in enumerate(pb.questions):
         path: Path = ("questions", i)
+        for message in _question_shape(q):
+            problems.add(path, message)
         if q.id in RESERVED_NAMES:
             problems.add((*path, "id"), f"{q.id!r} is a reserved name: choose another id")
         cond((*path, "when"), q.when, earlier)

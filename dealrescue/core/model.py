@@ -1,30 +1,52 @@
-"""The playbook format as a strict pydantic model.
+"""The playbook format, defined once, as frozen standard-library dataclasses.
 
-Every model rejects unknown keys, so a typo such as ``promt`` is an error that
-names its path instead of a silently ignored field. The JSON Schema printed by
-``dealrescue playbooks schema`` is generated from these classes.
+pydantic validates them (``validate_as``), rejecting unknown keys, but only when a file
+is checked: a run whose playbook comes from the compiled cache unpickles these plain
+classes and never imports pydantic. Each field's ``metadata`` carries its description
+and simple constraints; the loader checks the constraints (naming the key path and
+line) and ``json_schema`` copies both into the schema printed by
+``dealrescue playbooks schema``.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from enum import Enum
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:  # only the type checker needs it; keep typing_extensions off the run path
+
+    def dataclass_transform(**_: Any) -> Any:
+        return lambda decorated: decorated
+
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+PLAYBOOK_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 DUE_PATTERN = r"^\+?\d+[dwmy]$"
 # Names every condition and template may use besides the question ids.
 RESERVED_NAMES = frozenset(
     {"deal", "today", "scores", "bands", "band_labels", "labels", "verdict", "playbook", "true", "false", "none"}
 )
 
+T = TypeVar("T")
 
-class Strict(BaseModel):
-    # defer_build: the validator is built on first validation, so a run whose playbook
-    # comes from the compiled cache (unpickled, not validated) never pays for it.
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
+
+def doc(description: str, default: Any = dataclasses.MISSING, *, factory: Any = dataclasses.MISSING, **rules: Any) -> Any:
+    """A field with its description and constraints (``pattern``, ``min_length``, ``min_items``, ``ge``)."""
+    metadata = {"description": description, **rules}
+    if factory is not dataclasses.MISSING:
+        return dataclasses.field(default_factory=factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(doc,))
+def spec(cls: type[T]) -> type[T]:
+    """A frozen dataclass that pydantic validates with unknown keys forbidden."""
+    cls.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
+    return dataclasses.dataclass(frozen=True)(cls)
 
 
 class QuestionType(str, Enum):
@@ -38,165 +60,215 @@ class QuestionType(str, Enum):
     date = "date"
 
 
-class Choice(Strict):
+@spec
+class Choice:
     """One option of a select or multiselect question."""
 
-    value: str = Field(pattern=ID_PATTERN, description="Stable value stored in answers and used in conditions.")
-    label: str = Field(min_length=1, description="What the rep sees.")
-    help: str | None = Field(default=None, description="A hint shown beside the label.")
-    points: dict[str, float] = Field(
-        default_factory=dict,
-        description="Points this choice adds to named scores, e.g. {risk: 3}.",
+    value: str = doc("Stable value stored in answers and used in conditions.", pattern=ID_PATTERN)
+    label: str = doc("What the rep sees.", min_length=1)
+    help: str | None = doc("A hint shown beside the label.", default=None)
+    points: dict[str, float] = doc("Points this choice adds to named scores, e.g. {risk: 3}.", factory=dict)
+    group: str | None = doc("A heading that groups choices (shown as a separator).", default=None)
+
+
+@spec
+class Question:
+    """One question: its prompt, type, choices, default, checks and when it is asked."""
+
+    id: str = doc("Answer key, used in conditions and templates.", pattern=ID_PATTERN)
+    prompt: str = doc("The question as the rep sees it.", min_length=1)
+    help: str | None = doc("One line shown under the prompt.", default=None)
+    type: QuestionType = doc("text, multiline, select, multiselect, confirm, scale, number or date.", default=QuestionType.text)
+    choices: list[Choice] = doc("For select and multiselect.", factory=list)
+    default: Any = doc("Used when the rep presses Enter or under --no-input.", default=None)
+    required: bool = doc("A required answer must be given (or have a default).", default=True)
+    min: float | None = doc("Smallest number, or fewest characters/choices.", default=None)
+    max: float | None = doc("Largest number, or most characters/choices.", default=None)
+    pattern: str | None = doc("A regular expression a text answer must match.", default=None)
+    when: str | None = doc("Ask only when this condition on earlier answers holds.", default=None)
+    points: dict[str, float] = doc(
+        "Per-answer points: a number or scale answer times this weight, or a yes to a confirm.", factory=dict
     )
-    group: str | None = Field(default=None, description="A heading that groups choices (shown as a separator).")
 
 
-class Question(Strict):
-    id: str = Field(pattern=ID_PATTERN, description="Answer key, used in conditions and templates.")
-    prompt: str = Field(min_length=1)
-    help: str | None = None
-    type: QuestionType = QuestionType.text
-    choices: list[Choice] = Field(default_factory=list, description="For select and multiselect.")
-    default: Any = Field(default=None, description="Used when the rep presses Enter or under --no-input.")
-    required: bool = Field(default=True, description="A required answer must be given (or have a default).")
-    min: float | None = Field(default=None, description="Smallest number, or fewest characters/choices.")
-    max: float | None = Field(default=None, description="Largest number, or most characters/choices.")
-    pattern: str | None = Field(default=None, description="A regular expression a text answer must match.")
-    when: str | None = Field(default=None, description="Ask only when this condition on earlier answers holds.")
-    points: dict[str, float] = Field(
-        default_factory=dict,
-        description="Per-answer points: a number or scale answer times this weight, or a yes to a confirm.",
-    )
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern_compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from None
-        return value
-
-    @model_validator(mode="after")
-    def _choices_fit_type(self) -> Question:
-        has_choices = self.type in (QuestionType.select, QuestionType.multiselect)
-        if has_choices and not self.choices:
-            raise ValueError(f"a {self.type.value} question needs choices")
-        if not has_choices and self.choices:
-            raise ValueError(f"a {self.type.value} question takes no choices (use type: select)")
-        values = [c.value for c in self.choices]
-        dupes = sorted({v for v in values if values.count(v) > 1})
-        if dupes:
-            raise ValueError(f"choice values repeat: {', '.join(dupes)}")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is larger than max")
-        return self
-
-
-class Band(Strict):
+@spec
+class Band:
     """Maps a score to a label: the band with the highest ``min`` not above the score wins."""
 
-    id: str = Field(pattern=ID_PATTERN)
-    min: float = Field(description="Lowest score in this band.")
-    label: str
-    note: str | None = Field(default=None, description="What this band means, shown in the plan.")
+    id: str = doc("Band id, used in conditions as bands.<score>.", pattern=ID_PATTERN)
+    min: float = doc("Lowest score in this band.")
+    label: str = doc("What the band is called in the plan.")
+    note: str | None = doc("What this band means, shown in the plan.", default=None)
 
 
-class ScoreRule(Strict):
-    when: str = Field(description="Condition; when it holds, points are added.")
-    points: float
-    label: str | None = Field(default=None, description="How the plan names this rule among a score's drivers.")
+@spec
+class ScoreRule:
+    """Points a score gets when a condition holds."""
+
+    when: str = doc("Condition; when it holds, points are added.")
+    points: float = doc("Points added when the condition holds.")
+    label: str | None = doc("How the plan names this rule among a score's drivers.", default=None)
 
 
-class Score(Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    title: str
-    combine: str = Field(default="sum", pattern="^(sum|max)$", description="sum the points, or keep the largest.")
-    rules: list[ScoreRule] = Field(default_factory=list)
-    bands: list[Band] = Field(default_factory=list)
+@spec
+class Score:
+    """A named total of points, with bands that label ranges of it."""
 
-    @model_validator(mode="after")
-    def _bands_distinct(self) -> Score:
-        ids = [b.id for b in self.bands]
-        if len(set(ids)) != len(ids):
-            raise ValueError("band ids repeat")
-        return self
+    id: str = doc("Score id, used in conditions as scores.<id>.", pattern=ID_PATTERN)
+    title: str = doc("How the plan names the score.")
+    combine: Literal["sum", "max"] = doc("sum the points, or keep the largest.", default="sum")
+    rules: list[ScoreRule] = doc("Extra points when a condition holds.", factory=list)
+    bands: list[Band] = doc("Labels for ranges of the total.", factory=list)
 
 
-class Verdict(Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    title: str
-    when: str | None = Field(default=None, description="Rules are tried in order; the first that holds wins.")
-    default: bool = Field(default=False, description="Exactly one verdict is the default.")
-    rationale: str = Field(description="Template: why this verdict.")
-    next: str | None = Field(default=None, description="Id of the follow-on playbook to run next.")
+@spec
+class Verdict:
+    """One verdict rule: the first whose condition holds wins; one is the default."""
+
+    id: str = doc("Verdict id, used in conditions as verdict.", pattern=ID_PATTERN)
+    title: str = doc("The verdict as the plan states it.")
+    rationale: str = doc("Template: why this verdict.")
+    when: str | None = doc("Rules are tried in order; the first that holds wins.", default=None)
+    default: bool = doc("Exactly one verdict is the default.", default=False)
+    next: str | None = doc("Id of the follow-on playbook to run next.", default=None)
 
 
-class Step(Strict):
-    text: str = Field(description="Template.")
-    when: str | None = None
-    due: str = Field(default="+0d", pattern=DUE_PATTERN, description="Offset from the plan date: +2d, +1w, +3m, +1y.")
-    owner: str = "rep"
+@spec
+class Step:
+    """A dated step of the action plan."""
+
+    text: str = doc("Template.")
+    when: str | None = doc("Show the step only when this condition holds.", default=None)
+    due: str = doc("Offset from the plan date: +2d, +1w, +3m, +1y.", default="+0d", pattern=DUE_PATTERN)
+    owner: str = doc("Who does it.", default="rep")
 
 
-class TalkTrack(Strict):
-    title: str
-    text: str = Field(description="Template (markdown).")
-    when: str | None = None
+@spec
+class TalkTrack:
+    """What to say, as a titled template."""
+
+    title: str = doc("Template.")
+    text: str = doc("Template (markdown).")
+    when: str | None = doc("Show it only when this condition holds.", default=None)
 
 
-class Email(Strict):
-    title: str
-    subject: str = Field(description="Template.")
-    body: str = Field(description="Template.")
-    when: str | None = None
+@spec
+class Email:
+    """An email draft: title, subject and body templates."""
+
+    title: str = doc("Template.")
+    subject: str = doc("Template.")
+    body: str = doc("Template.")
+    when: str | None = doc("Show it only when this condition holds.", default=None)
 
 
-class Section(Strict):
+@spec
+class Section:
     """A titled block of items (a checklist or a list of points), or free text."""
 
-    title: str
-    when: str | None = None
-    text: str | None = Field(default=None, description="Template shown before the items.")
-    items: list[str] = Field(default_factory=list, description="Templates, one per bullet.")
-    checklist: bool = Field(default=False, description="Show items as tick boxes.")
+    title: str = doc("Template.")
+    when: str | None = doc("Show it only when this condition holds.", default=None)
+    text: str | None = doc("Template shown before the items.", default=None)
+    items: list[str] = doc("Templates, one per bullet.", factory=list)
+    checklist: bool = doc("Show items as tick boxes.", default=False)
 
 
-class Followup(Strict):
-    text: str = Field(description="Template.")
-    due: str = Field(pattern=DUE_PATTERN)
-    when: str | None = None
+@spec
+class Followup:
+    """A dated check-back, listed by dealrescue followups."""
+
+    text: str = doc("Template.")
+    due: str = doc("Offset from the plan date: +2d, +1w, +3m, +1y.", pattern=DUE_PATTERN)
+    when: str | None = doc("Keep it only when this condition holds.", default=None)
 
 
-class PlaybookTest(Strict):
+@spec
+class PlaybookTest:
     """Answers and the verdict they must give: pins a playbook's behaviour."""
 
-    name: str
-    deal: str = "Test deal"
-    answers: dict[str, Any] = Field(default_factory=dict)
-    verdict: str = Field(pattern=ID_PATTERN)
-    scores: dict[str, float] = Field(default_factory=dict, description="Expected score totals (optional).")
+    name: str = doc("What the case shows.")
+    verdict: str = doc("The verdict id these answers must give.", pattern=ID_PATTERN)
+    deal: str = doc("The deal name for the case.", default="Test deal")
+    answers: dict[str, Any] = doc("Answers by question id.", factory=dict)
+    scores: dict[str, float] = doc("Expected score totals (optional).", factory=dict)
 
 
-class Playbook(Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
-    version: int = Field(ge=1)
-    title: str
-    summary: str
-    sources: list[str] = Field(default_factory=list)
-    questions: list[Question] = Field(min_length=1)
-    scores: list[Score] = Field(default_factory=list)
-    verdicts: list[Verdict] = Field(min_length=1)
-    plan: list[Step] = Field(default_factory=list)
-    talk_tracks: list[TalkTrack] = Field(default_factory=list)
-    emails: list[Email] = Field(default_factory=list)
-    sections: list[Section] = Field(default_factory=list)
-    followups: list[Followup] = Field(default_factory=list)
-    tests: list[PlaybookTest] = Field(default_factory=list)
+@spec
+class Playbook:
+    """A dealrescue playbook: questions, scores, verdict rules and the plan they lead to."""
+
+    id: str = doc("Playbook id: lowercase letters, digits, _ and -.", pattern=PLAYBOOK_ID_PATTERN)
+    version: int = doc("A whole number; raise it when questions change.", ge=1)
+    title: str = doc("The playbook's name.")
+    summary: str = doc("One line that says what it is for.")
+    questions: list[Question] = doc("The questions, asked in order.", min_items=1)
+    verdicts: list[Verdict] = doc("Verdict rules: the first that holds wins; one is the default.", min_items=1)
+    sources: list[str] = doc("Where its ideas come from.", factory=list)
+    scores: list[Score] = doc("Named scores, summed from points.", factory=list)
+    plan: list[Step] = doc("Dated steps.", factory=list)
+    talk_tracks: list[TalkTrack] = doc("What to say.", factory=list)
+    emails: list[Email] = doc("Drafts to send.", factory=list)
+    sections: list[Section] = doc("Checklists and notes.", factory=list)
+    followups: list[Followup] = doc("Check-backs, listed by dealrescue followups.", factory=list)
+    tests: list[PlaybookTest] = doc("Answers and the verdict they must give.", factory=list)
 
     def question(self, question_id: str) -> Question | None:
         for q in self.questions:
             if q.id == question_id:
                 return q
         return None
+
+
+@cache
+def _adapter(cls: type[Any]) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(cls)
+
+
+def validate_as(cls: type[T], data: Any) -> T:
+    """Plain data to ``cls`` (raises pydantic's ValidationError, with key paths)."""
+    return _adapter(cls).validate_python(data)  # type: ignore[no-any-return,arg-type]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a playbook file, with each field's description and constraints."""
+    schema: dict[str, Any] = _adapter(Playbook).json_schema()
+    keywords = {"pattern": "pattern", "min_length": "minLength", "min_items": "minItems", "ge": "minimum"}
+    for cls in _classes(Playbook):
+        target = schema if cls is Playbook else schema.get("$defs", {}).get(cls.__name__)
+        if target is None:
+            continue
+        if cls.__doc__:
+            target["description"] = " ".join(cls.__doc__.split())
+        for f in dataclasses.fields(cls):
+            prop = target.get("properties", {}).get(f.name)
+            if prop is None:
+                continue
+            prop["description"] = f.metadata.get("description", "")
+            for rule, keyword in keywords.items():
+                if rule in f.metadata:
+                    prop[keyword] = f.metadata[rule]
+    return schema
+
+
+def _classes(root: type[Any]) -> list[type[Any]]:
+    """``root`` and every dataclass reachable from its fields."""
+    import typing
+
+    found: list[type[Any]] = []
+    todo = [root]
+    while todo:
+        cls = todo.pop()
+        if cls in found:
+            continue
+        found.append(cls)
+        for hint in typing.get_type_hints(cls).values():
+            todo += [a for a in _flatten(hint) if dataclasses.is_dataclass(a) and isinstance(a, type)]
+    return found
+
+
+def _flatten(hint: Any) -> list[Any]:
+    import typing
+
+    return [hint, *(x for arg in typing.get_args(hint) for x in _flatten(arg))]
