@@ -16,7 +16,7 @@ import typer
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from dealrescue.cli import deals as deals_module
+from dealrescue import journal_commands as deals_module
 from dealrescue.cli.deals import deals_app
 from dealrescue.cli.followups import followups_app
 from dealrescue.errors import OutputExistsError, UsageError

@@ -610,13 +610,20 @@ def _limit(limit: int | None, params: list[Any]) -> str:
 
 def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse a journal from a newer dealrescue, or a database that is not a journal at all."""
-    version = migrations.read_version(conn)
+    # One read transaction: read apart, another process's first migration could commit
+    # between the version (still 0) and the table count (no longer 0), which looks foreign.
+    conn.execute("BEGIN")
+    try:
+        version = migrations.read_version(conn)
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+    finally:
+        conn.execute("COMMIT")
     if version > len(migrations.MIGRATIONS):
         raise _newer(path, version)
-    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
     if app_id not in (0, migrations.APPLICATION_ID):
         raise _foreign(path)
-    if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+    if version == 0 and tables:
         raise _foreign(path)
 
 

@@ -1,0 +1,349 @@
+"""What the ``deals`` and ``followups`` commands do: list, show, export; list follow-ups, mark one done.
+
+Each command takes plain arguments (strings, paths, flags). The journal
+(sqlite3), rich and icalendar still load inside the functions that need them,
+so a read command on a journal never made creates nothing and imports little.
+Errors are raised as ``DealRescueError`` kin; ``dealrescue.cli.app.main`` turns
+them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dealrescue.errors import UsageError
+from dealrescue.listing import print_table, write_json, write_tsv
+
+if TYPE_CHECKING:
+    from dealrescue.journal import FollowupRecord, Journal, RunRecord, RunSummary
+
+
+# --------------------------------------------------------------------------------- shared
+
+
+def parse_date(value: str | None, flag: str) -> str | None:
+    """``value`` checked as YYYY-MM-DD, or a UsageError naming ``flag``."""
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+
+
+def open_existing_journal() -> Journal | None:
+    """The journal, or None when none was ever made (a read command does not create one)."""
+    from dealrescue import paths
+    from dealrescue.journal import Journal
+
+    path = paths.journal_path()
+    if not path.exists():
+        return None
+    return Journal.open(path)
+
+
+def note(message: str) -> None:
+    """A message for the person at the terminal: on stderr, never mixed into stdout."""
+    from dealrescue.terminal import notice
+
+    notice(message)
+
+
+def stdout_is_terminal() -> bool:
+    from dealrescue import terminal
+
+    return terminal.stdout_is_terminal()
+
+
+# --------------------------------------------------------------------------------- deals
+
+
+def _summary_json(run: RunSummary) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "date": run.plan_date,
+        "deal": run.deal,
+        "playbook": {"id": run.playbook_id, "version": run.playbook_version},
+        "status": run.status,
+        "verdict": None if run.verdict_id is None else {"id": run.verdict_id, "title": run.verdict_title},
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+    }
+
+
+def list_deals(
+    deal: str | None,
+    playbook: str | None,
+    status: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+    fmt: str,
+) -> None:
+    """``deals list``: recorded runs, newest first; ``fmt`` is ``table`` or ``json``."""
+    since_s = parse_date(since, "--since")
+    until_s = parse_date(until, "--until")
+    journal = open_existing_journal()
+    if journal is None:
+        runs: list[RunSummary] = []
+        total = 0
+    else:
+        with journal:
+            runs = journal.list_summaries(
+                deal=deal,
+                playbook=playbook,
+                status=status,
+                since=since_s,
+                until=until_s,
+                limit=limit,
+            )
+            total = len(runs) if runs else journal.count_runs()
+    if fmt == "json":
+        write_json([_summary_json(r) for r in runs])
+    elif not runs:
+        pass
+    elif stdout_is_terminal():
+        print_table(
+            ["ID", "Date", "Deal", "Playbook", "Status", "Verdict"],
+            [
+                (r.id, r.plan_date, r.deal, r.playbook_id, r.status.replace("_", " "), r.verdict_title or "")
+                for r in runs
+            ],
+            flex=[2, 5],
+        )
+    else:
+        write_tsv([(r.id, r.plan_date, r.deal, r.playbook_id, r.status, r.verdict_id) for r in runs])
+    if not runs:
+        if total == 0:
+            note("No runs recorded yet: the journal is empty. Runs are recorded as you answer a playbook.")
+        else:
+            note(f"No runs match those filters ({total} recorded in all).")
+
+
+def _get_run(run_id: str) -> RunRecord:
+    journal = open_existing_journal()
+    if journal is None:
+        raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
+    with journal:
+        return journal.get_run(run_id)
+
+
+def _format_answer(value: Any) -> str:
+    """An answer as plain text (escaped for markdown by the caller)."""
+    if value is None:
+        return "(left empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_format_answer(v) for v in value) if value else "(none)"
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def show_deal(run_id: str) -> None:
+    """``deals show``: one run as markdown (rendered on a terminal)."""
+    from dealrescue.core.mdescape import escape_inline as esc
+
+    journal = open_existing_journal()
+    if journal is None:
+        raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
+    with journal:
+        run = journal.get_run(run_id)
+        followups = journal.followups_for_run(run.id)
+    # Ids, dates and statuses are ours and safe; everything typed or written in a playbook is escaped.
+    lines = [
+        f"# {esc(run.deal) or '(no deal name)'}",
+        "",
+        f"- id: {run.id}",
+        f"- playbook: {run.playbook_id} v{run.playbook_version} ({esc(run.playbook_source)})",
+        f"- plan date: {run.plan_date}",
+        f"- status: {run.status.replace('_', ' ')}",
+        f"- recorded: {run.created_at} (last change {run.updated_at})",
+        "",
+        "## Answers",
+        "",
+    ]
+    if run.answers:
+        lines += [f"- {qid}: {esc(_format_answer(value))}" for qid, value in run.answers.items()]
+    else:
+        lines.append("(none yet)")
+    lines += ["", "## Verdict", ""]
+    if run.verdict_id is not None:
+        lines.append(f"{esc(run.verdict_title or '')} ({run.verdict_id})")
+    else:
+        state = run.status.replace("_", " ")
+        lines.append(f"(none yet: the run is {state}; continue it with `dealrescue resume {run.id}`)")
+    if followups:
+        lines += ["", "## Follow-ups", ""]
+        lines += [f"- [{'x' if f.done_at else ' '}] {f.due} {esc(f.text)} (id {f.id})" for f in followups]
+    if run.plan_markdown is not None:
+        lines += ["", "## Plan", "", run.plan_markdown.rstrip("\n")]
+    markdown = "\n".join(lines) + "\n"
+    if stdout_is_terminal():
+        from dealrescue.console import show_markdown
+
+        show_markdown(markdown)
+        return
+    sys.stdout.write(markdown)
+    sys.stdout.flush()
+
+
+def export_deal(run_id: str, fmt: str, output: Path | None, force: bool) -> None:
+    """``deals export``: the stored plan (``fmt`` ``markdown`` or ``json``) to stdout or, atomically, to ``output``."""
+    run = _get_run(run_id)
+    text = run.plan_json if fmt == "json" else run.plan_markdown
+    if run.status != "done" or text is None:
+        raise UsageError(
+            f"run {run.id} has no plan yet (it is {run.status.replace('_', ' ')})",
+            hint=f"finish it with `dealrescue resume {run.id}`",
+        )
+    if not text.endswith("\n"):
+        text += "\n"
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from dealrescue.output import write_atomic
+
+    write_atomic(output, text, force=force)
+    note(f"Wrote the plan of run {run.id} ({run.deal}) to {output}.")
+
+
+# --------------------------------------------------------------------------------- followups
+
+
+def _today() -> str:
+    from datetime import datetime
+
+    return datetime.now().astimezone().date().isoformat()
+
+
+def _days_between(first: str, second: str) -> int:
+    from datetime import date
+
+    return (date.fromisoformat(second) - date.fromisoformat(first)).days
+
+
+def when_label(f: FollowupRecord, today: str) -> str:
+    """``done``, ``overdue``, ``today`` or ``upcoming``: the state a listing shows."""
+    if f.done_at is not None:
+        return "done"
+    if f.due < today:
+        return "overdue"
+    if f.due == today:
+        return "today"
+    return "upcoming"
+
+
+def _when_text(f: FollowupRecord, today: str) -> str:
+    state = when_label(f, today)
+    if state == "done":
+        return f"done {f.done_at[:10]}" if f.done_at else "done"
+    days = _days_between(today, f.due)
+    if state == "overdue":
+        return f"OVERDUE {-days}d"
+    if state == "today":
+        return "today"
+    return f"in {days}d"
+
+
+def _followup_json(f: FollowupRecord, today: str) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "due": f.due,
+        "state": when_label(f, today),
+        "text": f.text,
+        "deal": f.deal,
+        "playbook": f.playbook_id,
+        "run_id": f.run_id,
+        "done_at": f.done_at,
+    }
+
+
+def list_followups(
+    include_done: bool,
+    ics: Path | None,
+    ics_kind: str,
+    force: bool,
+    on: str | None,
+    fmt: str,
+) -> None:
+    """``followups``: list them by due date (``fmt`` ``table`` or ``json``), or write an iCalendar file.
+
+    ``ics_kind`` is ``event`` or ``todo``; ``on`` is the day overdue counts from (default today).
+    """
+    today = parse_date(on, "--date") or _today()
+    journal = open_existing_journal()
+    if journal is None:
+        items: list[FollowupRecord] = []
+    else:
+        with journal:
+            items = journal.list_followups(include_done=include_done)
+    if ics is not None:
+        _write_ics(items, ics, ics_kind, force)
+        return
+    if fmt == "json":
+        write_json([_followup_json(f, today) for f in items])
+    elif not items:
+        pass
+    elif stdout_is_terminal():
+        codes = {"overdue": "1;31", "today": "1;33", "done": "2"}
+        print_table(
+            ["ID", "Due", "When", "Deal", "Follow-up"],
+            [
+                (
+                    f.id,
+                    f.due,
+                    (_when_text(f, today), codes.get(when_label(f, today))),
+                    f.deal,
+                    f.text,
+                )
+                for f in items
+            ],
+            flex=[3, 4],
+        )
+    else:
+        write_tsv([(f.id, f.due, when_label(f, today), f.deal, f.playbook_id, f.text) for f in items])
+    if not items:
+        note("No follow-ups" + (" recorded yet." if include_done else " to do."))
+    elif fmt != "json":
+        overdue = sum(1 for f in items if when_label(f, today) == "overdue")
+        if overdue:
+            note(f"{overdue} overdue. Mark one done with `dealrescue followups done ID`.")
+
+
+def _write_ics(items: list[FollowupRecord], target: Path, kind: str, force: bool) -> None:
+    from dealrescue.calendar import followups_to_ics
+
+    text = followups_to_ics(items, kind="todo" if kind == "todo" else "event")
+    if str(target) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from dealrescue.output import write_atomic
+
+    write_atomic(target, text, force=force)
+    note(f"Wrote {len(items)} follow-up{'s' if len(items) != 1 else ''} to {target}; import it into your calendar.")
+
+
+def mark_done(followup_id: str) -> None:
+    """``followups done``: mark one follow-up done (saying so if it already was)."""
+    journal = open_existing_journal()
+    if journal is None:
+        raise UsageError(f"no follow-up with id {followup_id!r}: the journal is empty")
+    with journal:
+        before = journal.get_followup(followup_id)
+        after = journal.mark_followup_done(before.id)
+    if before.done_at is not None:
+        note(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
+    else:
+        note(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")

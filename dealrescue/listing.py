@@ -1,0 +1,118 @@
+"""Output helpers for the journal commands: one-line cells, tab-separated lines, aligned tables, JSON.
+
+Imported only when a journal command runs (``dealrescue.journal_commands``), so
+the regexes below compile off the ``dealrescue --help`` start-up path.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAKS = re.compile("\r\n|[\r\n\t\u2028\u2029]")
+_UNSAFE_BUT_TAB = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(value: object) -> str:
+    """Text safe for one cell: line breaks and tabs as spaces, other control characters made visible."""
+    text = "" if value is None else str(value)
+    if not _UNSAFE.search(text):
+        return text
+    from dealrescue.core.mdescape import strip_controls
+
+    return strip_controls(_BREAKS.sub(" ", text))
+
+
+def tsv_cell(value: object) -> str:
+    """One field of a tab-separated line: ``-`` when empty, no tabs, line breaks or escape codes."""
+    text = one_line(value)
+    return text if text else "-"
+
+
+def write_tsv(rows: Sequence[Sequence[object]]) -> None:
+    """Tab-separated lines, one per row; quick for the common row that needs no cleaning."""
+    lines = []
+    for row in rows:
+        line = "\t".join(["-" if c is None or c == "" else str(c) for c in row])
+        if line.count("\t") != len(row) - 1 or _UNSAFE_BUT_TAB.search(line):
+            line = "\t".join([tsv_cell(c) for c in row])
+        lines.append(line + "\n")
+    sys.stdout.write("".join(lines))
+    sys.stdout.flush()
+
+
+# A cell is text, or (text, SGR code) to colour it, e.g. ("OVERDUE", "1;31").
+Cell = Any
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "\u2026"
+
+
+def print_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, key_column: int = 0, flex: Sequence[int] = ()
+) -> None:
+    """An aligned table for a terminal; ``flex`` columns are shortened (with an ellipsis) to fit its width.
+
+    Colour only when allowed (``NO_COLOR``, ``TERM=dumb``); cell text never carries escape codes.
+    """
+    import shutil
+
+    from dealrescue.terminal import color_allowed
+
+    color = color_allowed()
+    texts = [[one_line(c[0] if isinstance(c, tuple) else c) for c in row] for row in rows]
+    codes = [[c[1] if isinstance(c, tuple) else None for c in row] for row in rows]
+    widths = [max([_width(h)] + [_width(r[i]) for r in texts]) for i, h in enumerate(headers)]
+    room = shutil.get_terminal_size((100, 24)).columns - 2 * (len(headers) - 1)
+    while sum(widths) > room:
+        shrinkable = [i for i in flex if widths[i] > max(12, _width(headers[i]))]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+
+    def paint(text: str, code: str | None) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
+
+    def line(cells: Sequence[str], cell_codes: Sequence[str | None]) -> str:
+        parts = []
+        for i, text in enumerate(cells):
+            shown = _clip(text, widths[i])
+            pad = " " * (widths[i] - _width(shown)) if i < len(cells) - 1 else ""
+            parts.append(paint(shown, cell_codes[i]) + pad)
+        return "  ".join(parts).rstrip()
+
+    out = [line(list(headers), ["1"] * len(headers))]
+    for row, row_codes in zip(texts, codes, strict=True):
+        if key_column < len(row_codes) and row_codes[key_column] is None:
+            row_codes = [*row_codes]
+            row_codes[key_column] = "1;36"
+        out.append(line(row, row_codes))
+    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.flush()
+
+
+def write_json(data: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
