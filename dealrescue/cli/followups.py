@@ -10,15 +10,12 @@ from typing import Annotated
 
 import typer
 
+from dealrescue.cli.deals import ListFormat
+
 followups_app = typer.Typer(
     help="Due and upcoming follow-ups across all deals; export them to a calendar; mark them done.",
     invoke_without_command=True,
 )
-
-
-class ListFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
 
 
 class CalendarKind(str, enum.Enum):

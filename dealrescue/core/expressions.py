@@ -103,12 +103,6 @@ def names_in_condition(source: str) -> set[str]:
     return set(meta.find_undeclared_variables(env.parse("{{ (" + source + ") }}")))
 
 
-def names_in_template(source: str) -> set[str]:
-    from jinja2 import meta
-
-    return set(meta.find_undeclared_variables(environment().parse(source)))
-
-
 def check_names(names: Iterable[str], known: set[str]) -> None:
     import difflib
 

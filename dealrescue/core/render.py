@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from dealrescue.core.expressions import display_value
-from dealrescue.core.mdescape import escape_inline, strip_controls
+from dealrescue.core.mdescape import escape_inline
 from dealrescue.core.plan import Plan
 
 JSON_SCHEMA_VERSION = 1
@@ -127,8 +127,3 @@ def to_document(plan: Plan) -> dict[str, Any]:
 
 def to_json(plan: Plan) -> str:
     return json.dumps(to_document(plan), indent=2, ensure_ascii=False) + "\n"
-
-
-def safe_terminal_text(text: str) -> str:
-    """Text for a terminal: control characters made visible so no escape sequence runs."""
-    return strip_controls(text)
