@@ -38,6 +38,19 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PLAN_DATE = "2026-11-22"
 CSV_READ = "import csv,sys; sum(1 for _ in csv.reader(open(sys.argv[1])))"
+# Figure 3's floor: what any ranking of every row costs before scoring, without dealrescue. It
+# reads every row, keeps the deal names, sorts them and writes one line per row with the rank
+# and constant cells in place of rank's scores, bands, verdict and reasons.
+RANK_FLOOR = """\
+import csv, gc, sys
+gc.disable()
+rows = csv.reader(open(sys.argv[1], newline=""))
+next(rows)
+deals = [row[0] for row in rows]
+deals.sort()
+rest = ",4,deciding,38,critical,defecting,Deciding to defect,reason one; reason two; reason three"
+sys.stdout.write("\\n".join([f"{n},{deal}{rest}" for n, deal in enumerate(deals, 1)]) + "\\n")
+"""
 MEMORY_RUNS = 5  # peak memory barely varies from run to run
 
 
@@ -117,13 +130,14 @@ def checked_run(side: Side, scratch: Path, ok_codes: Sequence[int] = (0,)) -> Sa
     return sample
 
 
-def alternate(a: Side, b: Side, reps: int, scratch: Path) -> None:
-    """One untimed warm-up of each, then A, B, A, B, ... ``reps`` times."""
-    checked_run(a, scratch)
-    checked_run(b, scratch)
+def alternate(a: Side, b: Side, reps: int, scratch: Path, *more: Side) -> None:
+    """One untimed warm-up of each, then A, B (, C, ...), A, B, ... ``reps`` times."""
+    sides = (a, b, *more)
+    for side in sides:
+        checked_run(side, scratch)
     for _ in range(reps):
-        a.samples.append(checked_run(a, scratch))
-        b.samples.append(checked_run(b, scratch))
+        for side in sides:
+            side.samples.append(checked_run(side, scratch))
 
 
 def capture(cmd: Sequence[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -160,6 +174,20 @@ def report_pair(result: Result, a: Side, b: Side) -> None:
     print(
         f"    ratio {result.ratio:.2f}x   goal <= {result.goal:.2f}x   {result.verdict}"
         f"   (ratio of CPU-time medians: {cpu_ratio:.2f}x)"
+    )
+
+
+def report_floor(reference: Side, fixed: Side, floor: Side, bare: Side, goal: float | None) -> None:
+    """Figure 3's floor: rank's fixed cost plus a scoring-free read/sort/write, as a ratio to the csv read."""
+    wall = fixed.wall + floor.wall - bare.wall
+    cpu = fixed.cpu + floor.cpu - bare.cpu
+    print("    floor, the same work with no scoring at all (same alternation):")
+    for side in (fixed, floor, bare):
+        print(f"      {side.label:<28} median {side.wall:8.1f} ms   (cpu median {side.cpu:.0f} ms)")
+    print(
+        f"      floor = rank HEADER-ONLY + rank_floor.py - python -c pass = {wall:.1f} ms: "
+        f"{wall / reference.wall:.2f}x the csv read (CPU: {cpu / reference.cpu:.2f}x)"
+        + (f"; the goal is {goal:g}x" if goal is not None else "")
     )
 
 
@@ -842,8 +870,19 @@ class Bench:
         if first.rc != 0:
             tail = (self.scratch / "last-stderr.txt").read_text(errors="replace").strip().splitlines()[-4:]
             raise CommandFailed(f"`dealrescue rank` exited {first.rc} on the sample:\n      " + "\n      ".join(tail))
-        alternate(a, b, self.reps, self.scratch)
+        # The floor: rank's fixed cost (start-up, playbook, header: a file with no rows) plus a
+        # framework-free read, sort and write of every row with no scoring, less one interpreter start.
+        header_only = self.scratch / "accounts-header-only.csv"
+        with open(data, newline="") as handle:
+            header_only.write_text(handle.readline())
+        floor_script = self.scratch / "rank_floor.py"
+        floor_script.write_text(RANK_FLOOR)
+        fixed = self.dealrescue("rank", str(header_only), label="dealrescue rank HEADER-ONLY")
+        floor = Side("python rank_floor.py FILE", [sys.executable, str(floor_script), str(data)], self.env)
+        bare = Side("python -c pass", [sys.executable, "-c", "pass"], self.env)
+        alternate(a, b, self.reps, self.scratch, fixed, floor, bare)
         report_pair(result, a, b)
+        report_floor(b, fixed, floor, bare, result.goal)
 
     def deals_list_vs_help(self, result: Result) -> None:
         home = self.scratch / "home-journal"
