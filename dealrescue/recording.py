@@ -26,6 +26,7 @@ class Recorder:
         self.enabled = enabled
         self.run_id = run_id
         self.kept: dict[str, Any] = {}
+        self.deal = ""
         self._journal: Journal | None = None
 
     def _open(self) -> Journal:
@@ -36,6 +37,7 @@ class Recorder:
         return self._journal
 
     def start(self, *, deal: str, playbook_id: str, version: int, source: str, plan_date: str, options: dict[str, Any]) -> None:
+        self.deal = deal
         if not self.enabled or self.run_id is not None:
             return
         self.run_id = self._guard(
@@ -101,7 +103,9 @@ class Recorder:
             folder = paths.ensure_private_dir(paths.user_dir() / "unsaved")
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             target = folder / f"answers-{stamp}.json"
-            target.write_text(json.dumps(self.kept, indent=2, ensure_ascii=False), encoding="utf-8")
+            # With the deal name, so that --answers FILE replays the run as it was.
+            kept = {"deal": self.deal, **self.kept} if self.deal else self.kept
+            target.write_text(json.dumps(kept, indent=2, ensure_ascii=False), encoding="utf-8")
             target.chmod(0o600)
             return target
         except OSError:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue import catalog, terminal
-from dealrescue.errors import AnswerError, Interrupted, UsageError
+from dealrescue.errors import AnswerError, DealRescueError, Interrupted, PlaybookError, UsageError
 from dealrescue.output import check_target
 from dealrescue.recording import Recorder
 
@@ -133,14 +133,30 @@ def finish_run(
     settled: dict[str, Any] | None,
 ) -> None:
     streams = None if options.no_input else terminal.prompt_streams(stdin_taken=options.answers_file == "-")
+    if streams is None and not deal:
+        raise UsageError(
+            "no deal name: the plan is written about a named deal or account",
+            hint=f"name it after the playbook, e.g. dealrescue run {options.playbook} ACME, or add `deal: ACME` to --answers",
+        )
     try:
-        plan = _answer_and_plan(compiled, options.playbook, given, deal, today, streams, recorder, stored, settled)
         from dealrescue.core.render import to_json, to_markdown
 
-        markdown, document = to_markdown(plan), to_json(plan)
-        emit(document if options.format == "json" else markdown, options)
+        try:
+            plan = _answer_and_plan(compiled, options.playbook, given, deal, today, streams, recorder, stored, settled)
+            markdown, document = to_markdown(plan), to_json(plan)
+        except PlaybookError as exc:
+            # A condition or template that fails on these answers (division by zero, ...).
+            raise _kept_for_resume(exc, recorder) from None
+        # Saved before it is written out, so a closed pipe or a failed write loses nothing.
         recorder.finish(plan, markdown, document)
-        if recorder.run_id and recorder.enabled:
+        saved = bool(recorder.run_id and recorder.enabled)
+        try:
+            emit(document if options.format == "json" else markdown, options)
+        except DealRescueError as exc:
+            if saved:
+                exc.hint = f"the plan is saved as run {recorder.run_id}: dealrescue deals export {recorder.run_id} -o FILE"
+            raise
+        if saved:
             terminal.notice(f"Saved as run {recorder.run_id} (dealrescue deals show {recorder.run_id}).")
     finally:
         recorder.close()
@@ -169,7 +185,8 @@ def _answer_and_plan(
             deal=deal_name,
             playbook_id=compiled.id,
             version=compiled.playbook.version,
-            source=compiled.source,
+            # Absolute, so that resume finds the same file from any folder.
+            source=str(Path(compiled.source).resolve()),
             plan_date=iso,
             options=stored,
         )
@@ -209,8 +226,24 @@ def _answer_and_plan(
 def _ask_deal(prompter: Any) -> str:
     from dealrescue.core.model import Question
 
-    question = Question(id="deal_name", prompt="Which deal or account is this about?", required=False)
-    return str(prompter.ask(question, None) or "")
+    question = Question(
+        id="deal_name",
+        prompt="Which deal or account is this about?",
+        help="A name for the plan and the journal, e.g. Acme or Acme renewal 2027.",
+        required=True,
+    )
+    return str(prompter.ask(question, None) or "").strip()
+
+
+def _kept_for_resume(exc: PlaybookError, recorder: Recorder) -> PlaybookError:
+    """A plan that fails to render after the answers were given: say they are kept, and how to go on."""
+    if recorder.enabled and recorder.run_id is not None:
+        recorder.interrupted()
+        exc.hint = (
+            f"{len(recorder.kept)} answer(s) are kept as run {recorder.run_id}: "
+            f"fix the playbook, then dealrescue resume {recorder.run_id}"
+        )
+    return exc
 
 
 def resume(run_id: str | None, *, no_input: bool = False, playbooks_dir: Path | None = None) -> None:
@@ -225,7 +258,11 @@ def resume(run_id: str | None, *, no_input: bool = False, playbooks_dir: Path | 
     if record.status == "done":
         raise UsageError(f"run {record.id} is already finished", hint=f"see its plan with: dealrescue deals show {record.id}")
     source = record.playbook_source
-    compiled = catalog.load_file(Path(source)) if Path(source).is_file() else catalog.load(record.playbook_id, playbooks_dir)[0]
+    if Path(source).is_file():
+        compiled = catalog.load_file(Path(source))
+    else:
+        compiled = catalog.load(record.playbook_id, playbooks_dir)[0]
+        terminal.notice(f"The playbook file of this run, {source}, is gone; using {compiled.source} (same id).")
     if compiled.playbook.version != record.playbook_version:
         terminal.notice(
             f"Playbook {compiled.id} changed from v{record.playbook_version} to v{compiled.playbook.version} "

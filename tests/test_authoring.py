@@ -80,7 +80,7 @@ def test_user_playbook_overrides_bundled_id_and_list_says_so() -> None:
     assert entry["title"] == "My own triage"
     assert entry["origin"] == "user" and entry["path"] == str(override)
     assert entry["overrides"] and entry["overrides"][0].endswith("triage.yaml")
-    ran = invoke("triage", "--set", "competitor=x", "--set", "reason=better_fit", "--no-save", "--format", "json")
+    ran = invoke("triage", "Acme", "--set", "competitor=x", "--set", "reason=better_fit", "--no-save", "--format", "json")
     assert json.loads(ran.stdout)["playbook"]["title"] == "My own triage"
 
 

@@ -53,16 +53,16 @@ def test_answers_file_yaml_json_and_stdin(mini: Path, tmp_path: Path) -> None:
     yaml_file.write_text("competitor: Globex\nreason: better_fit\n")
     json_file = tmp_path / "a.json"
     json_file.write_text('{"competitor": "Globex", "reason": "gap", "gap": "sso"}')
-    r1 = invoke("run", mini, "--answers", yaml_file, "--no-input", "--format", "json", "--no-save")
-    r2 = invoke("run", mini, "--answers", json_file, "--no-input", "--format", "json", "--no-save")
-    r3 = invoke("run", mini, "--answers", "-", "--no-input", "--format", "json", "--no-save", input="competitor: X\nreason: gap\ngap: y\n")
+    r1 = invoke("run", mini, "Acme", "--answers", yaml_file, "--no-input", "--format", "json", "--no-save")
+    r2 = invoke("run", mini, "Acme", "--answers", json_file, "--no-input", "--format", "json", "--no-save")
+    r3 = invoke("run", mini, "Acme", "--answers", "-", "--no-input", "--format", "json", "--no-save", input="competitor: X\nreason: gap\ngap: y\n")
     assert [json.loads(r.stdout)["verdict"]["id"] for r in (r1, r2, r3)] == ["walk", "fight", "fight"]
 
 
 def test_set_wins_over_answers_file(mini: Path, tmp_path: Path) -> None:
     answers = tmp_path / "a.yaml"
     answers.write_text("competitor: Globex\nreason: better_fit\n")
-    result = invoke("run", mini, "--answers", answers, "--set", "reason=gap", "--set", "gap=sso", "--format", "json", "--no-save")
+    result = invoke("run", mini, "Acme", "--answers", answers, "--set", "reason=gap", "--set", "gap=sso", "--format", "json", "--no-save")
     assert json.loads(result.stdout)["verdict"]["id"] == "fight"
 
 
@@ -79,7 +79,7 @@ def test_set_wins_over_answers_file(mini: Path, tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_exits_2_with_a_clear_message(mini: Path, args: list[str], code: int, message: str) -> None:
-    result = invoke("run", mini, *args, "--no-save")
+    result = invoke("run", mini, "Acme", *args, "--no-save")
     assert result.exit_code == code
     assert message in result.stderr
     assert result.stdout == ""
@@ -92,7 +92,7 @@ def test_missing_answers_hint_names_answers_option(mini: Path) -> None:
 
 
 def test_answer_for_skipped_question_is_ignored(mini: Path) -> None:
-    result = invoke("run", mini, "--set", "competitor=x", "--set", "reason=better_fit", "--set", "gap=ignored", "--no-save")
+    result = invoke("run", mini, "Acme", "--set", "competitor=x", "--set", "reason=better_fit", "--set", "gap=ignored", "--no-save")
     assert result.exit_code == 0
     assert "ignored" not in result.stdout
 

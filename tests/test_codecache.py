@@ -77,7 +77,7 @@ def test_validate_always_checks_in_full(mini: Path, monkeypatch: pytest.MonkeyPa
     from dealrescue.cli.app import app
 
     runner = CliRunner()
-    assert runner.invoke(app, ["run", str(mini), "--set", "competitor=x", "--set", "reason=better_fit", "--no-save"]).exit_code == 0
+    assert runner.invoke(app, ["run", str(mini), "Acme", "--set", "competitor=x", "--set", "reason=better_fit", "--no-save"]).exit_code == 0
     calls = _count_checks(monkeypatch)
     assert runner.invoke(app, ["playbooks", "validate", str(mini)]).exit_code == 0
     assert runner.invoke(app, ["playbooks", "test", str(mini), "--answers", "-", "--verdict", "walk"],

@@ -38,7 +38,7 @@ def test_json_scores_carry_their_drivers(tmp_path: Path) -> None:
 
     path = tmp_path / "scored.yaml"
     path.write_text(SCORED)
-    result = CliRunner().invoke(app, ["run", str(path), "--set", "signals=quiet", "--set", "pulse=2", "--format", "json", "--no-save"])
+    result = CliRunner().invoke(app, ["run", str(path), "Acme", "--set", "signals=quiet", "--set", "pulse=2", "--format", "json", "--no-save"])
     step = json.loads(result.stdout)["scores"]["step"]
     assert step == {
         "title": "Furthest step", "total": 3.0, "band": "diligence", "label": "Due diligence", "note": "Odds drop",

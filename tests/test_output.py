@@ -13,7 +13,7 @@ from dealrescue.cli.app import app
 from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
 from dealrescue.output import write_atomic
 
-ANSWERS = ["--set", "competitor=Globex", "--set", "reason=better_fit", "--no-save", "--date", "2026-11-22"]
+ANSWERS = ["Acme", "--set", "competitor=Globex", "--set", "reason=better_fit", "--no-save", "--date", "2026-11-22"]
 
 
 def _leftovers(folder: Path) -> list[str]:

@@ -60,12 +60,12 @@ def test_a_busy_journal_keeps_the_answers_in_a_file(mini: Path, monkeypatch: pyt
         raise JournalError(f"the journal {self.path} is busy")
 
     monkeypatch.setattr(Journal, "save_answer", busy)
-    result = runner.invoke(app, ["run", str(mini), "--set", "competitor=Globex", "--set", "reason=better_fit"])
+    result = runner.invoke(app, ["run", str(mini), "Acme", "--set", "competitor=Globex", "--set", "reason=better_fit"])
     assert result.exit_code == 1
     assert "is busy" in result.stderr
     kept = next((paths.user_dir() / "unsaved").glob("answers-*.json"))
     assert f"--answers {kept}" in result.stderr
-    assert json.loads(kept.read_text()) == {"competitor": "Globex"}
+    assert json.loads(kept.read_text()) == {"deal": "Acme", "competitor": "Globex"}
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
     # The kept file replays the run.
     monkeypatch.undo()

@@ -68,9 +68,24 @@ def _choice_value(question: Question, raw: Any) -> str:
 
 
 def _select(question: Question, raw: Any) -> str:
-    if isinstance(raw, (dict, list, bool)):
+    if isinstance(raw, bool):
+        return _choice_from_bool(question, raw)
+    if isinstance(raw, (dict, list)):
         raise AnswerProblem("expected one choice")
     return _choice_value(question, raw)
+
+
+def _choice_from_bool(question: Question, raw: bool) -> str:
+    """An answers file's bare ``no`` arrives as false (YAML): take it as the choice ``no`` if there is one."""
+    words = TRUE_WORDS if raw else FALSE_WORDS
+    for choice in question.choices:
+        if choice.value.lower() in words:
+            return choice.value
+    allowed = ", ".join(c.value for c in question.choices)
+    raise AnswerProblem(
+        f"got {str(raw).lower()} (YAML reads yes, no, on and off as true or false): "
+        f"put the choice in quotes; choices: {allowed}"
+    )
 
 
 def _multiselect(question: Question, raw: Any) -> list[str]:
@@ -82,7 +97,7 @@ def _multiselect(question: Question, raw: Any) -> list[str]:
         items = list(raw)
     else:
         raise AnswerProblem("expected a list of choices (or choices separated by commas)")
-    chosen = {_choice_value(question, item) for item in items}
+    chosen = {_choice_from_bool(question, item) if isinstance(item, bool) else _choice_value(question, item) for item in items}
     # Keep the playbook's order so output does not depend on typing order.
     values = [c.value for c in question.choices if c.value in chosen]
     if question.required and not values and question.min is None:

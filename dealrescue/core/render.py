@@ -26,8 +26,30 @@ def _heading(markdown: str) -> str:
     return _one_line(markdown.replace("\\\n", " "))
 
 
+def _hard_breaks(lines: list[str]) -> list[str]:
+    """End each line that another line follows in the same paragraph with a hard break.
+
+    Without it markdown joins the lines: an email's "Best regards," and the name would run
+    together. Two trailing spaces rather than a backslash, so the raw text copies cleanly.
+    """
+    out = []
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        # An odd run of backslashes at the end is a hard break already (a multiline answer's).
+        broken = (len(line) - len(line.rstrip("\\"))) % 2 == 1
+        out.append(f"{line}  " if line.strip() and following.strip() and not broken else line)
+    return out
+
+
 def _quote(markdown: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in markdown.splitlines())
+    return "\n".join(f"> {line}" if line else ">" for line in _hard_breaks(markdown.splitlines()))
+
+
+def _next_command(playbook: str, deal: str) -> str:
+    """``dealrescue run recover 'Acme Corp'``: a line to copy, the deal quoted for the shell."""
+    import shlex
+
+    command = f"dealrescue run {playbook} {shlex.quote(deal) if deal else 'DEAL'}"
+    return f"`{command}`" if "`" not in command else f"`dealrescue run {playbook} DEAL`"
 
 
 def to_markdown(plan: Plan) -> str:
@@ -43,17 +65,19 @@ def to_markdown(plan: Plan) -> str:
         plan.verdict.rationale.markdown,
     ]
     if plan.verdict.next:
-        out += ["", f"**Next:** run `dealrescue run {plan.verdict.next}` for this deal."]
+        out += ["", f"**Next:** {_next_command(plan.verdict.next, _one_line(plan.deal))}"]
     if plan.scores:
         out += ["", "## Scores", ""]
         for score in plan.scores:
             band = f" · {e(score.band_label)}" if score.band_label else ""
-            out.append(f"- **{e(score.title)}: {display_value(score.total)}**{band}")
+            item = [f"**{e(score.title)}: {display_value(score.total)}**{band}"]
             if score.band_note:
-                out.append(f"  {e(score.band_note)}")
+                item.append(e(_one_line(score.band_note)))
             if score.contributions:
                 drivers = "; ".join(f"{e(c.source)} ({display_value(c.points)})" for c in score.contributions)
-                out.append(f"  From: {drivers}")
+                item.append(f"From: {drivers}")
+            item = _hard_breaks(item)
+            out += [f"- {item[0]}", *(f"  {line}" for line in item[1:])]
     if plan.steps:
         out += ["", "## Action plan", ""]
         for step in plan.steps:

@@ -1,0 +1,176 @@
+"""Edges of a run found by trying the tool as a new user: no deal name, YAML's bare no,
+a plan that fails on the answers given, a closed pipe, line breaks in the rendered plan."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from typer.testing import CliRunner
+
+from dealrescue.cli.app import app
+from dealrescue.journal import Journal
+
+runner = CliRunner()
+MINI_ANSWERS = ["--set", "competitor=Globex", "--set", "reason=better_fit", "--date", "2026-11-22"]
+
+
+def invoke(*args: object, input: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+# --- the deal name ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("deal", [[], ["   "]])
+def test_a_run_without_a_deal_name_is_refused_before_anything_is_saved(mini: Path, deal: list[str]) -> None:
+    result = invoke("run", mini, *deal, *MINI_ANSWERS, "--no-input")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "error: no deal name: the plan is written about a named deal or account"
+    assert "add `deal: ACME` to --answers" in result.stderr
+    assert result.stdout == ""
+    with Journal.open() as journal:
+        assert journal.list_runs() == []
+
+
+def test_the_deal_name_can_come_from_the_answers_file(mini: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("deal: Initech\ncompetitor: Globex\nreason: better_fit\n")
+    result = invoke("run", mini, "--answers", answers, "--no-input", "--no-save")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# Mini: Initech\n")
+
+
+# --- YAML's bare yes and no in an answers file ---------------------------------------------------
+
+
+def test_bare_no_in_an_answers_file_is_the_choice_no(tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("calling_high: no\nsignals: [looking_at_options]\n")
+    result = invoke("pulse", "Initech", "--answers", answers, "--no-input", "--no-save", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["answers"]["calling_high"] == "no"
+
+
+def test_bare_yes_where_no_choice_is_yes_says_to_quote_it(mini: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("competitor: Globex\nreason: yes\n")
+    result = invoke("run", mini, "Acme", "--answers", answers, "--no-input", "--no-save")
+    assert result.exit_code == 2
+    assert "YAML reads yes, no, on and off as true or false" in result.stderr
+    assert "put the choice in quotes; choices: gap, better_fit" in result.stderr
+
+
+# --- a plan that fails on these answers --------------------------------------------------------
+
+
+def test_a_template_failing_on_the_answers_keeps_them_for_resume(
+    write_playbook: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = write_playbook(
+        """\
+        id: silent
+        version: 1
+        title: Silent
+        summary: Goes wrong on one answer.
+        questions:
+          - id: days
+            prompt: Days silent?
+            type: number
+        verdicts:
+          - id: push
+            default: true
+            title: Push
+            rationale: "{{ 100 / (days - 12) }} per day."
+        """,
+        "silent.yaml",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", "silent.yaml", "Acme", "--set", "days=12", "--no-input")
+    assert result.exit_code == 3
+    assert "division by zero" in result.stderr
+    with Journal.open() as journal:
+        (run,) = journal.list_runs()
+        record = journal.get_run(run.id)
+    assert record is not None
+    assert record.status == "interrupted"
+    assert record.answers == {"days": 12}
+    assert f"1 answer(s) are kept as run {run.id}: fix the playbook, then dealrescue resume {run.id}" in result.stderr
+    # The file is recorded by its full path, so resume finds it from any folder.
+    assert record.playbook_source == str(broken.resolve())
+    broken.write_text(broken.read_text().replace("(days - 12)", "(days + 1)"))
+    monkeypatch.chdir("/")
+    resumed = invoke("resume", run.id, "--no-input")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "# Silent: Acme" in resumed.stdout
+
+
+# --- a closed pipe ------------------------------------------------------------------------------
+
+
+def test_a_closed_pipe_loses_no_plan(mini: Path, user_home: Path) -> None:
+    """The plan is saved in the journal before it is written out: `| head -0` costs nothing."""
+    import os
+
+    env = {**os.environ, "DEALRESCUE_HOME": str(user_home)}
+    code = "import sys; from dealrescue.cli.app import main; sys.argv[0] = 'dealrescue'; main()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "run", str(mini), "Acme", *MINI_ANSWERS, "--no-input"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader goes away before a byte is written
+    _, err = proc.communicate(timeout=60)
+    stderr = err.decode()
+    assert "Traceback" not in stderr
+    with Journal.open() as journal:
+        (run,) = journal.list_runs()
+        record = journal.get_run(run.id)
+    assert record is not None and record.status == "done"
+    assert record.plan_markdown is not None and record.plan_markdown.startswith("# Mini: Acme")
+
+
+# --- line breaks in the rendered plan -----------------------------------------------------------
+
+
+def _inline_children(markdown: str, containing: str) -> list[str]:
+    for token in MarkdownIt().parse(markdown):
+        if token.type == "inline" and containing in token.content:
+            return [child.type for child in token.children or []]
+    raise AssertionError(f"{containing!r} not found")
+
+
+def test_a_score_note_and_its_drivers_are_lines_of_their_own() -> None:
+    result = invoke("pulse", "Initech", "--set", "signals=looking_at_options", "--no-input", "--no-save")
+    assert result.exit_code == 0, result.stderr
+    children = _inline_children(result.stdout, "From:")
+    assert children.count("hardbreak") == 2 and "softbreak" not in children
+    assert "**Next:**" not in result.stdout or "`dealrescue run " in result.stdout
+
+
+def test_the_next_playbook_is_a_line_to_copy(tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("signals: [announced, kept_quiet]\n")
+    result = invoke("pulse", "Initech Corp", "--answers", answers, "--no-input", "--no-save")
+    assert result.exit_code == 0, result.stderr
+    nexts = [line for line in result.stdout.splitlines() if line.startswith("**Next:**")]
+    assert nexts, result.stdout
+    assert nexts[0].endswith(" 'Initech Corp'`"), nexts[0]
+
+
+def test_an_email_keeps_its_line_breaks(tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text(
+        "reasons: [poor_fit]\nfit_gap: on-premise hosting\nfit_weight: must_have\nstage: shortlist\n"
+        "contact: Dana\nwould_stop: true\nmanager_agreed: agreed\n"
+    )
+    result = invoke("walkaway", "Acme", "--answers", answers, "--no-input", "--no-save")
+    assert result.exit_code == 0, result.stderr
+    assert "> Best regards,  \n> [your name]\n" in result.stdout
+    children = _inline_children(result.stdout, "Best regards,")
+    assert "hardbreak" in children and "softbreak" not in children
