@@ -100,7 +100,7 @@ def _bad_cases() -> dict[str, Bad]:
     t = edit("title: Mini", "title: 'Mini")
     add("unclosed-quote", t, t.count("\n") + 1, None, f"quoted scalar at line {line_of(t, 'title:')}")
     add("bad-indentation", edit("    prompt: Why?\n", "      prompt: Why?\n"), "prompt: Why?", None, "mapping values")
-    add("tab-indentation", edit("    prompt: Why?\n", "\tprompt: Why?\n"), "prompt: Why?", None, "tab")
+    add("tab-indentation", edit("    prompt: Why?\n", "\tprompt: Why?\n"), "prompt: Why?", None, "indent with spaces, never tabs")
     # Duplicate keys, at the top and nested (a block mapping and a flow mapping).
     add("duplicate-top-key", m + "title: Again\n", "title: Again", "title", f"duplicate key (first at line {line_of(m, 'title: Mini')})")
     t = edit("    prompt: Why?\n", "    prompt: Why?\n    prompt: Why not?\n")
@@ -185,7 +185,17 @@ def _bad_cases() -> dict[str, Bad]:
     t = edit('    when: reason == "gap"\nverdicts:', '    when: reasn == "gap"\nverdicts:')
     add("when-unknown-id", t, "when: reasn", "questions[2].when", "unknown name 'reasn' (did you mean 'reason'?)")
     t = edit("    prompt: Who did they choose?\n", '    prompt: Who did they choose?\n    when: reason == "gap"\n')
-    add("when-names-later-question", t, 'when: reason == "gap"', "questions[0].when", "unknown name 'reason'")
+    add("when-names-later-question", t, 'when: reason == "gap"', "questions[0].when",
+        "names question 'reason', asked at this point or later: a question's when may use only the questions before it")
+    t = edit("    when: reason == \"gap\"\nverdicts:", "    when: reason == \"gap\"\n  - id: days\n    prompt: Days?\n"
+             "    type: number\nverdicts:")
+    t = t.replace('    title: Fight on value\n    when: reason == "gap"', '    title: Fight on value\n    when: days > "10"')
+    add("number-compared-with-text", t, 'when: days > "10"', "verdicts[0].when",
+        "compares days (a number) with the text '10': write the number without quotes")
+    t = edit('    title: Fight on value\n    when: reason == "gap"', '    title: Fight on value\n    when: reason == 2')
+    add("choice-compared-with-number", t, "when: reason == 2", "verdicts[0].when",
+        "compares reason (a choice) with the number 2: put the value in quotes")
+
     add(
         "when-names-verdict-too-early",
         edit("    prompt: Why?\n", '    prompt: Why?\n    when: verdict == "walk"\n'),
@@ -214,7 +224,7 @@ def _bad_cases() -> dict[str, Bad]:
     add("reserved-id-deal", edit("  - id: gap\n", "  - id: deal\n"), "id: deal", "questions[2].id", "'deal' is a reserved name")
     add("reserved-id-verdict", edit("  - id: gap\n", "  - id: verdict\n"), "id: verdict", "questions[2].id", "'verdict' is a reserved name")
     add("select-without-choices", edit("    type: select\n", "    type: text\n"), "  - id: reason", "questions[1]", "takes no choices")
-    add("bad-due", edit("    due: +2d", "    due: two days"), "due: two days", "plan[1].due", "should match pattern")
+    add("bad-due", edit("    due: +2d", "    due: two days"), "due: two days", "plan[1].due", "does not fit: write a due offset like +2d")
     add("missing-required", edit("title: Mini\n", ""), "id: mini", "title", "is required but missing")
     return cases
 

@@ -20,6 +20,7 @@ from dealrescue.core.expressions import (
     Template,
     compile_condition,
     compile_template,
+    constant_comparisons,
     names_in_condition,
 )
 from dealrescue.core.model import (
@@ -130,11 +131,11 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
         doc = read_yaml(raw)
     except YamlProblem as exc:
         where = f"{source}:{exc.line}" if exc.line else source
-        raise PlaybookError([f"{where}: {exc.message}"], hint=_HINT) from None
+        raise PlaybookError([f"{where}: {exc.message}"], hint=_hint(source)) from None
     problems = _Problems(source, doc)
     if not isinstance(doc.data, dict):
         problems.add((), "a playbook is a mapping of keys (id, title, questions, ...), not a single value or list")
-        raise PlaybookError(problems.items, hint=_HINT)
+        raise PlaybookError(problems.items, hint=_hint(source))
     from pydantic import ValidationError
 
     try:
@@ -143,14 +144,14 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
         for error in exc.errors():
             path = tuple(error["loc"])
             problems.add(path, _describe(error, path))
-        raise PlaybookError(problems.items, hint=_HINT) from None
+        raise PlaybookError(problems.items, hint=_hint(source)) from None
     _check_constraints(playbook, (), problems)
     if problems.items:
-        raise PlaybookError(problems.items, hint=_HINT)
+        raise PlaybookError(problems.items, hint=_hint(source))
     compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
     _check(compiled, problems)
     if problems.items:
-        raise PlaybookError(problems.items, hint=_HINT)
+        raise PlaybookError(problems.items, hint=_hint(source))
     return compiled
 
 
@@ -181,7 +182,10 @@ def _source_at(compiled: CompiledPlaybook, path: str) -> str:
     return str(node)
 
 
-_HINT = "fix the playbook, then check it with: dealrescue playbooks validate FILE"
+def _hint(source: str) -> str:
+    import shlex
+
+    return f"fix the playbook, then check it with: dealrescue playbooks validate {shlex.quote(source)}"
 
 
 def _describe(error: Any, path: Path) -> str:
@@ -196,6 +200,9 @@ def _describe(error: Any, path: Path) -> str:
     if kind == "missing":
         return "is required but missing"
     message = str(error["msg"])
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if kind == "string_pattern_mismatch" and pattern in _PATTERN_WORDS:
+        return f"{value!r} does not fit: {_PATTERN_WORDS[pattern]}"
     if kind.startswith("string_") and isinstance(value, (bool, int, float)):
         written = {True: "yes/true/on", False: "no/false/off"}.get(value, str(value)) if isinstance(value, bool) else value
         return f"{message}; YAML read {written} as {type(value).__name__}: put it in quotes"
@@ -257,6 +264,35 @@ _PATTERN_WORDS = {
 }
 
 
+def names_in_when(source: str | None) -> set[str]:
+    """The names a condition uses; none when it does not parse (compiling it reports that)."""
+    if source is None:
+        return set()
+    try:
+        return names_in_condition(source)
+    except Exception:  # noqa: BLE001 - a syntax error is reported when the condition compiles
+        return set()
+
+
+def _mismatched_comparisons(source: str, questions: dict[str, Question]) -> list[str]:
+    """An answer compared with a constant of another kind: false on every run, so refused."""
+    found = []
+    for name, constant in constant_comparisons(source):
+        q = questions.get(name)
+        if q is None or constant is None:
+            continue
+        numeric = q.type in (QuestionType.number, QuestionType.scale)
+        if numeric and isinstance(constant, str):
+            found.append(f"compares {name} (a number) with the text {constant!r}: write the number without quotes")
+        elif q.type is QuestionType.confirm and not isinstance(constant, bool):
+            found.append(f"compares {name} (yes or no) with {constant!r}: write `{name}` or `not {name}`")
+        elif not numeric and q.type is not QuestionType.confirm and isinstance(constant, (int, float)):
+            kind = {QuestionType.select: "a choice", QuestionType.multiselect: "a list of choices",
+                    QuestionType.date: "a date"}.get(q.type, "text")
+            found.append(f"compares {name} ({kind}) with the number {constant!r}: put the value in quotes")
+    return found
+
+
 def _question_shape(q: Question) -> list[str]:
     """What a question's keys must agree on: choices with the type, min with max, a usable pattern."""
     found = []
@@ -293,6 +329,8 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
                 problems.add((plural, index, "id"), f"{kind} id {item_id!r} is used twice")
             seen.add(item_id)
 
+    questions = {q.id: q for q in pb.questions}
+
     def cond(path: Path, source: str | None, known: set[str]) -> None:
         if source is None:
             return
@@ -300,6 +338,9 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
             compiled.conditions[format_path(path)] = compile_condition(source, known)
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
+            return
+        for message in _mismatched_comparisons(source, questions):
+            problems.add(path, message)
 
     def tmpl(path: Path, source: str | None, known: set[str]) -> None:
         if source is None:
@@ -328,7 +369,16 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
             problems.add(path, message)
         if q.id in RESERVED_NAMES:
             problems.add((*path, "id"), f"{q.id!r} is a reserved name: choose another id")
-        cond((*path, "when"), q.when, earlier)
+        later = names_in_when(q.when) & (set(question_ids[i:]) - earlier)
+        if later:
+            names = ", ".join(repr(n) for n in sorted(later))
+            problems.add(
+                (*path, "when"),
+                f"names question {names}, asked at this point or later: a question's when may use only "
+                "the questions before it (move this question below it)",
+            )
+        else:
+            cond((*path, "when"), q.when, earlier)
         when_path = format_path((*path, "when"))
         if when_path in compiled.conditions and names_in_condition(q.when or "") & _SCORE_NAMES:
             compiled.uses_scores.add(when_path)

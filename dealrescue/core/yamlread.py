@@ -108,7 +108,7 @@ def read_yaml(raw: bytes) -> YamlDocument:
             alias_line = _scan_events(yaml, loader_class, text)
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            raise _syntax_problem(exc) from None
+            raise _syntax_problem(exc, text) from None
         except yaml.YAMLError as exc:
             raise YamlProblem("not valid YAML: " + " ".join(str(exc).split())) from None
         if node is None:
@@ -120,11 +120,15 @@ def read_yaml(raw: bytes) -> YamlDocument:
         loader.dispose()
 
 
-def _syntax_problem(exc: Any) -> YamlProblem:
+def _syntax_problem(exc: Any, text: str) -> YamlProblem:
     mark, context = exc.problem_mark or exc.context_mark, exc.context or ""
     if "expected a single document" in context:
         return YamlProblem("holds more than one YAML document (remove the extra ---)", mark.line + 1 if mark else None)
     problem = exc.problem or "not valid YAML"
+    lines = text.splitlines()
+    line_text = lines[mark.line] if mark and mark.line < len(lines) else ""
+    if "tab character" in problem or "\t" in line_text[: len(line_text) - len(line_text.lstrip())]:
+        problem += ": indent with spaces, never tabs"
     if context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
         # An unclosed [ or { is only noticed lines later: say where it opened.
         problem += f" ({context} at line {exc.context_mark.line + 1})"
