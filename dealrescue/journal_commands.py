@@ -331,7 +331,7 @@ def _write_ics(items: list[FollowupRecord], target: Path, kind: str, force: bool
         return
     from dealrescue.output import write_atomic
 
-    write_atomic(target, text, force=force)
+    write_atomic(target, text, force=force, flag="--ics")
     note(f"Wrote {len(items)} follow-up{'s' if len(items) != 1 else ''} to {target}; import it into your calendar.")
 
 

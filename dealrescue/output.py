@@ -9,24 +9,27 @@ from pathlib import Path
 from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
 
 
-def check_target(path: Path, *, force: bool = False) -> Path:
-    """Refuse, before any work is done, a target that could not be written; return its folder."""
+def check_target(path: Path, *, force: bool = False, flag: str = "-o") -> Path:
+    """Refuse, before any work is done, a target that could not be written; return its folder.
+
+    ``flag`` is the option that named the file, for the hints.
+    """
     if path.is_dir():
-        raise UsageError(f"{path} is a folder", hint="give a file name to -o/--output")
+        raise UsageError(f"{path} is a folder", hint=f"give a file name to {flag}")
     if (path.exists() or path.is_symlink()) and not force:
-        raise OutputExistsError(f"{path} already exists", hint="add --force to replace it, or choose another -o file")
+        raise OutputExistsError(f"{path} already exists", hint=f"add --force to replace it, or choose another {flag} file")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise UsageError(f"folder {folder} does not exist", hint="create it first or choose another -o file")
+        raise UsageError(f"folder {folder} does not exist", hint=f"create it first or choose another {flag} file")
     return folder
 
 
-def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
+def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o") -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
 
     A crash or a full disk leaves either the old file or none, never half a plan.
     """
-    folder = check_target(path, force=force)
+    folder = check_target(path, force=force, flag=flag)
     data = text.encode("utf-8")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

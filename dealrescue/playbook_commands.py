@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dealrescue import catalog
-from dealrescue.errors import EXIT_PLAYBOOK, DealRescueError, PlaybookError, UsageError
+from dealrescue.errors import EXIT_PLAYBOOK, EXIT_USAGE, DealRescueError, PlaybookError, UsageError
 
 
 def list_playbooks(playbooks_dir: Path | None, fmt: str) -> None:
@@ -50,7 +50,18 @@ def show_playbook(ref: str, playbooks_dir: Path | None, *, path_only: bool) -> N
 
 def validate_playbooks(files: list[Path], fmt: str) -> None:
     results: list[dict[str, Any]] = []
+    missing = 0
     for path in files:
+        if not path.exists() and not catalog.looks_like_path(str(path)):
+            try:  # an id, like `show` takes: check the file it stands for
+                path, _origin = catalog.locate(str(path))
+            except DealRescueError:
+                pass
+        if not path.is_file():
+            missing += 1
+            what = "a folder" if path.is_dir() else "no such file or playbook id"
+            results.append({"path": str(path), "ok": False, "id": None, "problems": [f"cannot read {path}: {what}"]})
+            continue
         try:
             compiled = catalog.load_file(path, use_cache=False)
             results.append({"path": str(path), "ok": True, "id": compiled.id, "problems": []})
@@ -68,8 +79,10 @@ def validate_playbooks(files: list[Path], fmt: str) -> None:
                 for problem in result["problems"]:
                     print(f"error: {problem}", file=sys.stderr)
     failed = [r for r in results if not r["ok"]]
-    if failed:
+    if len(failed) > missing:
         raise SystemExit(EXIT_PLAYBOOK)
+    if missing:
+        raise SystemExit(EXIT_USAGE)
 
 
 def print_schema() -> None:
@@ -88,8 +101,9 @@ def schema_text() -> str:
 def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
     """Write the commented starter playbook (and the schema file its modeline points at)."""
     import re
+    import shlex
 
-    from dealrescue import paths
+    from dealrescue import paths, terminal
     from dealrescue.output import write_atomic
 
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", playbook_id):
@@ -98,12 +112,25 @@ def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
         target = paths.ensure_private_dir(paths.user_playbooks_dir()) / f"{playbook_id}.yaml"
     else:
         target = output
+    in_catalog = output is None or target.resolve().parent == paths.user_playbooks_dir().resolve()
+    run_ref = playbook_id if in_catalog else shlex.quote(str(target))
     schema_path = paths.ensure_private_dir(paths.user_dir()) / "playbook.schema.json"
     schema_path.write_text(schema_text(), encoding="utf-8")
     starter = (Path(__file__).parent / "templates" / "starter.yaml").read_text(encoding="utf-8")
-    text = starter.replace("__SCHEMA__", schema_path.as_uri()).replace("__ID__", playbook_id).replace("__PATH__", str(target))
+    text = (
+        starter.replace("__SCHEMA__", schema_path.as_uri())
+        .replace("__RUN__", run_ref)
+        .replace("__ID__", playbook_id)
+        .replace("__PATH__", shlex.quote(str(target)))
+    )
+    others = [e for e in catalog.list_entries(load=False) if e.id == playbook_id and e.path.resolve() != target.resolve()]
     write_atomic(target, text, force=force)
     print(target)
+    if in_catalog and others:
+        terminal.notice(
+            f"note: this takes the place of the {others[0].origin} playbook {playbook_id!r} ({others[0].path}): "
+            f"`dealrescue run {playbook_id}` now runs yours; choose another id to keep both"
+        )
     return target
 
 

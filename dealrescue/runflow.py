@@ -48,6 +48,11 @@ def parse_sets(sets: list[str]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--set {item!r} is not ID=VALUE", hint="for example: --set signed=not_signed")
+        if key.strip() in given:
+            raise UsageError(
+                f"--set {key.strip()} is given twice",
+                hint=f"give it once; several choices go in one value: --set {key.strip()}=first,second",
+            )
         given[key.strip()] = value
     return given
 

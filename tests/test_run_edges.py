@@ -174,3 +174,51 @@ def test_an_email_keeps_its_line_breaks(tmp_path: Path) -> None:
     assert "> Best regards,  \n> [your name]\n" in result.stdout
     children = _inline_children(result.stdout, "Best regards,")
     assert "hardbreak" in children and "softbreak" not in children
+
+
+# --- small slips ----------------------------------------------------------------------------------
+
+
+def test_a_repeated_set_is_refused_not_half_kept(mini: Path) -> None:
+    result = invoke("run", mini, "Acme", "--set", "competitor=a", "--set", "competitor=b", "--no-input", "--no-save")
+    assert result.exit_code == 2
+    assert "--set competitor is given twice" in result.stderr
+    assert "--set competitor=first,second" in result.stderr
+
+
+def test_validate_takes_ids_and_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    ok = invoke("playbooks", "validate", "triage")
+    assert ok.exit_code == 0, ok.stderr
+    assert ok.stdout.startswith("ok: ") and ok.stdout.rstrip().endswith("triage.yaml (playbook triage)")
+    missing = invoke("playbooks", "validate", tmp_path / "nope.yaml")
+    assert missing.exit_code == 2
+    assert f"cannot read {tmp_path / 'nope.yaml'}: no such file or playbook id" in missing.stderr
+
+
+def test_a_new_playbook_that_shadows_a_bundled_one_says_so(user_home: Path) -> None:
+    result = invoke("playbooks", "new", "triage")
+    assert result.exit_code == 0, result.stderr
+    assert "takes the place of the bundled playbook 'triage'" in result.stderr
+    written = (user_home / "playbooks" / "triage.yaml").read_text()
+    assert '# A starter playbook. Run it:      dealrescue run triage "Some deal"' in written
+
+
+def test_a_new_playbook_outside_the_folder_is_run_by_its_path(tmp_path: Path) -> None:
+    target = tmp_path / "my checks.yaml"
+    result = invoke("playbooks", "new", "elsewhere", "-o", target)
+    assert result.exit_code == 0, result.stderr
+    assert "takes the place" not in result.stderr
+    run_line = next(line for line in target.read_text().splitlines() if "Run it:" in line)
+    assert run_line.endswith(f"dealrescue run '{target}' \"Some deal\"")
+    ran = invoke("run", target, "Some deal", "--no-input", "--no-save")
+    assert ran.exit_code == 0, ran.stderr
+
+
+def test_an_existing_ics_file_names_the_ics_option(mini: Path, tmp_path: Path) -> None:
+    assert invoke("run", mini, "Acme", *MINI_ANSWERS, "--no-input").exit_code == 0
+    existing = tmp_path / "f.ics"
+    existing.write_text("keep me")
+    result = invoke("followups", "--ics", existing)
+    assert result.exit_code == 2
+    assert "choose another --ics file" in result.stderr
+    assert existing.read_text() == "keep me"

@@ -38,10 +38,12 @@ def show_command(
 
 @playbooks_app.command("validate")
 def validate_command(
-    files: Annotated[list[Path], typer.Argument(help="Playbook files to check.", show_default=False)],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE|ID...", help="Playbook files (or ids) to check.", show_default=False)
+    ],
     fmt: Annotated[str, typer.Option("--format", metavar="text|json", help="Plain lines (default) or JSON for editors and CI.")] = "text",
 ) -> None:
-    """Check playbook files: YAML, keys, conditions and templates. Exit 3 if any fails."""
+    """Check playbooks: YAML, keys, conditions and templates. Exit 3 if any fails, 2 if a file is missing."""
     from dealrescue.playbook_commands import validate_playbooks
 
     validate_playbooks(files, fmt)

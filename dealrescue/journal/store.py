@@ -646,7 +646,7 @@ def _damaged(path: Path, detail: str) -> JournalError:
     return JournalError(
         f"the journal {path} is damaged ({detail}); it was left unchanged",
         hint=f"move {path.name} and any {path.name}-wal, {path.name}-shm files out of {path.parent} "
-        "to start a new journal",
+        "to start a new journal (until then, runs work with --no-save)",
     )
 
 
