@@ -40,12 +40,55 @@ def list_playbooks(playbooks_dir: Path | None, fmt: str) -> None:
         print(line)
 
 
-def show_playbook(ref: str, playbooks_dir: Path | None, *, path_only: bool) -> None:
+def show_playbook(ref: str, playbooks_dir: Path | None, *, path_only: bool, questions: bool = False) -> None:
     path, _origin = catalog.locate(ref, playbooks_dir)
     if path_only:
         print(path)
         return
+    if questions:
+        sys.stdout.write(questions_text(catalog.load_file(path)))
+        return
     sys.stdout.write(catalog.read_bytes(path).decode("utf-8", errors="replace"))
+
+
+def questions_text(compiled: Any) -> str:
+    """One line per answer a playbook takes: the ids for --set, --answers and rank's CSV columns."""
+    rows = [("deal", "text", "required", "the deal or account name (rank also reads account, account_name, ...)")]
+    for q in compiled.playbook.questions:
+        kind = q.type.value
+        if kind in ("scale", "number") and (q.min is not None or q.max is not None or kind == "scale"):
+            low = q.min if q.min is not None else (1 if kind == "scale" else None)
+            high = q.max if q.max is not None else (10 if kind == "scale" else None)
+            kind += f" {_num(low) if low is not None else ''}-{_num(high) if high is not None else ''}"
+        if q.required and q.default is None:
+            need = "required"
+        elif q.default not in (None, [], ""):
+            need = f"default {_shown(q.default)}"
+        else:
+            need = "optional"
+        accepts = ", ".join(c.value for c in q.choices)
+        if kind == "confirm":
+            accepts = "yes, no"
+        elif kind == "date":
+            accepts = "YYYY-MM-DD"
+        if q.when:
+            accepts = f"{accepts}  (asked when {q.when})".strip()
+        rows.append((q.id, kind, need, accepts))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip() for a, b, c, d in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
 
 
 def validate_playbooks(files: list[Path], fmt: str) -> None:

@@ -13,12 +13,28 @@ from dealrescue.core.expressions import display_value
 from dealrescue.core.model import Question, QuestionType
 from dealrescue.terminal import PromptStreams, color_allowed
 
-_INSTRUCTIONS = {
-    QuestionType.scale: "(1-10)",
-    QuestionType.number: "(a number)",
-    QuestionType.date: "(YYYY-MM-DD)",
-    QuestionType.multiline: "(Esc then Enter to finish)",
-}
+def instruction(question: Question) -> str:
+    """The hint after a typed question: its form (unless the prompt says it already) and whether it may be left empty."""
+    parts = []
+    kind = question.type
+    if kind is QuestionType.scale:
+        low = _whole(question.min if question.min is not None else 1)
+        high = _whole(question.max if question.max is not None else 10)
+        if not any(f"{low}{sep}{high}" in question.prompt for sep in ("-", " to ", "–")):
+            parts.append(f"{low}-{high}")
+    elif kind is QuestionType.number:
+        parts.append("a number")
+    elif kind is QuestionType.date and "YYYY-MM-DD" not in question.prompt:
+        parts.append("YYYY-MM-DD")
+    elif kind is QuestionType.multiline:
+        parts.append("Esc then Enter to finish")
+    if not question.required and "leave empty" not in question.prompt.lower():
+        parts.append("optional")
+    return f"({', '.join(parts)})" if parts else ""
+
+
+def _whole(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 class TerminalPrompter:
@@ -53,7 +69,8 @@ class TerminalPrompter:
             "style": None if color_allowed() else questionary.Style([("", "noinherit")]),
         }
         if question.help:
-            self.note(f"  {question.help}")
+            # A blank line first, so the help sits with this question, not under the last answer.
+            self.note(f"\n  {question.help}")
         kind = question.type
         if kind is QuestionType.select:
             choices = [questionary.Choice(title=c.label, value=c.value) for c in question.choices]
@@ -78,7 +95,7 @@ class TerminalPrompter:
                 default="" if default is None else display_value(default),
                 validate=validate,
                 multiline=kind is QuestionType.multiline,
-                instruction=_INSTRUCTIONS.get(kind, "" if question.required else "(optional)"),
+                instruction=instruction(question),
                 **common,
             ).unsafe_ask()
         return parse_answer(question, answer)

@@ -136,7 +136,7 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
             if header is None:
                 raise UsageError(
                     f"{source} is empty",
-                    hint=f"export a header row first: deal, then question ids (dealrescue playbooks show {compiled.id})",
+                    hint=f"export a header row first: deal, then question ids (dealrescue playbooks show {compiled.id} --questions)",
                 )
             columns = match_columns(header, compiled, source)
             note = unknown_columns_note(columns, compiled)

@@ -249,7 +249,7 @@ def test_missing_required_column_is_an_error_before_any_row(tmp_path: Path, deal
 
 
 def test_missing_deal_column_is_an_error(tmp_path: Path) -> None:
-    result = invoke("rank", write(tmp_path, "account,pulse\nAcme,3\n"))
+    result = invoke("rank", write(tmp_path, "customer,pulse\nAcme,3\n"))
     assert result.exit_code == 2
     assert "no deal column" in result.stderr
     semicolons = invoke("rank", write(tmp_path, "deal;pulse\nAcme;3\n", "semi.csv"))

@@ -222,3 +222,45 @@ def test_an_existing_ics_file_names_the_ics_option(mini: Path, tmp_path: Path) -
     assert result.exit_code == 2
     assert "choose another --ics file" in result.stderr
     assert existing.read_text() == "keep me"
+
+
+# --- rank: the names CRM exports use ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", ["Account Name", "account", "Deal Name", "Opportunity"])
+def test_rank_reads_the_deal_column_under_other_names(tmp_path: Path, header: str) -> None:
+    data = tmp_path / "a.csv"
+    data.write_text(f"{header},signals\nAcme,announced\nGlobex,\n")
+    result = invoke("rank", data, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert [line.split(",")[1] for line in result.stdout.splitlines()[1:]] == ["Acme", "Globex"]
+    assert "ignoring unknown" not in result.stderr
+
+
+def test_rank_prefers_the_deal_column_to_an_account_column(tmp_path: Path) -> None:
+    data = tmp_path / "a.csv"
+    data.write_text("account,deal,signals\nAcme Inc,Acme renewal,announced\n")
+    result = invoke("rank", data, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1].split(",")[1] == "Acme renewal"
+    assert "ignoring unknown column 'account'" in result.stderr
+
+
+def test_choices_separated_by_semicolons_are_told_to_use_commas(tmp_path: Path) -> None:
+    data = tmp_path / "a.csv"
+    data.write_text("deal,signals\nAcme,kept_quiet;exit_planning\nGlobex,announced\n")
+    result = invoke("rank", data, "--format", "csv")
+    assert result.exit_code == 2
+    assert "a.csv:2: column signals: 'kept_quiet;exit_planning': separate several choices with commas" in result.stderr
+
+
+def test_show_questions_lists_the_ids_to_answer() -> None:
+    result = invoke("playbooks", "show", "pulse", "--questions")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["deal", "text", "required"]
+    by_id = {line.split()[0]: line for line in lines}
+    assert by_id["pulse"].split()[1:3] == ["scale", "1-10"]
+    assert by_id["calling_high"].split()[1:4] == ["select", "default", "not_sure"]
+    assert "(asked when competitor_knocking == \"yes\")" in by_id["competitor"]
+    assert "kept_quiet" in by_id["signals"]

@@ -28,12 +28,18 @@ def list_command(
 def show_command(
     playbook: Annotated[str, typer.Argument(help="A playbook id or path.", show_default=False)],
     path: Annotated[bool, typer.Option("--path", help="Print only where the file lives.")] = False,
+    questions: Annotated[
+        bool, typer.Option("--questions", help="Print only the question ids, types and accepted values.")
+    ] = False,
     playbooks_dir: PlaybooksDir = None,
 ) -> None:
-    """Print a playbook's YAML as written, to copy and adapt (or --path: where it lives)."""
+    """Print a playbook's YAML as written, to copy and adapt.
+
+    --questions lists the answer ids it takes, for --set, --answers and rank's CSV columns; --path prints where the file lives.
+    """  # noqa: E501
     from dealrescue.playbook_commands import show_playbook
 
-    show_playbook(playbook, playbooks_dir, path_only=path)
+    show_playbook(playbook, playbooks_dir, path_only=path, questions=questions)
 
 
 @playbooks_app.command("validate")

@@ -13,7 +13,7 @@ def rank_command(
         Path,
         typer.Argument(
             metavar="FILE.csv",
-            help="A CSV export: a deal column, then one column per question id (any case; spaces or - for _).",
+            help="A CSV export: a deal (or account) column, then one column per question id (any case; spaces or - for _).",
             show_default=False,
         ),
     ],
@@ -37,7 +37,7 @@ def rank_command(
 ) -> None:
     """Score and rank many accounts or deals at once from a CSV export, most at risk first.
 
-    Blank cells and missing optional columns take the question's default; `dealrescue playbooks show ID` lists the questions. A bad row is reported on stderr as FILE:LINE: column COLUMN: problem; the other rows are still ranked, and the exit status is 2.
+    Blank cells and missing optional columns take the question's default; `dealrescue playbooks show ID --questions` lists the columns. A bad row is reported on stderr as FILE:LINE: column COLUMN: problem; the other rows are still ranked, and the exit status is 2.
 
     Examples:
 

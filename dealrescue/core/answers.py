@@ -92,6 +92,8 @@ def _multiselect(question: Question, raw: Any) -> list[str]:
     if raw is None:
         items: list[Any] = []
     elif isinstance(raw, str):
+        if "," not in raw and any(sep in raw for sep in ";|"):
+            raise AnswerProblem(f"{raw.strip()!r}: separate several choices with commas, e.g. a,b")
         items = [part for part in raw.split(",") if part.strip()]
     elif isinstance(raw, (list, tuple)):
         items = list(raw)

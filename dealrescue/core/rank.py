@@ -36,6 +36,8 @@ from dealrescue.core.model import Question, QuestionType
 from dealrescue.errors import AnswerError, PlaybookError, UsageError
 
 DEAL_COLUMN = "deal"
+# Other names CRM exports give the deal column, by preference; "deal" itself comes first.
+DEAL_ALIASES = ("deal_name", "account", "account_name", "opportunity", "opportunity_name", "company", "company_name")
 REASONS_SHOWN = 3
 # Names a condition may use that are the same for every row.
 _CONSTANT_NAMES = frozenset({"today", "playbook"})
@@ -106,7 +108,12 @@ def match_columns(header: Sequence[str], compiled: CompiledPlaybook, source: str
         else:
             unknown.append(index)
     if deal is None:
-        hint = f"the first row must name the columns: deal, then question ids (dealrescue playbooks show {pb.id})"
+        alias = next((name for name in DEAL_ALIASES if name in seen and name not in known), None)
+        if alias is not None:
+            deal = seen[alias]
+            unknown.remove(deal)
+    if deal is None:
+        hint = f"the first row must name the columns: deal, then question ids (dealrescue playbooks show {pb.id} --questions)"
         other = next((sep for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), None)
         if other is not None:
             hint = f"the columns seem separated by {other!r}: rank reads comma-separated files, so export with commas"
@@ -119,7 +126,7 @@ def match_columns(header: Sequence[str], compiled: CompiledPlaybook, source: str
         raise UsageError(
             f"{source}: no column for required question{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
             hint=f"add {'these columns' if len(missing) > 1 else 'this column'} (dealrescue playbooks show {pb.id} "
-            "lists the questions)",
+            "--questions lists them)",
         )
     return ColumnMap(source, tuple(header), deal, questions, tuple(unknown))
 
