@@ -13,6 +13,7 @@ from dealrescue.core.expressions import display_value
 from dealrescue.core.model import Question, QuestionType
 from dealrescue.terminal import PromptStreams, color_allowed
 
+
 def instruction(question: Question) -> str:
     """The hint after a typed question: its form (unless the prompt says it already) and whether it may be left empty."""
     parts = []

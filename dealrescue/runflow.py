@@ -251,10 +251,38 @@ def _kept_for_resume(exc: PlaybookError, recorder: Recorder) -> PlaybookError:
     return exc
 
 
-def resume(run_id: str | None, *, no_input: bool = False, playbooks_dir: Path | None = None) -> None:
+@dataclass
+class ResumeOptions:
+    """What ``resume`` may change: more answers, and where and how the plan is written.
+
+    ``None`` keeps what the run was started with.
+    """
+
+    run_id: str | None = None
+    no_input: bool = False
+    playbooks_dir: Path | None = None
+    answers_file: str | None = None
+    sets: list[str] = field(default_factory=list)
+    format: str | None = None
+    output: Path | None = None
+    force: bool = False
+    date: str | None = None
+
+
+def resume(options: ResumeOptions) -> None:
     """Continue an interrupted run: ask only what is still missing, then finish the plan."""
-    from dealrescue.core.engine import typed_answer
+    from dealrescue.core.engine import check_answer_ids, typed_answer
     from dealrescue.journal import Journal
+
+    run_id, playbooks_dir = options.run_id, options.playbooks_dir
+    if options.format is not None and options.format not in ("markdown", "json"):
+        raise UsageError(f"--format {options.format!r} is not known", hint="use --format markdown or --format json")
+    if options.date is not None:
+        parse_date(options.date)
+    given: dict[str, Any] = read_answers_file(options.answers_file) if options.answers_file else {}
+    given.update(parse_sets(options.sets))
+    if "deal" in given:
+        raise UsageError("resume keeps the run's deal name", hint="leave deal out of --answers and --set")
 
     with Journal.open() as journal:
         record = journal.get_run(run_id) if run_id else journal.latest_unfinished()
@@ -273,28 +301,38 @@ def resume(run_id: str | None, *, no_input: bool = False, playbooks_dir: Path | 
             f"Playbook {compiled.id} changed from v{record.playbook_version} to v{compiled.playbook.version} "
             "since this run began; asking what the new version needs."
         )
+    check_answer_ids(compiled, given)
     settled: dict[str, Any] = {}
     for question_id, value in record.answers.items():
         question = compiled.playbook.question(question_id)
-        if question is None:
+        if question is None or question_id in given:  # an answer given now replaces the kept one
             continue
         try:
             settled[question_id] = typed_answer(question, value)
         except AnswerError:
             terminal.notice(f"The saved answer for {question_id!r} no longer fits; it will be asked again.")
     stored = dict(record.options)
+    if options.format is not None:
+        stored["format"] = options.format
+    if options.output is not None:
+        stored["output"], stored["force"] = str(options.output), options.force
+    if options.date is not None:
+        stored["date"] = options.date
     output = stored.get("output")
-    options = RunOptions(
+    run_options = RunOptions(
         playbook=source,
         deal=record.deal,
-        no_input=no_input,
+        no_input=options.no_input,
+        answers_file=options.answers_file,
         format=str(stored.get("format") or "markdown"),
         output=Path(output) if output else None,
         force=bool(stored.get("force")),
         date=str(stored.get("date") or record.plan_date),
     )
-    check_output(options)
+    check_output(run_options)
     terminal.notice(f"Resuming run {record.id} ({compiled.id}, {record.deal or 'unnamed deal'}): {len(settled)} answer(s) kept.")
     recorder = Recorder(enabled=True, run_id=record.id)
+    recorder.deal = record.deal
     recorder.kept.update(settled)
-    finish_run(compiled, options, {}, record.deal, parse_date(options.date), recorder, stored, settled=settled)
+    today = parse_date(run_options.date)
+    finish_run(compiled, run_options, given, record.deal, today, recorder, stored, settled=settled)

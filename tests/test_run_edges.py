@@ -264,3 +264,45 @@ def test_show_questions_lists_the_ids_to_answer() -> None:
     assert by_id["calling_high"].split()[1:4] == ["select", "default", "not_sure"]
     assert "(asked when competitor_knocking == \"yes\")" in by_id["competitor"]
     assert "kept_quiet" in by_id["signals"]
+
+
+# --- resume takes answers and output options ------------------------------------------------------
+
+
+def _interrupted_run(mini: Path, answers: dict[str, object]) -> str:
+    with Journal.open() as journal:
+        run_id = journal.start_run(deal="Acme", playbook_id="mini", playbook_version=1, playbook_source=str(mini),
+                                   plan_date="2026-11-22", options={"format": "markdown", "date": "2026-11-22"})
+        for question_id, value in answers.items():
+            journal.save_answer(run_id, question_id, value)
+        journal.set_status(run_id, "interrupted")
+    return run_id
+
+
+def test_resume_takes_answers_and_writes_where_asked(mini: Path, tmp_path: Path) -> None:
+    run_id = _interrupted_run(mini, {"competitor": "Globex"})
+    target = tmp_path / "plan.json"
+    result = invoke("resume", run_id, "--set", "reason=gap", "--set", "gap=sso", "--set", "competitor=Initech",
+                    "--no-input", "--format", "json", "-o", target, "--date", "2026-12-01")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(target.read_text())
+    assert document["answers"] == {"competitor": "Initech", "reason": "gap", "gap": "sso"}
+    assert document["date"] == "2026-12-01" and document["deal"] == "Acme"
+    with Journal.open() as journal:
+        record = journal.get_run(run_id)
+    assert record is not None and record.status == "done"
+    assert record.answers["competitor"] == "Initech"
+
+
+def test_resume_refuses_a_new_deal_name_and_unknown_ids(mini: Path) -> None:
+    run_id = _interrupted_run(mini, {"competitor": "Globex"})
+    renamed = invoke("resume", run_id, "--set", "deal=Other", "--no-input")
+    assert renamed.exit_code == 2 and "resume keeps the run's deal name" in renamed.stderr
+    unknown = invoke("resume", run_id, "--set", "reasn=gap", "--no-input")
+    assert unknown.exit_code == 2 and "no question has id 'reasn'" in unknown.stderr
+
+
+def test_a_bad_flag_is_two_lines_like_any_other_error() -> None:
+    result = invoke("resume", "--no-such-flag")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == ["error: No such option: --no-such-flag", "hint: see dealrescue resume --help"]

@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 import typer
+from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from dealrescue import __version__
@@ -27,6 +28,12 @@ class DealRescueGroup(TyperGroup):
                 raise
             for line in exc.lines():
                 typer.echo(line, err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except ClickUsageError as exc:
+            # Bad flags: the same two lines as every other error, not a boxed panel.
+            command = exc.ctx.command_path if exc.ctx is not None else "dealrescue"
+            typer.echo(f"error: {exc.format_message()}", err=True)
+            typer.echo(f"hint: see {command} --help", err=True)
             raise typer.Exit(exc.exit_code) from None
         except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for a user
             # typer's own exits and usage errors, and closed pipes, are handled by typer.

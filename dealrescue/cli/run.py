@@ -100,13 +100,37 @@ def resume_command(
     run_id: Annotated[
         Optional[str], typer.Argument(metavar="[ID]", help="The run to continue (default: the latest unfinished).", show_default=False)
     ] = None,
+    answers_file: AnswersFile = None,
+    sets: Sets = None,
     no_input: NoInput = False,
+    fmt: Annotated[
+        Optional[str],
+        typer.Option("--format", metavar="markdown|json", help="Plan as markdown or JSON (default: as the run began)."),
+    ] = None,
+    output: Output = None,
+    force: Force = False,
+    date: Annotated[
+        Optional[str],
+        typer.Option("--date", metavar="YYYY-MM-DD", help="The day the plan is made (default: the run's own date)."),
+    ] = None,
     playbooks_dir: PlaybooksDir = None,
 ) -> None:
     """Continue an interrupted run: asks only what is still missing, then makes the plan.
 
-    Ctrl-C during a run keeps every answer given; `dealrescue deals list --status interrupted` shows them.
-    """
-    from dealrescue.runflow import resume
+    Ctrl-C during a run keeps every answer given; `dealrescue deals list --status interrupted` shows them. --answers and --set add answers (replacing kept ones); -o, --format and --date change how the plan is written.
+    """  # noqa: E501
+    from dealrescue.runflow import ResumeOptions, resume
 
-    resume(run_id, no_input=no_input, playbooks_dir=playbooks_dir)
+    resume(
+        ResumeOptions(
+            run_id=run_id,
+            no_input=no_input,
+            playbooks_dir=playbooks_dir,
+            answers_file=answers_file,
+            sets=sets or [],
+            format=fmt,
+            output=output,
+            force=force,
+            date=date,
+        )
+    )
