@@ -268,7 +268,7 @@ PlaybooksDir = Annotated[
 ]
 
 PLAYBOOK_COMMANDS = (
-    ("triage", "Right after 'we're going with someone else': fight, change approach or walk away?"),
+    ("triage", "Right after 'we're going with someone else': fight, change approach, walk away, or accept and learn?"),
     ("recover", "A stalled deal after a misstep: own the issues, reinforce value, give first."),
     ("walkaway", "Prepare a graceful walk-away call: reasons, the three tests, the script, a check-back."),
     ("pulse", "Take an account's pulse: where it stands on the path to defecting, and what to do."),

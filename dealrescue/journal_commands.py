@@ -149,6 +149,13 @@ def _format_answer(value: Any) -> str:
     return str(value)
 
 
+def _minute(stamp: str) -> str:
+    """``2026-11-22T06:49:43.165728Z`` as ``2026-11-22 06:49 UTC``: the journal keeps the full stamp."""
+    if len(stamp) >= 16 and stamp[10] == "T" and stamp.endswith("Z"):
+        return f"{stamp[:10]} {stamp[11:16]} UTC"
+    return stamp
+
+
 def show_deal(run_id: str) -> None:
     """``deals show``: one run as markdown (rendered on a terminal)."""
     from dealrescue.core.mdescape import escape_inline as esc
@@ -167,7 +174,7 @@ def show_deal(run_id: str) -> None:
         f"- playbook: {run.playbook_id} v{run.playbook_version} ({esc(run.playbook_source)})",
         f"- plan date: {run.plan_date}",
         f"- status: {run.status.replace('_', ' ')}",
-        f"- recorded: {run.created_at} (last change {run.updated_at})",
+        f"- recorded: {_minute(run.created_at)} (last change {_minute(run.updated_at)})",
         "",
         "## Answers",
         "",

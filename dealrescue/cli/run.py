@@ -22,7 +22,7 @@ from dealrescue.cli.options import (
 
 # (command, playbook id, help) for the bundled playbooks that have a command of their own.
 PLAYBOOK_COMMANDS = (
-    ("triage", "triage", "Right after 'we're going with someone else': fight, change approach or walk away?"),
+    ("triage", "triage", "Right after 'we're going with someone else': fight, change approach, walk away, or accept and learn?"),
     ("recover", "recover", "A stalled deal after a misstep: own the issues, reinforce value, give first."),
     ("walkaway", "walkaway", "Prepare a graceful walk-away call: reasons, the three tests, the script, a check-back."),
     ("pulse", "pulse", "Take an account's pulse: where it stands on the path to defecting, and what to do."),
