@@ -93,7 +93,7 @@ def test_a_template_failing_on_the_answers_keeps_them_for_resume(
     monkeypatch.chdir(tmp_path)
     result = invoke("run", "silent.yaml", "Acme", "--set", "days=12", "--no-input")
     assert result.exit_code == 3
-    assert "division by zero" in result.stderr
+    assert result.stderr.startswith("error: silent.yaml:13: verdicts[0].rationale: template failed: division by zero\n")
     with Journal.open() as journal:
         (run,) = journal.list_runs()
         record = journal.get_run(run.id)

@@ -15,7 +15,7 @@ from dealrescue.core.answers import AnswerProblem, labels_of, parse_answer
 from dealrescue.core.expressions import ExpressionProblem, display_value
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
-from dealrescue.errors import AnswerError, PlaybookError
+from dealrescue.errors import AnswerError
 
 # Called for a question the caller must answer; returns the typed value.
 Ask = Callable[[Question, Any], Any]
@@ -81,7 +81,7 @@ def _guard(compiled: CompiledPlaybook, path: str, context: dict[str, Any]) -> bo
     try:
         return condition.holds(context)
     except ExpressionProblem as exc:
-        raise PlaybookError([f"{compiled.source}: {path}: {exc}"]) from None
+        raise compiled.problem(path, exc) from None
 
 
 def check_answer_ids(compiled: CompiledPlaybook, given: Mapping[str, Any]) -> None:

@@ -64,6 +64,20 @@ class CompiledPlaybook:
     def template(self, path: str) -> Template:
         return self.templates[path]
 
+    def problem(self, path: str, message: object) -> PlaybookError:
+        """An error in the condition or template at ``path`` found on a run: ``FILE:LINE: path: message``."""
+        return PlaybookError([f"{self.where(path)}: {path}: {message}"], hint=_hint(self.source))
+
+    def where(self, path: str) -> str:
+        """``FILE:LINE`` of a key path such as ``plan[2].text`` (the file is read again: this is for errors only)."""
+        try:
+            doc = read_yaml(self.text.encode("utf-8"))
+        except YamlProblem:
+            return self.source
+        parts: list[str | int] = [int(index) if index else name for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path)]
+        line = doc.line_of(tuple(parts))
+        return f"{self.source}:{line}" if line else self.source
+
 
 class _Problems:
     def __init__(self, source: str, doc: YamlDocument | None) -> None:

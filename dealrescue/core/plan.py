@@ -15,7 +15,6 @@ from dealrescue.core.answers import display_answer
 from dealrescue.core.engine import Outcome, ScoreOutcome
 from dealrescue.core.expressions import ExpressionProblem
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.errors import PlaybookError
 
 _DUE = re.compile(r"^\+?(\d+)([dwmy])$")
 
@@ -123,7 +122,7 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
         try:
             return Text(template.render(context, markdown=False), template.render(context, markdown=True))
         except ExpressionProblem as exc:
-            raise PlaybookError([f"{compiled.source}: {path}: {exc}"]) from None
+            raise compiled.problem(path, exc) from None
 
     def shown(path: str) -> bool:
         condition = compiled.condition(path)
@@ -132,7 +131,7 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
         try:
             return condition.holds(context)
         except ExpressionProblem as exc:
-            raise PlaybookError([f"{compiled.source}: {path}: {exc}"]) from None
+            raise compiled.problem(path, exc) from None
 
     answers = []
     for q in pb.questions:

@@ -33,7 +33,7 @@ from dealrescue.core.engine import ScoreOutcome, collect_answers, decide, missin
 from dealrescue.core.expressions import ExpressionProblem, display_value, names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
-from dealrescue.errors import AnswerError, PlaybookError, UsageError
+from dealrescue.errors import AnswerError, UsageError
 
 DEAL_COLUMN = "deal"
 # Other names CRM exports give the deal column, by preference; "deal" itself comes first.
@@ -558,7 +558,7 @@ class FastScorer(Scorer):
         try:
             return condition.holds(context)
         except ExpressionProblem as exc:
-            raise PlaybookError([f"{self.compiled.source}: {path}: {exc}"]) from None
+            raise self.compiled.problem(path, exc) from None
 
     def _context(self, entries: Iterable[tuple[int, _Entry]]) -> dict[str, Any]:
         context = dict(self.constants)
