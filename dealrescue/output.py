@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
@@ -29,6 +28,8 @@ def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o"
 
     A crash or a full disk leaves either the old file or none, never half a plan.
     """
+    import tempfile  # here, not at the top: every run imports this module, few write a file
+
     folder = check_target(path, force=force, flag=flag)
     data = text.encode("utf-8")
     try:
