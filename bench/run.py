@@ -308,7 +308,19 @@ def resume_command(
             metavar="[ID]", help="The run to continue (default: the latest unfinished).", show_default=False
         ),
     ] = None,
+    answers_file: AnswersFile = None,
+    sets: Sets = None,
     no_input: NoInput = False,
+    fmt: Annotated[
+        Optional[str],
+        typer.Option("--format", metavar="markdown|json", help="Plan as markdown or JSON (default: as the run began)."),
+    ] = None,
+    output: Output = None,
+    force: Force = False,
+    date: Annotated[
+        Optional[str],
+        typer.Option("--date", metavar="YYYY-MM-DD", help="The day the plan is made (default: the run's own date)."),
+    ] = None,
     playbooks_dir: PlaybooksDir = None,
 ) -> None:
     """Continue an interrupted run: asks only what is still missing, then makes the plan.
@@ -408,6 +420,9 @@ def pb_list(
 def pb_show(
     playbook: Annotated[str, typer.Argument(help="A playbook id or path.", show_default=False)],
     path: Annotated[bool, typer.Option("--path", help="Print only where the file lives.")] = False,
+    questions: Annotated[
+        bool, typer.Option("--questions", help="Print only the question ids, types and accepted values.")
+    ] = False,
     playbooks_dir: PlaybooksDir = None,
 ) -> None:
     """Print a playbook's YAML as written, to copy and adapt (or --path: where it lives)."""
