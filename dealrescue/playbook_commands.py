@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dealrescue import catalog
 from dealrescue.errors import EXIT_PLAYBOOK, EXIT_USAGE, DealRescueError, PlaybookError, UsageError
+
+if TYPE_CHECKING:
+    from dealrescue.core.loader import CompiledPlaybook
 
 
 def list_playbooks(playbooks_dir: Path | None, fmt: str) -> None:
@@ -51,44 +54,28 @@ def show_playbook(ref: str, playbooks_dir: Path | None, *, path_only: bool, ques
     sys.stdout.write(catalog.read_bytes(path).decode("utf-8", errors="replace"))
 
 
-def questions_text(compiled: Any) -> str:
+def questions_text(compiled: CompiledPlaybook) -> str:
     """One line per answer a playbook takes: the ids for --set, --answers and rank's CSV columns."""
+    from dealrescue.core.answers import range_text
+    from dealrescue.core.expressions import display_value
+
     rows = [("deal", "text", "required", "the deal or account name (rank also reads account, account_name, ...)")]
     for q in compiled.playbook.questions:
-        kind = q.type.value
-        if kind in ("scale", "number") and (q.min is not None or q.max is not None or kind == "scale"):
-            low = q.min if q.min is not None else (1 if kind == "scale" else None)
-            high = q.max if q.max is not None else (10 if kind == "scale" else None)
-            kind += f" {_num(low) if low is not None else ''}-{_num(high) if high is not None else ''}"
+        numbers = range_text(q)
+        kind = f"{q.type.value} {numbers}" if numbers else q.type.value
         if q.required and q.default is None:
             need = "required"
         elif q.default not in (None, [], ""):
-            need = f"default {_shown(q.default)}"
+            need = f"default {display_value(q.default)}"
         else:
             need = "optional"
-        accepts = ", ".join(c.value for c in q.choices)
-        if kind == "confirm":
-            accepts = "yes, no"
-        elif kind == "date":
-            accepts = "YYYY-MM-DD"
+        accepts = {"confirm": "yes, no", "date": "YYYY-MM-DD"}.get(q.type.value, ", ".join(c.value for c in q.choices))
         if q.when:
             accepts = f"{accepts}  (asked when {q.when})".strip()
         rows.append((q.id, kind, need, accepts))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip() for a, b, c, d in rows]
     return "\n".join(lines) + "\n"
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ",".join(map(str, value))
-    return str(value)
 
 
 def validate_playbooks(files: list[Path], fmt: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealrescue.core.answers import AnswerProblem, parse_answer
+from dealrescue.core.answers import AnswerProblem, parse_answer, range_text
 from dealrescue.core.expressions import display_value
 from dealrescue.core.model import Question, QuestionType
 from dealrescue.terminal import PromptStreams, color_allowed
@@ -18,13 +18,13 @@ def instruction(question: Question) -> str:
     """The hint after a typed question: its form (unless the prompt says it already) and whether it may be left empty."""
     parts = []
     kind = question.type
-    if kind is QuestionType.scale:
-        low = _whole(question.min if question.min is not None else 1)
-        high = _whole(question.max if question.max is not None else 10)
+    numbers = range_text(question)
+    if kind is QuestionType.scale and numbers is not None:
+        low, high = numbers.split("-")
         if not any(f"{low}{sep}{high}" in question.prompt for sep in ("-", " to ", "–")):
-            parts.append(f"{low}-{high}")
+            parts.append(numbers)
     elif kind is QuestionType.number:
-        parts.append("a number")
+        parts.append("a number" + (f", {numbers}" if numbers else ""))
     elif kind is QuestionType.date and "YYYY-MM-DD" not in question.prompt:
         parts.append("YYYY-MM-DD")
     elif kind is QuestionType.multiline:
@@ -32,10 +32,6 @@ def instruction(question: Question) -> str:
     if not question.required and "leave empty" not in question.prompt.lower():
         parts.append("optional")
     return f"({', '.join(parts)})" if parts else ""
-
-
-def _whole(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 class TerminalPrompter:

@@ -76,10 +76,21 @@ def read_answers_file(name: str) -> dict[str, Any]:
     return {str(k): v for k, v in doc.data.items()}
 
 
+def given_answers(answers_file: str | None, sets: list[str]) -> dict[str, Any]:
+    """Answers from --answers then --set (which wins)."""
+    given: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
+    given.update(parse_sets(sets))
+    return given
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in ("markdown", "json"):
+        raise UsageError(f"--format {fmt!r} is not known", hint="use --format markdown or --format json")
+
+
 def gather_given(options: RunOptions) -> tuple[dict[str, Any], str]:
     """Answers from --answers then --set (which wins), and the deal name."""
-    given: dict[str, Any] = read_answers_file(options.answers_file) if options.answers_file else {}
-    given.update(parse_sets(options.sets))
+    given = given_answers(options.answers_file, options.sets)
     deal_from_answers = given.pop("deal", None)
     deal = options.deal if options.deal is not None else ("" if deal_from_answers is None else str(deal_from_answers))
     return given, deal.strip()
@@ -108,8 +119,7 @@ def emit(text: str, options: RunOptions) -> None:
 
 def run(options: RunOptions) -> None:
     """Load the playbook, settle the answers (asking on a terminal), build, write and record the plan."""
-    if options.format not in ("markdown", "json"):
-        raise UsageError(f"--format {options.format!r} is not known", hint="use --format markdown or --format json")
+    check_format(options.format)
     today = parse_date(options.date)
     check_output(options)
     compiled, _origin = catalog.load(options.playbook, options.playbooks_dir)
@@ -275,12 +285,11 @@ def resume(options: ResumeOptions) -> None:
     from dealrescue.journal import Journal
 
     run_id, playbooks_dir = options.run_id, options.playbooks_dir
-    if options.format is not None and options.format not in ("markdown", "json"):
-        raise UsageError(f"--format {options.format!r} is not known", hint="use --format markdown or --format json")
+    if options.format is not None:
+        check_format(options.format)
     if options.date is not None:
         parse_date(options.date)
-    given: dict[str, Any] = read_answers_file(options.answers_file) if options.answers_file else {}
-    given.update(parse_sets(options.sets))
+    given = given_answers(options.answers_file, options.sets)
     if "deal" in given:
         raise UsageError("resume keeps the run's deal name", hint="leave deal out of --answers and --set")
 
@@ -332,7 +341,6 @@ def resume(options: ResumeOptions) -> None:
     check_output(run_options)
     terminal.notice(f"Resuming run {record.id} ({compiled.id}, {record.deal or 'unnamed deal'}): {len(settled)} answer(s) kept.")
     recorder = Recorder(enabled=True, run_id=record.id)
-    recorder.deal = record.deal
     recorder.kept.update(settled)
     today = parse_date(run_options.date)
     finish_run(compiled, run_options, given, record.deal, today, recorder, stored, settled=settled)

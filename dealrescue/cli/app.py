@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 import typer
-from typer._click.exceptions import UsageError as ClickUsageError
+from typer._click.exceptions import UsageError as ClickUsageError  # typer 0.28's own click; not exported
 from typer.core import TyperGroup
 
 from dealrescue import __version__

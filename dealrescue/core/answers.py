@@ -132,14 +132,41 @@ def _number_in_range(question: Question, raw: Any, low: float | None, high: floa
     if value != value or value in (float("inf"), float("-inf")):
         raise AnswerProblem("expected a finite number")
     if low is not None and value < low:
-        raise AnswerProblem(f"must be at least {_num(low)}")
+        raise AnswerProblem(f"must be at least {number_text(low)}")
     if high is not None and value > high:
-        raise AnswerProblem(f"must be at most {_num(high)}")
+        raise AnswerProblem(f"must be at most {number_text(high)}")
     return value
 
 
-def _num(value: float) -> str:
+def number_text(value: float) -> str:
+    """``3.0`` as ``3``; other numbers as written."""
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def scale_bounds(question: Question) -> tuple[float, float]:
+    """A scale's ends: its min and max, or 1 and 10."""
+    low = question.min if question.min is not None else SCALE_MIN
+    high = question.max if question.max is not None else SCALE_MAX
+    return low, high
+
+
+def range_text(question: Question) -> str | None:
+    """The numbers a scale or number question takes, in a few words (``1-10``, ``at least 0``), or None."""
+    bounds: tuple[float | None, float | None]
+    if question.type is QuestionType.scale:
+        bounds = scale_bounds(question)
+    elif question.type is QuestionType.number:
+        bounds = (question.min, question.max)
+    else:
+        return None
+    low, high = bounds
+    if low is not None and high is not None:
+        return f"{number_text(low)}-{number_text(high)}"
+    if low is not None:
+        return f"at least {number_text(low)}"
+    if high is not None:
+        return f"at most {number_text(high)}"
+    return None
 
 
 def _number(question: Question, raw: Any) -> int | float:
@@ -148,11 +175,10 @@ def _number(question: Question, raw: Any) -> int | float:
 
 
 def _scale(question: Question, raw: Any) -> int:
-    low = question.min if question.min is not None else SCALE_MIN
-    high = question.max if question.max is not None else SCALE_MAX
+    low, high = scale_bounds(question)
     value = _number_in_range(question, raw, low, high)
     if not value.is_integer():
-        raise AnswerProblem(f"expected a whole number from {_num(low)} to {_num(high)}")
+        raise AnswerProblem(f"expected a whole number from {number_text(low)} to {number_text(high)}")
     return int(value)
 
 

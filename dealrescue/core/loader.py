@@ -33,7 +33,7 @@ from dealrescue.core.model import (
     QuestionType,
     validate_as,
 )
-from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, read_yaml
+from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
 
 # Names a condition may use, by where it stands.
@@ -74,8 +74,7 @@ class CompiledPlaybook:
             doc = read_yaml(self.text.encode("utf-8"))
         except YamlProblem:
             return self.source
-        parts: list[str | int] = [int(index) if index else name for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path)]
-        line = doc.line_of(tuple(parts))
+        line = doc.line_of(parse_path(path))
         return f"{self.source}:{line}" if line else self.source
 
 
@@ -191,8 +190,8 @@ def _from_cache(entry: dict[str, Any] | None, raw: bytes, source: str) -> Compil
 def _source_at(compiled: CompiledPlaybook, path: str) -> str:
     """The template text at a key path such as ``plan[2].text`` (for error messages)."""
     node: Any = compiled.playbook
-    for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path):
-        node = node[int(index)] if index else getattr(node, name)
+    for part in parse_path(path):
+        node = node[part] if isinstance(part, int) else getattr(node, part)
     return str(node)
 
 

@@ -28,7 +28,7 @@ from itertools import accumulate, islice
 from operator import add, attrgetter, itemgetter
 from typing import Any, Protocol
 
-from dealrescue.core.answers import AnswerProblem, is_empty, parse_answer
+from dealrescue.core.answers import AnswerProblem, is_empty, parse_answer, scale_bounds
 from dealrescue.core.engine import ScoreOutcome, collect_answers, decide, missing_answers
 from dealrescue.core.expressions import ExpressionProblem, display_value, names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
@@ -438,8 +438,7 @@ def fast_path_obstacle(compiled: CompiledPlaybook) -> str | None:
         if q.points and q.type is QuestionType.number:
             return f"question {q.id} gives points per number"
         if q.points and q.type is QuestionType.scale:
-            low = q.min if q.min is not None else 1
-            high = q.max if q.max is not None else 10
+            low, high = scale_bounds(q)
             points += [w * v for w in q.points.values() for v in (low, high)]
         else:
             points += q.points.values()
@@ -876,8 +875,7 @@ def _always_fits(question: Question) -> bool:
 
 def _largest_answer(question: Question) -> float:
     """The largest size of an answer that points multiply (a scale's ends, or 1 for yes)."""
-    low = question.min if question.min is not None else 1
-    high = question.max if question.max is not None else 10
+    low, high = scale_bounds(question)
     return max(abs(low), abs(high), 1.0)
 
 

@@ -9,6 +9,7 @@ them by key path and constructs plain data, so every problem has a line and a pa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,11 @@ def format_path(path: Path) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def parse_path(text: str) -> Path:
+    """The inverse of ``format_path``: ``plan[2].text`` is ``("plan", 2, "text")``."""
+    return tuple(int(index) if index else name for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", text))
 
 
 def _scan_events(yaml: Any, loader_class: Any, text: str) -> int | None:
