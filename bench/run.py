@@ -857,7 +857,7 @@ class Bench:
         data = self.scratch / f"accounts-{self.rows}.csv"
         made_by = "bench/run.py's own generator (pulse columns)"
         make_sample_csv, where = None, ""
-        for module_name in ("dealrescue.ranking", "dealrescue.core.rank"):
+        for module_name in ("dealrescue.commands.rank", "dealrescue.core.rank"):
             try:
                 module = importlib.import_module(module_name)
             except ImportError:

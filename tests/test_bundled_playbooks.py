@@ -13,7 +13,7 @@ from dealrescue.core.engine import run_non_interactive
 from dealrescue.core.loader import CompiledPlaybook, load_playbook
 from dealrescue.core.model import Question, QuestionType
 from dealrescue.core.plan import build_plan
-from dealrescue.core.render import to_json, to_markdown
+from dealrescue.core.render.plan import to_json, to_markdown
 from dealrescue.core.selftest import run_cases
 from tests.conftest import BUNDLED
 

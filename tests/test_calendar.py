@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from icalendar import Calendar
 
-from dealrescue.calendar import PRODID, followup_uid, followups_to_ics
 from dealrescue.journal import FollowupRecord, Journal
+from dealrescue.journal.calendar import PRODID, followup_uid, followups_to_ics
 from tests.conftest_journal import home
 
 __all__ = ["home"]  # the autouse fixture that sets DEALRESCUE_HOME for every test here

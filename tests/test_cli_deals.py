@@ -16,9 +16,9 @@ import typer
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from dealrescue import journal_commands as deals_module
 from dealrescue.cli.deals import deals_app
 from dealrescue.cli.followups import followups_app
+from dealrescue.commands import deals as deals_module
 from dealrescue.errors import OutputExistsError, UsageError
 from dealrescue.journal import Journal
 from tests.conftest_journal import home

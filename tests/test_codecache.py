@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dealrescue.codecache import FileCodeCache
+from dealrescue.catalog.cache import FileCodeCache
 from dealrescue.core import loader
 from dealrescue.core.engine import run_non_interactive
 from tests.conftest import MINIMAL

@@ -216,7 +216,7 @@ def test_defaults_fill_unanswered_questions() -> None:
 
 
 def test_same_inputs_give_identical_plans(tmp_path: Path) -> None:
-    from dealrescue.core.render import to_json, to_markdown
+    from dealrescue.core.render.plan import to_json, to_markdown
 
     pb = compiled()
     given = {"competitor": "Globex", "reason": "gap", "gap": "reporting"}

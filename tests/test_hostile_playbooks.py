@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from dealrescue.core.engine import run_non_interactive
 from dealrescue.core.loader import CompiledPlaybook, load_playbook
 from dealrescue.core.plan import build_plan
-from dealrescue.core.render import to_document, to_markdown
+from dealrescue.core.render.plan import to_document, to_markdown
 from dealrescue.errors import DealRescueError, PlaybookError
 from tests.conftest import MINIMAL
 

@@ -23,7 +23,7 @@ from dealrescue.core.engine import run_non_interactive
 from dealrescue.core.loader import CompiledPlaybook, load_playbook
 from dealrescue.core.mdescape import escape_inline
 from dealrescue.core.plan import build_plan
-from dealrescue.core.render import to_document, to_markdown
+from dealrescue.core.render.plan import to_document, to_markdown
 
 TODAY = dt.date(2026, 11, 22)
 

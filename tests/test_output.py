@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from dealrescue.cli.app import app
 from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
-from dealrescue.output import write_atomic
+from dealrescue.ui.output import write_atomic
 
 ANSWERS = ["Acme", "--set", "competitor=Globex", "--set", "reason=better_fit", "--no-save", "--date", "2026-11-22"]
 

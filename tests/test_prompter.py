@@ -21,7 +21,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from dealrescue.core.engine import collect_answers, decide
 from dealrescue.core.loader import load_playbook
 from dealrescue.core.model import Choice, Question, QuestionType
-from dealrescue.prompter import TerminalPrompter
+from dealrescue.ui.prompter import TerminalPrompter
 from tests.conftest import MINIMAL
 
 DOWN = "\x1b[B"

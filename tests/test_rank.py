@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dealrescue import catalog
+from dealrescue.catalog import finder as catalog
 from dealrescue.cli.app import app
+from dealrescue.commands.rank import csv_header, make_sample_csv, render_csv, score_file
 from dealrescue.core.rank import EngineScorer, FastScorer, fast_path_obstacle, make_scorer, match_columns
-from dealrescue.ranking import csv_header, make_sample_csv, render_csv, score_file
 
 runner = CliRunner()
 

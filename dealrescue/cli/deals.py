@@ -1,6 +1,6 @@
 """`dealrescue deals`: the journal of past runs (list, show, export).
 
-Only typer is imported at the top: each command imports ``dealrescue.journal_commands``
+Only typer is imported at the top: each command imports ``dealrescue.commands.deals``
 (and with it the journal and the output helpers) when it runs, so ``dealrescue --help``
 stays fast. Errors are raised as ``DealRescueError`` kin; ``dealrescue.cli.app.main``
 turns them into messages and exit codes.
@@ -60,7 +60,7 @@ def list_runs(
     ] = ListFormat.table,
 ) -> None:
     """List recorded runs, newest first, with the ids other commands take."""
-    from dealrescue.journal_commands import list_deals
+    from dealrescue.commands.deals import list_deals
 
     list_deals(deal, playbook, status.value if status else None, since, until, limit, fmt.value)
 
@@ -68,7 +68,7 @@ def list_runs(
 @deals_app.command("show")
 def show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")]) -> None:
     """Show one run as markdown: its answers, verdict, follow-ups and plan."""
-    from dealrescue.journal_commands import show_deal
+    from dealrescue.commands.deals import show_deal
 
     show_deal(run_id)
 
@@ -86,6 +86,6 @@ def export(
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
     """Print (or write to a file) the plan a finished run made, exactly as stored."""
-    from dealrescue.journal_commands import export_deal
+    from dealrescue.commands.deals import export_deal
 
     export_deal(run_id, fmt.value, output, force)

@@ -57,7 +57,7 @@ def followups(
     """List due and upcoming follow-ups across all deals (overdue ones marked), by due date."""
     if ctx.invoked_subcommand is not None:
         return
-    from dealrescue.journal_commands import list_followups
+    from dealrescue.commands.followups import list_followups
 
     list_followups(include_done, ics, kind.value, force, on, fmt.value)
 
@@ -67,6 +67,6 @@ def done(
     followup_id: Annotated[str, typer.Argument(metavar="ID", help="A follow-up id (or its first letters).")],
 ) -> None:
     """Mark a follow-up done."""
-    from dealrescue.journal_commands import mark_done
+    from dealrescue.commands.followups import mark_done
 
     mark_done(followup_id)

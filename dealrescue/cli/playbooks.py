@@ -19,7 +19,7 @@ def list_command(
     fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="A table (default) or JSON.")] = "table",
 ) -> None:
     """Every playbook in effect, where it lives, and any that fail to load."""
-    from dealrescue.playbook_commands import list_playbooks
+    from dealrescue.commands.playbooks import list_playbooks
 
     list_playbooks(playbooks_dir, fmt)
 
@@ -37,7 +37,7 @@ def show_command(
 
     --questions lists the answer ids it takes, for --set, --answers and rank's CSV columns; --path prints where the file lives.
     """  # noqa: E501
-    from dealrescue.playbook_commands import show_playbook
+    from dealrescue.commands.playbooks import show_playbook
 
     show_playbook(playbook, playbooks_dir, path_only=path, questions=questions)
 
@@ -50,7 +50,7 @@ def validate_command(
     fmt: Annotated[str, typer.Option("--format", metavar="text|json", help="Plain lines (default) or JSON for editors and CI.")] = "text",
 ) -> None:
     """Check playbooks: YAML, keys, conditions and templates. Exit 3 if any fails, 2 if a file is missing."""
-    from dealrescue.playbook_commands import validate_playbooks
+    from dealrescue.commands.playbooks import validate_playbooks
 
     validate_playbooks(files, fmt)
 
@@ -58,7 +58,7 @@ def validate_command(
 @playbooks_app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of the playbook format, for editors that check YAML."""
-    from dealrescue.playbook_commands import print_schema
+    from dealrescue.commands.playbooks import print_schema
 
     print_schema()
 
@@ -77,7 +77,7 @@ def new_command(
     It shows every question type, a when, scores with bands, verdict rules, a dated step,
     a talk track, a follow-up and tests. Then: dealrescue run ID
     """
-    from dealrescue.playbook_commands import new_playbook
+    from dealrescue.commands.playbooks import new_playbook
 
     new_playbook(playbook_id, output, force)
 
@@ -89,6 +89,6 @@ def test_command(
     verdict: Annotated[Optional[str], typer.Option("--verdict", metavar="ID", help="The verdict --answers must give.")] = None,
 ) -> None:
     """Run a playbook's own tests: answers and the verdict (and scores) they must give. Exit 3 on a failure."""
-    from dealrescue.playbook_commands import test_playbooks
+    from dealrescue.commands.playbooks import test_playbooks
 
     test_playbooks(files, answers, verdict)

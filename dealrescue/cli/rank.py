@@ -1,4 +1,4 @@
-"""``dealrescue rank``: flags in, one call to ``dealrescue.ranking.rank``."""
+"""``dealrescue rank``: flags in, one call to ``dealrescue.commands.rank.rank``."""
 
 from pathlib import Path
 from typing import Annotated, Optional
@@ -47,7 +47,7 @@ def rank_command(
 
       dealrescue rank deals.csv -p recover --format json -o ranked.json
     """  # noqa: E501
-    from dealrescue.ranking import RankOptions, rank
+    from dealrescue.commands.rank import RankOptions, rank
 
     rank(
         RankOptions(

@@ -42,7 +42,7 @@ Examples:
 
 
 def _run(playbook: str, **flags: Any) -> None:
-    from dealrescue.runflow import RunOptions, run
+    from dealrescue.commands.run import RunOptions, run
 
     flags["sets"] = list(flags["sets"] or [])
     flags["format"] = flags.pop("fmt")
@@ -119,7 +119,7 @@ def resume_command(
 
     Ctrl-C during a run keeps every answer given; `dealrescue deals list --status interrupted` shows them. --answers and --set add answers (replacing kept ones); -o, --format and --date change how the plan is written.
     """  # noqa: E501
-    from dealrescue.runflow import ResumeOptions, resume
+    from dealrescue.commands.run import ResumeOptions, resume
 
     resume(
         ResumeOptions(

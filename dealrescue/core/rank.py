@@ -1,7 +1,7 @@
 """Ranking many deals at once: header matching, a row's cells to answers, scores, verdict, ordering.
 
 Pure: rows of strings in, ranked rows and row problems out. The edge
-(``dealrescue.ranking``) reads the CSV file and writes the result. Rank never
+(``dealrescue.commands.rank``) reads the CSV file and writes the result. Rank never
 builds plans: it needs the scores, their bands, the verdict and the reasons.
 
 Two scorers give identical results (tests hold them to it):

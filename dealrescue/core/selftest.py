@@ -10,7 +10,7 @@ from dealrescue.core.engine import run_non_interactive
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import PlaybookTest
 from dealrescue.core.plan import build_plan
-from dealrescue.core.render import to_json, to_markdown
+from dealrescue.core.render.plan import to_json, to_markdown
 from dealrescue.errors import DealRescueError
 
 TEST_DATE = dt.date(2026, 1, 15)

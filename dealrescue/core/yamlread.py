@@ -131,6 +131,9 @@ def _syntax_problem(exc: Any, text: str) -> YamlProblem:
     if "expected a single document" in context:
         return YamlProblem("holds more than one YAML document (remove the extra ---)", mark.line + 1 if mark else None)
     problem = exc.problem or "not valid YAML"
+    if "maximum nesting depth" in problem:
+        # PyYAML 6.0.3+ has a nesting limit of its own, met before ours on deep flow collections.
+        problem = f"nesting is deeper than {MAX_DEPTH} levels"
     lines = text.splitlines()
     line_text = lines[mark.line] if mark and mark.line < len(lines) else ""
     if "tab character" in problem or "\t" in line_text[: len(line_text) - len(line_text.lstrip())]:

@@ -80,7 +80,7 @@ def load_file(path: Path, *, use_cache: bool = True) -> CompiledPlaybook:
 
     cache = None
     if use_cache:
-        from dealrescue.codecache import FileCodeCache
+        from dealrescue.catalog.cache import FileCodeCache
 
         cache = FileCodeCache()
     return load_playbook(read_bytes(path), str(path), cache)

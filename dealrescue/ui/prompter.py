@@ -11,7 +11,7 @@ from typing import Any
 from dealrescue.core.answers import AnswerProblem, parse_answer, range_text
 from dealrescue.core.expressions import display_value
 from dealrescue.core.model import Question, QuestionType
-from dealrescue.terminal import PromptStreams, color_allowed
+from dealrescue.ui.terminal import PromptStreams, color_allowed
 
 
 def instruction(question: Question) -> str:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue import catalog
+from dealrescue.catalog import finder as catalog
 from dealrescue.errors import EXIT_PLAYBOOK, EXIT_USAGE, DealRescueError, PlaybookError, UsageError
 
 if TYPE_CHECKING:
@@ -133,8 +133,9 @@ def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
     import re
     import shlex
 
-    from dealrescue import paths, terminal
-    from dealrescue.output import write_atomic
+    from dealrescue import paths
+    from dealrescue.ui import terminal
+    from dealrescue.ui.output import write_atomic
 
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", playbook_id):
         raise UsageError(f"{playbook_id!r} is not a playbook id", hint="use lowercase letters, digits, _ and -, e.g. my-triage")
@@ -146,7 +147,7 @@ def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
     run_ref = playbook_id if in_catalog else shlex.quote(str(target))
     schema_path = paths.ensure_private_dir(paths.user_dir()) / "playbook.schema.json"
     schema_path.write_text(schema_text(), encoding="utf-8")
-    starter = (Path(__file__).parent / "templates" / "starter.yaml").read_text(encoding="utf-8")
+    starter = (Path(__file__).parents[1] / "catalog" / "templates" / "starter.yaml").read_text(encoding="utf-8")
     text = (
         starter.replace("__SCHEMA__", schema_path.as_uri())
         .replace("__RUN__", run_ref)
@@ -166,9 +167,9 @@ def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
 
 def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | None) -> None:
     """Run each file's embedded tests (or one case from --answers/--verdict); exit 3 on any failure."""
+    from dealrescue.commands.run import read_answers_file
     from dealrescue.core.model import PlaybookTest
     from dealrescue.core.selftest import run_cases
-    from dealrescue.runflow import read_answers_file
 
     extra: list[PlaybookTest] | None = None
     if answers_file is not None:

@@ -24,9 +24,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from dealrescue import catalog, terminal
+from dealrescue.catalog import finder as catalog
 from dealrescue.errors import DealRescueError, UsageError
-from dealrescue.output import check_target
+from dealrescue.ui import terminal
+from dealrescue.ui.output import check_target
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
@@ -77,7 +78,7 @@ def rank(options: RankOptions) -> None:
     if text is None:
         show_table(ranking)
     elif options.output is not None:
-        from dealrescue.output import write_atomic
+        from dealrescue.ui.output import write_atomic
 
         write_atomic(options.output, text, force=options.force)
         terminal.notice(f"Ranking of {len(ranking.rows)} row(s) written to {options.output}")
@@ -223,7 +224,7 @@ def _progress(path: Path, handle: TextIO) -> Iterator[_Bar | None]:
     if not on_terminal or size < _PROGRESS_BYTES:
         yield None
         return
-    from dealrescue.console import progress_bar
+    from dealrescue.ui.console import progress_bar
 
     with progress_bar(f"Ranking {path.name}", size) as (update, say):
         yield _Bar(update, say, handle)
@@ -344,14 +345,14 @@ def _table_parts(ranking: Ranking) -> tuple[str, list[tuple[str, str]], list[lis
 
 def render_table_text(ranking: Ranking) -> str:
     """The table as plain text (for --format table into a file or a pipe)."""
-    from dealrescue.console import table_text
+    from dealrescue.ui.console import table_text
 
     return table_text(*_table_parts(ranking))
 
 
 def show_table(ranking: Ranking) -> None:
     """The table on the terminal."""
-    from dealrescue.console import table_text
+    from dealrescue.ui.console import table_text
 
     table_text(*_table_parts(ranking), file=sys.stdout)
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue import catalog, terminal
+from dealrescue.catalog import finder as catalog
 from dealrescue.errors import AnswerError, DealRescueError, Interrupted, PlaybookError, UsageError
-from dealrescue.output import check_target
-from dealrescue.recording import Recorder
+from dealrescue.journal.recorder import Recorder
+from dealrescue.ui import terminal
+from dealrescue.ui.output import check_target
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
@@ -104,12 +105,12 @@ def check_output(options: RunOptions) -> None:
 
 def emit(text: str, options: RunOptions) -> None:
     if options.output is not None:
-        from dealrescue.output import write_atomic
+        from dealrescue.ui.output import write_atomic
 
         write_atomic(options.output, text, force=options.force)
         terminal.notice(f"Plan written to {options.output}")
     elif options.format == "markdown" and terminal.stdout_is_terminal():
-        from dealrescue.console import show_markdown
+        from dealrescue.ui.console import show_markdown
 
         show_markdown(text)
     else:
@@ -154,7 +155,7 @@ def finish_run(
             hint=f"name it after the playbook, e.g. dealrescue run {options.playbook} ACME, or add `deal: ACME` to --answers",
         )
     try:
-        from dealrescue.core.render import to_json, to_markdown
+        from dealrescue.core.render.plan import to_json, to_markdown
 
         try:
             plan = _answer_and_plan(compiled, options.playbook, given, deal, today, streams, recorder, stored, settled)
@@ -213,7 +214,7 @@ def _answer_and_plan(
             if settled is None or question_id not in settled:
                 recorder.answer(question_id, value)
     else:
-        from dealrescue.prompter import TerminalPrompter
+        from dealrescue.ui.prompter import TerminalPrompter
 
         prompter = TerminalPrompter(streams)
         try:

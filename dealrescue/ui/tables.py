@@ -1,6 +1,6 @@
 """Output helpers for the journal commands: one-line cells, tab-separated lines, aligned tables, JSON.
 
-Imported only when a journal command runs (``dealrescue.journal_commands``), so
+Imported only when a journal command runs (``dealrescue.commands.deals``), so
 the regexes below compile off the ``dealrescue --help`` start-up path.
 """
 
@@ -76,7 +76,7 @@ def print_table(
     """
     import shutil
 
-    from dealrescue.terminal import color_allowed
+    from dealrescue.ui.terminal import color_allowed
 
     color = color_allowed()
     texts = [[one_line(c[0] if isinstance(c, tuple) else c) for c in row] for row in rows]

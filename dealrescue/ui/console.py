@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 from dealrescue.core.mdescape import strip_controls
-from dealrescue.terminal import color_allowed
+from dealrescue.ui.terminal import color_allowed
 
 
 def show_markdown(markdown: str) -> None:
