@@ -118,3 +118,132 @@ def test_triage_starts_with_the_pause() -> None:
         assert "pause" in first.text.plain.lower()
 
 
+
+
+# --- qualify, through the CLI ------------------------------------------------------------
+
+GRADES = ("unknown", "identified", "validated", "confirmed")
+ELEMENTS = (
+    "metrics", "economic_buyer", "decision_criteria", "decision_process",
+    "paper_process", "pain", "champion", "competition",
+)
+STAGES = ("discovery", "evaluation", "proposal", "negotiation")
+
+
+def _invoke(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from dealrescue.cli.app import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_qualify_command_grades_names_the_buying_group_and_leads_to_walkaway() -> None:
+    result = _invoke(
+        "qualify", "Acme", "--set", "stage=proposal", "--set", "metrics=identified", "--set", "economic_buyer=identified",
+        "--set", "champion_name=Priya Shah", "--no-input", "--no-save", "--date", "2026-11-22",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# Deal qualification (MEDDPICC): Acme")
+    assert "## Verdict: Disqualify, and walk away well" in result.stdout
+    assert "dealrescue run walkaway Acme" in result.stdout
+    assert "No pain found, past discovery (2)" in result.stdout
+
+
+def test_qualify_steps_name_more_than_one_contact() -> None:
+    result = _invoke(
+        "qualify", "Acme", "--set", "stage=evaluation", "--set", "pain=validated", "--set", "champion_name=Priya Shah",
+        "--set", "budget_holder=Tom Reed", "--set", "blocker=Lee Park", "--no-input", "--no-save", "--date", "2026-11-22",
+    )
+    assert result.exit_code == 0, result.stderr
+    plan = result.stdout.split("## Action plan")[1].split("\n## ")[0]
+    for person in ("Priya Shah", "Tom Reed", "Lee Park"):
+        assert person in plan
+
+
+def test_rank_orders_thirty_deals_by_qualification_with_reasons(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    rng = random.Random(14)
+    rows = [["deal", "stage", *ELEMENTS]]
+    for n in range(30):
+        rows.append([f"Deal {n:02d}", rng.choice(STAGES), *(rng.choice(GRADES) for _ in ELEMENTS)])
+    sample = tmp_path / "pipeline.csv"
+    with sample.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    result = _invoke("rank", sample, "--playbook", "qualify")
+    assert result.exit_code == 0, result.stderr
+    ranked = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(ranked) == 30
+    totals = [float(r["qualification"]) for r in ranked]
+    assert totals == sorted(totals, reverse=True)
+    weights = {"metrics": 15, "economic_buyer": 15, "pain": 15, "champion": 15}
+    credit = {"unknown": 0.0, "identified": 0.2, "validated": 0.6, "confirmed": 1.0}
+    given = {row[0]: dict(zip(rows[0][1:], row[1:], strict=True)) for row in rows[1:]}
+    for r in ranked:
+        answers = given[r["deal"]]
+        expected = sum(weights.get(e, 10) * credit[answers[e]] for e in ELEMENTS)
+        assert float(r["qualification"]) == pytest.approx(expected)
+        assert bool(r["reasons"]) == (expected > 0)
+        assert r["verdict"] in {"qualified", "at_risk", "disqualify"}
+
+
+# --- the pocket card -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("playbook", ["walkaway"])
+def test_card_prints_questions_and_what_not_to_say(playbook: str) -> None:
+    result = _invoke("card", playbook)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith(": pocket card") and lines[0].startswith("# ")
+    assert "**Don't say**" in result.stdout
+    assert "?" in result.stdout  # at least one question to ask
+    assert len(lines) <= 30, "short enough to keep beside the phone"
+
+
+def test_card_of_a_playbook_without_one_exits_2() -> None:
+    result = _invoke("card", "review")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "error: playbook review has no pocket card" in result.stderr
+
+
+def test_card_text_cannot_drive_the_terminal(write_playbook) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import MINIMAL
+
+    hostile = MINIMAL.replace("title: Mini\n", "title: '# Mini'\n") + 'card: "Ask \\e[2J{{ x }} \\a"\n'
+    result = _invoke("card", write_playbook(hostile, "hostile.yaml"))
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout == "# \\# Mini: pocket card\n\nAsk \u241b[2J{{ x }} \u2407\n"
+
+
+# --- pinning plan text in a playbook's own tests ---------------------------------------------
+
+
+def test_contains_and_lacks_fail_a_case_on_the_wrong_text(write_playbook) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import MINIMAL
+
+    cases = """\
+tests:
+  - name: right words
+    answers: {competitor: Globex, reason: gap, gap: reporting}
+    verdict: fight
+    contains: ["Offer a proof of concept covering reporting", "Close the reporting gap against Globex."]
+    lacks: ["Walk away"]
+  - name: wrong words
+    answers: {competitor: Globex, reason: gap, gap: reporting}
+    verdict: fight
+    contains: ["a discount"]
+    lacks: ["Pause before you react"]
+"""
+    path = write_playbook(MINIMAL + cases, "pinned.yaml")
+    result = _invoke("playbooks", "test", path)
+    assert result.exit_code == 3
+    assert f"ok: {path}: right words" in result.stdout
+    assert f"FAIL: {path}: wrong words" in result.stderr
+    assert "shows 'a discount': expected True, got False" in result.stderr
+    assert "shows 'Pause before you react': expected False, got True" in result.stderr

@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from dealrescue import __version__
 from dealrescue.cli import deals, followups, playbooks, run
+from dealrescue.cli.card import card_command
 from dealrescue.cli.rank import rank_command
 from dealrescue.errors import EXIT_RUNTIME, DealRescueError
 
@@ -64,6 +65,7 @@ app = typer.Typer(
 )
 run.register(app)
 app.command("rank", rich_help_panel="Playbooks")(rank_command)
+app.command("card", rich_help_panel="Playbooks")(card_command)
 app.add_typer(playbooks.playbooks_app, name="playbooks", rich_help_panel="Playbooks and journal")
 app.add_typer(deals.deals_app, name="deals", rich_help_panel="Playbooks and journal")
 app.add_typer(followups.followups_app, name="followups", rich_help_panel="Playbooks and journal")
