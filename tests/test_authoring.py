@@ -123,7 +123,7 @@ def test_answers_and_verdict_flags_pin_one_case(mini: Path, tmp_path: Path) -> N
 
 def test_validate_reports_every_problem_not_only_the_first(write_playbook) -> None:  # type: ignore[no-untyped-def]
     bad = MINIMAL.replace("prompt: Why?", "promt: Why?").replace("rationale: They chose a better fit.", "rationale: '{{ nope }}'")
-    path = write_playbook(bad.replace("due: +3m", "due: soon"), "many.yaml")
+    path = write_playbook(bad.replace("due: +3m", "due: in 3 months"), "many.yaml")
     result = invoke("playbooks", "validate", path, "--format", "json")
     problems = json.loads(result.stdout)[0]["problems"]
     assert result.exit_code == 3

@@ -219,31 +219,3 @@ def test_card_text_cannot_drive_the_terminal(write_playbook) -> None:  # type: i
     assert result.exit_code == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert result.stdout == "# \\# Mini: pocket card\n\nAsk \u241b[2J{{ x }} \u2407\n"
-
-
-# --- pinning plan text in a playbook's own tests ---------------------------------------------
-
-
-def test_contains_and_lacks_fail_a_case_on_the_wrong_text(write_playbook) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import MINIMAL
-
-    cases = """\
-tests:
-  - name: right words
-    answers: {competitor: Globex, reason: gap, gap: reporting}
-    verdict: fight
-    contains: ["Offer a proof of concept covering reporting", "Close the reporting gap against Globex."]
-    lacks: ["Walk away"]
-  - name: wrong words
-    answers: {competitor: Globex, reason: gap, gap: reporting}
-    verdict: fight
-    contains: ["a discount"]
-    lacks: ["Pause before you react"]
-"""
-    path = write_playbook(MINIMAL + cases, "pinned.yaml")
-    result = _invoke("playbooks", "test", path)
-    assert result.exit_code == 3
-    assert f"ok: {path}: right words" in result.stdout
-    assert f"FAIL: {path}: wrong words" in result.stderr
-    assert "shows 'a discount': expected True, got False" in result.stderr
-    assert "shows 'Pause before you react': expected False, got True" in result.stderr

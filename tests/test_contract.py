@@ -22,7 +22,7 @@ def test_json_document_shape_is_pinned(mini: Path) -> None:
     doc = json.loads(CliRunner().invoke(app, ["run", str(mini), "Acme", *ARGS, "--format", "json"]).stdout)
     assert list(doc) == [
         "schema_version", "playbook", "deal", "date", "answers", "scores", "verdict",
-        "steps", "sections", "talk_tracks", "emails", "followups",
+        "steps", "sections", "talk_tracks", "emails", "followups", "schedule",
     ]
     assert doc["schema_version"] == 1
     assert doc["playbook"] == {"id": "mini", "title": "Mini", "version": 1}

@@ -542,6 +542,7 @@ RICH = textwrap.dedent(
         help: The vendor or product.
         min: 1
         max: 80
+        customer_safe: true
       - id: concerns
         prompt: Which concerns?
         type: multiselect

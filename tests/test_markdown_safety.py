@@ -38,9 +38,11 @@ PLAYBOOK = textwrap.dedent(
     questions:
       - id: competitor
         prompt: Who did they choose?
+        customer_safe: true
       - id: notes
         prompt: Anything else?
         type: multiline
+        customer_safe: true
     verdicts:
       - id: fight
         default: true

@@ -47,6 +47,7 @@ CLOSABLE = "Do we have another product or option that closes that gap?"
 PRESSURE = "How hard are they pushing on commercials?"
 DECIDER = "Who makes the final call on their side?"
 RECONSIDER = "What would they need to see to reconsider?"
+SIGN_DATE = "When do they plan to sign with them?"
 TRUST = "What damaged the trust, in a few words?"
 
 CALLPREP = """\
@@ -220,6 +221,7 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path) -> None
     s.child.send("\x7f\x7f4" + ENTER)
     s.answer(DECIDER, "Dana Ruiz, CFO" + ENTER)
     s.answer(RECONSIDER, "their board report built in our tool" + ENTER)
+    s.answer(SIGN_DATE, "2026-11-25" + ENTER)
     assert s.finish() == 0, s.text
 
     plan = (tmp_path / "plan.md").read_text(encoding="utf-8")
@@ -228,6 +230,8 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path) -> None
     for typed in ("Globex Analytics", "monthly board reporting", "Dana Ruiz, CFO", "their board report built in our tool"):
         assert typed in plan
     assert "- [ ] **by 2026-11-" in plan
+    assert plan.count("tight: their planned signature is on 2026-11-25") == 1
+    assert max(re.findall(r"\*\*by (\d{4}-\d\d-\d\d)\*\*", plan)) == "2026-11-25"
     # Nothing meant for the person leaked into the plan (the plan lists the answers, but never a live prompt).
     for shown in ("? " + COMPETITOR, COMPETITOR_HELP, "(Use arrow keys)", "(1-10)", "Saved as run", "must be at most"):
         assert shown not in plan
@@ -275,11 +279,13 @@ def resume_after_select(s: Session) -> None:
     s.answer(PRESSURE, "3" + ENTER)
     s.answer(DECIDER, "Dana Ruiz" + ENTER)
     s.answer(RECONSIDER, "SSO working in a pilot" + ENTER)
+    s.answer(SIGN_DATE, ENTER)  # optional: left empty
 
 
 def resume_after_text(s: Session) -> None:
     s.answer(DECIDER, "Dana Ruiz" + ENTER)
     s.answer(RECONSIDER, "a new account team" + ENTER)
+    s.answer(SIGN_DATE, ENTER)
 
 
 def resume_callprep(s: Session) -> None:

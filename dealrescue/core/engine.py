@@ -6,6 +6,7 @@ parsed) and, when interactive, an ``ask`` function; the engine never prompts.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from dealrescue.core.answers import AnswerProblem, labels_of, parse_answer
 from dealrescue.core.expressions import ExpressionProblem, display_value
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.schedule import days_until
 from dealrescue.errors import AnswerError
 
 # Called for a question the caller must answer; returns the typed value.
@@ -71,6 +73,7 @@ def answer_context(compiled: CompiledPlaybook, answers: Mapping[str, Any], base:
         context[q.id] = value
         labels[q.id] = labels_of(q, value) if value is not None else None
     context["labels"] = labels
+    context["days_until"] = days_until(dt.date.fromisoformat(base["today"]), compiled.playbook.questions, answers)
     return context
 
 

@@ -125,6 +125,30 @@ def constant_comparisons(source: str) -> list[tuple[str, Any]]:
     return found
 
 
+def printed_names(source: str) -> set[str]:
+    """Answer ids a template prints (``{{ x }}``, ``{{ labels.x }}``), not those it only tests (``{% if x %}``)."""
+    from jinja2 import nodes
+
+    found: set[str] = set()
+    for output in environment().parse(source).find_all(nodes.Output):
+        for child in output.nodes:
+            if isinstance(child, nodes.TemplateData):
+                continue
+            for node in [child, *child.find_all((nodes.Name, nodes.Getattr, nodes.Getitem))]:
+                if isinstance(node, nodes.Name) and node.ctx == "load":
+                    found.add(node.name)
+                elif isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.name == "labels":
+                    found.add(node.attr)
+                elif (
+                    isinstance(node, nodes.Getitem)
+                    and isinstance(node.node, nodes.Name)
+                    and node.node.name == "labels"
+                    and isinstance(node.arg, nodes.Const)
+                ):
+                    found.add(str(node.arg.value))
+    return found
+
+
 def check_names(names: Iterable[str], known: set[str]) -> None:
     import difflib
 

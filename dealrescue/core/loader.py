@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
+from dealrescue.core.customer_text import leak_problems
 from dealrescue.core.expressions import (
     Condition,
     ExpressionProblem,
@@ -24,6 +25,8 @@ from dealrescue.core.expressions import (
     names_in_condition,
 )
 from dealrescue.core.model import (
+    DATE_EXPR_PATTERN,
+    DEADLINE_PATTERN,
     DUE_PATTERN,
     ID_PATTERN,
     PLAYBOOK_ID_PATTERN,
@@ -33,11 +36,12 @@ from dealrescue.core.model import (
     QuestionType,
     validate_as,
 )
+from dealrescue.core.schedule import date_problems
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
 
 # Names a condition may use, by where it stands.
-_BASE_NAMES = {"deal", "today", "playbook", "labels"}
+_BASE_NAMES = {"deal", "today", "days_until", "playbook", "labels"}
 _SCORE_NAMES = {"scores", "bands", "band_labels"}
 _TEXT_TYPES = (QuestionType.text, QuestionType.multiline, QuestionType.select, QuestionType.date)
 
@@ -274,6 +278,8 @@ _PATTERN_WORDS = {
     ID_PATTERN: "use lowercase letters, digits and _, starting with a letter (quote values like \"no\" or \"yes\")",
     PLAYBOOK_ID_PATTERN: "use lowercase letters, digits, _ and -, starting with a letter",
     DUE_PATTERN: "write a due offset like +2d, +1w, +3m or +1y",
+    DATE_EXPR_PATTERN: "write a due offset like +2d, +1w, +3m or +1y, or a date question and an offset: decision_date -2d",
+    DEADLINE_PATTERN: "write a date question, with an optional offset: decision_date or decision_date -1d",
 }
 
 
@@ -447,6 +453,10 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     for i, followup in enumerate(pb.followups):
         cond(("followups", i, "when"), followup.when, planned)
         tmpl(("followups", i, "text"), followup.text, planned)
+
+    dated = [*(("plan", s) for s in pb.plan), *(("followups", f) for f in pb.followups)]
+    for path, message in [*date_problems(dated, questions), *leak_problems(pb)]:
+        problems.add(path, message)
 
     for t, test in enumerate(pb.tests):
         path = ("tests", t)

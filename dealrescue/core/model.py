@@ -26,9 +26,12 @@ else:  # only the type checker needs it; keep typing_extensions off the run path
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 PLAYBOOK_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 DUE_PATTERN = r"^\+?\d+[dwmy]$"
+# An offset from the plan date, or a date question id with an optional offset: decision_date -2d.
+DATE_EXPR_PATTERN = r"^\s*(\+?\d+[dwmy]|[a-z][a-z0-9_]*(\s*[+-]\s*\d+[dwmy])?)\s*$"
+DEADLINE_PATTERN = r"^\s*[a-z][a-z0-9_]*(\s*[+-]\s*\d+[dwmy])?\s*$"
 # Names every condition and template may use besides the question ids.
 RESERVED_NAMES = frozenset(
-    {"deal", "today", "scores", "bands", "band_labels", "labels", "verdict", "playbook", "true", "false", "none"}
+    {"deal", "today", "days_until", "scores", "bands", "band_labels", "labels", "verdict", "playbook", "true", "false", "none"}
 )
 
 T = TypeVar("T")
@@ -89,6 +92,13 @@ class Question:
     points: dict[str, float] = doc(
         "Per-answer points: a number or scale answer times this weight, or a yes to a confirm.", factory=dict
     )
+    customer_safe: bool = doc(
+        "text and multiline: the rep writes this answer for the customer, so talk tracks and emails may quote it.",
+        default=False,
+    )
+    deadline_label: str | None = doc(
+        "date: how the plan names this date when a step is pulled in before it, e.g. \"their decision\".", default=None
+    )
 
 
 @spec
@@ -139,8 +149,16 @@ class Step:
 
     text: str = doc("Template.")
     when: str | None = doc("Show the step only when this condition holds.", default=None)
-    due: str = doc("Offset from the plan date: +2d, +1w, +3m, +1y.", default="+0d", pattern=DUE_PATTERN)
+    due: str = doc(
+        "When it is due: +2d, +1w, +3m, +1y after the plan date, or from a date answer: decision_date -2d.",
+        default="+0d",
+        pattern=DATE_EXPR_PATTERN,
+    )
     owner: str = doc("Who does it.", default="rep")
+    fallback: str | None = doc("Offset from the plan date used when the date answer in due is empty: +5d.", default=None, pattern=DUE_PATTERN)
+    deadline: str | None = doc(
+        "Never due after this date answer: decision_date or decision_date -1d.", default=None, pattern=DEADLINE_PATTERN
+    )
 
 
 @spec
@@ -160,6 +178,10 @@ class Email:
     subject: str = doc("Template.")
     body: str = doc("Template.")
     when: str | None = doc("Show it only when this condition holds.", default=None)
+    audience: Literal["customer", "team"] = doc(
+        "customer (default): sent to the customer; team: to your manager or team, a rep note that may quote any answer.",
+        default="customer",
+    )
 
 
 @spec
@@ -178,8 +200,15 @@ class Followup:
     """A dated check-back, listed by dealrescue followups."""
 
     text: str = doc("Template.")
-    due: str = doc("Offset from the plan date: +2d, +1w, +3m, +1y.", pattern=DUE_PATTERN)
+    due: str = doc(
+        "When it is due: +2d, +1w, +3m, +1y after the plan date, or from a date answer: renewal -30d.",
+        pattern=DATE_EXPR_PATTERN,
+    )
     when: str | None = doc("Keep it only when this condition holds.", default=None)
+    fallback: str | None = doc("Offset from the plan date used when the date answer in due is empty: +5d.", default=None, pattern=DUE_PATTERN)
+    deadline: str | None = doc(
+        "Never due after this date answer: renewal or renewal -1d.", default=None, pattern=DEADLINE_PATTERN
+    )
 
 
 @spec
@@ -191,10 +220,11 @@ class PlaybookTest:
     deal: str = doc("The deal name for the case.", default="Test deal")
     answers: dict[str, Any] = doc("Answers by question id.", factory=dict)
     scores: dict[str, float] = doc("Expected score totals (optional).", factory=dict)
-    contains: list[str] = doc(
-        "Text the markdown plan must show (spacing, line breaks and markdown escapes are ignored).", factory=list
-    )
-    lacks: list[str] = doc("Text the markdown plan must not show (compared the same way).", factory=list)
+    date: str | None = doc("The plan date for the case, YYYY-MM-DD (default 2026-01-15).", default=None)
+    includes: list[str] = doc("Words the plan's text must contain (checked in its plain text).", factory=list)
+    excludes: list[str] = doc("Words the plan's text must not contain, e.g. a rep's note in an email.", factory=list)
+    customer_excludes: list[str] = doc("Words the talk tracks and customer emails must not contain.", factory=list)
+    due_by: str | None = doc("Every step must be due on or before this date, YYYY-MM-DD.", default=None)
 
 
 @spec

@@ -7,7 +7,6 @@ Every text is rendered twice from the same template: ``plain`` for JSON and
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +14,9 @@ from dealrescue.core.answers import display_answer
 from dealrescue.core.engine import Outcome, ScoreOutcome
 from dealrescue.core.expressions import ExpressionProblem
 from dealrescue.core.loader import CompiledPlaybook
+from dealrescue.core.schedule import Scheduler, add_offset
 
-_DUE = re.compile(r"^\+?(\d+)([dwmy])$")
+__all__ = ["Plan", "add_offset", "build_plan"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class Email:
     title: Text
     subject: Text
     body: Text
+    audience: str = "customer"
 
 
 @dataclass(frozen=True)
@@ -90,27 +91,8 @@ class Plan:
     emails: tuple[Email, ...]
     sections: tuple[Section, ...]
     followups: tuple[Followup, ...]
-
-
-def add_offset(start: dt.date, offset: str) -> dt.date:
-    """``+2d``, ``+1w``, ``+3m`` (same day of month, clamped to its end), ``+1y`` after ``start``."""
-    match = _DUE.match(offset.strip())
-    if not match:
-        raise ValueError(f"not a due offset: {offset!r} (use +2d, +1w, +3m or +1y)")
-    amount, unit = int(match.group(1)), match.group(2)
-    if unit == "d":
-        return start + dt.timedelta(days=amount)
-    if unit == "w":
-        return start + dt.timedelta(weeks=amount)
-    months = amount if unit == "m" else amount * 12
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    for day in range(start.day, 0, -1):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: day 1 always exists")
+    # One line per customer date that moved the steps: "tight: their decision is on 2026-11-24".
+    schedule_notes: tuple[str, ...] = ()
 
 
 def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt.date) -> Plan:
@@ -141,15 +123,16 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
 
     v = outcome.verdict_index
     verdict = pb.verdicts[v]
+    schedule = Scheduler(date, outcome.answers, {q.id: q for q in pb.questions})
     steps = [
-        Step(text(f"plan[{i}].text"), add_offset(date, step.due), step.owner)
+        Step(text(f"plan[{i}].text"), schedule.due(step.due, step.fallback, step.deadline), step.owner)
         for i, step in enumerate(pb.plan)
         if shown(f"plan[{i}].when")
     ]
     # Stable sort: same-day steps keep the playbook's order.
     steps.sort(key=lambda s: s.due)
     followups = [
-        Followup(text(f"followups[{i}].text"), add_offset(date, f.due))
+        Followup(text(f"followups[{i}].text"), schedule.due(f.due, f.fallback, f.deadline))
         for i, f in enumerate(pb.followups)
         if shown(f"followups[{i}].when")
     ]
@@ -170,7 +153,7 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
             if shown(f"talk_tracks[{i}].when")
         ),
         emails=tuple(
-            Email(text(f"emails[{i}].title"), text(f"emails[{i}].subject"), text(f"emails[{i}].body"))
+            Email(text(f"emails[{i}].title"), text(f"emails[{i}].subject"), text(f"emails[{i}].body"), e.audience)
             for i, e in enumerate(pb.emails)
             if shown(f"emails[{i}].when")
         ),
@@ -185,4 +168,5 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
             if shown(f"sections[{i}].when")
         ),
         followups=tuple(followups),
+        schedule_notes=schedule.notes(),
     )

@@ -17,6 +17,7 @@ A blank cell means "not answered": the question's default, or no answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from bisect import bisect_right
@@ -33,6 +34,7 @@ from dealrescue.core.engine import ScoreOutcome, collect_answers, decide, missin
 from dealrescue.core.expressions import ExpressionProblem, display_value, names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.schedule import days_until
 from dealrescue.errors import AnswerError, UsageError
 
 DEAL_COLUMN = "deal"
@@ -423,7 +425,7 @@ def fast_path_obstacle(compiled: CompiledPlaybook) -> str | None:
     before the verdict), and points that add up exactly in any order.
     """
     pb = compiled.playbook
-    plain = {q.id for q in pb.questions} | _CONSTANT_NAMES
+    plain = {q.id for q in pb.questions} | _CONSTANT_NAMES | {"days_until"}
     for path, condition in compiled.conditions.items():
         if not path.startswith(("questions", "scores", "verdicts")):
             continue
@@ -548,12 +550,17 @@ class FastScorer(Scorer):
 
     def _names(self, path: str) -> list[str]:
         condition = self.compiled.condition(path)
-        return sorted(names_in_condition(condition.source)) if condition is not None else []
+        names = names_in_condition(condition.source) if condition is not None else set()
+        if "days_until" in names:  # it reads the date answers
+            names |= {q.id for q in self.questions if q.type is QuestionType.date}
+        return sorted(names)
 
     def _holds(self, path: str, context: dict[str, Any]) -> bool:
         condition = self.compiled.condition(path)
         if condition is None:
             return True
+        # As in the engine: days from the plan date to each date answer in this context.
+        context = {**context, "days_until": days_until(dt.date.fromisoformat(self.today), self.questions, context)}
         try:
             return condition.holds(context)
         except ExpressionProblem as exc:

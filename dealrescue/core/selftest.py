@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from dealrescue.core.engine import run_non_interactive
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import PlaybookTest
-from dealrescue.core.plan import build_plan
-from dealrescue.core.render.plan import to_json, to_markdown
+from dealrescue.core.plan import Plan, build_plan
+from dealrescue.core.render.plan import to_document, to_json, to_markdown
 from dealrescue.errors import DealRescueError
 
 TEST_DATE = dt.date(2026, 1, 15)
@@ -38,30 +37,54 @@ class CaseResult:
 def run_case(compiled: CompiledPlaybook, case: PlaybookTest) -> CaseResult:
     expected: dict[str, Any] = {"verdict": case.verdict}
     expected.update({f"scores.{k}": v for k, v in case.scores.items()})
-    expected.update({f"shows {text!r}": True for text in case.contains})
-    expected.update({f"shows {text!r}": False for text in case.lacks})
     try:
-        outcome = run_non_interactive(compiled, case.answers, case.deal, TEST_DATE.isoformat())
-        plan = build_plan(compiled, outcome, case.deal, TEST_DATE)
+        date = dt.date.fromisoformat(case.date) if case.date else TEST_DATE
+        due_by = dt.date.fromisoformat(case.due_by) if case.due_by else None
+    except ValueError as exc:
+        return CaseResult(case.name, False, expected, {}, error=f"date or due_by is not a YYYY-MM-DD date: {exc}")
+    try:
+        outcome = run_non_interactive(compiled, case.answers, case.deal, date.isoformat())
+        plan = build_plan(compiled, outcome, case.deal, date)
         # Render both ways so a template that fails for these answers fails the case.
-        shown = plain_text(to_markdown(plan))
+        to_markdown(plan)
         to_json(plan)
     except DealRescueError as exc:
         return CaseResult(case.name, False, expected, {}, error=exc.message)
     actual: dict[str, Any] = {"verdict": plan.verdict.id}
     actual.update({f"scores.{s.id}": s.total for s in plan.scores})
-    actual.update({f"shows {text!r}": plain_text(text) in shown for text in [*case.contains, *case.lacks]})
+    shown, customer = _plan_text(plan)
+    for words in case.includes:
+        expected[f"includes {words!r}"] = True
+        actual[f"includes {words!r}"] = words in shown
+    for words in case.excludes:
+        expected[f"excludes {words!r}"] = True
+        actual[f"excludes {words!r}"] = words not in shown
+    for words in case.customer_excludes:
+        expected[f"customer text excludes {words!r}"] = True
+        actual[f"customer text excludes {words!r}"] = words not in customer
+    if due_by is not None:
+        expected[f"every step due on or before {due_by}"] = True
+        actual[f"every step due on or before {due_by}"] = all(s.due <= due_by for s in plan.steps)
     passed = all(actual.get(k) == v for k, v in expected.items())
     return CaseResult(case.name, passed, expected, actual)
 
 
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_QUOTE_MARK = re.compile(r"^>[ ]?", re.MULTILINE)
+def _plan_text(plan: Plan) -> tuple[str, str]:
+    """The plain text a plan shows (all but the answers list), and its customer-facing part."""
+    doc = to_document(plan)
+    customer = [*(t["text"] for t in doc["talk_tracks"]), *(f"{m['subject']}\n{m['body']}" for m in doc["emails"] if m["audience"] == "customer")]
+    doc.pop("answers")
+    return "\n".join(_strings(doc)), "\n".join(customer)
 
 
-def plain_text(markdown: str) -> str:
-    """Markdown as a reader sees the words: escapes and quote marks dropped, spacing collapsed."""
-    return " ".join(_QUOTE_MARK.sub("", _ESCAPE.sub(r"\1", markdown)).split())
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
 
 
 def run_cases(compiled: CompiledPlaybook, cases: list[PlaybookTest] | None = None) -> list[CaseResult]:

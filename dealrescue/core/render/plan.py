@@ -80,6 +80,8 @@ def to_markdown(plan: Plan) -> str:
             out += [f"- {item[0]}", *(f"  {line}" for line in item[1:])]
     if plan.steps:
         out += ["", "## Action plan", ""]
+        out += [f"**{e(line)}**" for line in plan.schedule_notes]
+        out += [""] if plan.schedule_notes else []
         for step in plan.steps:
             out.append(f"- [ ] **by {step.due.isoformat()}** ({e(step.owner)}) {step.text.markdown}")
     for section in plan.sections:
@@ -144,8 +146,12 @@ def to_document(plan: Plan) -> dict[str, Any]:
             for s in plan.sections
         ],
         "talk_tracks": [{"title": t.title.plain, "text": t.text.plain} for t in plan.talk_tracks],
-        "emails": [{"title": m.title.plain, "subject": m.subject.plain, "body": m.body.plain} for m in plan.emails],
+        "emails": [
+            {"title": m.title.plain, "subject": m.subject.plain, "body": m.body.plain, "audience": m.audience}
+            for m in plan.emails
+        ],
         "followups": [{"text": f.text.plain, "due": f.due.isoformat()} for f in plan.followups],
+        "schedule": list(plan.schedule_notes),
     }
 
 
