@@ -192,7 +192,7 @@ def test_rank_orders_thirty_deals_by_qualification_with_reasons(tmp_path: Path) 
 # --- the pocket card -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("playbook", ["walkaway"])
+@pytest.mark.parametrize("playbook", ["triage", "walkaway", "recover"])
 def test_card_prints_questions_and_what_not_to_say(playbook: str) -> None:
     result = _invoke("card", playbook)
     assert result.exit_code == 0, result.stderr
