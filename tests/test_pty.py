@@ -45,7 +45,14 @@ REASON_HELP = "The one that tipped it"
 GAP = "Which capability did they find missing?"
 CLOSABLE = "Do we have another product or option that closes that gap?"
 PRESSURE = "How hard are they pushing on commercials?"
-DECIDER = "Who makes the final call on their side?"
+DECIDER = "Who makes the final call and holds the budget on their side?"
+# Optional questions asked after the decider when nothing is signed (left empty in these runs).
+AFTER_DECIDER = (
+    "Who on their side was most for us?",
+    "Who pushed for them, or could block us?",
+    "What is the deal worth, roughly?",
+    "What would a rescue cost us, roughly?",
+)
 RECONSIDER = "What would they need to see to reconsider?"
 SIGN_DATE = "When do they plan to sign with them?"
 TRUST = "What damaged the trust, in a few words?"
@@ -220,6 +227,7 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path) -> None
     s.wait("must be at most 10")
     s.child.send("\x7f\x7f4" + ENTER)
     s.answer(DECIDER, "Dana Ruiz, CFO" + ENTER)
+    skip_after_decider(s)
     s.answer(RECONSIDER, "their board report built in our tool" + ENTER)
     s.answer(SIGN_DATE, "2026-11-25" + ENTER)
     assert s.finish() == 0, s.text
@@ -253,6 +261,11 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path) -> None
 # --- Ctrl-C, then resume ----------------------------------------------------------------------
 
 
+def skip_after_decider(s: Session) -> None:
+    for prompt in AFTER_DECIDER:
+        s.answer(prompt, ENTER)
+
+
 def interrupt_at_select(s: Session) -> None:
     s.answer(COMPETITOR, "Globex" + ENTER)
     s.answer(SIGNED, DOWN + CTRL_C, shown="Don't know")
@@ -278,12 +291,14 @@ def resume_after_select(s: Session) -> None:
     s.answer(CLOSABLE, DOWN + ENTER, shown="Not sure yet")
     s.answer(PRESSURE, "3" + ENTER)
     s.answer(DECIDER, "Dana Ruiz" + ENTER)
+    skip_after_decider(s)
     s.answer(RECONSIDER, "SSO working in a pilot" + ENTER)
     s.answer(SIGN_DATE, ENTER)  # optional: left empty
 
 
 def resume_after_text(s: Session) -> None:
     s.answer(DECIDER, "Dana Ruiz" + ENTER)
+    skip_after_decider(s)
     s.answer(RECONSIDER, "a new account team" + ENTER)
     s.answer(SIGN_DATE, ENTER)
 
