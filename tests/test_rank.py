@@ -373,7 +373,7 @@ def test_json_shape(small: Path) -> None:
     result = invoke("rank", small, "--format", "json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert doc["playbook"] == {"id": "pulse", "title": "Account pulse", "version": 1}
+    assert doc["playbook"] == {"id": "pulse", "title": "Account pulse", "version": 2}
     assert doc["by"] == "step"
     assert doc["bad_rows"] == []
     first = doc["rows"][0]
