@@ -219,3 +219,10 @@ def test_card_text_cannot_drive_the_terminal(write_playbook) -> None:  # type: i
     assert result.exit_code == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert result.stdout == "# \\# Mini: pocket card\n\nAsk \u241b[2J{{ x }} \u2407\n"
+
+
+def test_help_lists_qualify_and_card() -> None:
+    result = _invoke("--help")
+    assert result.exit_code == 0
+    for command in ("qualify", "card"):
+        assert f" {command} " in result.stdout
