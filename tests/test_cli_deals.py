@@ -188,7 +188,7 @@ def test_show_escapes_what_was_typed(journal_ids: dict[str, str]) -> None:
         j.save_answer(run_id, "competitor", "<script> [link](x) \x1b[2J")
     out = invoke("deals", "show", run_id).stdout
     assert out.startswith("# \\# Not a heading \\*bold\\*\n")
-    assert "- competitor: \\<script\\> \\[link\\](x) \u241b\\[2J" in out
+    assert "- competitor: \\<script> \\[link\\](x) \u241b\\[2J" in out
     assert "\x1b" not in out
 
 

@@ -161,15 +161,25 @@ def show_deal(run_id: str) -> None:
     sys.stdout.flush()
 
 
-def export_deal(run_id: str, fmt: str, output: Path | None, force: bool) -> None:
-    """``deals export``: the stored plan (``fmt`` ``markdown`` or ``json``) to stdout or, atomically, to ``output``."""
+def export_deal(
+    run_id: str, fmt: str, output: Path | None, force: bool, *, email: bool = False, number: int | None = None
+) -> None:
+    """``deals export``: the stored plan (``fmt`` ``markdown`` or ``json``), or with ``email`` draft
+    ``number`` (default 1) as plain text, to stdout or, atomically, to ``output``."""
+    if number is not None and not email:
+        raise UsageError(f"{number} names an email draft: give it with --email", hint=f"dealrescue deals export {run_id} --email {number}")
+    if email and fmt == "json":
+        raise UsageError("--email prints one draft as plain text; it does not take --format json", hint="drop one of them")
+    draft = (number or 1) if email else None
     run = _get_run(run_id)
-    text = run.plan_json if fmt == "json" else run.plan_markdown
+    text = run.plan_json if fmt == "json" or draft is not None else run.plan_markdown
     if run.status != "done" or text is None:
         raise UsageError(
             f"run {run.id} has no plan yet (it is {run.status.replace('_', ' ')})",
             hint=f"finish it with `dealrescue resume {run.id}`",
         )
+    if draft is not None:
+        text = _email_text(run.id, text, draft)
     if not text.endswith("\n"):
         text += "\n"
     if output is None:
@@ -179,4 +189,23 @@ def export_deal(run_id: str, fmt: str, output: Path | None, force: bool) -> None
     from dealrescue.ui.output import write_atomic
 
     write_atomic(output, text, force=force)
-    note(f"Wrote the plan of run {run.id} ({run.deal}) to {output}.")
+    what = f"email draft {draft}" if draft is not None else "the plan"
+    note(f"Wrote {what} of run {run.id} ({run.deal}) to {output}.")
+
+
+def _email_text(run_id: str, plan_json: str, number: int) -> str:
+    """Email draft ``number`` (from 1) of a stored plan, as plain text."""
+    import json
+
+    from dealrescue.core.render.email import plain_email
+
+    emails = json.loads(plan_json).get("emails", [])
+    if not emails:
+        raise UsageError(f"run {run_id}'s plan has no email drafts", hint="export the plan without --email")
+    if number > len(emails):
+        raise UsageError(
+            f"run {run_id}'s plan has {len(emails)} email draft(s); there is no draft {number}",
+            hint=f"use --email 1{f' to --email {len(emails)}' if len(emails) > 1 else ''}",
+        )
+    draft = emails[number - 1]
+    return plain_email(str(draft["subject"]), str(draft["body"]))
