@@ -66,11 +66,16 @@ def list_runs(
 
 
 @deals_app.command("show")
-def show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")]) -> None:
-    """Show one run as markdown: its answers, verdict, follow-ups and plan."""
+def show(
+    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="On a terminal, print it all instead of paging ($PAGER, or less).")
+    ] = False,
+) -> None:
+    """Show one run as markdown: its answers, verdict, steps and follow-ups (done or not) and plan."""
     from dealrescue.commands.deals import show_deal
 
-    show_deal(run_id)
+    show_deal(run_id, pager=not no_pager)
 
 
 @deals_app.command("export")
