@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
-from dealrescue.commands.followups import _today
+from dealrescue.commands.common import today as local_today
 from dealrescue.errors import UsageError
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
@@ -49,7 +49,7 @@ def _item_json(item: TodoItem, today: str) -> dict[str, Any]:
 def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: bool) -> None:
     """``todo``: what is overdue, due today and due this week across all deals, oldest first;
     with ``ics``, every step and follow-up as a calendar file instead."""
-    today = parse_date(on, "--date") or _today()
+    today = parse_date(on, "--date") or local_today()
     until = (date.fromisoformat(today) + timedelta(days=WEEK_DAYS - 1)).isoformat()
     journal = open_existing_journal()
     items: list[TodoItem] = []
