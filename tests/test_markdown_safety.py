@@ -206,6 +206,7 @@ ONE_LINE = ANSWER.map(lambda s: s.replace("\n", " ").replace("\r", " "))
 @example(competitor="a\u00a0b", notes="x\u2028- y\u2029# z", deal="Acme")
 @example(competitor="Priya Shah (CFO) & Tom O*Neil", notes="payroll_run, TCO < Workday\nC:\\path\\ &amp; &#60;", deal="R&D_team")
 @example(competitor="_a_ *b* a_b_ <b> <3", notes="x\\\n\\*y*\\", deal="C# !#tag")
+@example(competitor="0", notes="0", deal="0 #")
 def test_any_answer_survives_as_text(competitor: str, notes: str, deal: str) -> None:
     assume(competitor.strip() and notes.strip() and deal.strip())
     check_plan_keeps_answers_as_text(competitor, notes, deal)
@@ -255,6 +256,7 @@ def test_the_reference_plan_has_every_context() -> None:
         ("_init_ x_", "\\_init\\_ x\\_"),
         ("&amp; <b>", "\\&amp; \\<b>"),
         ("# not a heading", "\\# not a heading"),
+        ("Acme ## #1", "Acme \\## #1"),
     ],
 )
 def test_a_reps_text_is_escaped_only_where_markdown_would_read_it(typed: str, raw: str) -> None:

@@ -9,13 +9,15 @@ import re
 # payroll_run it cannot open or close), links ([ ]), autolinks and HTML (< before a letter,
 # / ! or ?), entities (& before name; or #123;), backslash escapes (\ before punctuation or at
 # the end, where the next text or the line break would complete one), table cells (|) and
-# strikethrough (~). `>`, `#` and `!` matter only at a line start or before `[`, both handled.
+# strikethrough (~), and a lone run of # (in a heading, " #" at the end would close it). `>`, `#`
+# and `!` otherwise matter only at a line start or before `[`, both handled.
 _INLINE = re.compile(
     r"""[`*\[\]|~]"""
     r"""|(?<![^\W_])_|_(?![^\W_])"""
     r"""|<(?=[A-Za-z/!?])"""
     r"""|&(?=#?\w+;)"""
     r"""|\\(?=[!-/:-@\[-`{-~]|$)"""
+    r"""|(?<!\S)#(?=#*(?:\s|$))"""
 )
 # What can open a block at the start of a line: headings, lists, quotes, rules, tables.
 _LINE_START = re.compile(r"^(\s*)([-+=>:#]|\d+[.)])")
