@@ -240,3 +240,17 @@ def test_deals_show_pages_a_long_run_on_a_terminal_only(user_home: Path) -> None
     short = subprocess.run([sys.executable, "-m", "dealrescue", "deals", "show", run_id], capture_output=True, text=True,
                            env=env, timeout=60, check=False)
     assert short.stdout.startswith("# Acme")  # not a terminal: never paged
+
+
+def test_todo_on_a_terminal_is_a_table_and_an_empty_journal_says_so(
+    write_playbook: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = cli("todo", "--date", "2026-11-24")
+    assert (empty.exit_code, empty.stdout) == (0, "") and "Nothing overdue or due by 2026-11-30" in empty.stderr
+    plan(write_playbook, "Acme", "2026-11-20")
+    from dealrescue.commands import todo as todo_module
+
+    monkeypatch.setattr(todo_module, "stdout_is_terminal", lambda: True)
+    shown = cli("todo", "--date", "2026-11-24").stdout
+    assert "Deal" in shown and "Who" in shown and "OVERDUE 4d" in shown and "in 1d" in shown
+    assert "\t" not in shown
