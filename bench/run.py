@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -520,7 +521,10 @@ def deals_list(
 
 
 @deals_app.command("show")
-def deals_show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")]) -> None:
+def deals_show(
+    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="On a terminal, print it all instead of paging.")] = False,
+) -> None:
     """Show one run: its answers, verdict, follow-ups and plan."""
 
 
@@ -535,6 +539,8 @@ def deals_export(
         typer.Option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    email: Annotated[bool, typer.Option("--email", help="Only one email draft, as plain text.")] = False,
+    number: Annotated[Optional[int], typer.Argument(metavar="[N]", min=1, help="With --email: which draft.")] = None,
 ) -> None:
     """Print (or write to a file) the plan a finished run made, exactly as stored."""
 
@@ -586,9 +592,33 @@ def followups_done(
     """Mark a follow-up done."""
 
 
+todo_app = typer.Typer(
+    help="What is overdue, due today and due this week across all deals; tick items off; a calendar file.",
+    invoke_without_command=True,
+)
+
+
+@todo_app.callback()
+def todo(
+    ctx: typer.Context,
+    on: Annotated[Optional[str], typer.Option("--date", metavar="YYYY-MM-DD", help="Count from this day.")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="table, tab-separated lines, or json.")] = ListFormat.table,
+    ics: Annotated[Optional[Path], typer.Option("--ics", metavar="FILE", help="Write an iCalendar FILE.")] = None,
+    kind: Annotated[CalendarKind, typer.Option("--ics-kind", help="Events or to-dos.")] = CalendarKind.event,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --ics FILE if it exists.")] = False,
+) -> None:
+    """List plan steps and follow-ups that are overdue, due today or due this week, oldest first."""
+
+
+@todo_app.command("done")
+def todo_done(item_id: Annotated[str, typer.Argument(metavar="ID", help="A step or follow-up id.")]) -> None:
+    """Tick a step or follow-up off."""
+
+
 app.add_typer(playbooks_app, name="playbooks", rich_help_panel="Playbooks and journal")
 app.add_typer(deals_app, name="deals", rich_help_panel="Playbooks and journal")
 app.add_typer(followups_app, name="followups", rich_help_panel="Playbooks and journal")
+app.add_typer(todo_app, name="todo", rich_help_panel="Playbooks and journal")
 
 
 def _version(value: bool) -> None:
@@ -779,6 +809,32 @@ def fill_journal(home: Path, runs: int, answers: dict[str, object], plan_md: str
     return time.perf_counter() - start
 
 
+def fill_todo_journal(home: Path, deals: int, steps_per_deal: int) -> tuple[float, str]:
+    """``deals`` finished runs with ``steps_per_deal`` open steps each, due from 30 days before to
+    60 days after a fixed day; returns the seconds taken and that day (for ``todo --date``)."""
+    from dealrescue.journal import Journal
+
+    today = date(2026, 11, 22)
+    start = time.perf_counter()
+    journal = Journal.open(home / "journal.db")
+    try:
+        conn = getattr(journal, "_conn", None)
+        if conn is not None:
+            conn.execute("PRAGMA synchronous = OFF")
+        rng = random.Random(13)
+        for i in range(deals):
+            run_id = journal.start_run(f"Account {i + 1:05d}", "recover", 1, "bundled", today.isoformat(), {})
+            steps = [
+                (f"Step {n + 1} for account {i + 1}: own the concern and say what changes, by whom and by when",
+                 (today + timedelta(days=rng.randint(-30, 60))).isoformat(), "rep")
+                for n in range(steps_per_deal)
+            ]
+            journal.finish_run(run_id, "recoverable_now", "Recoverable now", "# plan", "{}", (), steps=steps)
+    finally:
+        journal.close()
+    return time.perf_counter() - start, today.isoformat()
+
+
 # ----------------------------------------------------------------------------- the figures
 
 
@@ -923,6 +979,24 @@ class Bench:
         alternate(a, b, self.reps, self.scratch)
         report_pair(result, a, b)
 
+    def todo_vs_help(self, result: Result) -> None:
+        """Figure 6: the to-do list across 1,000 deals holding 10,000 open steps, against --help."""
+        home = self.scratch / "home-todo"
+        home.mkdir(mode=0o700)
+        env = {**self.env, "DEALRESCUE_HOME": str(home)}
+        seconds, listed_by = fill_todo_journal(home, deals=1_000, steps_per_deal=10)
+        size = (home / "journal.db").stat().st_size / 1e6
+        listed = capture([*self.launch.dealrescue, "todo", "--date", listed_by], env)
+        lines = listed.stdout.count("\n")
+        if listed.returncode != 0 or not lines:
+            raise CommandFailed(f"`todo` exited {listed.returncode} with {lines} lines")
+        print(f"    journal: 1,000 deals, 10,000 open steps due over 90 days, {size:.1f} MB, filled in {seconds:.1f} s")
+        print(f"    A: dealrescue todo --date {listed_by} ({lines:,} items overdue or due that week, TSV to /dev/null)")
+        a = self.dealrescue("todo", "--date", listed_by, env=env, label="dealrescue todo")
+        b = self.dealrescue("--help", env=env)
+        alternate(a, b, self.reps, self.scratch)
+        report_pair(result, a, b)
+
     def triage_memory(self, result: Result) -> None:
         cmd = [*self.launch.dealrescue, *self.triage_args]
         runs = min(self.reps, MEMORY_RUNS)
@@ -953,7 +1027,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--runs", type=int, default=10_000, help="journal runs for the deals list figure (default 10000)"
     )
     parser.add_argument(
-        "--only", metavar="1,2,...", default="1,2,3,4,5", help="figures to measure, comma-separated (default all)"
+        "--only", metavar="1,2,...", default="1,2,3,4,5,6", help="figures to measure, comma-separated (default all)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
     args = parser.parse_args(argv)
@@ -1047,6 +1121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bench.deals_list_vs_help,
             ),
             (Result(5, "peak memory (max RSS) of the non-interactive triage run", None), bench.triage_memory),
+            (Result(6, "dealrescue todo with 1,000 deals and 10,000 open steps vs dealrescue --help", 1.3), bench.todo_vs_help),
         ]
         for result, body in figures:
             if result.number in args.only:

@@ -176,9 +176,11 @@ def test_show_has_answers_verdict_follow_ups_and_plan(journal_ids: dict[str, str
     assert "- competitor: Globex" in out and "- reasons: price, gap" in out
     assert "- notes: line one\\\nline two\n" in out  # a markdown hard break keeps the lines
     assert "- gap: (left empty)" in out
-    assert "Fight on value (fight_on_value)" in out
+    assert "\nFight on value\n" in out and "fight_on_value" not in out  # the title, not the id
     assert f"Check back with Acme Corp (id {journal_ids['acme_checkback']})" in out
-    assert out.rstrip("\n").endswith(PLAN_MD.rstrip("\n"))
+    # The plan sits under its own heading: its headings are two levels down.
+    nested = "\n".join(f"##{ln}" if ln.startswith("#") else ln for ln in PLAN_MD.rstrip("\n").split("\n"))
+    assert out.rstrip("\n").endswith("## Plan\n\n" + nested)
     assert out.index("## Answers") < out.index("## Verdict") < out.index("## Follow-ups") < out.index("## Plan")
 
 
@@ -188,7 +190,7 @@ def test_show_escapes_what_was_typed(journal_ids: dict[str, str]) -> None:
         j.save_answer(run_id, "competitor", "<script> [link](x) \x1b[2J")
     out = invoke("deals", "show", run_id).stdout
     assert out.startswith("# \\# Not a heading \\*bold\\*\n")
-    assert "- competitor: \\<script\\> \\[link\\](x) \u241b\\[2J" in out
+    assert "- competitor: \\<script> \\[link\\](x) \u241b\\[2J" in out
     assert "\x1b" not in out
 
 

@@ -204,6 +204,9 @@ ONE_LINE = ANSWER.map(lambda s: s.replace("\n", " ").replace("\r", " "))
 @example(competitor="\x1b[31mred\x1b[0m", notes="a\n\n\nb\n---\n=== ", deal="**bold** `code`")
 @example(competitor="{{ 7*7 }}", notes="{% for x in y %}\n    code\n```\nfence", deal="{{ deal }}")
 @example(competitor="a\u00a0b", notes="x\u2028- y\u2029# z", deal="Acme")
+@example(competitor="Priya Shah (CFO) & Tom O*Neil", notes="payroll_run, TCO < Workday\nC:\\path\\ &amp; &#60;", deal="R&D_team")
+@example(competitor="_a_ *b* a_b_ <b> <3", notes="x\\\n\\*y*\\", deal="C# !#tag")
+@example(competitor="0", notes="0", deal="0 #")
 def test_any_answer_survives_as_text(competitor: str, notes: str, deal: str) -> None:
     assume(competitor.strip() and notes.strip() and deal.strip())
     check_plan_keeps_answers_as_text(competitor, notes, deal)
@@ -239,6 +242,27 @@ def test_the_reference_plan_has_every_context() -> None:
     assert sum(COMPETITOR in t for t in texts) >= 6
     assert sum(NOTES in t for t in texts) >= 5
     assert any(DEAL in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("typed", "raw"),
+    [
+        ("Priya Shah (CFO) & Tom", "Priya Shah (CFO) & Tom"),
+        ("payroll_run", "payroll_run"),
+        ("TCO < Workday", "TCO < Workday"),
+        ("C# developers, 5 > 3!", "C# developers, 5 > 3!"),
+        ("C:\\Users\\x", "C:\\Users\\x"),
+        ("Tom O*Neil", "Tom O\\*Neil"),
+        ("_init_ x_", "\\_init\\_ x\\_"),
+        ("&amp; <b>", "\\&amp; \\<b>"),
+        ("# not a heading", "\\# not a heading"),
+        ("Acme ## #1", "Acme \\## #1"),
+    ],
+)
+def test_a_reps_text_is_escaped_only_where_markdown_would_read_it(typed: str, raw: str) -> None:
+    assert escape_inline(typed) == raw
+    shown = MarkdownIt("commonmark").parseInline(f"Call {escape_inline(typed)} today")[0].children
+    assert "".join(c.content for c in shown or [] if c.type == "text") == f"Call {typed} today"
 
 
 @pytest.mark.parametrize(

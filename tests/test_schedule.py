@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dealrescue.cli.app import app
+from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.schedule import Scheduler
 
 DATED = """\
 id: dated
@@ -259,3 +263,53 @@ def test_pulse_near_renewal_raises_risk_with_the_reason(user_home: Path, renewal
     assert (driver in drivers) if driver else not any(d.startswith("Renewal within") for d in drivers)
     if renewal == "2026-11-30":
         assert all(s["due"] <= "2026-11-29" for s in doc["steps"])  # the defect had step-3 actions on 2026-12-06
+
+
+def test_rank_weighs_a_near_renewal_with_its_reason(tmp_path: Path) -> None:
+    import datetime as dt
+
+    soon = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    later = (dt.date.today() + dt.timedelta(days=200)).isoformat()
+    data = tmp_path / "accounts.csv"
+    data.write_text(f"deal,signals,renewal\nFar,stalled_renewal,{later}\nNear,stalled_renewal,{soon}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["rank", str(data), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    assert [r["deal"] for r in rows] == ["Near", "Far"]
+    assert "Renewal within 30 days" in json.dumps(rows[0]) and "Renewal within" not in json.dumps(rows[1])
+
+
+# --- the date rules themselves, on any dates ---------------------------------------------------
+
+DAYS = st.integers(min_value=-60, max_value=120)
+
+
+@given(
+    offset=st.integers(min_value=0, max_value=60),
+    decision=st.one_of(st.none(), DAYS),
+    back=st.integers(min_value=0, max_value=10),
+    limit=st.integers(min_value=0, max_value=5),
+)
+def test_a_step_is_never_before_the_plan_date_nor_after_a_live_deadline(
+    offset: int, decision: int | None, back: int, limit: int
+) -> None:
+    import datetime as dt
+
+    plan_date = dt.date(2026, 11, 22)
+    question = Question(id="decision_date", prompt="When?", type=QuestionType.date, required=False, deadline_label="their decision")
+    answer = None if decision is None else (plan_date + dt.timedelta(days=decision)).isoformat()
+    schedule = Scheduler(plan_date, {"decision_date": answer}, {"decision_date": question})
+    plain = schedule.due(f"+{offset}d", deadline=f"decision_date -{limit}d")
+    counted = schedule.due(f"decision_date -{back}d", fallback=f"+{offset}d")
+    assert plain >= plan_date and counted >= plan_date
+    notes = schedule.notes()
+    if decision is None:
+        assert plain == counted == plan_date + dt.timedelta(days=offset) and notes == ()
+    elif decision < 0:  # passed: reported, and not used
+        assert plain == counted == plan_date + dt.timedelta(days=offset)
+        assert notes == (f"their decision ({answer}) has passed: steps are dated from today",)
+    else:
+        assert plain <= max(plan_date, plan_date + dt.timedelta(days=decision - limit))
+        assert counted == max(plan_date, plan_date + dt.timedelta(days=decision - back))
+        pulled = offset > decision - limit or back > decision
+        assert notes == ((f"tight: their decision is on {answer}",) if pulled else ())

@@ -12,7 +12,7 @@ from typer._click.exceptions import UsageError as ClickUsageError  # typer 0.28'
 from typer.core import TyperGroup
 
 from dealrescue import __version__
-from dealrescue.cli import deals, followups, playbooks, run
+from dealrescue.cli import deals, followups, playbooks, run, todo
 from dealrescue.cli.card import card_command
 from dealrescue.cli.rank import rank_command
 from dealrescue.errors import EXIT_RUNTIME, DealRescueError
@@ -69,6 +69,7 @@ app.command("card", rich_help_panel="Playbooks")(card_command)
 app.add_typer(playbooks.playbooks_app, name="playbooks", rich_help_panel="Playbooks and journal")
 app.add_typer(deals.deals_app, name="deals", rich_help_panel="Playbooks and journal")
 app.add_typer(followups.followups_app, name="followups", rich_help_panel="Playbooks and journal")
+app.add_typer(todo.todo_app, name="todo", rich_help_panel="Playbooks and journal")
 
 
 def _version(value: bool) -> None:

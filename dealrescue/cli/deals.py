@@ -66,11 +66,16 @@ def list_runs(
 
 
 @deals_app.command("show")
-def show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")]) -> None:
-    """Show one run as markdown: its answers, verdict, follow-ups and plan."""
+def show(
+    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="On a terminal, print it all instead of paging ($PAGER, or less).")
+    ] = False,
+) -> None:
+    """Show one run as markdown: its answers, verdict, steps and follow-ups (done or not) and plan."""
     from dealrescue.commands.deals import show_deal
 
-    show_deal(run_id)
+    show_deal(run_id, pager=not no_pager)
 
 
 @deals_app.command("export")
@@ -84,8 +89,16 @@ def export(
         typer.Option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    email: Annotated[
+        bool,
+        typer.Option("--email", help="Only one email draft, as plain text: a Subject line, a blank line, the body."),
+    ] = False,
+    number: Annotated[
+        int | None,
+        typer.Argument(metavar="[N]", min=1, show_default=False, help="With --email: which draft (default 1)."),
+    ] = None,
 ) -> None:
-    """Print (or write to a file) the plan a finished run made, exactly as stored."""
+    """Print (or write to a file) the plan a finished run made, exactly as stored; or one email draft."""
     from dealrescue.commands.deals import export_deal
 
-    export_deal(run_id, fmt.value, output, force)
+    export_deal(run_id, fmt.value, output, force, email=email, number=number)

@@ -23,6 +23,13 @@ def parse_date(value: str | None, flag: str) -> str | None:
         raise UsageError(f"{flag} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
 
 
+def today() -> str:
+    """The local calendar day, YYYY-MM-DD: what "overdue" and "this week" count from."""
+    from datetime import datetime
+
+    return datetime.now().astimezone().date().isoformat()
+
+
 def open_existing_journal() -> Journal | None:
     """The journal, or None when none was ever made (a read command does not create one)."""
     from dealrescue import paths

@@ -9,6 +9,7 @@ them into messages and exit codes.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,8 +114,35 @@ def _minute(stamp: str) -> str:
     return stamp
 
 
-def show_deal(run_id: str) -> None:
-    """``deals show``: one run as markdown (rendered on a terminal)."""
+def _playbook_of(run: RunRecord) -> tuple[str, Any]:
+    """How to name where the run's playbook came from (``bundled`` or its path), and its questions
+    by id when the file can still be read (for labels instead of ids)."""
+    from dealrescue import paths
+    from dealrescue.catalog import finder
+
+    source = Path(run.playbook_source)
+    try:
+        bundled = source.resolve().parent == paths.bundled_playbooks_dir().resolve()
+    except OSError:
+        bundled = False
+    questions: dict[str, Any] = {}
+    try:
+        compiled = finder.load_file(source) if source.is_file() else None
+    except Exception:  # noqa: BLE001 - a file changed or broken since: show ids, as recorded
+        compiled = None
+    if compiled is not None and compiled.id == run.playbook_id:
+        questions = {q.id: q for q in compiled.playbook.questions}
+    return ("bundled" if bundled else run.playbook_source), questions
+
+
+def _nested(plan_markdown: str) -> list[str]:
+    """The plan under the run's own heading: each of its headings two levels down."""
+    return [f"##{line}" if re.match(r"#{1,4} ", line) else line for line in plan_markdown.rstrip("\n").split("\n")]
+
+
+def show_deal(run_id: str, *, pager: bool = True) -> None:
+    """``deals show``: one run as markdown (rendered on a terminal, through a pager when long)."""
+    from dealrescue.core.answers import display_answer
     from dealrescue.core.mdescape import escape_inline as esc
 
     journal = open_existing_journal()
@@ -122,13 +150,14 @@ def show_deal(run_id: str) -> None:
         raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
     with journal:
         run = journal.get_run(run_id)
-        followups = journal.followups_for_run(run.id)
+        items = journal.items_for_run(run.id)
+    origin, questions = _playbook_of(run)
     # Ids, dates and statuses are ours and safe; everything typed or written in a playbook is escaped.
     lines = [
         f"# {esc(run.deal) or '(no deal name)'}",
         "",
         f"- id: {run.id}",
-        f"- playbook: {run.playbook_id} v{run.playbook_version} ({esc(run.playbook_source)})",
+        f"- playbook: {run.playbook_id} v{run.playbook_version} ({esc(origin)})",
         f"- plan date: {run.plan_date}",
         f"- status: {run.status.replace('_', ' ')}",
         f"- recorded: {_minute(run.created_at)} (last change {_minute(run.updated_at)})",
@@ -136,40 +165,58 @@ def show_deal(run_id: str) -> None:
         "## Answers",
         "",
     ]
-    if run.answers:
-        lines += [f"- {qid}: {esc(_format_answer(value))}" for qid, value in run.answers.items()]
-    else:
+    for qid, value in run.answers.items():
+        q = questions.get(qid)
+        shown = display_answer(q, value) if q is not None and value is not None else _format_answer(value)
+        lines.append(f"- **{esc(q.prompt)}** {esc(shown)}" if q is not None else f"- {qid}: {esc(shown)}")
+    if not run.answers:
         lines.append("(none yet)")
     lines += ["", "## Verdict", ""]
     if run.verdict_id is not None:
-        lines.append(f"{esc(run.verdict_title or '')} ({run.verdict_id})")
+        lines.append(esc(run.verdict_title or run.verdict_id))
     else:
         state = run.status.replace("_", " ")
         lines.append(f"(none yet: the run is {state}; continue it with `dealrescue resume {run.id}`)")
-    if followups:
-        lines += ["", "## Follow-ups", ""]
-        lines += [f"- [{'x' if f.done_at else ' '}] {f.due} {esc(f.text)} (id {f.id})" for f in followups]
+    for kind, heading in (("step", "Steps"), ("followup", "Follow-ups")):
+        chosen = [i for i in items if i.kind == kind]
+        if chosen:
+            lines += ["", f"## {heading}", ""]
+            lines += [
+                f"- [{'x' if i.done_at else ' '}] {i.due} {esc(i.text)} (id {i.id}"
+                f"{', superseded by a newer run' if i.superseded_at and not i.done_at else ''})"
+                for i in chosen
+            ]
     if run.plan_markdown is not None:
-        lines += ["", "## Plan", "", run.plan_markdown.rstrip("\n")]
+        lines += ["", "## Plan", "", *_nested(run.plan_markdown)]
     markdown = "\n".join(lines) + "\n"
     if stdout_is_terminal():
         from dealrescue.ui.console import show_markdown
 
-        show_markdown(markdown)
+        show_markdown(markdown, pager=pager)
         return
     sys.stdout.write(markdown)
     sys.stdout.flush()
 
 
-def export_deal(run_id: str, fmt: str, output: Path | None, force: bool) -> None:
-    """``deals export``: the stored plan (``fmt`` ``markdown`` or ``json``) to stdout or, atomically, to ``output``."""
+def export_deal(
+    run_id: str, fmt: str, output: Path | None, force: bool, *, email: bool = False, number: int | None = None
+) -> None:
+    """``deals export``: the stored plan (``fmt`` ``markdown`` or ``json``), or with ``email`` draft
+    ``number`` (default 1) as plain text, to stdout or, atomically, to ``output``."""
+    if number is not None and not email:
+        raise UsageError(f"{number} names an email draft: give it with --email", hint=f"dealrescue deals export {run_id} --email {number}")
+    if email and fmt == "json":
+        raise UsageError("--email prints one draft as plain text; it does not take --format json", hint="drop one of them")
+    draft = (number or 1) if email else None
     run = _get_run(run_id)
-    text = run.plan_json if fmt == "json" else run.plan_markdown
+    text = run.plan_json if fmt == "json" or draft is not None else run.plan_markdown
     if run.status != "done" or text is None:
         raise UsageError(
             f"run {run.id} has no plan yet (it is {run.status.replace('_', ' ')})",
             hint=f"finish it with `dealrescue resume {run.id}`",
         )
+    if draft is not None:
+        text = _email_text(run.id, text, draft)
     if not text.endswith("\n"):
         text += "\n"
     if output is None:
@@ -179,4 +226,23 @@ def export_deal(run_id: str, fmt: str, output: Path | None, force: bool) -> None
     from dealrescue.ui.output import write_atomic
 
     write_atomic(output, text, force=force)
-    note(f"Wrote the plan of run {run.id} ({run.deal}) to {output}.")
+    what = f"email draft {draft}" if draft is not None else "the plan"
+    note(f"Wrote {what} of run {run.id} ({run.deal}) to {output}.")
+
+
+def _email_text(run_id: str, plan_json: str, number: int) -> str:
+    """Email draft ``number`` (from 1) of a stored plan, as plain text."""
+    import json
+
+    from dealrescue.core.render.email import plain_email
+
+    emails = json.loads(plan_json).get("emails", [])
+    if not emails:
+        raise UsageError(f"run {run_id}'s plan has no email drafts", hint="export the plan without --email")
+    if number > len(emails):
+        raise UsageError(
+            f"run {run_id}'s plan has {len(emails)} email draft(s); there is no draft {number}",
+            hint=f"use --email 1{f' to --email {len(emails)}' if len(emails) > 1 else ''}",
+        )
+    draft = emails[number - 1]
+    return plain_email(str(draft["subject"]), str(draft["body"]))

@@ -7,17 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
+from dealrescue.commands.common import today as local_today
 from dealrescue.errors import UsageError
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
     from dealrescue.journal import FollowupRecord
-
-
-def _today() -> str:
-    from datetime import datetime
-
-    return datetime.now().astimezone().date().isoformat()
 
 
 def _days_between(first: str, second: str) -> int:
@@ -74,7 +69,7 @@ def list_followups(
 
     ``ics_kind`` is ``event`` or ``todo``; ``on`` is the day overdue counts from (default today).
     """
-    today = parse_date(on, "--date") or _today()
+    today = parse_date(on, "--date") or local_today()
     journal = open_existing_journal()
     if journal is None:
         items: list[FollowupRecord] = []

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import re
 
-# Characters that can start inline structure anywhere in a line.
-_INLINE = re.compile(r"([\\`*_\[\]<>|~&!#])")
+# Inline structure, by CommonMark's rules, so a rep's text is escaped only where it would
+# change what a reader sees: code spans (`), emphasis (*, and _ except inside a word: in
+# payroll_run it cannot open or close), links ([ ]), autolinks and HTML (< before a letter,
+# / ! or ?), entities (& before name; or #123;), backslash escapes (\ before punctuation or at
+# the end, where the next text or the line break would complete one), table cells (|) and
+# strikethrough (~), and a lone run of # (in a heading, " #" at the end would close it). `>`, `#`
+# and `!` otherwise matter only at a line start or before `[`, both handled.
+_INLINE = re.compile(
+    r"""[`*\[\]|~]"""
+    r"""|(?<![^\W_])_|_(?![^\W_])"""
+    r"""|<(?=[A-Za-z/!?])"""
+    r"""|&(?=#?\w+;)"""
+    r"""|\\(?=[!-/:-@\[-`{-~]|$)"""
+    r"""|(?<!\S)#(?=#*(?:\s|$))"""
+)
 # What can open a block at the start of a line: headings, lists, quotes, rules, tables.
-_LINE_START = re.compile(r"^(\s*)([-+=>:]|\d+[.)])")
+_LINE_START = re.compile(r"^(\s*)([-+=>:#]|\d+[.)])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]")
 
 
@@ -47,7 +60,7 @@ def escape_inline(text: str) -> str:
 
 
 def _escape_line(line: str) -> str:
-    return _LINE_START.sub(_escape_line_start, _INLINE.sub(r"\\\1", line))
+    return _LINE_START.sub(_escape_line_start, _INLINE.sub(lambda m: "\\" + m.group(0), line))
 
 
 def _escape_line_start(match: re.Match[str]) -> str:

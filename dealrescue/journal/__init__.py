@@ -4,6 +4,7 @@ This package is the only part of dealrescue that imports sqlite3; import it
 lazily (inside the command that needs it) so ``dealrescue --help`` stays fast.
 """
 
+from dealrescue.journal.items import TodoItem
 from dealrescue.journal.store import (
     DEFAULT_TIMEOUT,
     FollowupRecord,
@@ -12,4 +13,4 @@ from dealrescue.journal.store import (
     RunSummary,
 )
 
-__all__ = ["DEFAULT_TIMEOUT", "FollowupRecord", "Journal", "RunRecord", "RunSummary"]
+__all__ = ["DEFAULT_TIMEOUT", "FollowupRecord", "Journal", "RunRecord", "RunSummary", "TodoItem"]

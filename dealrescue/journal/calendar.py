@@ -1,28 +1,54 @@
-"""Follow-ups as an iCalendar file that calendar apps import.
+"""Plan steps and follow-ups as an iCalendar file that calendar apps import.
 
-Each follow-up becomes an all-day VEVENT (the kind every calendar app imports)
-or, on request, a VTODO. UIDs are ``<followup-id>@dealrescue``, so importing
-a newer file updates the entries already imported instead of adding copies;
-``SEQUENCE`` goes up once a follow-up is done so apps take the change.
+Each item becomes an all-day VEVENT (the kind every calendar app imports) or, on
+request, a VTODO. The SUMMARY is short and plain (the deal first, at most about 60
+characters, no markdown); the whole text is in the DESCRIPTION; an open item carries a
+reminder (VALARM) at 9:00 on its day. UIDs are ``<item-id>@dealrescue``, so importing a
+newer file updates the entries already imported instead of adding copies; ``SEQUENCE``
+goes up each time an item changes (done, or superseded by a new run of its deal) and
+``DTSTAMP`` is the time of the export, so apps take the change. icalendar escapes
+commas, semicolons, backslashes and line breaks and folds long lines (RFC 5545); control
+characters, which the format does not allow in text, become visible pictures first.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
-from icalendar import Calendar, Event, Todo
+from icalendar import Alarm, Calendar, Event, Todo
 
 from dealrescue import __version__
-
-if TYPE_CHECKING:
-    from dealrescue.journal.store import FollowupRecord
+from dealrescue.core.mdescape import strip_controls
 
 Kind = Literal["event", "todo"]
 
 PRODID = f"-//dealrescue//dealrescue {__version__}//EN"
 UID_DOMAIN = "dealrescue"
+SUMMARY_LIMIT = 60
+# Markdown a playbook's text may carry, which a calendar would show as typed.
+_MARKUP = re.compile(r"\*\*|__|`|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
+
+
+class Entry(Protocol):
+    """What the calendar needs of a step or follow-up (``TodoItem`` and ``FollowupRecord`` fit)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def deal(self) -> str: ...
+    @property
+    def playbook_id(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def due(self) -> str: ...
+    @property
+    def done_at(self) -> str | None: ...
 
 
 def followup_uid(followup_id: str) -> str:
@@ -34,48 +60,96 @@ def _parse_utc(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(timezone.utc).replace(microsecond=0)
 
 
-def followups_to_ics(
-    followups: Iterable[FollowupRecord],
+def _plain(text: str) -> str:
+    """One line of text without markdown or control characters."""
+    return " ".join(_MARKUP.sub("", strip_controls(text)).split())
+
+
+def summary(deal: str, text: str, *, done: bool = False, limit: int = SUMMARY_LIMIT) -> str:
+    """``Acme: Call Dana about the pilot`` cut at a word to at most ``limit`` characters."""
+    name = _plain(deal) or "unnamed deal"
+    line = f"{name}: {'done: ' if done else ''}{_plain(text)}"
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if " " in cut[len(name) + 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _revision(entry: Entry) -> int:
+    return getattr(entry, "revision", None) or (1 if entry.done_at else 0)
+
+
+def _alarm(title: str, related: str, offset: timedelta) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", title)
+    alarm.add("trigger", offset, parameters={"RELATED": related})
+    return alarm
+
+
+def items_to_ics(
+    entries: Iterable[Entry],
     *,
     kind: Kind = "event",
     now: datetime | None = None,
+    name: str = "dealrescue",
 ) -> str:
-    """The iCalendar text (CRLF line ends, as RFC 5545 wants) for ``followups``."""
+    """The iCalendar text (CRLF line ends, as RFC 5545 wants) for ``entries``."""
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", "dealrescue follow-ups")
-    for f in followups:
-        due = date.fromisoformat(f.due)
-        done = f.done_at is not None
+    cal.add("x-wr-calname", name)
+    for entry in entries:
+        due = date.fromisoformat(entry.due)
+        done = entry.done_at is not None
+        superseded = getattr(entry, "superseded_at", None) is not None
+        owner = getattr(entry, "owner", None)
+        title = summary(entry.deal, entry.text, done=done and kind == "event")
         description = "\n".join(
             [
-                f"Deal: {f.deal}",
-                f"Playbook: {f.playbook_id}",
-                f"Run: {f.run_id} (dealrescue deals show {f.run_id})",
-                f"Done: {f.done_at[:10]}" if f.done_at else f"Mark done: dealrescue followups done {f.id}",
+                strip_controls(entry.text),
+                "",
+                f"Deal: {strip_controls(entry.deal)}",
+                *([f"Owner: {strip_controls(owner)}"] if owner else []),
+                f"Playbook: {entry.playbook_id}",
+                f"Run: {entry.run_id} (dealrescue deals show {entry.run_id})",
+                f"Done: {entry.done_at[:10]}" if entry.done_at else
+                "Superseded by a newer run of this deal" if superseded else
+                f"Mark done: dealrescue todo done {entry.id}",
             ]
         )
         component: Event | Todo
         if kind == "todo":
             component = Todo()
             component.add("due", due)
-            component.add("status", "COMPLETED" if done else "NEEDS-ACTION")
-            if f.done_at:
-                component.add("completed", _parse_utc(f.done_at))
+            component.add("status", "COMPLETED" if done else "CANCELLED" if superseded else "NEEDS-ACTION")
+            if entry.done_at:
+                component.add("completed", _parse_utc(entry.done_at))
         else:
             component = Event()
             component.add("dtstart", due)
             component.add("dtend", due + timedelta(days=1))
             component.add("transp", "TRANSPARENT")
-        component.add("uid", followup_uid(f.id))
+            component.add("status", "CANCELLED" if superseded else "CONFIRMED")
+        component.add("uid", followup_uid(entry.id))
         component.add("dtstamp", stamp)
-        component.add("sequence", 1 if done else 0)
-        component.add("summary", f"Done: {f.text}" if done and kind == "event" else f.text)
+        component.add("sequence", _revision(entry))
+        component.add("summary", title)
         component.add("description", description)
         component.add("categories", ["dealrescue"])
+        if not done and not superseded:
+            # 9:00 on the day: from the start of an all-day event, 15 hours before a to-do's due midnight.
+            in_event = kind == "event"
+            component.add_component(_alarm(title, "START" if in_event else "END", timedelta(hours=9 if in_event else -15)))
         cal.add_component(component)
     data: bytes = cal.to_ical()
     return data.decode("utf-8")
+
+
+def followups_to_ics(entries: Iterable[Entry], *, kind: Kind = "event", now: datetime | None = None) -> str:
+    """Follow-ups only (``dealrescue followups --ics``)."""
+    return items_to_ics(entries, kind=kind, now=now, name="dealrescue follow-ups")

@@ -98,6 +98,51 @@ def m001_create_runs_answers_plans_followups(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX followups_run ON followups (run_id)")
 
 
+@migration
+def m002_plan_steps_as_todo_items(conn: sqlite3.Connection) -> None:
+    """Every plan step becomes a to-do item with an id; items of a re-run deal can be superseded."""
+    import json
+    import secrets
+
+    conn.execute(
+        """
+        CREATE TABLE steps (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            due TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            done_at TEXT,
+            superseded_at TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX steps_open_due ON steps (due, seq) WHERE done_at IS NULL AND superseded_at IS NULL")
+    conn.execute("CREATE INDEX steps_run ON steps (run_id)")
+    conn.execute("ALTER TABLE followups ADD COLUMN superseded_at TEXT")
+    conn.execute("CREATE INDEX followups_open_due ON followups (due, seq) WHERE done_at IS NULL AND superseded_at IS NULL")
+    # The steps of plans made before this version, from the plan documents they kept.
+    alphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+    taken = {str(r[0]) for r in conn.execute("SELECT id FROM runs UNION ALL SELECT id FROM followups")}
+    for run_id, document in conn.execute("SELECT run_id, json FROM plans ORDER BY rowid").fetchall():
+        try:
+            steps = json.loads(document).get("steps", [])
+        except (ValueError, AttributeError):
+            continue
+        for step in steps if isinstance(steps, list) else []:
+            if not isinstance(step, dict) or not isinstance(step.get("due"), str):
+                continue
+            item_id = ""
+            while not item_id or item_id in taken:
+                item_id = "".join(secrets.choice(alphabet) for _ in range(6))
+            taken.add(item_id)
+            conn.execute(
+                "INSERT INTO steps (id, run_id, text, due, owner) VALUES (?, ?, ?, ?, ?)",
+                (item_id, run_id, str(step.get("text", "")), step["due"], str(step.get("owner", "rep"))),
+            )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

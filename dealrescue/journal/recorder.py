@@ -72,6 +72,7 @@ class Recorder:
             return
         run_id = self.run_id
         followups = [(f.text.plain, f.due.isoformat()) for f in plan.followups]
+        steps = [(s.text.plain, s.due.isoformat(), s.owner) for s in plan.steps]
         self._guard(
             lambda: self._open().finish_run(
                 run_id,
@@ -80,6 +81,7 @@ class Recorder:
                 plan_markdown=markdown,
                 plan_json=document,
                 followups=followups,
+                steps=steps,
             )
         )
 

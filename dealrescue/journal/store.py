@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 from dealrescue import paths
 from dealrescue.errors import DealRescueError, JournalError, UsageError
-from dealrescue.journal import migrations
+from dealrescue.journal import items, migrations
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds a write waits for another dealrescue to finish before giving up."""
@@ -282,12 +282,13 @@ class Journal:
             raise _translate(exc, self.path, self.timeout) from exc
 
     def _unique_id(self, conn: sqlite3.Connection) -> str:
-        # Unique across runs and follow-ups, so an id never means two things.
+        # Unique across runs, follow-ups and steps, so an id never means two things.
         while True:
             candidate = _new_id()
             if not conn.execute(
-                "SELECT 1 FROM runs WHERE id = ? UNION ALL SELECT 1 FROM followups WHERE id = ?",
-                (candidate, candidate),
+                "SELECT 1 FROM runs WHERE id = ?1 UNION ALL SELECT 1 FROM followups WHERE id = ?1 "
+                "UNION ALL SELECT 1 FROM steps WHERE id = ?1",
+                (candidate,),
             ).fetchone():
                 return candidate
 
@@ -372,8 +373,9 @@ class Journal:
         plan_markdown: str,
         plan_json: str,
         followups: Sequence[tuple[str, str]] = (),
+        steps: Sequence[tuple[str, str, str]] = (),
     ) -> list[str]:
-        """Store the verdict, plan and follow-ups and mark the run done, all at once.
+        """Store the verdict, plan, follow-ups and steps (text, due, owner) and mark the run done, all at once.
 
         Returns the ids given to the follow-ups, in the order given.
         """
@@ -382,6 +384,7 @@ class Journal:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"plan_json is not valid JSON: {exc}") from exc
         checked = [(str(text), _check_date(due, "follow-up due date")) for text, due in followups]
+        dated_steps = [(str(text), _check_date(due, "step due date"), str(owner)) for text, due, owner in steps]
         now = _now()
         ids: list[str] = []
         with self._write() as conn:
@@ -404,6 +407,7 @@ class Journal:
                     (followup_id, run_id, text, due),
                 )
                 ids.append(followup_id)
+            items.insert_steps(conn, run_id, [(self._unique_id(conn), *step) for step in dated_steps])
         return ids
 
     def mark_followup_done(self, followup_id: str) -> FollowupRecord:
@@ -518,7 +522,8 @@ class Journal:
 
     def list_followups(self, include_done: bool = False) -> list[FollowupRecord]:
         """Follow-ups across all runs, by due date (then the order they were made in)."""
-        where = "" if include_done else " WHERE f.done_at IS NULL"
+        # A superseded follow-up belongs to a run of the deal made again since: not listed.
+        where = " WHERE f.superseded_at IS NULL" + ("" if include_done else " AND f.done_at IS NULL")
         with self._read() as conn:
             rows = conn.execute(_FOLLOWUP_SELECT + where + " ORDER BY f.due, f.seq").fetchall()
         return [_followup(r) for r in rows]
@@ -532,6 +537,54 @@ class Journal:
         with self._read() as conn:
             found = self._find(conn, "followups", id_or_prefix, "follow-up", "dealrescue followups --all")
             return _followup(conn.execute(_FOLLOWUP_SELECT + " WHERE f.id = ?", (found,)).fetchone())
+
+    # ---------------------------------------------- to-do items: plan steps and follow-ups
+
+    def todo_items(self, until: str | None = None) -> list[items.TodoItem]:
+        """Open steps and follow-ups due on or before ``until`` (all open ones when None), oldest first."""
+        with self._read() as conn:
+            return items.open_items(conn, until)
+
+    def all_todo_items(self) -> list[items.TodoItem]:
+        with self._read() as conn:
+            return items.all_items(conn)
+
+    def items_for_run(self, run_id: str) -> list[items.TodoItem]:
+        with self._read() as conn:
+            return items.items_for_run(conn, run_id)
+
+    def get_item(self, id_or_prefix: str) -> items.TodoItem:
+        with self._read() as conn:
+            found = self._find_item(conn, id_or_prefix)
+            item = items.get_item(conn, found)
+        assert item is not None
+        return item
+
+    def mark_item_done(self, id_or_prefix: str) -> items.TodoItem:
+        """Tick a step or follow-up off; ticking it again keeps the first date."""
+        with self._write() as conn:
+            found = self._find_item(conn, id_or_prefix)
+            items.mark_done(conn, found, _now())
+            item = items.get_item(conn, found)
+        assert item is not None
+        return item
+
+    def supersede_items(self, old_run_id: str) -> int:
+        """Close the open steps and follow-ups of ``old_run_id``, whose deal was run again; how many."""
+        with self._write() as conn:
+            return items.supersede(conn, old_run_id, _now())
+
+    def _find_item(self, conn: sqlite3.Connection, given: str) -> str:
+        key = given.strip().lower()
+        hint = "see `dealrescue todo` for ids"
+        found = items.find_item_id(conn, key) if key and _ID_INPUT.match(key) else []
+        if not found:
+            raise UsageError(f"no step or follow-up with id {given!r} in the journal", hint=hint)
+        if key in found:
+            return key
+        if len(found) > 1:
+            raise UsageError(f"{given!r} matches several items ({', '.join(found[:5])})", hint="type more of the id")
+        return found[0]
 
 
 _RUN_SELECT = (

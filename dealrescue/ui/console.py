@@ -13,12 +13,51 @@ from dealrescue.core.mdescape import strip_controls
 from dealrescue.ui.terminal import color_allowed
 
 
-def show_markdown(markdown: str) -> None:
+def show_markdown(markdown: str, *, pager: bool = False) -> None:
+    """Render ``markdown`` on the terminal; with ``pager``, through $PAGER (default ``less``) when it
+    is longer than the screen."""
     from rich.console import Console
     from rich.markdown import Markdown
 
-    console = Console(file=sys.stdout, no_color=not color_allowed(), highlight=False, emoji=False)
-    console.print(Markdown(strip_controls(markdown), hyperlinks=False))
+    if not pager or not _is_tty(sys.stdout):
+        console = Console(file=sys.stdout, no_color=not color_allowed(), highlight=False, emoji=False)
+        console.print(Markdown(strip_controls(markdown), hyperlinks=False))
+        return
+    import shutil
+
+    size = shutil.get_terminal_size()
+    buffer = io.StringIO()
+    Console(
+        file=buffer, width=size.columns, force_terminal=True, no_color=not color_allowed(), highlight=False, emoji=False
+    ).print(Markdown(strip_controls(markdown), hyperlinks=False))
+    text = buffer.getvalue()
+    if text.count("\n") < size.lines or not _page(text):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _is_tty(stream: IO[str]) -> bool:
+    try:
+        return os.isatty(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _page(text: str) -> bool:
+    """Show ``text`` through $PAGER (``less`` when unset); False when no pager could run."""
+    import shlex
+    import subprocess
+
+    command = shlex.split(os.environ.get("PAGER") or "less")
+    if not command:
+        return False
+    # less: keep colours, quit at once when the text fits after all, leave it on the screen.
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
+    try:
+        subprocess.run(command, input=text, text=True, env=env, check=False)
+    except OSError:
+        return False
+    return True
 
 
 def _console(file: IO[str], *, width: int | None = None, color: bool = True) -> Any:

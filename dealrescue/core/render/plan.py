@@ -9,6 +9,7 @@ from typing import Any
 from dealrescue.core.expressions import display_value
 from dealrescue.core.mdescape import escape_inline
 from dealrescue.core.plan import Plan
+from dealrescue.core.render.email import email_lines
 
 JSON_SCHEMA_VERSION = 1
 
@@ -42,6 +43,11 @@ def _hard_breaks(lines: list[str]) -> list[str]:
 
 def _quote(markdown: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in _hard_breaks(markdown.splitlines()))
+
+
+def _quote_email(markdown: str) -> str:
+    """An email body as a quote whose paragraphs are whole lines, so it copies cleanly."""
+    return _quote("\n".join(email_lines(markdown, markdown=True)))
 
 
 def _next_command(playbook: str, deal: str) -> str:
@@ -100,7 +106,7 @@ def to_markdown(plan: Plan) -> str:
         out += ["", "## Email drafts"]
         for email in plan.emails:
             subject = _heading(email.subject.markdown)
-            out += ["", f"### {_heading(email.title.markdown)}", "", f"**Subject:** {subject}", "", _quote(email.body.markdown)]
+            out += ["", f"### {_heading(email.title.markdown)}", "", f"**Subject:** {subject}", "", _quote_email(email.body.markdown)]
     if plan.followups:
         out += ["", "## Follow-ups", ""]
         out += [f"- [ ] **{f.due.isoformat()}** {f.text.markdown}" for f in plan.followups]

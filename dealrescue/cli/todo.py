@@ -1,0 +1,63 @@
+"""`dealrescue todo`: the to-do list across deals (plan steps and follow-ups), and ticking one off.
+
+Only typer is imported at the top (see ``deals.py``).
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dealrescue.cli.deals import ListFormat
+from dealrescue.cli.followups import CalendarKind
+
+todo_app = typer.Typer(
+    help="What is overdue, due today and due this week across all deals; tick items off; a calendar file.",
+    invoke_without_command=True,
+)
+
+
+@todo_app.callback()
+def todo(
+    ctx: typer.Context,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", metavar="YYYY-MM-DD", help="Count from this day (default today)."),
+    ] = None,
+    fmt: Annotated[
+        ListFormat,
+        typer.Option(
+            "--format",
+            help="table: a table on a terminal, tab-separated lines (id, due, state, deal, who, text) "
+            "in a pipe or file; json: a list of objects.",
+        ),
+    ] = ListFormat.table,
+    ics: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics",
+            metavar="FILE",
+            help="Write every step and follow-up (done and superseded ones too, so a newer file updates "
+            "the calendar) to an iCalendar FILE ('-' for stdout) instead of listing them.",
+        ),
+    ] = None,
+    kind: Annotated[
+        CalendarKind,
+        typer.Option("--ics-kind", help="In the calendar file: all-day events, or to-dos."),
+    ] = CalendarKind.event,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --ics FILE if it exists.")] = False,
+) -> None:
+    """List plan steps and follow-ups that are overdue, due today or due this week, oldest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from dealrescue.commands.todo import list_todo
+
+    list_todo(on, fmt.value, ics, kind.value, force)
+
+
+@todo_app.command("done")
+def done(item_id: Annotated[str, typer.Argument(metavar="ID", help="A step or follow-up id (or its first letters).")]) -> None:
+    """Tick a step or follow-up off."""
+    from dealrescue.commands.todo import mark_done
+
+    mark_done(item_id)

@@ -1,0 +1,109 @@
+"""What the ``todo`` commands do: the to-do list across deals (plan steps and follow-ups),
+ticking one off, and the calendar file of all of them."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
+from dealrescue.commands.common import today as local_today
+from dealrescue.errors import UsageError
+from dealrescue.ui.tables import print_table, write_json, write_tsv
+
+if TYPE_CHECKING:
+    from dealrescue.journal import TodoItem
+
+# "This week": today and the six days after it.
+WEEK_DAYS = 7
+
+
+def when_label(item: TodoItem, today: str) -> str:
+    """``overdue``, ``today`` or ``this week``."""
+    if item.due < today:
+        return "overdue"
+    return "today" if item.due == today else "this week"
+
+
+def _when_text(item: TodoItem, today: str) -> str:
+    days = (date.fromisoformat(item.due) - date.fromisoformat(today)).days
+    return f"OVERDUE {-days}d" if days < 0 else "today" if days == 0 else f"in {days}d"
+
+
+def _item_json(item: TodoItem, today: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "due": item.due,
+        "state": when_label(item, today),
+        "deal": item.deal,
+        "text": item.text,
+        "owner": item.owner,
+        "playbook": item.playbook_id,
+        "run_id": item.run_id,
+    }
+
+
+def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: bool) -> None:
+    """``todo``: what is overdue, due today and due this week across all deals, oldest first;
+    with ``ics``, every step and follow-up as a calendar file instead."""
+    today = parse_date(on, "--date") or local_today()
+    until = (date.fromisoformat(today) + timedelta(days=WEEK_DAYS - 1)).isoformat()
+    journal = open_existing_journal()
+    items: list[TodoItem] = []
+    if journal is not None:
+        with journal:
+            items = journal.all_todo_items() if ics is not None else journal.todo_items(until)
+    if ics is not None:
+        _write_ics(items, ics, ics_kind, force)
+        return
+    if fmt == "json":
+        write_json([_item_json(i, today) for i in items])
+    elif items and stdout_is_terminal():
+        codes = {"overdue": "1;31", "today": "1;33"}
+        rows = [
+            (i.id, i.due, (_when_text(i, today), codes.get(when_label(i, today))), i.deal, i.owner or "follow-up", i.text)
+            for i in items
+        ]
+        print_table(["ID", "Due", "When", "Deal", "Who", "To do"], rows, flex=[3, 5])
+    elif items:
+        write_tsv([(i.id, i.due, when_label(i, today), i.deal, i.owner or "follow-up", i.text) for i in items])
+    if not items:
+        note(f"Nothing overdue or due by {until}.")
+    elif fmt != "json":
+        overdue = sum(1 for i in items if i.due < today)
+        counts = f"{overdue} overdue, " if overdue else ""
+        note(f"{counts}{len(items)} to do by {until}. Tick one off with `dealrescue todo done ID`.")
+
+
+def _write_ics(items: list[TodoItem], target: Path, kind: str, force: bool) -> None:
+    from dealrescue.journal.calendar import items_to_ics
+
+    text = items_to_ics(items, kind="todo" if kind == "todo" else "event")
+    if str(target) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from dealrescue.ui.output import write_atomic
+
+    write_atomic(target, text, force=force, flag="--ics")
+    note(
+        f"Wrote {len(items)} item{'s' if len(items) != 1 else ''} (steps and follow-ups) to {target}; import it into your "
+        "calendar (importing a newer file updates the entries)."
+    )
+
+
+def mark_done(item_id: str) -> None:
+    """``todo done``: tick a step or follow-up off (saying so if it already was)."""
+    journal = open_existing_journal()
+    if journal is None:
+        raise UsageError(f"no step or follow-up with id {item_id!r}: the journal is empty")
+    with journal:
+        before = journal.get_item(item_id)
+        after = journal.mark_item_done(before.id)
+    if before.done_at is not None:
+        note(f"{after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
+    else:
+        note(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")
