@@ -163,8 +163,10 @@ def test_multiselect_default_is_premarked(prompter: TerminalPrompter, keys: Pipe
 # --- confirm -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "default", "expected"), [("y", False, True), ("n", True, False), (ENTER, True, True),
-                                                            (ENTER, None, False), ("Y", None, True)])
+# A confirm answer needs Enter (a `y` typed with Enter out of habit must not answer the next question).
+@pytest.mark.parametrize(("typed", "default", "expected"), [("y" + ENTER, False, True), ("n" + ENTER, True, False),
+                                                            (ENTER, True, True), (ENTER, None, False),
+                                                            ("Y" + ENTER, None, True), ("y" + "n" + ENTER, None, False)])
 def test_confirm(prompter: TerminalPrompter, keys: PipeInput, typed: str, default: Any, expected: bool) -> None:
     assert ask(prompter, keys, typed, q(QuestionType.confirm), default=default) is expected
 

@@ -123,6 +123,7 @@ def show_deal(run_id: str) -> None:
     with journal:
         run = journal.get_run(run_id)
         followups = journal.followups_for_run(run.id)
+        replaces, replaced_by = journal.relations(run.id)
     # Ids, dates and statuses are ours and safe; everything typed or written in a playbook is escaped.
     lines = [
         f"# {esc(run.deal) or '(no deal name)'}",
@@ -132,10 +133,12 @@ def show_deal(run_id: str) -> None:
         f"- plan date: {run.plan_date}",
         f"- status: {run.status.replace('_', ' ')}",
         f"- recorded: {_minute(run.created_at)} (last change {_minute(run.updated_at)})",
-        "",
-        "## Answers",
-        "",
     ]
+    if replaces is not None:
+        lines.append(f"- replaces run {replaces} (a re-run with changed answers; its open follow-ups were closed)")
+    if replaced_by:
+        lines.append(f"- replaced by run {', '.join(replaced_by)} (re-run with changed answers; see that run's plan)")
+    lines += ["", "## Answers", ""]
     if run.answers:
         lines += [f"- {qid}: {esc(_format_answer(value))}" for qid, value in run.answers.items()]
     else:

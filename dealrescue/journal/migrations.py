@@ -98,6 +98,14 @@ def m001_create_runs_answers_plans_followups(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX followups_run ON followups (run_id)")
 
 
+
+@migration
+def m002_rerun_replaces_and_superseded_followups(conn: sqlite3.Connection) -> None:
+    """``deals rerun``: a run may replace an earlier one, whose open follow-ups it closes."""
+    conn.execute("ALTER TABLE runs ADD COLUMN replaces TEXT")
+    conn.execute("ALTER TABLE followups ADD COLUMN superseded_by TEXT")
+    conn.execute("CREATE INDEX runs_replaces ON runs (replaces) WHERE replaces IS NOT NULL")
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

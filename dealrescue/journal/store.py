@@ -534,6 +534,36 @@ class Journal:
             return _followup(conn.execute(_FOLLOWUP_SELECT + " WHERE f.id = ?", (found,)).fetchone())
 
 
+    # -- changing answers and re-running (kept together: one place to extend) ----------------
+
+    def forget_answer(self, run_id: str, question_id: str) -> None:
+        """Drop an answer whose question no longer applies (an earlier answer was changed)."""
+        with self._write() as conn:
+            self._require_unfinished(conn, run_id)
+            conn.execute("DELETE FROM answers WHERE run_id = ? AND question_id = ?", (run_id, question_id))
+            conn.execute("UPDATE runs SET updated_at = ? WHERE id = ?", (_now(), run_id))
+
+    def supersede(self, old_run_id: str, new_run_id: str) -> int:
+        """Record that ``new_run_id`` replaces ``old_run_id``; close the old run's open follow-ups.
+
+        Returns how many follow-ups were closed (they are marked done and superseded).
+        """
+        now = _now()
+        with self._write() as conn:
+            conn.execute("UPDATE runs SET replaces = ? WHERE id = ?", (old_run_id, new_run_id))
+            closed = conn.execute(
+                "UPDATE followups SET done_at = ?, superseded_by = ? WHERE run_id = ? AND done_at IS NULL",
+                (now, new_run_id, old_run_id),
+            ).rowcount
+        return int(closed)
+
+    def relations(self, run_id: str) -> tuple[str | None, list[str]]:
+        """The run this one replaces (or None), and the runs that replace it, oldest first."""
+        with self._read() as conn:
+            row = conn.execute("SELECT replaces FROM runs WHERE id = ?", (run_id,)).fetchone()
+            later = conn.execute("SELECT id FROM runs WHERE replaces = ? ORDER BY seq", (run_id,)).fetchall()
+        return (row[0] if row else None), [r[0] for r in later]
+
 _RUN_SELECT = (
     "SELECT id, deal, playbook_id, playbook_version, playbook_source, plan_date, status, options, "
     "verdict_id, verdict_title, p.markdown, p.json, created_at, updated_at "
