@@ -212,15 +212,20 @@ def finish_run(run: Run) -> None:
         # Saved before it is written out, so a closed pipe or a failed write loses nothing.
         recorder.finish(plan, markdown, document, replaces=run.stored.replaces)
         saved = bool(recorder.run_id and recorder.enabled)
+        replaced = f"; it replaces run {run.stored.replaces}" if run.stored.replaces else ""
+        saved_notice = f"Saved as run {recorder.run_id}{replaced} (dealrescue deals show {recorder.run_id})."
+        # Into a pipe (`| tee`), the notice goes first: written after, it could land inside the plan's lines.
+        notice_first = saved and options.output is None and not terminal.stdout_is_terminal()
+        if notice_first:
+            terminal.notice(saved_notice)
         try:
             emit(document if options.format == "json" else markdown, options)
         except DealRescueError as exc:
             if saved:
                 exc.hint = f"the plan is saved as run {recorder.run_id}: dealrescue deals export {recorder.run_id} -o FILE"
             raise
-        if saved:
-            replaced = f"; it replaces run {run.stored.replaces}" if run.stored.replaces else ""
-            terminal.notice(f"Saved as run {recorder.run_id}{replaced} (dealrescue deals show {recorder.run_id}).")
+        if saved and not notice_first:
+            terminal.notice(saved_notice)
     finally:
         recorder.close()
         if streams is not None:

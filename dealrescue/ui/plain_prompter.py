@@ -49,7 +49,7 @@ class PlainPrompter:
                     self.note(wrapped(strip_controls(choice.label), self._width, first=f"  {number:>2}. ", indent="      "))
             hint = self._hint(question, default) + back
             if kind is QuestionType.multiline:
-                raw: Any = self._lines(hint)
+                raw: Any = self._lines(hint, default)
             else:
                 raw = self._line(wrapped(f"({hint}) ", self._width, indent="  ") + "")
                 if raw.strip() == BACK and not first:
@@ -68,7 +68,8 @@ class PlainPrompter:
 
     def _hint(self, question: Question, default: Any) -> str:
         kind = question.type
-        keeps = "" if default is None else f"Enter keeps {strip_controls(display_answer(question, default))}"
+        shown = "" if default is None else strip_controls(display_answer(question, default))
+        keeps = "" if default is None else f"{'a lone .' if kind is QuestionType.multiline else 'Enter'} keeps {shown}"
         if kind is QuestionType.select:
             words = "type a number"
         elif kind is QuestionType.multiselect:
@@ -91,7 +92,7 @@ class PlainPrompter:
         values = [question.choices[int(part) - 1].value for part in parts]
         return values if question.type is QuestionType.multiselect else ",".join(values)
 
-    def _lines(self, hint: str) -> str:
+    def _lines(self, hint: str, default: Any) -> Any:
         self.note(wrapped(f"({hint})", self._width, indent="  "))
         lines: list[str] = []
         while True:
@@ -99,7 +100,7 @@ class PlainPrompter:
             if line.strip() == BACK and not lines:
                 raise GoBack
             if line.strip() == ".":
-                return "\n".join(lines)
+                return default if not lines and default is not None else "\n".join(lines)
             lines.append(line)
 
     def review(self, lines: list[str]) -> int | None:

@@ -83,21 +83,20 @@ class TerminalPrompter:
             "style": None if color_allowed() else questionary.Style([("", "noinherit")]),
         }
 
-    def _run(self, prompt: Any, *, back: bool = True) -> Any:
+    def _run(self, prompt: Any) -> Any:
         """Ask ``prompt`` (a questionary Question), with Ctrl-B and Esc B going back."""
-        if back:
-            from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+        from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 
-            keys = KeyBindings()
+        keys = KeyBindings()
 
-            @keys.add("c-b", eager=True)
-            @keys.add("escape", "b", eager=True)
-            @keys.add("escape", "B", eager=True)
-            def _back(event: Any) -> None:
-                event.app.exit(exception=GoBack())
+        @keys.add("c-b", eager=True)
+        @keys.add("escape", "b", eager=True)
+        @keys.add("escape", "B", eager=True)
+        def _back(event: Any) -> None:
+            event.app.exit(exception=GoBack())
 
-            app = prompt.application
-            app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), keys])
+        app = prompt.application
+        app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), keys])
         return prompt.unsafe_ask()
 
     def _widget(self, question: Question, default: Any, *, back: bool) -> Any:
@@ -128,7 +127,7 @@ class TerminalPrompter:
                 **common,
             )
             _message_under_the_input(prompt)
-        return self._run(prompt, back=back)
+        return self._run(prompt)
 
     def _multiselect(self, question: Question, text: str, default: Any, *, back: bool) -> Any:
         import questionary
@@ -149,7 +148,7 @@ class TerminalPrompter:
         prompt = questionary.checkbox(
             text, choices=choices, validate=self._validate(question), instruction=hint, erase_when_done=True, **self._common()
         )
-        picked = self._run(prompt, back=back)
+        picked = self._run(prompt)
         labels = [shortened(strip_controls(c.label), 40) for c in question.choices if c.value in picked]
         self.note(wrapped(f"{'; '.join(labels) or '(none)'}", self._width, indent="    ", first=f"? {text}  "))
         return picked
