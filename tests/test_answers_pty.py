@@ -122,6 +122,7 @@ def test_back_on_the_first_question_stays_there(start: Start, tmp_path: Path) ->
     s.wait("Q2 notes?")
     s.child.send(CTRL_C)
     assert s.finish() == 130
+    assert "-o FILE" not in s.text  # stdout is no file here: nothing was left behind to warn about
 
 
 def test_review_change_switches_the_when_branch_and_the_verdict(start: Start, tmp_path: Path) -> None:
@@ -194,6 +195,7 @@ def test_ctrl_c_after_going_back_then_resume_keeps_the_changed_answer(start: Sta
     s.wait(REASON)
     s.answer("Don't know yet", CTRL_C)
     assert s.finish() == 130
+    assert "(-o FILE writes the plan only once it is made)" in s.text  # stdout is plan.md, left empty
     run_id = re.search(r"as run (\w+)", s.text)
     assert run_id, s.text
     assert journal_record(run_id.group(1)).answers == {"competitor": "Globex", "signed": "in_progress"}

@@ -50,7 +50,7 @@ def resume(options: ResumeOptions) -> None:
     """Continue an interrupted run: ask only what is still missing, then finish the plan."""
     from dealrescue.journal import Journal
 
-    given = _checked_given(options)
+    given = _checked_given(options, "resume")
     with Journal.open() as journal:
         record = journal.get_run(options.run_id) if options.run_id else journal.latest_unfinished()
     if record is None:
@@ -75,7 +75,7 @@ def rerun(options: ResumeOptions) -> None:
     """A new run of a finished one with its answers, changed by --set/--answers (and the review screen)."""
     from dealrescue.journal import Journal
 
-    given = _checked_given(options)
+    given = _checked_given(options, "rerun")
     with Journal.open() as journal:
         record = journal.get_run(options.run_id or "")
     if record is None:
@@ -95,14 +95,14 @@ def rerun(options: ResumeOptions) -> None:
     finish_run(Run(compiled, run_options, stored, record.deal, {**old, **given}, Recorder(enabled=True)))
 
 
-def _checked_given(options: ResumeOptions) -> dict[str, Any]:
+def _checked_given(options: ResumeOptions, command: str) -> dict[str, Any]:
     if options.format is not None:
         check_format(options.format)
     if options.date is not None:
         parse_date(options.date)
     given = given_answers(options.answers_file, options.sets)
     if "deal" in given:
-        raise UsageError("a run keeps its deal name", hint="leave deal out of --answers and --set")
+        raise UsageError(f"{command} keeps the run's deal name", hint="leave deal out of --answers and --set")
     return given
 
 

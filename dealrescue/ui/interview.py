@@ -139,7 +139,7 @@ def interview(
     while True:
         path = asked_path(compiled, answers, deal, today)
         if position >= len(path):
-            if not review:
+            if not review or not path:
                 break
             try:
                 picked = prompter.review(review_lines(compiled, path, answers))
