@@ -265,3 +265,14 @@ def test_rerun_on_a_terminal_opens_the_review_with_the_old_answers(start: Start,
     assert f"it replaces run {old_id}" in s.text
     record = journal_record(saved_run(s.text))
     assert record.answers["signed"] == "not_signed" and record.answers["decider"] == "Dana"
+
+
+def test_plain_prompts_ctrl_c_keeps_the_answers(start: Start, tmp_path: Path) -> None:
+    s = start(f'{DR} triage Acme --date {DATE} --plain > plan.md; echo "RC:$?"')
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer("type a number", CTRL_C)
+    s.wait("RC:130")
+    assert s.finish() == 0
+    found = re.search(r"1 answer\(s\) kept in the journal as run (\w+)", s.text)
+    assert found, s.text
+    assert journal_record(found.group(1)).answers == {"competitor": "Globex"}

@@ -338,3 +338,12 @@ def test_plain_prompter_back_and_a_closed_input() -> None:
         plain("<\n", q())
     with pytest.raises(EOFError):
         plain("", q())
+
+
+def test_plain_prompter_and_review_strip_control_sequences_from_playbook_text() -> None:
+    hostile = [Choice(value="a", label="Clear\x1b[2J screen"), Choice(value="b", label="Bell\x07 ring")]
+    question = q(QuestionType.select, choices=hostile, prompt="Pick\x1b]0;title\x07 one", help="Help\x1b[31m red")
+    value, shown = plain("1\n", question)
+    assert value == "a"
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "Clear" in shown and "screen" in shown

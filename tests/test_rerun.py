@@ -88,3 +88,25 @@ def test_resume_of_a_finished_run_points_to_rerun() -> None:
     old_id, _ = first_run()
     again = runner.invoke(app, ["resume", old_id])
     assert again.exit_code == 2 and f"deals rerun {old_id}" in again.stderr
+
+
+def test_an_interrupted_rerun_supersedes_when_resume_finishes_it() -> None:
+    from dealrescue.journal import Journal
+
+    old_id, _ = first_run()
+    # What an interrupted `deals rerun` leaves: a new run whose stored options name the run it replaces.
+    with Journal.open() as journal:
+        old = journal.get_run(old_id)
+        new_id = journal.start_run("Acme", "triage", 1, old.playbook_source, "2026-11-23",
+                                   {"format": "json", "output": None, "force": False, "date": "2026-11-23",
+                                    "replaces": old_id})
+        for question_id, value in old.answers.items():
+            journal.save_answer(new_id, question_id, value)
+        journal.set_status(new_id, "interrupted")
+    assert any(f["run_id"] == old_id for f in followups())  # not superseded while unfinished
+
+    resumed = runner.invoke(app, ["resume", new_id, "--no-input", "--set", "pressure=9"])
+    assert resumed.exit_code == 0, resumed.stderr
+    assert f"it replaces run {old_id}" in resumed.stderr
+    assert {f["run_id"] for f in followups()} == {new_id}
+    assert f"replaced by run {new_id}" in runner.invoke(app, ["deals", "show", old_id]).stdout

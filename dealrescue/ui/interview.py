@@ -105,6 +105,12 @@ def review_lines(compiled: CompiledPlaybook, path: tuple[str, ...], answers: Map
     return lines
 
 
+def review_listing(lines: list[str], width: int) -> str:
+    """The review screen's numbered list, each answer wrapped under its number."""
+    numbered = [wrapped(line, width, indent="      ", first=f"  {n:>2}. ") for n, line in enumerate(lines, start=1)]
+    return "\n".join(["", REVIEW_TITLE, *numbered])
+
+
 def review_choice(raw: str, count: int) -> int | None:
     """The review screen's answer: empty makes the plan (None); a number N changes answer N (index N-1)."""
     text = raw.strip()

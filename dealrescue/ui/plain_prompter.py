@@ -12,7 +12,7 @@ from typing import Any
 from dealrescue.core.answers import AnswerProblem, display_answer, parse_answer
 from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question, QuestionType
-from dealrescue.ui.interview import GoBack, instruction, review_choice, width_of, wrapped
+from dealrescue.ui.interview import GoBack, instruction, review_choice, review_listing, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams
 
 BACK = "<"
@@ -104,9 +104,7 @@ class PlainPrompter:
             lines.append(line)
 
     def review(self, lines: list[str]) -> int | None:
-        self.note("\nYour answers:")
-        for number, line in enumerate(lines, start=1):
-            self.note(wrapped(line, self._width, indent="      ", first=f"  {number:>2}. "))
+        self.note(review_listing(lines, self._width))
         while True:
             raw = self._line(f"(Enter makes the plan; a number 1-{len(lines)} changes that answer; {BACK} back) ")
             if raw.strip() == BACK:

@@ -13,7 +13,7 @@ from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.expressions import display_value
 from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question, QuestionType
-from dealrescue.ui.interview import BACK_KEY, GoBack, instruction, review_choice, shortened, width_of, wrapped
+from dealrescue.ui.interview import BACK_KEY, GoBack, instruction, review_choice, review_listing, shortened, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams, color_allowed
 
 
@@ -56,9 +56,7 @@ class TerminalPrompter:
     def review(self, lines: list[str]) -> int | None:
         import questionary
 
-        self.note("\n" + "Your answers:")
-        for number, line in enumerate(lines, start=1):
-            self.note(wrapped(line, self._width, indent="      ", first=f"  {number:>2}. "))
+        self.note(review_listing(lines, self._width))
         while True:
             prompt = questionary.text(
                 "Make the plan?",
