@@ -109,7 +109,7 @@ def test_back_change_forward_on_every_question_type(back: str, start: Start, tmp
         assert record.answers[question_id] == expected, (prompt, record.answers)
     assert record.verdict_id == "wait"  # ready was changed to no
     # The multiselect echoes the labels picked (questionary's "done (2 selections)" is erased).
-    assert "? Q4 risks?  Budget risk; Timing risk" in s.text
+    assert "? Q4 risks? Budget risk; Timing risk" in s.text
 
 
 def test_back_on_the_first_question_stays_there(start: Start, tmp_path: Path) -> None:
@@ -137,7 +137,9 @@ def test_review_change_switches_the_when_branch_and_the_verdict(start: Start, tm
     listing = s.text[s.text.rindex("Your answers:"):]
     assert "3. What was the key reason? Relationship or trust" in listing  # labels, not ids
     assert "relationship" not in listing
-    s.child.send("3" + ENTER)  # change the reason
+    s.child.send("9" + ENTER)  # no answer 9: refused right under the prompt, which stays
+    s.wait("type a number from 1 to 6")
+    s.child.send(BACKSPACE + "3" + ENTER)  # change the reason
     s.answer(REASON, UP + UP + ENTER, shown="Don't know yet")  # from Relationship up to A capability we lack
     s.answer("Which capability did they find missing?", "single sign-on" + ENTER)
     s.answer("Do we have another product", DOWN * 3 + ENTER, shown="Not sure yet")  # No, not within their timeline
@@ -190,7 +192,7 @@ def test_ctrl_c_after_going_back_then_resume_keeps_the_changed_answer(start: Sta
     s.answer(COMPETITOR, "Globex" + ENTER)
     s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")  # Not signed
     s.answer(REASON, CTRL_B, shown="Don't know yet")  # back to SIGNED
-    s.wait("Ctrl-B back")
+    s.wait(f"{REASON} (back)")
     s.answer(SIGNED, UP + ENTER, shown="Don't know")  # In progress (from Not signed, pre-selected)
     s.wait(REASON)
     s.answer("Don't know yet", CTRL_C)

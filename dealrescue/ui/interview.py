@@ -172,7 +172,6 @@ def interview(
                 if position == 0:
                     prompter.note("  (this is the first question)")
                 else:
-                    prompter.note("  (back to the previous question)")
                     revisit.update((question_id, path[position - 1]))
                     position -= 1
                 continue

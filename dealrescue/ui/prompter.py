@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealrescue.core.answers import AnswerProblem, parse_answer
+from dealrescue.core.answers import AnswerProblem, display_answer, parse_answer
 from dealrescue.core.expressions import display_value
 from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question, QuestionType
@@ -41,7 +41,23 @@ class TerminalPrompter:
         if question.help:
             # A blank line first, so the help sits with this question, not under the last answer.
             self.note("\n" + wrapped(strip_controls(question.help), self._width, indent="  "))
-        return parse_answer(question, self._widget(question, default, back=not first))
+        try:
+            raw = self._widget(question, default, back=not first)
+        except GoBack:
+            self._echo(question.prompt, "(back)")
+            raise
+        value = parse_answer(question, raw)
+        # The prompt is erased when answered; this line, wrapped at words, stays in the scrollback.
+        if question.type is QuestionType.multiselect:
+            labels = [shortened(strip_controls(c.label), 40) for c in question.choices if c.value in (value or [])]
+            shown = "; ".join(labels) or "(none)"
+        else:
+            shown = strip_controls(display_answer(question, value))
+        self._echo(question.prompt, shown)
+        return value
+
+    def _echo(self, prompt: str, shown: str) -> None:
+        self.note(wrapped(f"{strip_controls(prompt)} {shown}", self._width, indent="  ", first="? "))
 
     def _validate(self, question: Question) -> Any:
         def validate(raw: Any) -> bool | str:
@@ -56,18 +72,28 @@ class TerminalPrompter:
     def review(self, lines: list[str]) -> int | None:
         import questionary
 
-        self.note(review_listing(lines, self._width))
-        while True:
-            prompt = questionary.text(
-                "Make the plan?",
-                instruction=f"(Enter: make it; a number 1-{len(lines)}: change that answer; {BACK_KEY})",
-                **self._common(),
-            )
-            raw = self._run(prompt)
+        def validate(raw: str) -> bool | str:
             try:
-                return review_choice(str(raw or ""), len(lines))
+                review_choice(raw, len(lines))
             except ValueError as exc:
-                self.note(f"  ! {exc}")
+                return str(exc)
+            return True
+
+        self.note(review_listing(lines, self._width))
+        prompt = questionary.text(
+            "Make the plan?",
+            instruction=f"(Enter: make it; a number 1-{len(lines)}: change that answer; {BACK_KEY})",
+            validate=validate,
+            **self._common(),
+        )
+        _message_under_the_input(prompt)
+        try:
+            picked = review_choice(str(self._run(prompt) or ""), len(lines))
+        except GoBack:
+            self._echo("Make the plan?", "(back)")
+            raise
+        self._echo("Make the plan?", "Yes" if picked is None else f"First change answer {picked + 1}")
+        return picked
 
     # -- drawing --------------------------------------------------------------------------------
 
@@ -79,6 +105,7 @@ class TerminalPrompter:
             "output": self._output,
             "qmark": "?",
             "style": None if color_allowed() else questionary.Style([("", "noinherit")]),
+            "erase_when_done": True,
         }
 
     def _run(self, prompt: Any) -> Any:
@@ -142,14 +169,8 @@ class TerminalPrompter:
                 group = c.group
             choices.append(questionary.Choice(title=self._label(c.label), value=c.value, checked=c.value in chosen))
         hint = "(Space to mark, Enter when done" + (f"; {BACK_KEY})" if back else ")")
-        # Drawn and erased; the echo below says what was picked, by label.
-        prompt = questionary.checkbox(
-            text, choices=choices, validate=self._validate(question), instruction=hint, erase_when_done=True, **self._common()
-        )
-        picked = self._run(prompt)
-        labels = [shortened(strip_controls(c.label), 40) for c in question.choices if c.value in picked]
-        self.note(wrapped(f"{'; '.join(labels) or '(none)'}", self._width, indent="    ", first=f"? {text}  "))
-        return picked
+        prompt = questionary.checkbox(text, choices=choices, validate=self._validate(question), instruction=hint, **self._common())
+        return self._run(prompt)
 
     def _label(self, label: str) -> str:
         """A choice's label, wrapped under itself when longer than the terminal (the pointer takes 4 columns)."""
