@@ -80,12 +80,9 @@ class TerminalPrompter:
             return True
 
         self.note(review_listing(lines, self._width))
-        prompt = questionary.text(
-            "Make the plan?",
-            instruction=f"(Enter: make it; a number 1-{len(lines)}: change that answer; {BACK_KEY})",
-            validate=validate,
-            **self._common(),
-        )
+        how = f"Enter makes the plan; a number 1-{len(lines)} changes that answer; Ctrl-B goes back to the last question."
+        self.note(wrapped(how, self._width, indent="  ", first="  "))
+        prompt = questionary.text("Make the plan?", validate=validate, **self._common())
         _message_under_the_input(prompt)
         try:
             picked = review_choice(str(self._run(prompt) or ""), len(lines))
@@ -128,27 +125,29 @@ class TerminalPrompter:
         import questionary
 
         common = self._common()
-        text = wrapped(strip_controls(question.prompt), self._width - 2)
+        text = question.prompt
         kind = question.type
         if kind is QuestionType.select:
             choices = [questionary.Choice(title=self._label(c.label), value=c.value) for c in question.choices]
             known = default if any(c.value == default for c in question.choices) else None
             hint = "(arrow keys, Enter" + (f"; {BACK_KEY})" if back else ")")
-            prompt = questionary.select(text, choices=choices, default=known, instruction=hint, **common)
+            prompt = questionary.select(self._message(text, hint), choices=choices, default=known, instruction=hint, **common)
         elif kind is QuestionType.multiselect:
             return self._multiselect(question, text, default, back=back)
         elif kind is QuestionType.confirm:
             # Enter confirms: a `y` typed out of habit with Enter never answers the next question.
             yes_no = "(y/N, then Enter" if not default else "(Y/n, then Enter"
             hint = yes_no + (f"; {BACK_KEY})" if back else ")")
-            prompt = questionary.confirm(text, default=bool(default), auto_enter=False, instruction=hint, **common)
+            message = self._message(text, hint)
+            prompt = questionary.confirm(message, default=bool(default), auto_enter=False, instruction=hint, **common)
         else:
+            hint = instruction(question, back=back)
             prompt = questionary.text(
-                text,
+                self._message(text, hint),
                 default="" if default is None else display_value(default),
                 validate=self._validate(question),
                 multiline=kind is QuestionType.multiline,
-                instruction=instruction(question, back=back),
+                instruction=hint,
                 **common,
             )
             _message_under_the_input(prompt)
@@ -167,14 +166,24 @@ class TerminalPrompter:
             if c.group and c.group != group:
                 choices.append(questionary.Separator(f"-- {strip_controls(c.group)} --"))
                 group = c.group
-            choices.append(questionary.Choice(title=self._label(c.label), value=c.value, checked=c.value in chosen))
+            choices.append(questionary.Choice(title=self._label(c.label, 5), value=c.value, checked=c.value in chosen))
         hint = "(Space to mark, Enter when done" + (f"; {BACK_KEY})" if back else ")")
-        prompt = questionary.checkbox(text, choices=choices, validate=self._validate(question), instruction=hint, **self._common())
+        message = self._message(text, hint)
+        prompt = questionary.checkbox(message, choices=choices, validate=self._validate(question), instruction=hint, **self._common())
         return self._run(prompt)
 
-    def _label(self, label: str) -> str:
-        """A choice's label, wrapped under itself when longer than the terminal (the pointer takes 4 columns)."""
-        return wrapped(strip_controls(label), self._width - 4, indent="    ").lstrip()
+    def _message(self, prompt: str, hint: str) -> str:
+        """The prompt wrapped at words after questionary's "? ", with room left for its hint, else the hint on a line of its own."""
+        text = wrapped(strip_controls(prompt), self._width, indent="  ", first="  ")[2:]
+        last = text.rsplit("\n", 1)[-1]
+        used = len(last) + (2 if "\n" not in text else 0)
+        if hint and used + 2 + len(hint) > self._width - 1:
+            text += "\n "  # questionary puts a space before the hint: it starts two columns in
+        return text
+
+    def _label(self, label: str, lead: int = 3) -> str:
+        """A choice's label, wrapped under itself when longer than the terminal (pointer and mark take ``lead`` columns)."""
+        return wrapped(strip_controls(label), self._width - lead, indent=" " * lead).lstrip()
 
 
 def _message_under_the_input(prompt: Any) -> None:
