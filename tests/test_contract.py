@@ -61,6 +61,26 @@ def test_help_imports_no_heavy_module(args: list[str]) -> None:
     assert "HEAVY=\n" in result.stderr, result.stderr[-500:]
 
 
+@pytest.mark.parametrize("args", [["--help"], ["deals", "rerun", "--help"],
+                                  ["triage", "Acme", "--no-input", "--no-save", "--set", "competitor=x",
+                                   "--set", "signed=signed", "--set", "reason=better_fit"]])
+def test_prompt_code_loads_only_when_prompting(args: list[str]) -> None:
+    # A scripted run (no terminal) and --help never load the prompters, the interview or prompt_toolkit.
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['dealrescue', *{args!r}]\n"
+        "try:\n    runpy.run_module('dealrescue', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "loaded = [m for m in ('dealrescue.ui.interview', 'dealrescue.ui.prompter', 'dealrescue.ui.plain_prompter',"
+        " 'questionary', 'prompt_toolkit') if m in sys.modules]\n"
+        "print('PROMPT=' + ','.join(loaded), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                            stdin=subprocess.DEVNULL)
+    assert "PROMPT=\n" in result.stderr, result.stderr[-500:]
+    assert ("Usage" if "--help" in args else "# Lost-deal triage: Acme") in result.stdout
+
+
 def test_completion_imports_no_heavy_module() -> None:
     env = {**os.environ, "_DEALRESCUE_COMPLETE": "complete_bash", "COMP_WORDS": "dealrescue tri", "COMP_CWORD": "1"}
     code = (

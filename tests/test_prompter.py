@@ -163,8 +163,10 @@ def test_multiselect_default_is_premarked(prompter: TerminalPrompter, keys: Pipe
 # --- confirm -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "default", "expected"), [("y", False, True), ("n", True, False), (ENTER, True, True),
-                                                            (ENTER, None, False), ("Y", None, True)])
+# A confirm answer needs Enter (a `y` typed with Enter out of habit must not answer the next question).
+@pytest.mark.parametrize(("typed", "default", "expected"), [("y" + ENTER, False, True), ("n" + ENTER, True, False),
+                                                            (ENTER, True, True), (ENTER, None, False),
+                                                            ("Y" + ENTER, None, True), ("y" + "n" + ENTER, None, False)])
 def test_confirm(prompter: TerminalPrompter, keys: PipeInput, typed: str, default: Any, expected: bool) -> None:
     assert ask(prompter, keys, typed, q(QuestionType.confirm), default=default) is expected
 
@@ -266,3 +268,82 @@ def test_ctrl_c_mid_run_keeps_the_answers_given_so_far() -> None:
             collect_answers(compiled, given={}, deal="Acme", today="2026-11-22", ask=prompter.ask,
                             on_answer=saved.__setitem__)
     assert saved == {"competitor": "Globex", "reason": "gap"}
+
+
+# --- back (Ctrl-B, or Esc then B) on every type ------------------------------
+
+
+CTRL_B = "\x02"
+
+
+@pytest.mark.parametrize("back", [CTRL_B, "\x1bb"], ids=["ctrl-b", "esc-b"])
+@pytest.mark.parametrize(
+    "question",
+    [q(), q(QuestionType.multiline), q(QuestionType.select, choices=CHOICES), q(QuestionType.multiselect, choices=CHOICES),
+     q(QuestionType.confirm), q(QuestionType.scale), q(QuestionType.number), q(QuestionType.date)],
+    ids=["text", "multiline", "select", "multiselect", "confirm", "scale", "number", "date"],
+)
+def test_back_key_raises_go_back(prompter: TerminalPrompter, keys: PipeInput, back: str, question: Question) -> None:
+    from dealrescue.ui.interview import GoBack
+
+    with pytest.raises(GoBack):
+        ask(prompter, keys, "1" + back if question.type is not QuestionType.multiselect else back, question)
+
+
+# --- plain prompts: lines in, lines out --------------------------------------
+
+
+def plain(typed: str, question: Question, default: Any = None) -> tuple[Any, str]:
+    from dealrescue.ui.plain_prompter import PlainPrompter
+    from dealrescue.ui.terminal import PromptStreams
+
+    shown = io.StringIO()
+    value = PlainPrompter(PromptStreams(io.StringIO(typed), shown, [])).ask(question, default)
+    return value, shown.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "expected"),
+    [
+        (q(QuestionType.select, choices=CHOICES), "3\n", "not_signed"),
+        (q(QuestionType.select, choices=CHOICES), "In progress\n", "in_progress"),
+        (q(QuestionType.multiselect, choices=CHOICES), "3, 1\n", ["signed", "not_signed"]),
+        (q(QuestionType.multiselect, choices=CHOICES, required=False), "none\n", []),
+        (q(QuestionType.confirm), "y\n", True),
+        (q(QuestionType.multiline), "first\nsecond\n.\n", "first\nsecond"),
+        (q(QuestionType.scale), "11\n7\n", 7),  # refused, asked again
+        (q(QuestionType.date), "2026-12-01\n", "2026-12-01"),
+    ],
+    ids=["select-number", "select-label", "multiselect", "multiselect-none", "confirm", "multiline", "scale", "date"],
+)
+def test_plain_prompter_reads_lines(question: Question, typed: str, expected: Any) -> None:
+    value, shown = plain(typed, question)
+    assert value == expected
+    assert "\x1b" not in shown  # no cursor movement, no colour
+
+
+def test_plain_prompter_refusal_is_right_under_the_answer_and_enter_keeps_the_default() -> None:
+    value, shown = plain("11\n\n", q(QuestionType.scale), default=4)
+    assert value == 4
+    lines = shown.splitlines()
+    refused = next(i for i, line in enumerate(lines) if "must be at most 10" in line)
+    assert lines[refused + 1] == "? Question?"  # asked again at once, the answer it keeps named
+    assert "Enter keeps 4" in lines[refused + 2]
+
+
+def test_plain_prompter_back_and_a_closed_input() -> None:
+    from dealrescue.ui.interview import GoBack
+
+    with pytest.raises(GoBack):
+        plain("<\n", q())
+    with pytest.raises(EOFError):
+        plain("", q())
+
+
+def test_plain_prompter_and_review_strip_control_sequences_from_playbook_text() -> None:
+    hostile = [Choice(value="a", label="Clear\x1b[2J screen"), Choice(value="b", label="Bell\x07 ring")]
+    question = q(QuestionType.select, choices=hostile, prompt="Pick\x1b]0;title\x07 one", help="Help\x1b[31m red")
+    value, shown = plain("1\n", question)
+    assert value == "a"
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "Clear" in shown and "screen" in shown

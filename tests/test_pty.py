@@ -85,6 +85,9 @@ plan:
     due: +1d
 """
 
+# The review screen after the last question.
+REVIEW = "Make the plan?"
+
 # An SGR sequence; its parameters tell colour (30-38, 40-48, 90-97, 100-107) from bold/reset.
 SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 
@@ -141,6 +144,10 @@ class Session:
         if shown is not None:
             self.wait(shown)
         self.child.send(keys)
+
+    def make_plan(self) -> None:
+        """Enter on the review screen: the answers stand, make the plan."""
+        self.answer(REVIEW, ENTER)
 
     def finish(self) -> int:
         while self.child.expect_exact([CPR_REQUEST, pexpect.EOF]) == 0:
@@ -230,6 +237,7 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path) -> None
     skip_after_decider(s)
     s.answer(RECONSIDER, "their board report built in our tool" + ENTER)
     s.answer(SIGN_DATE, "2026-11-25" + ENTER)
+    s.make_plan()
     assert s.finish() == 0, s.text
 
     plan = (tmp_path / "plan.md").read_text(encoding="utf-8")
@@ -241,7 +249,7 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path) -> None
     assert plan.count("tight: their planned signature is on 2026-11-25") == 1
     assert max(re.findall(r"\*\*by (\d{4}-\d\d-\d\d)\*\*", plan)) == "2026-11-25"
     # Nothing meant for the person leaked into the plan (the plan lists the answers, but never a live prompt).
-    for shown in ("? " + COMPETITOR, COMPETITOR_HELP, "(Use arrow keys)", "(1-10)", "Saved as run", "must be at most"):
+    for shown in ("? " + COMPETITOR, COMPETITOR_HELP, "(arrow keys, Enter", "(1-10", "Saved as run", "must be at most", REVIEW):
         assert shown not in plan
 
     screen = s.text
@@ -294,6 +302,7 @@ def resume_after_select(s: Session) -> None:
     skip_after_decider(s)
     s.answer(RECONSIDER, "SSO working in a pilot" + ENTER)
     s.answer(SIGN_DATE, ENTER)  # optional: left empty
+    s.make_plan()
 
 
 def resume_after_text(s: Session) -> None:
@@ -301,11 +310,13 @@ def resume_after_text(s: Session) -> None:
     skip_after_decider(s)
     s.answer(RECONSIDER, "a new account team" + ENTER)
     s.answer(SIGN_DATE, ENTER)
+    s.make_plan()
 
 
 def resume_callprep(s: Session) -> None:
-    s.answer("Are you truly ready to walk away?", "y")
+    s.answer("Are you truly ready to walk away?", "y" + ENTER)
     s.answer("When is the call?", "2026-12-01" + ENTER)
+    s.make_plan()
 
 
 TRIAGE_RUN = f"triage Acme --date {DATE}"
@@ -350,8 +361,9 @@ def test_ctrl_c_then_resume_asks_only_what_is_missing(case: str, start: Start, t
     assert f"{len(kept)} answer(s) kept" in r.text
     resume_keys(r)
     assert r.finish() == 0, r.text
+    asked = r.text[:r.text.index("Your answers:")]  # the review screen lists every answer, kept ones too
     for prompt in not_again:
-        assert prompt not in r.text, f"{prompt!r} was asked again on resume"
+        assert prompt not in asked, f"{prompt!r} was asked again on resume"
     plan = (tmp_path / "plan.md").read_text(encoding="utf-8")
     assert plan.startswith(heading + "\n")
     assert "Globex" in plan  # the answer kept from before the interrupt
@@ -372,9 +384,11 @@ def test_killed_terminal_keeps_the_answers_and_resume_continues(start: Start, tm
     r = start(f"{DR} resume > plan.md")  # no id: the latest unfinished run
     r.answer(REASON, DOWN * 3 + ENTER, shown="Don't know yet")  # Relationship or trust
     r.answer(TRUST, "missed the demo date" + ENTER)
+    r.make_plan()
     assert r.finish() == 0, r.text
     assert "2 answer(s) kept" in r.text
-    assert COMPETITOR not in r.text and SIGNED not in r.text
+    asked = r.text[:r.text.index("Your answers:")]
+    assert COMPETITOR not in asked and SIGNED not in asked
     plan = (tmp_path / "plan.md").read_text(encoding="utf-8")
     assert plan.startswith("# Lost-deal triage: Acme\n")
     assert "Globex" in plan and "missed the demo date" in plan
@@ -443,6 +457,15 @@ def short_triage(s: Session) -> None:
     s.answer(COMPETITOR, "Globex" + ENTER)
     s.answer(SIGNED, ENTER, shown="Don't know")  # Signed
     s.answer(REASON, ENTER, shown="Don't know yet")  # Their choice fits them better
+    s.make_plan()
+
+
+def short_triage_plain(s: Session) -> None:
+    """The same answers as plain prompts take them (TERM=dumb switches them on): numbers, Enter."""
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer("Don't know", "1" + ENTER)  # Signed
+    s.answer("Don't know yet", "1" + ENTER)  # Their choice fits them better
+    s.answer("Enter makes the plan", ENTER)
 
 
 def test_stderr_redirected_prompts_and_plan_still_on_the_terminal(start: Start, tmp_path: Path) -> None:
@@ -457,7 +480,7 @@ def test_stderr_redirected_prompts_and_plan_still_on_the_terminal(start: Start, 
     assert "# Lost-deal triage" not in screen  # rendered by Rich, not raw markdown
     assert "Accept, learn and check back" in plan_part
     log = (tmp_path / "log").read_text(encoding="utf-8")
-    for prompt in (COMPETITOR, SIGNED, REASON, "(Use arrow keys)"):
+    for prompt in (COMPETITOR, SIGNED, REASON, "(arrow keys, Enter", REVIEW):
         assert prompt not in log
     assert "\x1b" not in log
 
@@ -488,7 +511,7 @@ def test_stdout_and_stderr_redirected_prompts_on_dev_tty(start: Start, tmp_path:
 )
 def test_colour_on_a_terminal(env: dict[str, str], coloured: bool, start: Start) -> None:
     s = start(f"{DR} triage Acme --date {DATE}", **env)
-    short_triage(s)
+    (short_triage_plain if env.get("TERM") == "dumb" else short_triage)(s)
     s.wait("Lost-deal triage: Acme")
     assert s.finish() == 0
     screen = s.text

@@ -120,8 +120,8 @@ def test_superseding_a_run_closes_its_open_items(write_playbook: Callable[..., P
     cli("todo", "done", done_id)
     new = plan(write_playbook, "Acme", "2026-11-22", contact="Priya")
     with Journal.open() as journal:
-        assert journal.supersede_items(old) == 3  # the two steps and the follow-up still open
-        assert journal.supersede_items(old) == 0
+        assert journal.supersede(old, new) == 3  # the two steps and the follow-up still open
+        assert journal.supersede(old, new) == 0
     rows = todo_rows("--date", "2026-11-22")
     assert {r[3] for r in rows} == {"Acme"} and all("Priya" in r[5] for r in rows)
     assert "Dana" not in cli("followups", "--all").stdout

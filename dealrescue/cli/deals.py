@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from dealrescue.cli.options import AnswersFile, Force, NoInput, NoReview, Output, Plain, PlanDate, PlaybooksDir, Sets
+
 deals_app = typer.Typer(
     help="The journal of past runs: list them, show one, export its plan.",
     no_args_is_help=True,
@@ -76,6 +78,37 @@ def show(
     from dealrescue.commands.deals import show_deal
 
     show_deal(run_id, pager=not no_pager)
+
+
+@deals_app.command("rerun")
+def rerun(
+    run_id: Annotated[str, typer.Argument(metavar="ID", help="A finished run's id (or its first letters).")],
+    answers_file: AnswersFile = None,
+    sets: Sets = None,
+    no_input: NoInput = False,
+    no_review: NoReview = False,
+    plain: Plain = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", metavar="markdown|json", help="Plan as markdown or JSON (default: as that run's)."),
+    ] = None,
+    output: Output = None,
+    force: Force = False,
+    date: PlanDate = None,
+    playbooks_dir: PlaybooksDir = None,
+) -> None:
+    """Run a finished run again with its answers, changed by --set/--answers (and, on a terminal, the review screen).
+
+    The new run records that it replaces the old one, whose open follow-ups are closed as superseded.
+    """
+    from dealrescue.commands.resume import ResumeOptions, rerun
+
+    rerun(
+        ResumeOptions(
+            run_id=run_id, no_input=no_input, playbooks_dir=playbooks_dir, answers_file=answers_file, sets=sets or [],
+            format=fmt, output=output, force=force, date=date, review=not no_review, plain=plain,
+        )
+    )
 
 
 @deals_app.command("export")

@@ -30,3 +30,8 @@ PlaybooksDir = Annotated[
     Optional[Path],
     typer.Option("--playbooks-dir", metavar="DIR", help="Look for playbooks here first.", file_okay=False),
 ]
+NoReview = Annotated[bool, typer.Option("--no-review", help="On a terminal, make the plan right after the last question.")]
+Plain = Annotated[
+    bool,
+    typer.Option("--plain", help="Plain prompts: numbered choices, one line each, Enter to confirm (also DEALRESCUE_PROMPTS=plain)."),
+]

@@ -13,8 +13,10 @@ from dealrescue.cli.options import (
     Force,
     Format,
     NoInput,
+    NoReview,
     NoSave,
     Output,
+    Plain,
     PlanDate,
     PlaybooksDir,
     Sets,
@@ -48,6 +50,7 @@ def _run(playbook: str, **flags: Any) -> None:
     flags["sets"] = list(flags["sets"] or [])
     flags["format"] = flags.pop("fmt")
     flags["answers_file"] = flags.pop("answers")
+    flags["review"] = not flags.pop("no_review")
     run(RunOptions(playbook=playbook, **flags))
 
 
@@ -74,6 +77,8 @@ def run_command(
     answers: AnswersFile = None,
     sets: Sets = None,
     no_input: NoInput = False,
+    no_review: NoReview = False,
+    plain: Plain = False,
     fmt: Format = "markdown",
     output: Output = None,
     force: Force = False,
@@ -84,7 +89,7 @@ def run_command(
     """Run any playbook: a bundled id, one of your own, or a path to a YAML file."""
     _run(
         playbook, deal=deal, answers=answers, sets=sets, no_input=no_input, fmt=fmt, output=output,
-        force=force, date=date, no_save=no_save, playbooks_dir=playbooks_dir,
+        force=force, date=date, no_save=no_save, playbooks_dir=playbooks_dir, no_review=no_review, plain=plain,
     )
 
 
@@ -104,6 +109,8 @@ def resume_command(
     answers_file: AnswersFile = None,
     sets: Sets = None,
     no_input: NoInput = False,
+    no_review: NoReview = False,
+    plain: Plain = False,
     fmt: Annotated[
         Optional[str],
         typer.Option("--format", metavar="markdown|json", help="Plan as markdown or JSON (default: as the run began)."),
@@ -120,7 +127,7 @@ def resume_command(
 
     Ctrl-C during a run keeps every answer given; `dealrescue deals list --status interrupted` shows them. --answers and --set add answers (replacing kept ones); -o, --format and --date change how the plan is written.
     """  # noqa: E501
-    from dealrescue.commands.run import ResumeOptions, resume
+    from dealrescue.commands.resume import ResumeOptions, resume
 
     resume(
         ResumeOptions(
@@ -133,5 +140,7 @@ def resume_command(
             output=output,
             force=force,
             date=date,
+            review=not no_review,
+            plain=plain,
         )
     )

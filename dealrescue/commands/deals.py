@@ -151,6 +151,7 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
     with journal:
         run = journal.get_run(run_id)
         items = journal.items_for_run(run.id)
+        replaces, replaced_by = journal.relations(run.id)
     origin, questions = _playbook_of(run)
     # Ids, dates and statuses are ours and safe; everything typed or written in a playbook is escaped.
     lines = [
@@ -161,10 +162,12 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
         f"- plan date: {run.plan_date}",
         f"- status: {run.status.replace('_', ' ')}",
         f"- recorded: {_minute(run.created_at)} (last change {_minute(run.updated_at)})",
-        "",
-        "## Answers",
-        "",
     ]
+    if replaces is not None:
+        lines.append(f"- replaces run {replaces} (a re-run with changed answers; its open steps and follow-ups were closed)")
+    if replaced_by:
+        lines.append(f"- replaced by run {', '.join(replaced_by)} (re-run with changed answers; see that run's plan)")
+    lines += ["", "## Answers", ""]
     for qid, value in run.answers.items():
         q = questions.get(qid)
         shown = display_answer(q, value) if q is not None and value is not None else _format_answer(value)

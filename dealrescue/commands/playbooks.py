@@ -58,6 +58,7 @@ def questions_text(compiled: CompiledPlaybook) -> str:
     """One line per answer a playbook takes: the ids for --set, --answers and rank's CSV columns."""
     from dealrescue.core.answers import range_text
     from dealrescue.core.expressions import display_value
+    from dealrescue.core.questions import kind_of
 
     rows = [("deal", "text", "required", "the deal or account name (rank also reads account, account_name, ...)")]
     for q in compiled.playbook.questions:
@@ -69,7 +70,7 @@ def questions_text(compiled: CompiledPlaybook) -> str:
             need = f"default {display_value(q.default)}"
         else:
             need = "optional"
-        accepts = {"confirm": "yes, no", "date": "YYYY-MM-DD"}.get(q.type.value, ", ".join(c.value for c in q.choices))
+        accepts = kind_of(q).accepts(q)
         if q.when:
             accepts = f"{accepts}  (asked when {q.when})".strip()
         rows.append((q.id, kind, need, accepts))

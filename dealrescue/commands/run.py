@@ -32,6 +32,9 @@ class RunOptions:
     date: str | None = None
     no_save: bool = False
     playbooks_dir: Path | None = None
+    # On a terminal: the review screen after the last question, and plain (line by line) prompts.
+    review: bool = True
+    plain: bool = False
 
 
 def parse_date(value: str | None) -> dt.date:
@@ -118,6 +121,58 @@ def emit(text: str, options: RunOptions) -> None:
         sys.stdout.flush()
 
 
+@dataclass
+class StoredOptions:
+    """How a run's plan is written, kept with the run so that resume writes it the same way."""
+
+    format: str = "markdown"
+    output: str | None = None
+    force: bool = False
+    date: str = ""
+    # The finished run this one replaces (``deals rerun``); its follow-ups close when this one is done.
+    replaces: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        kept = {"format": self.format, "output": self.output, "force": self.force, "date": self.date}
+        if self.replaces is not None:
+            kept["replaces"] = self.replaces
+        return kept
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], plan_date: str) -> StoredOptions:
+        """Read back what ``as_dict`` wrote (a value of the wrong type counts as not given)."""
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and value else None
+
+        return cls(
+            format=text("format") or "markdown",
+            output=text("output"),
+            force=data.get("force") is True,
+            date=text("date") or plan_date,
+            replaces=text("replaces"),
+        )
+
+
+@dataclass
+class Run:
+    """One run on its way from answers to a written plan: what every step of the run path needs."""
+
+    playbook: CompiledPlaybook
+    options: RunOptions
+    stored: StoredOptions
+    deal: str
+    given: dict[str, Any]
+    recorder: Recorder
+    # Typed answers kept from an interrupted run (resume); None for a new run.
+    settled: dict[str, Any] | None = None
+
+    @property
+    def today(self) -> dt.date:
+        return parse_date(self.stored.date)
+
+
 def run(options: RunOptions) -> None:
     """Load the playbook, settle the answers (asking on a terminal), build, write and record the plan."""
     check_format(options.format)
@@ -128,28 +183,19 @@ def run(options: RunOptions) -> None:
     from dealrescue.core.engine import check_answer_ids
 
     check_answer_ids(compiled, given)
-    recorder = Recorder(enabled=not options.no_save)
-    stored = {
-        "format": options.format,
-        "output": str(options.output) if options.output else None,
-        "force": options.force,
-        "date": today.isoformat(),
-    }
-    finish_run(compiled, options, given, deal, today, recorder, stored, settled=None)
+    stored = StoredOptions(
+        format=options.format,
+        output=str(options.output) if options.output else None,
+        force=options.force,
+        date=today.isoformat(),
+    )
+    finish_run(Run(compiled, options, stored, deal, given, Recorder(enabled=not options.no_save)))
 
 
-def finish_run(
-    compiled: CompiledPlaybook,
-    options: RunOptions,
-    given: dict[str, Any],
-    deal: str,
-    today: dt.date,
-    recorder: Recorder,
-    stored: dict[str, Any],
-    settled: dict[str, Any] | None,
-) -> None:
+def finish_run(run: Run) -> None:
+    options, recorder = run.options, run.recorder
     streams = None if options.no_input else terminal.prompt_streams(stdin_taken=options.answers_file == "-")
-    if streams is None and not deal:
+    if streams is None and not run.deal:
         raise UsageError(
             "no deal name: the plan is written about a named deal or account",
             hint=f"name it after the playbook, e.g. dealrescue run {options.playbook} ACME, or add `deal: ACME` to --answers",
@@ -158,43 +204,40 @@ def finish_run(
         from dealrescue.core.render.plan import to_json, to_markdown
 
         try:
-            plan = _answer_and_plan(compiled, options.playbook, given, deal, today, streams, recorder, stored, settled)
+            plan = _answer_and_plan(run, streams)
             markdown, document = to_markdown(plan), to_json(plan)
         except PlaybookError as exc:
             # A condition or template that fails on these answers (division by zero, ...).
             raise _kept_for_resume(exc, recorder) from None
         # Saved before it is written out, so a closed pipe or a failed write loses nothing.
-        recorder.finish(plan, markdown, document)
+        recorder.finish(plan, markdown, document, replaces=run.stored.replaces)
         saved = bool(recorder.run_id and recorder.enabled)
+        replaced = f"; it replaces run {run.stored.replaces}" if run.stored.replaces else ""
+        saved_notice = f"Saved as run {recorder.run_id}{replaced} (dealrescue deals show {recorder.run_id})."
+        # Into a pipe (`| tee`), the notice goes first: written after, it could land inside the plan's lines.
+        notice_first = saved and options.output is None and not terminal.stdout_is_terminal()
+        if notice_first:
+            terminal.notice(saved_notice)
         try:
             emit(document if options.format == "json" else markdown, options)
         except DealRescueError as exc:
             if saved:
                 exc.hint = f"the plan is saved as run {recorder.run_id}: dealrescue deals export {recorder.run_id} -o FILE"
             raise
-        if saved:
-            terminal.notice(f"Saved as run {recorder.run_id} (dealrescue deals show {recorder.run_id}).")
+        if saved and not notice_first:
+            terminal.notice(saved_notice)
     finally:
         recorder.close()
         if streams is not None:
             streams.close()
 
 
-def _answer_and_plan(
-    compiled: CompiledPlaybook,
-    ref: str,
-    given: dict[str, Any],
-    deal: str,
-    today: dt.date,
-    streams: terminal.PromptStreams | None,
-    recorder: Recorder,
-    stored: dict[str, Any],
-    settled: dict[str, Any] | None,
-) -> Plan:
+def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
     from dealrescue.core.engine import collect_answers, decide
     from dealrescue.core.plan import build_plan
 
-    iso = today.isoformat()
+    compiled, recorder, settled = run.playbook, run.recorder, run.settled
+    iso = run.stored.date
 
     def start(deal_name: str) -> None:
         recorder.start(
@@ -204,43 +247,60 @@ def _answer_and_plan(
             # Absolute, so that resume finds the same file from any folder.
             source=str(Path(compiled.source).resolve()),
             plan_date=iso,
-            options=stored,
+            options=run.stored.as_dict(),
         )
 
     if streams is None:
-        answers, asked = collect_answers(compiled, given=given, deal=deal, today=iso, ask=None, settled=settled)
-        start(deal)
+        answers, asked = collect_answers(compiled, given=run.given, deal=run.deal, today=iso, ask=None, settled=settled)
+        start(run.deal)
         for question_id, value in answers.items():
             if settled is None or question_id not in settled:
                 recorder.answer(question_id, value)
     else:
-        from dealrescue.ui.prompter import TerminalPrompter
+        from dealrescue.ui.interview import interview, prompter_for
 
-        prompter = TerminalPrompter(streams)
+        prompter = prompter_for(streams, plain=run.options.plain)
         try:
-            prompter.note(f"{compiled.playbook.title}: {compiled.playbook.summary}")
-            if not deal:
-                deal = _ask_deal(prompter)
-            start(deal)
-            answers, asked = collect_answers(
-                compiled, given=given, deal=deal, today=iso, ask=prompter.ask, on_answer=recorder.answer, settled=settled
+            prompter.banner(f"{compiled.playbook.title}: {compiled.playbook.summary}")
+            if not run.deal:
+                run.deal = _ask_deal(prompter)
+            start(run.deal)
+            answers, asked = interview(
+                compiled,
+                prompter,
+                given=run.given,
+                settled=settled or {},
+                deal=run.deal,
+                today=iso,
+                on_answer=recorder.answer,
+                on_drop=recorder.forget,
+                review=run.options.review,
             )
         except (KeyboardInterrupt, EOFError) as exc:
-            kept = recorder.interrupted()
-            how = (
-                f"continue with: dealrescue resume {recorder.run_id}"
-                if recorder.run_id and recorder.enabled
-                else f"start again with: dealrescue run {ref}"
-            )
-            if isinstance(exc, EOFError):
-                raise AnswerError(f"the terminal closed before every question was answered; {kept}", hint=how) from None
-            raise Interrupted(f"interrupted: {kept}; no plan was made", hint=how) from None
-    outcome = decide(compiled, answers, asked, deal, iso)
-    return build_plan(compiled, outcome, deal, today)
+            raise _stopped(run, isinstance(exc, EOFError)) from None
+    outcome = decide(compiled, answers, asked, run.deal, iso)
+    return build_plan(compiled, outcome, run.deal, run.today)
+
+
+def _stopped(run: Run, closed: bool) -> DealRescueError:
+    """Ctrl-C or a closed terminal while asking: say what is kept and how to go on."""
+    recorder = run.recorder
+    kept = recorder.interrupted()
+    if recorder.run_id and recorder.enabled:
+        how = f"continue with: dealrescue resume {recorder.run_id}"
+    else:
+        how = f"start again with: dealrescue run {run.options.playbook}"
+    if run.options.output is None and terminal.stdout_is_file():
+        # The shell made the file before we ran; -o writes only a finished plan.
+        how += " (-o FILE writes the plan only once it is made)"
+    if closed:
+        return AnswerError(f"the terminal closed before every question was answered; {kept}", hint=how)
+    return Interrupted(f"interrupted: {kept}; no plan was made", hint=how)
 
 
 def _ask_deal(prompter: Any) -> str:
     from dealrescue.core.model import Question
+    from dealrescue.ui.interview import GoBack
 
     question = Question(
         id="deal_name",
@@ -248,7 +308,11 @@ def _ask_deal(prompter: Any) -> str:
         help="A name for the plan and the journal, e.g. Acme or Acme renewal 2027.",
         required=True,
     )
-    return str(prompter.ask(question, None) or "").strip()
+    while True:
+        try:
+            return str(prompter.ask(question, None, first=True) or "").strip()
+        except GoBack:
+            prompter.note("  (this is the first question)")
 
 
 def _kept_for_resume(exc: PlaybookError, recorder: Recorder) -> PlaybookError:
@@ -260,88 +324,3 @@ def _kept_for_resume(exc: PlaybookError, recorder: Recorder) -> PlaybookError:
             f"fix the playbook, then dealrescue resume {recorder.run_id}"
         )
     return exc
-
-
-@dataclass
-class ResumeOptions:
-    """What ``resume`` may change: more answers, and where and how the plan is written.
-
-    ``None`` keeps what the run was started with.
-    """
-
-    run_id: str | None = None
-    no_input: bool = False
-    playbooks_dir: Path | None = None
-    answers_file: str | None = None
-    sets: list[str] = field(default_factory=list)
-    format: str | None = None
-    output: Path | None = None
-    force: bool = False
-    date: str | None = None
-
-
-def resume(options: ResumeOptions) -> None:
-    """Continue an interrupted run: ask only what is still missing, then finish the plan."""
-    from dealrescue.core.engine import check_answer_ids, typed_answer
-    from dealrescue.journal import Journal
-
-    run_id, playbooks_dir = options.run_id, options.playbooks_dir
-    if options.format is not None:
-        check_format(options.format)
-    if options.date is not None:
-        parse_date(options.date)
-    given = given_answers(options.answers_file, options.sets)
-    if "deal" in given:
-        raise UsageError("resume keeps the run's deal name", hint="leave deal out of --answers and --set")
-
-    with Journal.open() as journal:
-        record = journal.get_run(run_id) if run_id else journal.latest_unfinished()
-    if record is None:
-        raise UsageError("there is no unfinished run to resume", hint="see past runs with: dealrescue deals list")
-    if record.status == "done":
-        raise UsageError(f"run {record.id} is already finished", hint=f"see its plan with: dealrescue deals show {record.id}")
-    source = record.playbook_source
-    if Path(source).is_file():
-        compiled = catalog.load_file(Path(source))
-    else:
-        compiled = catalog.load(record.playbook_id, playbooks_dir)[0]
-        terminal.notice(f"The playbook file of this run, {source}, is gone; using {compiled.source} (same id).")
-    if compiled.playbook.version != record.playbook_version:
-        terminal.notice(
-            f"Playbook {compiled.id} changed from v{record.playbook_version} to v{compiled.playbook.version} "
-            "since this run began; asking what the new version needs."
-        )
-    check_answer_ids(compiled, given)
-    settled: dict[str, Any] = {}
-    for question_id, value in record.answers.items():
-        question = compiled.playbook.question(question_id)
-        if question is None or question_id in given:  # an answer given now replaces the kept one
-            continue
-        try:
-            settled[question_id] = typed_answer(question, value)
-        except AnswerError:
-            terminal.notice(f"The saved answer for {question_id!r} no longer fits; it will be asked again.")
-    stored = dict(record.options)
-    if options.format is not None:
-        stored["format"] = options.format
-    if options.output is not None:
-        stored["output"], stored["force"] = str(options.output), options.force
-    if options.date is not None:
-        stored["date"] = options.date
-    output = stored.get("output")
-    run_options = RunOptions(
-        playbook=source,
-        deal=record.deal,
-        no_input=options.no_input,
-        answers_file=options.answers_file,
-        format=str(stored.get("format") or "markdown"),
-        output=Path(output) if output else None,
-        force=bool(stored.get("force")),
-        date=str(stored.get("date") or record.plan_date),
-    )
-    check_output(run_options)
-    terminal.notice(f"Resuming run {record.id} ({compiled.id}, {record.deal or 'unnamed deal'}): {len(settled)} answer(s) kept.")
-    recorder = Recorder(enabled=True, run_id=record.id)
-    recorder.kept.update(settled)
-    today = parse_date(run_options.date)
-    finish_run(compiled, run_options, given, record.deal, today, recorder, stored, settled=settled)

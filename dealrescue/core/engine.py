@@ -15,7 +15,8 @@ from typing import Any
 from dealrescue.core.answers import AnswerProblem, labels_of, parse_answer
 from dealrescue.core.expressions import ExpressionProblem, display_value
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.model import Question
+from dealrescue.core.questions import kind_of
 from dealrescue.core.schedule import days_until
 from dealrescue.errors import AnswerError
 
@@ -171,6 +172,14 @@ def collect_answers(
     return _walk(compiled, deal, today, settle)
 
 
+def asked_path(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: str, today: str) -> tuple[str, ...]:
+    """The ids a walk asks, in order, taking each answer from ``answers`` (None where there is none yet).
+
+    Exact up to the first unanswered question; an interview walks it one question at a time.
+    """
+    return _walk(compiled, deal, today, lambda q: answers.get(q.id))[1]
+
+
 def missing_answers(
     compiled: CompiledPlaybook,
     *,
@@ -220,16 +229,14 @@ def compute_scores(compiled: CompiledPlaybook, answers: Mapping[str, Any], conte
         value = answers.get(q.id)
         if value is None:
             continue
+        kind = kind_of(q)
+        picked = kind.chosen(q, value)
         for choice in q.choices:
-            chosen = value == choice.value if q.type is QuestionType.select else choice.value in value
-            if chosen:
+            if choice.value in picked:
                 for score_id, pts in choice.points.items():
                     found[score_id].append(Contribution(f"{choice.label}", pts))
         for score_id, weight in q.points.items():
-            if q.type is QuestionType.confirm:
-                pts = weight if value else 0.0
-            else:
-                pts = weight * float(value)
+            pts = kind.points(value, weight)
             if pts:
                 found[score_id].append(Contribution(f"{q.prompt} {display_value(value)}", pts))
     outcomes = []

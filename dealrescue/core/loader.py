@@ -33,9 +33,9 @@ from dealrescue.core.model import (
     RESERVED_NAMES,
     Playbook,
     Question,
-    QuestionType,
     validate_as,
 )
+from dealrescue.core.questions import kind_of
 from dealrescue.core.schedule import date_problems
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
@@ -43,7 +43,6 @@ from dealrescue.errors import PlaybookError
 # Names a condition may use, by where it stands.
 _BASE_NAMES = {"deal", "today", "days_until", "playbook", "labels"}
 _SCORE_NAMES = {"scores", "bands", "band_labels"}
-_TEXT_TYPES = (QuestionType.text, QuestionType.multiline, QuestionType.select, QuestionType.date)
 
 
 @dataclass
@@ -300,22 +299,20 @@ def _mismatched_comparisons(source: str, questions: dict[str, Question]) -> list
         q = questions.get(name)
         if q is None or constant is None:
             continue
-        numeric = q.type in (QuestionType.number, QuestionType.scale)
-        if numeric and isinstance(constant, str):
-            found.append(f"compares {name} (a number) with the text {constant!r}: write the number without quotes")
-        elif q.type is QuestionType.confirm and not isinstance(constant, bool):
-            found.append(f"compares {name} (yes or no) with {constant!r}: write `{name}` or `not {name}`")
-        elif not numeric and q.type is not QuestionType.confirm and isinstance(constant, (int, float)):
-            kind = {QuestionType.select: "a choice", QuestionType.multiselect: "a list of choices",
-                    QuestionType.date: "a date"}.get(q.type, "text")
-            found.append(f"compares {name} ({kind}) with the number {constant!r}: put the value in quotes")
+        kind = kind_of(q)
+        if kind.numeric and isinstance(constant, str):
+            found.append(f"compares {name} ({kind.noun}) with the text {constant!r}: write the number without quotes")
+        elif kind.yes_no and not isinstance(constant, bool):
+            found.append(f"compares {name} ({kind.noun}) with {constant!r}: write `{name}` or `not {name}`")
+        elif not kind.numeric and not kind.yes_no and isinstance(constant, (int, float)):
+            found.append(f"compares {name} ({kind.noun}) with the number {constant!r}: put the value in quotes")
     return found
 
 
 def _question_shape(q: Question) -> list[str]:
     """What a question's keys must agree on: choices with the type, min with max, a usable pattern."""
     found = []
-    has_choices = q.type in (QuestionType.select, QuestionType.multiselect)
+    has_choices = kind_of(q).has_choices
     if has_choices and not q.choices:
         found.append(f"a {q.type.value} question needs choices")
     if not has_choices and q.choices:
@@ -402,12 +399,12 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         if when_path in compiled.conditions and names_in_condition(q.when or "") & _SCORE_NAMES:
             compiled.uses_scores.add(when_path)
         earlier.add(q.id)
-        if q.points and q.type not in (QuestionType.number, QuestionType.scale, QuestionType.confirm):
+        if q.points and not kind_of(q).takes_points:
             problems.add((*path, "points"), "only number, scale and confirm questions take points; put points on choices")
         points((*path, "points"), q.points)
         for c, choice in enumerate(q.choices):
             points((*path, "choices", c, "points"), choice.points)
-        if isinstance(q.default, (bool, int, float)) and q.type in _TEXT_TYPES:
+        if isinstance(q.default, (bool, int, float)) and kind_of(q).text_answer:
             problems.add((*path, "default"), f"YAML read the default as {type(q.default).__name__} {q.default!r}: put it in quotes")
         elif q.default is not None:
             try:

@@ -34,6 +34,7 @@ from dealrescue.core.engine import ScoreOutcome, collect_answers, decide, missin
 from dealrescue.core.expressions import ExpressionProblem, display_value, names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.questions import kind_of
 from dealrescue.core.schedule import days_until
 from dealrescue.errors import AnswerError, UsageError
 
@@ -485,8 +486,6 @@ class _Entry:
 
 
 _NO_PART = -math.inf  # a max score that nothing has reached yet
-# Question types whose answers are few (one entry each), folded together per row in one look-up.
-_NARROW = (QuestionType.select, QuestionType.confirm, QuestionType.scale)
 
 
 class FastScorer(Scorer):
@@ -542,8 +541,8 @@ class FastScorer(Scorer):
         self.read = [
             i for i in range(len(pb.questions)) if i in matters or i in named or not _always_fits(self.questions[i])
         ]
-        self.narrow = [i for i in matters if self.questions[i].type in _NARROW]
-        self.wide = [i for i in matters if self.questions[i].type not in _NARROW]
+        self.narrow = [i for i in matters if kind_of(self.questions[i]).narrow]
+        self.wide = [i for i in matters if not kind_of(self.questions[i]).narrow]
         self.groups = _Memo(self._group)
 
     # -- set-up ----------------------------------------------------------------------------------
@@ -722,7 +721,7 @@ class FastScorer(Scorer):
         candidates: list[int] = []
         base = self.stride * i
         if value is not None and q.choices:
-            chosen = (value,) if q.type is QuestionType.select else value
+            chosen = kind_of(q).chosen(q, value)
             adds = self._choice_adds(i)
             for choice_value in chosen:
                 for s, points, code in adds.get(choice_value, ()):
@@ -731,7 +730,7 @@ class FastScorer(Scorer):
                         candidates.append(code)
         if value is not None:
             for score_id, weight in q.points.items():
-                points = (weight if value else 0.0) if q.type is QuestionType.confirm else weight * float(value)
+                points = kind_of(q).points(value, weight)
                 if points:
                     source = f"{q.prompt} {display_value(value)}"
                     self._add(parts, candidates, self.sindex[score_id], base + len(q.choices), points, source)

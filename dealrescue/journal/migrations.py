@@ -143,6 +143,13 @@ def m002_plan_steps_as_todo_items(conn: sqlite3.Connection) -> None:
             )
 
 
+
+@migration
+def m003_rerun_replaces(conn: sqlite3.Connection) -> None:
+    """``deals rerun``: a run may replace an earlier one, whose open steps and follow-ups it supersedes."""
+    conn.execute("ALTER TABLE runs ADD COLUMN replaces TEXT")
+    conn.execute("CREATE INDEX runs_replaces ON runs (replaces) WHERE replaces IS NOT NULL")
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -57,6 +57,13 @@ class Recorder:
             run_id = self.run_id
             self._guard(lambda: self._open().save_answer(run_id, question_id, value))
 
+    def forget(self, question_id: str) -> None:
+        """An answer to a question that no longer applies (an earlier answer changed): drop it."""
+        self.kept.pop(question_id, None)
+        if self.enabled and self.run_id is not None:
+            run_id = self.run_id
+            self._guard(lambda: self._open().forget_answer(run_id, question_id))
+
     def interrupted(self) -> str:
         """Mark the run interrupted; return the sentence saying what was kept."""
         if not self.enabled:
@@ -67,7 +74,7 @@ class Recorder:
         self._guard(lambda: self._open().set_status(run_id, "interrupted"))
         return f"{len(self.kept)} answer(s) kept in the journal as run {run_id}"
 
-    def finish(self, plan: Plan, markdown: str, document: str) -> None:
+    def finish(self, plan: Plan, markdown: str, document: str, *, replaces: str | None = None) -> None:
         if not self.enabled or self.run_id is None:
             return
         run_id = self.run_id
@@ -84,6 +91,8 @@ class Recorder:
                 steps=steps,
             )
         )
+        if replaces is not None:
+            self._guard(lambda: self._open().supersede(replaces, run_id))
 
     def close(self) -> None:
         if self._journal is not None:

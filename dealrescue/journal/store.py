@@ -569,11 +569,6 @@ class Journal:
         assert item is not None
         return item
 
-    def supersede_items(self, old_run_id: str) -> int:
-        """Close the open steps and follow-ups of ``old_run_id``, whose deal was run again; how many."""
-        with self._write() as conn:
-            return items.supersede(conn, old_run_id, _now())
-
     def _find_item(self, conn: sqlite3.Connection, given: str) -> str:
         key = given.strip().lower()
         hint = "see `dealrescue todo` for ids"
@@ -585,6 +580,31 @@ class Journal:
         if len(found) > 1:
             raise UsageError(f"{given!r} matches several items ({', '.join(found[:5])})", hint="type more of the id")
         return found[0]
+
+    # -- changing answers and re-running (kept together: one place to extend) ----------------
+
+    def forget_answer(self, run_id: str, question_id: str) -> None:
+        """Drop an answer whose question no longer applies (an earlier answer was changed)."""
+        with self._write() as conn:
+            self._require_unfinished(conn, run_id)
+            conn.execute("DELETE FROM answers WHERE run_id = ? AND question_id = ?", (run_id, question_id))
+            conn.execute("UPDATE runs SET updated_at = ? WHERE id = ?", (_now(), run_id))
+
+    def supersede(self, old_run_id: str, new_run_id: str) -> int:
+        """Record that ``new_run_id`` replaces ``old_run_id`` and close the old run's open steps and follow-ups.
+
+        Returns how many items were closed (they show as superseded, not done).
+        """
+        with self._write() as conn:
+            conn.execute("UPDATE runs SET replaces = ? WHERE id = ?", (old_run_id, new_run_id))
+            return items.supersede(conn, old_run_id, _now())
+
+    def relations(self, run_id: str) -> tuple[str | None, list[str]]:
+        """The run this one replaces (or None), and the runs that replace it, oldest first."""
+        with self._read() as conn:
+            row = conn.execute("SELECT replaces FROM runs WHERE id = ?", (run_id,)).fetchone()
+            later = conn.execute("SELECT id FROM runs WHERE replaces = ? ORDER BY seq", (run_id,)).fetchall()
+        return (row[0] if row else None), [r[0] for r in later]
 
 
 _RUN_SELECT = (

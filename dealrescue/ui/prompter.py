@@ -1,37 +1,20 @@
 """The only module that imports questionary: asking one question on a terminal.
 
 The question owns its logic (when, validation, casting, in ``dealrescue.core``);
-this adapter only draws it and hands the typed answer back.
+this adapter only draws it and hands the typed answer back. Ctrl-B (or Esc then
+B, for tmux and screen, which keep Ctrl-B) goes back: ``ask`` raises ``GoBack``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dealrescue.core.answers import AnswerProblem, parse_answer, range_text
+from dealrescue.core.answers import AnswerProblem, display_answer, parse_answer
 from dealrescue.core.expressions import display_value
+from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question, QuestionType
+from dealrescue.ui.interview import BACK_KEY, GoBack, instruction, review_choice, review_listing, shortened, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams, color_allowed
-
-
-def instruction(question: Question) -> str:
-    """The hint after a typed question: its form (unless the prompt says it already) and whether it may be left empty."""
-    parts = []
-    kind = question.type
-    numbers = range_text(question)
-    if kind is QuestionType.scale and numbers is not None:
-        low, high = numbers.split("-")
-        if not any(f"{low}{sep}{high}" in question.prompt for sep in ("-", " to ", "–")):
-            parts.append(numbers)
-    elif kind is QuestionType.number:
-        parts.append("a number" + (f", {numbers}" if numbers else ""))
-    elif kind is QuestionType.date and "YYYY-MM-DD" not in question.prompt:
-        parts.append("YYYY-MM-DD")
-    elif kind is QuestionType.multiline:
-        parts.append("Esc then Enter to finish")
-    if not question.required and "leave empty" not in question.prompt.lower():
-        parts.append("optional")
-    return f"({', '.join(parts)})" if parts else ""
 
 
 class TerminalPrompter:
@@ -44,55 +27,174 @@ class TerminalPrompter:
         self._streams = streams
         self._input = pt_input if pt_input is not None else create_input(streams.input if streams else None)  # type: ignore[arg-type]
         self._output = pt_output if pt_output is not None else create_output(stdout=streams.output if streams else None)  # type: ignore[arg-type]
+        self._width = width_of(streams.output if streams else None)
 
     def note(self, text: str) -> None:
-        if self._streams is not None:
-            print(text, file=self._streams.output, flush=True)
+        # Through prompt_toolkit's output, so notes and prompts share one stream in order.
+        self._output.write_raw(text.replace("\n", "\r\n") + "\r\n")
+        self._output.flush()
 
-    def ask(self, question: Question, default: Any) -> Any:
-        import questionary
+    def banner(self, text: str) -> None:
+        self.note(wrapped(strip_controls(text), self._width))
 
+    def ask(self, question: Question, default: Any, *, first: bool = False) -> Any:
+        if question.help:
+            # A blank line first, so the help sits with this question, not under the last answer.
+            self.note("\n" + wrapped(strip_controls(question.help), self._width, indent="  "))
+        try:
+            raw = self._widget(question, default, back=not first)
+        except GoBack:
+            self._echo(question.prompt, "(back)")
+            raise
+        value = parse_answer(question, raw)
+        # The prompt is erased when answered; this line, wrapped at words, stays in the scrollback.
+        if question.type is QuestionType.multiselect:
+            labels = [shortened(strip_controls(c.label), 40) for c in question.choices if c.value in (value or [])]
+            shown = "; ".join(labels) or "(none)"
+        else:
+            shown = strip_controls(display_answer(question, value))
+        self._echo(question.prompt, shown)
+        return value
+
+    def _echo(self, prompt: str, shown: str) -> None:
+        self.note(wrapped(f"{strip_controls(prompt)} {shown}", self._width, indent="  ", first="? "))
+
+    def _validate(self, question: Question) -> Any:
         def validate(raw: Any) -> bool | str:
             try:
                 parse_answer(question, raw)
             except AnswerProblem as exc:
+                return strip_controls(str(exc))
+            return True
+
+        return validate
+
+    def review(self, lines: list[str]) -> int | None:
+        import questionary
+
+        def validate(raw: str) -> bool | str:
+            try:
+                review_choice(raw, len(lines))
+            except ValueError as exc:
                 return str(exc)
             return True
 
-        common: dict[str, Any] = {
+        self.note(review_listing(lines, self._width))
+        how = f"Enter makes the plan; a number 1-{len(lines)} changes that answer; Ctrl-B goes back to the last question."
+        self.note(wrapped(how, self._width, indent="  ", first="  "))
+        prompt = questionary.text("Make the plan?", validate=validate, **self._common())
+        _message_under_the_input(prompt)
+        try:
+            picked = review_choice(str(self._run(prompt) or ""), len(lines))
+        except GoBack:
+            self._echo("Make the plan?", "(back)")
+            raise
+        self._echo("Make the plan?", "Yes" if picked is None else f"First change answer {picked + 1}")
+        return picked
+
+    # -- drawing --------------------------------------------------------------------------------
+
+    def _common(self) -> dict[str, Any]:
+        import questionary
+
+        return {
             "input": self._input,
             "output": self._output,
             "qmark": "?",
             "style": None if color_allowed() else questionary.Style([("", "noinherit")]),
+            "erase_when_done": True,
         }
-        if question.help:
-            # A blank line first, so the help sits with this question, not under the last answer.
-            self.note(f"\n  {question.help}")
+
+    def _run(self, prompt: Any) -> Any:
+        """Ask ``prompt`` (a questionary Question), with Ctrl-B and Esc B going back."""
+        from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+        keys = KeyBindings()
+
+        @keys.add("c-b", eager=True)
+        @keys.add("escape", "b", eager=True)
+        @keys.add("escape", "B", eager=True)
+        def _back(event: Any) -> None:
+            event.app.exit(exception=GoBack())
+
+        app = prompt.application
+        app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), keys])
+        return prompt.unsafe_ask()
+
+    def _widget(self, question: Question, default: Any, *, back: bool) -> Any:
+        import questionary
+
+        common = self._common()
+        text = question.prompt
         kind = question.type
         if kind is QuestionType.select:
-            choices = [questionary.Choice(title=c.label, value=c.value) for c in question.choices]
-            answer = questionary.select(question.prompt, choices=choices, default=default, **common).unsafe_ask()
+            choices = [questionary.Choice(title=self._label(c.label), value=c.value) for c in question.choices]
+            known = default if any(c.value == default for c in question.choices) else None
+            hint = "(arrow keys, Enter" + (f"; {BACK_KEY})" if back else ")")
+            prompt = questionary.select(self._message(text, hint), choices=choices, default=known, instruction=hint, **common)
         elif kind is QuestionType.multiselect:
-            chosen = set(parse_answer(question, default) or []) if default is not None else set()
-            choices = []
-            group = None
-            for c in question.choices:
-                if c.group and c.group != group:
-                    choices.append(questionary.Separator(f"-- {c.group} --"))
-                    group = c.group
-                choices.append(questionary.Choice(title=c.label, value=c.value, checked=c.value in chosen))
-            answer = questionary.checkbox(
-                question.prompt, choices=choices, validate=validate, instruction="(Space to mark, Enter when done)", **common
-            ).unsafe_ask()
+            return self._multiselect(question, text, default, back=back)
         elif kind is QuestionType.confirm:
-            answer = questionary.confirm(question.prompt, default=bool(default), **common).unsafe_ask()
+            # Enter confirms: a `y` typed out of habit with Enter never answers the next question.
+            yes_no = "(y/N, then Enter" if not default else "(Y/n, then Enter"
+            hint = yes_no + (f"; {BACK_KEY})" if back else ")")
+            message = self._message(text, hint)
+            prompt = questionary.confirm(message, default=bool(default), auto_enter=False, instruction=hint, **common)
         else:
-            answer = questionary.text(
-                question.prompt,
+            hint = instruction(question, back=back)
+            prompt = questionary.text(
+                self._message(text, hint),
                 default="" if default is None else display_value(default),
-                validate=validate,
+                validate=self._validate(question),
                 multiline=kind is QuestionType.multiline,
-                instruction=instruction(question),
+                instruction=hint,
                 **common,
-            ).unsafe_ask()
-        return parse_answer(question, answer)
+            )
+            _message_under_the_input(prompt)
+        return self._run(prompt)
+
+    def _multiselect(self, question: Question, text: str, default: Any, *, back: bool) -> Any:
+        import questionary
+
+        try:
+            chosen = set(parse_answer(question, default) or []) if default is not None else set()
+        except AnswerProblem:
+            chosen = set()
+        choices: list[Any] = []
+        group = None
+        for c in question.choices:
+            if c.group and c.group != group:
+                choices.append(questionary.Separator(f"-- {strip_controls(c.group)} --"))
+                group = c.group
+            choices.append(questionary.Choice(title=self._label(c.label, 5), value=c.value, checked=c.value in chosen))
+        hint = "(Space to mark, Enter when done" + (f"; {BACK_KEY})" if back else ")")
+        message = self._message(text, hint)
+        prompt = questionary.checkbox(message, choices=choices, validate=self._validate(question), instruction=hint, **self._common())
+        return self._run(prompt)
+
+    def _message(self, prompt: str, hint: str) -> str:
+        """The prompt wrapped at words after questionary's "? ", with room left for its hint, else the hint on a line of its own."""
+        text = wrapped(strip_controls(prompt), self._width, indent="  ", first="  ")[2:]
+        last = text.rsplit("\n", 1)[-1]
+        used = len(last) + (2 if "\n" not in text else 0)
+        if hint and used + 2 + len(hint) > self._width - 1:
+            text += "\n "  # questionary puts a space before the hint: it starts two columns in
+        return text
+
+    def _label(self, label: str, lead: int = 3) -> str:
+        """A choice's label, wrapped under itself when longer than the terminal (pointer and mark take ``lead`` columns)."""
+        return wrapped(strip_controls(label), self._width - lead, indent=" " * lead).lstrip()
+
+
+def _message_under_the_input(prompt: Any) -> None:
+    """Keep the input line from growing to the screen's height, so a validation message sits right under it.
+
+    prompt_toolkit lets the input window take every free line; on a tall terminal
+    the message then lands on the bottom line, far from the prompt.
+    """
+    from prompt_toolkit.filters import to_filter
+    from prompt_toolkit.layout import BufferControl, Window
+
+    for container in prompt.application.layout.walk():
+        if isinstance(container, Window) and isinstance(container.content, BufferControl):
+            container.dont_extend_height = to_filter(True)

@@ -37,6 +37,16 @@ def stdout_is_terminal() -> bool:
     return _isatty(sys.stdout)
 
 
+def stdout_is_file() -> bool:
+    """stdout goes to a regular file (``> plan.md``): the shell made it before we ran."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _open_tty(mode: str) -> IO[str] | None:
     try:
         return open("/dev/tty", mode, encoding="utf-8")  # noqa: SIM115 - closed by PromptStreams.close

@@ -1,0 +1,165 @@
+"""Running a recorded run again: ``resume`` finishes an interrupted one, ``deals rerun`` redoes a finished one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dealrescue.catalog import finder as catalog
+from dealrescue.commands.run import (
+    Run,
+    RunOptions,
+    StoredOptions,
+    check_format,
+    check_output,
+    finish_run,
+    given_answers,
+    parse_date,
+)
+from dealrescue.errors import AnswerError, UsageError
+from dealrescue.journal.recorder import Recorder
+from dealrescue.ui import terminal
+
+if TYPE_CHECKING:
+    from dealrescue.core.loader import CompiledPlaybook
+    from dealrescue.journal.store import RunRecord
+
+
+@dataclass
+class ResumeOptions:
+    """What ``resume`` and ``deals rerun`` may change: answers, and where and how the plan is written.
+
+    ``None`` keeps what the run was started with.
+    """
+
+    run_id: str | None = None
+    no_input: bool = False
+    playbooks_dir: Path | None = None
+    answers_file: str | None = None
+    sets: list[str] = field(default_factory=list)
+    format: str | None = None
+    output: Path | None = None
+    force: bool = False
+    date: str | None = None
+    review: bool = True
+    plain: bool = False
+
+
+def resume(options: ResumeOptions) -> None:
+    """Continue an interrupted run: ask only what is still missing, then finish the plan."""
+    from dealrescue.journal import Journal
+
+    given = _checked_given(options, "resume")
+    with Journal.open() as journal:
+        record = journal.get_run(options.run_id) if options.run_id else journal.latest_unfinished()
+    if record is None:
+        raise UsageError("there is no unfinished run to resume", hint="see past runs with: dealrescue deals list")
+    if record.status == "done":
+        raise UsageError(
+            f"run {record.id} is already finished",
+            hint=f"see its plan with: dealrescue deals show {record.id}; to change an answer: dealrescue deals rerun {record.id}",
+        )
+    compiled = _load_recorded(record, options.playbooks_dir, "asking what the new version needs")
+    settled = _kept_answers(compiled, record, given, "it will be asked again")
+    stored = _stored_for(record, options)
+    run_options = _run_options(record, stored, options)
+    check_output(run_options)
+    terminal.notice(f"Resuming run {record.id} ({compiled.id}, {record.deal or 'unnamed deal'}): {len(settled)} answer(s) kept.")
+    recorder = Recorder(enabled=True, run_id=record.id)
+    recorder.kept.update(settled)
+    finish_run(Run(compiled, run_options, stored, record.deal, given, recorder, settled=settled))
+
+
+def rerun(options: ResumeOptions) -> None:
+    """A new run of a finished one with its answers, changed by --set/--answers (and the review screen)."""
+    from dealrescue.journal import Journal
+
+    given = _checked_given(options, "rerun")
+    with Journal.open() as journal:
+        record = journal.get_run(options.run_id or "")
+    if record is None:
+        raise UsageError(f"no run with id {options.run_id!r} in the journal", hint="see past runs with: dealrescue deals list")
+    if record.status != "done":
+        raise UsageError(f"run {record.id} is not finished", hint=f"continue it with: dealrescue resume {record.id}")
+    compiled = _load_recorded(record, options.playbooks_dir, "its answers are checked against the new version")
+    old = _kept_answers(compiled, record, given, "it will be asked")
+    stored = _stored_for(record, options)
+    stored.replaces = record.id
+    if options.date is None:
+        stored.date = parse_date(None).isoformat()  # a new plan is dated today, like a new run
+    run_options = _run_options(record, stored, options)
+    check_output(run_options)
+    changed = ", ".join(sorted(given)) or "none yet"
+    terminal.notice(f"Re-running run {record.id} ({compiled.id}, {record.deal}) with {len(old)} answer(s) kept; changed: {changed}.")
+    finish_run(Run(compiled, run_options, stored, record.deal, {**old, **given}, Recorder(enabled=True)))
+
+
+def _checked_given(options: ResumeOptions, command: str) -> dict[str, Any]:
+    if options.format is not None:
+        check_format(options.format)
+    if options.date is not None:
+        parse_date(options.date)
+    given = given_answers(options.answers_file, options.sets)
+    if "deal" in given:
+        raise UsageError(f"{command} keeps the run's deal name", hint="leave deal out of --answers and --set")
+    return given
+
+
+def _load_recorded(record: RunRecord, playbooks_dir: Path | None, then: str) -> CompiledPlaybook:
+    """The playbook a run was made with: its file, else the playbook of the same id."""
+    source = record.playbook_source
+    if Path(source).is_file():
+        compiled = catalog.load_file(Path(source))
+    else:
+        compiled = catalog.load(record.playbook_id, playbooks_dir)[0]
+        terminal.notice(f"The playbook file of this run, {source}, is gone; using {compiled.source} (same id).")
+    if compiled.playbook.version != record.playbook_version:
+        terminal.notice(
+            f"Playbook {compiled.id} changed from v{record.playbook_version} to v{compiled.playbook.version} "
+            f"since this run began; {then}."
+        )
+    return compiled
+
+
+def _kept_answers(compiled: CompiledPlaybook, record: RunRecord, given: dict[str, Any], otherwise: str) -> dict[str, Any]:
+    """The run's answers that still fit the playbook, typed; an answer given now replaces the kept one."""
+    from dealrescue.core.engine import check_answer_ids, typed_answer
+
+    check_answer_ids(compiled, given)
+    kept: dict[str, Any] = {}
+    for question_id, value in record.answers.items():
+        question = compiled.playbook.question(question_id)
+        if question is None or question_id in given:
+            continue
+        try:
+            kept[question_id] = typed_answer(question, value)
+        except AnswerError:
+            terminal.notice(f"The saved answer for {question_id!r} no longer fits; {otherwise}.")
+    return kept
+
+
+def _stored_for(record: RunRecord, options: ResumeOptions) -> StoredOptions:
+    stored = StoredOptions.from_dict(record.options, record.plan_date)
+    if options.format is not None:
+        stored.format = options.format
+    if options.output is not None:
+        stored.output, stored.force = str(options.output), options.force
+    if options.date is not None:
+        stored.date = options.date
+    return stored
+
+
+def _run_options(record: RunRecord, stored: StoredOptions, options: ResumeOptions) -> RunOptions:
+    return RunOptions(
+        playbook=record.playbook_source,
+        deal=record.deal,
+        no_input=options.no_input,
+        answers_file=options.answers_file,
+        format=stored.format,
+        output=Path(stored.output) if stored.output else None,
+        force=stored.force,
+        date=stored.date,
+        review=options.review,
+        plain=options.plain,
+    )

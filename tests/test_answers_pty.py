@@ -1,0 +1,280 @@
+"""Answers you can trust, on a real pseudo-terminal: back on every type, the review screen, the
+y-Enter slip, plain prompts, and Ctrl-C after going back."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests import test_pty
+from tests.test_pty import (
+    COMPETITOR,
+    CTRL_C,
+    DATE,
+    DECIDER,
+    DOWN,
+    DR,
+    ENTER,
+    REASON,
+    RECONSIDER,
+    REVIEW,
+    SIGNED,
+    TRUST,
+    Session,
+    Start,
+    journal_record,
+)
+
+pytestmark = pytest.mark.pty
+
+# The terminal sessions' fixtures, shared with test_pty.
+home = test_pty.home
+start = test_pty.start
+
+CTRL_B = "\x02"
+ESC_B = "\x1bb"
+UP = "\x1b[A"
+SPACE = " "
+BACKSPACE = "\x7f"
+
+ALL_TYPES = """\
+id: alltypes
+version: 1
+title: Every type
+summary: One question of each type, for going back.
+questions:
+  - {id: name, prompt: Q1 name?}
+  - {id: notes, prompt: Q2 notes?, type: multiline}
+  - id: stage
+    prompt: Q3 stage?
+    type: select
+    choices: [{value: early, label: Early stage}, {value: mid, label: Middle stage}, {value: late, label: Late stage}]
+  - id: risks
+    prompt: Q4 risks?
+    type: multiselect
+    choices: [{value: budget, label: Budget risk}, {value: timing, label: Timing risk}]
+  - {id: ready, prompt: Q5 ready?, type: confirm}
+  - {id: heat, prompt: Q6 heat?, type: scale}
+  - {id: budget, prompt: Q7 budget?, type: number}
+  - {id: due, prompt: Q8 due?, type: date}
+  - {id: last, prompt: Q9 last?}
+verdicts:
+  - {id: go, when: ready, title: Go, rationale: Ready.}
+  - {id: wait, default: true, title: Wait, rationale: Not ready.}
+plan:
+  - text: Call about {{ name }}
+    due: +1d
+"""
+
+# (prompt, first answer, keys that change the pre-filled answer when we come back, expected final value).
+# Each change only gives the expected value if the earlier answer was pre-filled.
+STEPS = [
+    ("Q1 name?", "Alpha" + ENTER, "2" + ENTER, "Alpha2"),
+    ("Q2 notes?", "line one\x1b\r", " more\x1b\r", "line one more"),
+    ("Q3 stage?", ENTER, DOWN + ENTER, "mid"),  # first: Early; back starts on Early, Down: Middle
+    ("Q4 risks?", SPACE + ENTER, DOWN + SPACE + ENTER, ["budget", "timing"]),  # Budget stays marked
+    ("Q5 ready?", "y" + ENTER, "n" + ENTER, False),
+    ("Q6 heat?", "1" + ENTER, "0" + ENTER, 10),  # "1" pre-filled, then "0": 10
+    ("Q7 budget?", "12" + ENTER, "5" + ENTER, 125),
+    ("Q8 due?", "2026-12-01" + ENTER, BACKSPACE + "5" + ENTER, "2026-12-05"),
+]
+
+
+def saved_run(screen: str) -> str:
+    found = re.search(r"Saved as run (\w+)", screen)
+    assert found, screen
+    return found.group(1)
+
+
+@pytest.mark.parametrize("back", [CTRL_B, ESC_B], ids=["ctrl-b", "esc-b"])
+def test_back_change_forward_on_every_question_type(back: str, start: Start, tmp_path: Path) -> None:
+    (tmp_path / "alltypes.yaml").write_text(ALL_TYPES, encoding="utf-8")
+    s = start(f"{DR} run alltypes.yaml Acme --date {DATE} > plan.md")
+    for n, (prompt, first, change, _) in enumerate(STEPS):
+        next_prompt = STEPS[n + 1][0] if n + 1 < len(STEPS) else "Q9 last?"
+        s.answer(prompt, first)
+        s.wait(next_prompt)
+        s.wait("Ctrl-B back")  # the help line names the key
+        s.child.send(back)
+        s.wait(prompt)  # asked again ...
+        s.child.send(change)  # ... pre-filled: the change builds on the first answer
+    s.answer("Q9 last?", "done" + ENTER)
+    s.make_plan()
+    assert s.finish() == 0, s.text
+    record = journal_record(saved_run(s.text))
+    for (prompt, _, _, expected), question_id in zip(STEPS, ["name", "notes", "stage", "risks", "ready", "heat",
+                                                             "budget", "due"], strict=True):
+        assert record.answers[question_id] == expected, (prompt, record.answers)
+    assert record.verdict_id == "wait"  # ready was changed to no
+    # The multiselect echoes the labels picked (questionary's "done (2 selections)" is erased).
+    assert "? Q4 risks? Budget risk; Timing risk" in s.text
+
+
+def test_back_on_the_first_question_stays_there(start: Start, tmp_path: Path) -> None:
+    (tmp_path / "alltypes.yaml").write_text(ALL_TYPES, encoding="utf-8")
+    s = start(f"{DR} run alltypes.yaml Acme --date {DATE} --no-save > /dev/null")
+    s.wait("Q1 name?")
+    s.child.send(CTRL_B)
+    s.wait("this is the first question")
+    s.answer("Q1 name?", "Alpha" + ENTER)
+    s.wait("Q2 notes?")
+    s.child.send(CTRL_C)
+    assert s.finish() == 130
+    assert "-o FILE" not in s.text  # stdout is no file here: nothing was left behind to warn about
+
+
+def test_review_change_switches_the_when_branch_and_the_verdict(start: Start, tmp_path: Path) -> None:
+    s = start(f"{DR} triage Acme --date {DATE} > plan.md")
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")  # Not signed
+    s.answer(REASON, DOWN * 3 + ENTER, shown="Don't know yet")  # Relationship or trust
+    s.answer(TRUST, "missed the demo date" + ENTER)
+    s.answer(DECIDER, "Dana" + ENTER)
+    s.answer(RECONSIDER, "a new team" + ENTER)
+    s.wait(REVIEW)
+    listing = s.text[s.text.rindex("Your answers:"):]
+    assert "3. What was the key reason? Relationship or trust" in listing  # labels, not ids
+    assert "relationship" not in listing
+    s.child.send("9" + ENTER)  # no answer 9: refused right under the prompt, which stays
+    s.wait("type a number from 1 to 6")
+    s.child.send(BACKSPACE + "3" + ENTER)  # change the reason
+    s.answer(REASON, UP + UP + ENTER, shown="Don't know yet")  # from Relationship up to A capability we lack
+    s.answer("Which capability did they find missing?", "single sign-on" + ENTER)
+    s.answer("Do we have another product", DOWN * 3 + ENTER, shown="Not sure yet")  # No, not within their timeline
+    s.answer("How hard are they pushing", "5" + ENTER)
+    s.wait(REVIEW)
+    listing = s.text[s.text.rindex("Your answers:"):]
+    assert "single sign-on" in listing and "missed the demo date" not in listing
+    assert "Dana" in listing  # kept: its question still applies
+    s.child.send(ENTER)
+    assert s.finish() == 0, s.text
+    record = journal_record(saved_run(s.text))
+    assert record.answers["reason"] == "gap" and record.answers["gap"] == "single sign-on"
+    assert "trust_issue" not in record.answers  # dropped with its branch, in the journal too
+    assert record.answers["decider"] == "Dana"
+    plan = (tmp_path / "plan.md").read_text(encoding="utf-8")
+    assert "single sign-on" in plan and "missed the demo date" not in plan
+    assert record.verdict_id not in (None, "rebuild_trust")
+
+
+def test_no_review_makes_the_plan_after_the_last_question(start: Start, tmp_path: Path) -> None:
+    s = start(f"{DR} triage Acme --date {DATE} --no-review --no-save > plan.md")
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer(SIGNED, ENTER, shown="Don't know")
+    s.answer(REASON, ENTER, shown="Don't know yet")
+    assert s.finish() == 0, s.text
+    assert REVIEW not in s.text
+    assert (tmp_path / "plan.md").read_text(encoding="utf-8").startswith("# Lost-deal triage: Acme")
+
+
+def test_y_then_enter_answers_one_confirm_only(start: Start, tmp_path: Path) -> None:
+    # The issue's repro: four confirm questions in pulse; `y` Enter must answer the first and stop.
+    s = start(f"{DR} pulse Globex --no-save --format json --no-review --set signals= --set pulse=7 "
+              "--set asked_loss_question=yes --set calling_high=yes --set competitor_knocking=no > plan.json")
+    s.answer("biggest fear is right now", "y" + ENTER)  # knows_their_fear
+    s.answer("your own biggest fear", "y" + ENTER)  # asked, not answered by the Enter
+    s.answer("standing in a competitor's way", "n" + ENTER)
+    s.answer("contract renew", ENTER)
+    assert s.finish() == 0, s.text
+    import json
+
+    answers = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))["answers"]
+    values = {a["id"]: a["value"] for a in answers} if isinstance(answers, list) else answers
+    assert values["knows_their_fear"] is True
+    assert values["shared_our_fear"] is True
+    assert values["in_the_way"] is False
+
+
+def test_ctrl_c_after_going_back_then_resume_keeps_the_changed_answer(start: Start, tmp_path: Path) -> None:
+    s = start(f"{DR} triage Acme --date {DATE} > plan.md")
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")  # Not signed
+    s.answer(REASON, CTRL_B, shown="Don't know yet")  # back to SIGNED
+    s.wait(f"{REASON} (back)")
+    s.answer(SIGNED, UP + ENTER, shown="Don't know")  # In progress (from Not signed, pre-selected)
+    s.wait(REASON)
+    s.answer("Don't know yet", CTRL_C)
+    assert s.finish() == 130
+    assert "(-o FILE writes the plan only once it is made)" in s.text  # stdout is plan.md, left empty
+    run_id = re.search(r"as run (\w+)", s.text)
+    assert run_id, s.text
+    assert journal_record(run_id.group(1)).answers == {"competitor": "Globex", "signed": "in_progress"}
+
+    r = start(f"{DR} resume {run_id.group(1)} > plan.md")
+    r.answer(REASON, ENTER, shown="Don't know yet")  # Their choice fits them better
+    r.answer(DECIDER, ENTER)
+    r.make_plan()
+    assert r.finish() == 0, r.text
+    record = journal_record(run_id.group(1))
+    assert record.status == "done"
+    assert record.answers["signed"] == "in_progress"
+
+
+# --- plain prompts ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["TERM=dumb", "--plain", "DEALRESCUE_PROMPTS=plain"])
+def test_plain_prompts_every_type_with_back_and_review(how: str, start: Start, tmp_path: Path) -> None:
+    (tmp_path / "alltypes.yaml").write_text(ALL_TYPES, encoding="utf-8")
+    env = {"TERM": "dumb"} if how == "TERM=dumb" else {"DEALRESCUE_PROMPTS": "plain"} if "PROMPTS" in how else {}
+    flag = " --plain" if how == "--plain" else ""
+    s: Session = start(f"{DR} run alltypes.yaml Acme --date {DATE}{flag} > plan.md", **env)
+    s.answer("Q1 name?", "Alpha" + ENTER)
+    s.answer("several lines", "line one" + ENTER + "." + ENTER)
+    s.answer("Q3 stage?", "<" + ENTER)  # back to Q2, its answer offered
+    s.answer("a lone . keeps line one", "line two" + ENTER + "." + ENTER)
+    s.answer("type a number", "2" + ENTER)  # Middle stage
+    s.answer("numbers separated by commas", "1,2" + ENTER)
+    s.answer("y or n, then Enter", "y" + ENTER)
+    s.wait("Q6 heat?")
+    s.answer("(1-10", "11" + ENTER)
+    s.wait("must be at most 10")  # refused right at its prompt, asked again
+    s.child.send("4" + ENTER)
+    s.answer("Q7 budget?", "1,500" + ENTER)
+    s.answer("Q8 due?", "2026-12-01" + ENTER)
+    s.answer("Q9 last?", "done" + ENTER)
+    s.answer("Enter makes the plan", "3" + ENTER)  # change the stage
+    s.answer("Enter keeps Middle stage", "3" + ENTER)
+    s.answer("Enter makes the plan", ENTER)
+    assert s.finish() == 0, s.text
+    screen = s.text
+    assert "\x1b[" not in screen.split("Q1 name?")[1].split("Saved as run")[0], "plain prompts move no cursor"
+    assert "  = Budget risk; Timing risk" in screen
+    record = journal_record(saved_run(screen))
+    assert record.answers == {
+        "name": "Alpha", "notes": "line two", "stage": "late", "risks": ["budget", "timing"], "ready": True,
+        "heat": 4, "budget": 1500, "due": "2026-12-01", "last": "done",
+    }
+    assert record.verdict_id == "go"
+
+
+def test_rerun_on_a_terminal_opens_the_review_with_the_old_answers(start: Start, tmp_path: Path) -> None:
+    first = start(f"{DR} triage Acme --date {DATE} --no-review --set competitor=Globex --set signed=signed "
+                  "--set reason=better_fit > /dev/null")
+    assert first.finish() == 0, first.text
+    old_id = saved_run(first.text)
+    s = start(f"{DR} deals rerun {old_id} > plan.md")
+    s.wait(REVIEW)
+    listing = s.text[s.text.rindex("Your answers:"):]
+    assert "Who did they choose? Globex" in listing
+    s.child.send("2" + ENTER)  # signed: change to Not signed, which asks who decides
+    s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")
+    s.answer(DECIDER, "Dana" + ENTER)
+    s.make_plan()
+    assert s.finish() == 0, s.text
+    assert f"it replaces run {old_id}" in s.text
+    record = journal_record(saved_run(s.text))
+    assert record.answers["signed"] == "not_signed" and record.answers["decider"] == "Dana"
+
+
+def test_plain_prompts_ctrl_c_keeps_the_answers(start: Start, tmp_path: Path) -> None:
+    s = start(f'{DR} triage Acme --date {DATE} --plain > plan.md; echo "RC:$?"')
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer("type a number", CTRL_C)
+    s.wait("RC:130")
+    assert s.finish() == 0
+    found = re.search(r"1 answer\(s\) kept in the journal as run (\w+)", s.text)
+    assert found, s.text
+    assert journal_record(found.group(1)).answers == {"competitor": "Globex"}
