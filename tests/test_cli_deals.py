@@ -95,6 +95,27 @@ def test_list_in_a_pipe_is_plain_tab_separated_newest_first(journal_ids: dict[st
     ]
 
 
+def test_a_long_listing_streams_in_batches_and_cleans_every_hostile_row() -> None:
+    """More rows than one batch: plain batches take the quick path, a batch with a hostile row is cleaned."""
+    from dealrescue.journal import store
+
+    total = store._BATCH + 50
+    hostile = {7: "Tab\there", store._BATCH + 3: "Bell\x07 and \u2028 line", store._BATCH + 9: "Zoë"}
+    with Journal.open() as j:
+        j._conn.execute("PRAGMA synchronous = OFF")  # only to build the test data quickly
+        for i in range(total):
+            j.start_run(hostile.get(total - 1 - i, f"Deal {i:05d}"), "triage", 1, "bundled", "2024-01-10", {})
+    listed = invoke("deals", "list")
+    assert listed.exit_code == 0, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert len(rows) == total and {len(r) for r in rows} == {6}
+    assert [r[2] for r in rows[:2]] == [f"Deal {total - 1:05d}", f"Deal {total - 2:05d}"]
+    assert rows[7][2] == "Tab here" and rows[store._BATCH + 3][2] == "Bell␇ and   line" and rows[store._BATCH + 9][2] == "Zoë"
+    assert {r[4] for r in rows} == {"in_progress"} and {r[5] for r in rows} == {"-"}
+    followups = invoke("followups")
+    assert followups.exit_code == 0 and followups.stdout == ""
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

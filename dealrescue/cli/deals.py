@@ -7,10 +7,11 @@ turns them into messages and exit codes.
 """
 
 import enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from dealrescue.cli.options import Force, ListFormat, Output, StoredFormat
 
 deals_app = typer.Typer(
     help="The journal of past runs: list them, show one, export its plan.",
@@ -22,16 +23,6 @@ class Status(str, enum.Enum):
     in_progress = "in_progress"
     interrupted = "interrupted"
     done = "done"
-
-
-class ListFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-
-
-class ExportFormat(str, enum.Enum):
-    markdown = "markdown"
-    json = "json"
 
 
 @deals_app.command("list")
@@ -76,14 +67,11 @@ def show(run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or 
 @deals_app.command("export")
 def export(
     run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="The plan as markdown or as JSON.")] = (
-        ExportFormat.markdown
+    fmt: Annotated[StoredFormat, typer.Option("--format", help="The plan as markdown or as JSON.")] = (
+        StoredFormat.markdown
     ),
-    output: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    output: Output = None,
+    force: Force = False,
 ) -> None:
     """Print (or write to a file) the plan a finished run made, exactly as stored."""
     from dealrescue.commands.deals import export_deal

@@ -16,6 +16,7 @@ from dealrescue.cli.options import (
     NoSave,
     Output,
     PlanDate,
+    PlanFormat,
     PlaybooksDir,
     Sets,
 )
@@ -45,7 +46,7 @@ def _run(playbook: str, **flags: Any) -> None:
     from dealrescue.commands.run import RunOptions, run
 
     flags["sets"] = list(flags["sets"] or [])
-    flags["format"] = flags.pop("fmt")
+    flags["format"] = flags.pop("fmt").value
     flags["answers_file"] = flags.pop("answers")
     run(RunOptions(playbook=playbook, **flags))
 
@@ -73,7 +74,7 @@ def run_command(
     answers: AnswersFile = None,
     sets: Sets = None,
     no_input: NoInput = False,
-    fmt: Format = "markdown",
+    fmt: Format = PlanFormat["markdown"],
     output: Output = None,
     force: Force = False,
     date: PlanDate = None,
@@ -104,8 +105,8 @@ def resume_command(
     sets: Sets = None,
     no_input: NoInput = False,
     fmt: Annotated[
-        Optional[str],
-        typer.Option("--format", metavar="markdown|json", help="Plan as markdown or JSON (default: as the run began)."),
+        Optional[PlanFormat],
+        typer.Option("--format", metavar="|".join(PlanFormat.__members__), help="Plan as markdown or JSON (default: as the run began)."),
     ] = None,
     output: Output = None,
     force: Force = False,
@@ -128,7 +129,7 @@ def resume_command(
             playbooks_dir=playbooks_dir,
             answers_file=answers_file,
             sets=sets or [],
-            format=fmt,
+            format=fmt.value if fmt is not None else None,
             output=output,
             force=force,
             date=date,

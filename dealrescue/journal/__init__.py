@@ -9,7 +9,6 @@ from dealrescue.journal.store import (
     FollowupRecord,
     Journal,
     RunRecord,
-    RunSummary,
 )
 
-__all__ = ["DEFAULT_TIMEOUT", "FollowupRecord", "Journal", "RunRecord", "RunSummary"]
+__all__ = ["DEFAULT_TIMEOUT", "FollowupRecord", "Journal", "RunRecord"]

@@ -1,4 +1,8 @@
-"""Rendering a plan: markdown for people and files, a JSON document for scripts."""
+"""Rendering a plan: markdown for people and files, a JSON document for scripts.
+
+Formats are looked up by name in ``RENDERERS`` (``dealrescue.core.render.registry.PLAN``);
+``render(name, plan)`` is how commands turn a plan into text.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from dealrescue.core.expressions import display_value
 from dealrescue.core.mdescape import escape_inline
 from dealrescue.core.plan import Plan
+from dealrescue.core.render.registry import PLAN as RENDERERS
 
 JSON_SCHEMA_VERSION = 1
 
@@ -151,3 +156,8 @@ def to_document(plan: Plan) -> dict[str, Any]:
 
 def to_json(plan: Plan) -> str:
     return json.dumps(to_document(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def render(name: str, plan: Plan) -> str:
+    """``plan`` in the registered format ``name`` (see ``RENDERERS.names()``)."""
+    return RENDERERS.render(name, plan)
