@@ -481,7 +481,9 @@ class Bench:
         data = self.scratch / f"accounts-{self.rows}.csv"
         made_by = "bench/run.py's own generator (pulse columns)"
         make_sample_csv, where = None, ""
-        for module_name in ("dealrescue.commands.rank", "dealrescue.core.rank"):
+        if str(ROOT) not in sys.path:
+            sys.path.append(str(ROOT))  # the tests' own sample exports, outside the package
+        for module_name in ("tests.crm_exports", "dealrescue.commands.rank", "dealrescue.core.rank"):
             try:
                 module = importlib.import_module(module_name)
             except ImportError:

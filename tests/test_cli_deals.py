@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from dealrescue.cli.deals import deals_app
 from dealrescue.cli.followups import followups_app
-from dealrescue.commands import deals as deals_module
 from dealrescue.errors import OutputExistsError, UsageError
 from dealrescue.journal import Journal
+from dealrescue.ui import terminal
 from tests.conftest_journal import home
 
 __all__ = ["home"]  # the autouse fixture that sets DEALRESCUE_HOME for every test here
@@ -158,7 +158,7 @@ def test_list_json_shape(journal_ids: dict[str, str]) -> None:
 
 
 def test_list_on_a_terminal_is_an_aligned_table(journal_ids: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deals_module, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdout_is_terminal", lambda: True)
     monkeypatch.setenv("NO_COLOR", "1")
     result = invoke("deals", "list")
     assert result.exit_code == 0, result.stderr
@@ -214,7 +214,7 @@ def test_show_escapes_what_was_typed(journal_ids: dict[str, str]) -> None:
 
 
 def test_show_on_a_terminal_is_rendered(journal_ids: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deals_module, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdout_is_terminal", lambda: True)
     monkeypatch.setenv("NO_COLOR", "1")
     result = invoke("deals", "show", journal_ids["acme"])
     assert result.exit_code == 0, result.stderr

@@ -1,4 +1,4 @@
-"""Helpers shared by the commands: the CLI's one date parser, the journal if one exists, a notice."""
+"""Helpers shared by the commands: the CLI's one date parser, and the journal if one exists."""
 
 from __future__ import annotations
 
@@ -33,16 +33,3 @@ def open_existing_journal() -> Journal | None:
     if not path.exists():
         return None
     return Journal.open(path)
-
-
-def note(message: str) -> None:
-    """A message for the person at the terminal: on stderr, never mixed into stdout."""
-    from dealrescue.ui.terminal import notice
-
-    notice(message)
-
-
-def stdout_is_terminal() -> bool:
-    from dealrescue.ui import terminal
-
-    return terminal.stdout_is_terminal()

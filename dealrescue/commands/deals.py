@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
+from dealrescue.commands.common import open_existing_journal, parse_date
 from dealrescue.errors import UsageError
+from dealrescue.ui import terminal
 from dealrescue.ui.tables import EMPTY, print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def list_deals(
                 runs = [_summary_json(r) for batch in stream(_JSON_COLUMNS) for r in batch]
                 write_json(runs)
                 listed = len(runs)
-            elif stdout_is_terminal():
+            elif terminal.stdout_is_terminal():
                 rows = [r for batch in stream(_TABLE_COLUMNS) for r in batch]
                 if rows:
                     print_table(
@@ -93,9 +94,9 @@ def list_deals(
             total = listed or journal.count_runs()
     if not listed:
         if total == 0:
-            note("No runs recorded yet: the journal is empty. Runs are recorded as you answer a playbook.")
+            terminal.notice("No runs recorded yet: the journal is empty. Runs are recorded as you answer a playbook.")
         else:
-            note(f"No runs match those filters ({total} recorded in all).")
+            terminal.notice(f"No runs match those filters ({total} recorded in all).")
 
 
 def _get_run(run_id: str) -> RunRecord:
@@ -163,7 +164,7 @@ def show_deal(run_id: str) -> None:
     if run.plan_markdown is not None:
         lines += ["", "## Plan", "", run.plan_markdown.rstrip("\n")]
     markdown = "\n".join(lines) + "\n"
-    if stdout_is_terminal():
+    if terminal.stdout_is_terminal():
         from dealrescue.ui.console import show_markdown
 
         show_markdown(markdown)

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
+from dealrescue.commands.common import open_existing_journal, parse_date
 from dealrescue.errors import UsageError
+from dealrescue.ui import terminal
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def list_followups(
             ]
         )
         listed = len(rows)
-    elif stdout_is_terminal():
+    elif terminal.stdout_is_terminal():
         with journal:
             rows = [r for batch in journal.stream_followups(_COLUMNS, include_done=include_done) for r in batch]
         table = []
@@ -123,9 +124,9 @@ def list_followups(
             listed = write_tsv(labelled(journal.stream_followups(_TSV_COLUMNS, include_done=include_done)))
             overdue = counts["overdue"]
     if not listed:
-        note("No follow-ups" + (" recorded yet." if include_done else " to do."))
+        terminal.notice("No follow-ups" + (" recorded yet." if include_done else " to do."))
     elif overdue:
-        note(f"{overdue} overdue. Mark one done with `dealrescue followups done ID`.")
+        terminal.notice(f"{overdue} overdue. Mark one done with `dealrescue followups done ID`.")
 
 
 def _write_ics(items: list[FollowupRecord], target: Path, kind: str, force: bool) -> None:
@@ -152,6 +153,6 @@ def mark_done(followup_id: str) -> None:
         before = journal.get_followup(followup_id)
         after = journal.mark_followup_done(before.id)
     if before.done_at is not None:
-        note(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
+        terminal.notice(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
     else:
-        note(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")
+        terminal.notice(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")

@@ -114,7 +114,7 @@ def to_markdown(plan: Plan) -> str:
 
 
 def to_document(plan: Plan) -> dict[str, Any]:
-    """The JSON document. Its shape is a contract, pinned by tests/test_json_contract.py."""
+    """The JSON document. Its shape is a contract, pinned by tests/test_contract.py."""
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "playbook": {"id": plan.playbook_id, "title": plan.playbook_title, "version": plan.playbook_version},
