@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from dealrescue.core.answers import AnswerProblem, labels_of, parse_answer
 from dealrescue.core.expressions import ExpressionProblem, display_value
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.records import record
 from dealrescue.errors import AnswerError
 
 # Called for a question the caller must answer; returns the typed value.
@@ -23,7 +24,7 @@ Ask = Callable[[Question, Any], Any]
 OnAnswer = Callable[[str, Any], None]
 
 
-@dataclass(frozen=True)
+@record
 class Contribution:
     """Points a score received, and from what (for the plan's "what drove this")."""
 
@@ -31,7 +32,7 @@ class Contribution:
     points: float
 
 
-@dataclass(frozen=True)
+@record
 class ScoreOutcome:
     id: str
     title: str
@@ -42,7 +43,7 @@ class ScoreOutcome:
     contributions: tuple[Contribution, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """Everything the plan builder needs: answers, scores, verdict."""
 

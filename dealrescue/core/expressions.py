@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from dealrescue.core.mdescape import escape_inline
+from dealrescue.core.records import record
 
 
 class ExpressionProblem(Exception):
@@ -145,7 +145,7 @@ def _from_code(code: Any) -> Any:
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
-@dataclass(frozen=True)
+@record
 class Condition:
     """A compiled ``when``. ``code`` is the compiled Python code, kept so it can be cached."""
 
@@ -192,7 +192,7 @@ def compile_condition(source: str, known: set[str]) -> Condition:
     return Condition.from_code(source, code)
 
 
-@dataclass(frozen=True)
+@record
 class Template:
     """A compiled template. ``code`` is the compiled Python code, kept so it can be cached."""
 

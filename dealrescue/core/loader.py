@@ -10,7 +10,7 @@ import dataclasses
 import difflib
 import re
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
@@ -33,6 +33,7 @@ from dealrescue.core.model import (
     QuestionType,
     validate_as,
 )
+from dealrescue.core.records import record
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
 
@@ -42,7 +43,7 @@ _SCORE_NAMES = {"scores", "bands", "band_labels"}
 _TEXT_TYPES = (QuestionType.text, QuestionType.multiline, QuestionType.select, QuestionType.date)
 
 
-@dataclass
+@record(frozen=False)
 class CompiledPlaybook:
     """A playbook whose conditions and templates are compiled once, keyed by key path."""
 

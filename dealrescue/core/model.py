@@ -45,8 +45,10 @@ def doc(description: str, default: Any = dataclasses.MISSING, *, factory: Any = 
 @dataclass_transform(frozen_default=True, field_specifiers=(doc,))
 def spec(cls: type[T]) -> type[T]:
     """A frozen dataclass that pydantic validates with unknown keys forbidden."""
+    from dealrescue.core.records import record
+
     cls.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
-    return dataclasses.dataclass(frozen=True)(cls)
+    return record(cls)
 
 
 class QuestionType(str, Enum):

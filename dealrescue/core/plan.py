@@ -8,24 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from dealrescue.core.answers import display_answer
 from dealrescue.core.engine import Outcome, ScoreOutcome
 from dealrescue.core.expressions import ExpressionProblem
 from dealrescue.core.loader import CompiledPlaybook
+from dealrescue.core.records import record
 
 _DUE = re.compile(r"^\+?(\d+)([dwmy])$")
 
 
-@dataclass(frozen=True)
+@record
 class Text:
     plain: str
     markdown: str
 
 
-@dataclass(frozen=True)
+@record
 class AnswerLine:
     id: str
     prompt: str
@@ -33,27 +33,27 @@ class AnswerLine:
     display: str
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     text: Text
     due: dt.date
     owner: str
 
 
-@dataclass(frozen=True)
+@record
 class TalkTrack:
     title: Text
     text: Text
 
 
-@dataclass(frozen=True)
+@record
 class Email:
     title: Text
     subject: Text
     body: Text
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     title: Text
     text: Text | None
@@ -61,13 +61,13 @@ class Section:
     checklist: bool
 
 
-@dataclass(frozen=True)
+@record
 class Followup:
     text: Text
     due: dt.date
 
 
-@dataclass(frozen=True)
+@record
 class VerdictResult:
     id: str
     title: str
@@ -75,7 +75,7 @@ class VerdictResult:
     next: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     playbook_id: str
     playbook_title: str

@@ -1,14 +1,21 @@
 """The deal journal: every run, answer, plan and follow-up, kept in SQLite.
 
-This package is the only part of dealrescue that imports sqlite3; import it
-lazily (inside the command that needs it) so ``dealrescue --help`` stays fast.
+This package is the only part of dealrescue that imports sqlite3. Its names load the store
+on first use, so a run that records nothing (``--no-save``) and ``dealrescue --help``
+never import sqlite3.
 """
 
-from dealrescue.journal.store import (
-    DEFAULT_TIMEOUT,
-    FollowupRecord,
-    Journal,
-    RunRecord,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dealrescue.journal.store import DEFAULT_TIMEOUT, FollowupRecord, Journal, RunRecord
 
 __all__ = ["DEFAULT_TIMEOUT", "FollowupRecord", "Journal", "RunRecord"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from dealrescue.journal import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
