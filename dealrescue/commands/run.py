@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
 from dealrescue.commands.common import parse_date
+from dealrescue.core.records import record
 from dealrescue.errors import AnswerError, DealRescueError, Interrupted, PlaybookError, UsageError
 from dealrescue.journal.recorder import Recorder
 from dealrescue.ui import terminal
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from dealrescue.core.plan import Plan
 
 
-@dataclass
+@record(frozen=False)
 class RunOptions:
     playbook: str
     deal: str | None = None
@@ -259,7 +260,7 @@ def _kept_for_resume(exc: PlaybookError, recorder: Recorder) -> PlaybookError:
     return exc
 
 
-@dataclass
+@record(frozen=False)
 class ResumeOptions:
     """What ``resume`` may change: more answers, and where and how the plan is written.
 

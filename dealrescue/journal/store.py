@@ -22,13 +22,13 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from dealrescue import paths
+from dealrescue.core.records import record
 from dealrescue.errors import DealRescueError, JournalError, UsageError
 from dealrescue.journal import migrations
 
@@ -46,7 +46,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-@dataclass(frozen=True)
+@record
 class RunRecord:
     id: str
     deal: str
@@ -65,7 +65,7 @@ class RunRecord:
     updated_at: str
 
 
-@dataclass(frozen=True)
+@record
 class FollowupRecord:
     id: str
     run_id: str
