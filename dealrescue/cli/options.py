@@ -57,7 +57,7 @@ Sets = Annotated[
 NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt: use answers given, then defaults; report every missing id.")]
 _PLAN_FORMATS = "|".join(PLAN.names())
 Format = Annotated[
-    PlanFormat, typer.Option("--format", metavar=_PLAN_FORMATS, help="Plan as markdown (default) or a JSON document.")
+    PlanFormat, typer.Option("--format", metavar=_PLAN_FORMATS, help="The plan's format (default markdown; json for scripts).")
 ]
 Output = Annotated[
     Optional[Path],

@@ -106,7 +106,7 @@ def resume_command(
     no_input: NoInput = False,
     fmt: Annotated[
         Optional[PlanFormat],
-        typer.Option("--format", metavar="|".join(PlanFormat.__members__), help="Plan as markdown or JSON (default: as the run began)."),
+        typer.Option("--format", metavar="|".join(PlanFormat.__members__), help="The plan's format (default: as the run began)."),
     ] = None,
     output: Output = None,
     force: Force = False,
