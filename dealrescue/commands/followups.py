@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from dealrescue.ui import terminal
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
-    from dealrescue.journal import FollowupRecord
+    from dealrescue.journal import FollowupRecord, Journal
 
 
 def _today() -> str:
@@ -27,17 +28,6 @@ def _days_between(first: str, second: str) -> int:
     return (date.fromisoformat(second) - date.fromisoformat(first)).days
 
 
-def when_label(done_at: str | None, due: str, today: str) -> str:
-    """``done``, ``overdue``, ``today`` or ``upcoming``: the state a listing shows."""
-    if done_at is not None:
-        return "done"
-    if due < today:
-        return "overdue"
-    if due == today:
-        return "today"
-    return "upcoming"
-
-
 def _when_text(state: str, done_at: str | None, due: str, today: str) -> str:
     if state == "done":
         return f"done {done_at[:10]}" if done_at else "done"
@@ -49,10 +39,15 @@ def _when_text(state: str, done_at: str | None, due: str, today: str) -> str:
     return f"in {days}d"
 
 
-# The columns of each listing form, as the journal names them.
-_COLUMNS = ("id", "due", "done_at", "deal", "playbook_id", "text", "run_id")
-_TSV_COLUMNS = ("id", "due", "done_at", "deal", "playbook_id", "text")
+# The columns of each listing form, as the journal names them (it computes the state).
+_COLUMNS = ("id", "due", "state", "done_at", "deal", "playbook_id", "text", "run_id")
+_TSV_COLUMNS = ("id", "due", "state", "deal", "playbook_id", "text")
+_STATE = itemgetter(2)
 _COLOURS = {"overdue": "1;31", "today": "1;33", "done": "2"}
+
+
+def _every_row(journal: Journal, include_done: bool, today: str) -> list[tuple[Any, ...]]:
+    return [row for batch in journal.stream_followups(_COLUMNS, include_done=include_done, today=today) for row in batch]
 
 
 def list_followups(
@@ -83,29 +78,28 @@ def list_followups(
             write_json([])
     elif fmt == "json":
         with journal:
-            rows = [r for batch in journal.stream_followups(_COLUMNS, include_done=include_done) for r in batch]
+            rows = _every_row(journal, include_done, today)
         write_json(
             [
                 {
                     "id": fid,
                     "due": due,
-                    "state": when_label(done_at, due, today),
+                    "state": state,
                     "text": text,
                     "deal": deal,
                     "playbook": playbook_id,
                     "run_id": run_id,
                     "done_at": done_at,
                 }
-                for fid, due, done_at, deal, playbook_id, text, run_id in rows
+                for fid, due, state, done_at, deal, playbook_id, text, run_id in rows
             ]
         )
         listed = len(rows)
     elif terminal.stdout_is_terminal():
         with journal:
-            rows = [r for batch in journal.stream_followups(_COLUMNS, include_done=include_done) for r in batch]
+            rows = _every_row(journal, include_done, today)
         table = []
-        for fid, due, done_at, deal, _playbook, text, _run in rows:
-            state = when_label(done_at, due, today)
+        for fid, due, state, done_at, deal, _playbook, text, _run in rows:
             overdue += state == "overdue"
             table.append((fid, due, (_when_text(state, done_at, due, today), _COLOURS.get(state)), deal, text))
         if table:
@@ -115,13 +109,12 @@ def list_followups(
         with journal:
             counts = {"overdue": 0}
 
-            def labelled(batches: Iterable[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
+            def counted(batches: Iterable[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
                 for batch in batches:
-                    out = [(f, due, when_label(done, due, today), deal, pb, text) for f, due, done, deal, pb, text in batch]
-                    counts["overdue"] += sum(1 for row in out if row[2] == "overdue")
-                    yield out
+                    counts["overdue"] += list(map(_STATE, batch)).count("overdue")
+                    yield batch
 
-            listed = write_tsv(labelled(journal.stream_followups(_TSV_COLUMNS, include_done=include_done)))
+            listed = write_tsv(counted(journal.stream_followups(_TSV_COLUMNS, include_done=include_done, today=today)))
             overdue = counts["overdue"]
     if not listed:
         terminal.notice("No follow-ups" + (" recorded yet." if include_done else " to do."))

@@ -1,4 +1,4 @@
-"""The playbook format, defined once, as frozen standard-library dataclasses.
+"""The playbook format, defined once, as frozen dataclasses (``core.records.record``: cheap to declare).
 
 pydantic validates them (``validate_as``), rejecting unknown keys, but only when a file
 is checked: a run whose playbook comes from the compiled cache unpickles these plain
