@@ -194,452 +194,6 @@ def report_floor(reference: Side, fixed: Side, floor: Side, bare: Side, goal: fl
 
 # ----------------------------------------------------------------------------- the bare Typer app
 
-BARE_APP = '''\
-"""A bare Typer app with dealrescue's commands and option names, and nothing behind them (bench baseline)."""
-
-from enum import Enum
-from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
-
-EXAMPLES = """
-
-Examples:
-
-  dealrescue {cmd} Acme                      # answer on the terminal, plan shown
-
-  dealrescue {cmd} Acme > acme.md            # prompts on screen, plan in acme.md
-
-  dealrescue {cmd} Acme --answers a.yaml --no-input --format json
-"""
-
-app = typer.Typer(
-    name="dealrescue",
-    help=(
-        "What to do in the minutes after a deal goes bad. Answer a few sharp questions "
-        "and get a verdict and a dated action plan in markdown.\\n\\n"
-        "Start with: dealrescue triage ACME > acme-plan.md"
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-Deal = Annotated[
-    Optional[str],
-    typer.Argument(help="The deal or account name (asked for when missing on a terminal).", show_default=False),
-]
-AnswersFile = Annotated[
-    Optional[str],
-    typer.Option(
-        "--answers", metavar="FILE", help="Answers from a YAML or JSON file (- reads stdin), checked like typed ones."
-    ),
-]
-Sets = Annotated[
-    Optional[list[str]],
-    typer.Option(
-        "--set", metavar="ID=VALUE", help="One answer; repeat for more. Wins over --answers. Multiselect: a,b,c."
-    ),
-]
-NoInput = Annotated[
-    bool, typer.Option("--no-input", help="Never prompt: use answers given, then defaults; report every missing id.")
-]
-Format = Annotated[
-    str, typer.Option("--format", metavar="markdown|json", help="Plan as markdown (default) or a JSON document.")
-]
-Output = Annotated[
-    Optional[Path],
-    typer.Option(
-        "-o", "--output", metavar="FILE", help="Write the plan to FILE atomically (stdout otherwise).", dir_okay=False
-    ),
-]
-Force = Annotated[bool, typer.Option("--force", help="Let -o replace an existing file.")]
-PlanDate = Annotated[
-    Optional[str],
-    typer.Option(
-        "--date", metavar="YYYY-MM-DD", help="The day the plan is made (default today); due dates count from it."
-    ),
-]
-NoSave = Annotated[bool, typer.Option("--no-save", help="Do not record this run in the journal.")]
-PlaybooksDir = Annotated[
-    Optional[Path],
-    typer.Option("--playbooks-dir", metavar="DIR", help="Look for playbooks here first.", file_okay=False),
-]
-
-PLAYBOOK_COMMANDS = (
-    ("triage", "Right after 'we're going with someone else': fight, change approach, walk away, or accept and learn?"),
-    ("recover", "A stalled deal after a misstep: own the issues, reinforce value, give first."),
-    ("walkaway", "Prepare a graceful walk-away call: reasons, the three tests, the script, a check-back."),
-    ("pulse", "Take an account's pulse: where it stands on the path to defecting, and what to do."),
-    ("review", "Win/loss review: the buyer interview, the process stage by stage, the lessons."),
-)
-
-
-def _playbook_command(name):
-    def command(
-        deal: Deal = None,
-        answers: AnswersFile = None,
-        sets: Sets = None,
-        no_input: NoInput = False,
-        fmt: Format = "markdown",
-        output: Output = None,
-        force: Force = False,
-        date: PlanDate = None,
-        no_save: NoSave = False,
-        playbooks_dir: PlaybooksDir = None,
-    ) -> None:
-        print(name, deal)
-
-    return command
-
-
-for _name, _summary in PLAYBOOK_COMMANDS:
-    app.command(_name, help=_summary + EXAMPLES.format(cmd=_name), rich_help_panel="Playbooks")(
-        _playbook_command(_name)
-    )
-
-
-@app.command("resume", rich_help_panel="Playbooks")
-def resume_command(
-    run_id: Annotated[
-        Optional[str],
-        typer.Argument(
-            metavar="[ID]", help="The run to continue (default: the latest unfinished).", show_default=False
-        ),
-    ] = None,
-    answers_file: AnswersFile = None,
-    sets: Sets = None,
-    no_input: NoInput = False,
-    fmt: Annotated[
-        Optional[str],
-        typer.Option("--format", metavar="markdown|json", help="Plan as markdown or JSON (default: as the run began)."),
-    ] = None,
-    output: Output = None,
-    force: Force = False,
-    date: Annotated[
-        Optional[str],
-        typer.Option("--date", metavar="YYYY-MM-DD", help="The day the plan is made (default: the run's own date)."),
-    ] = None,
-    playbooks_dir: PlaybooksDir = None,
-) -> None:
-    """Continue an interrupted run: asks only what is still missing, then makes the plan.
-
-    Ctrl-C during a run keeps every answer given; `dealrescue deals list --status interrupted` shows them.
-    """
-    print(run_id)
-
-
-@app.command(
-    "run",
-    rich_help_panel="Playbooks",
-    help="Run any playbook: a bundled id, one of your own, or a path to a YAML file."
-    + EXAMPLES.format(cmd="run my-playbook.yaml"),
-)
-def run_command(
-    playbook: Annotated[
-        str, typer.Argument(help="A playbook id (bundled or your own) or a path to a YAML file.", show_default=False)
-    ],
-    deal: Deal = None,
-    answers: AnswersFile = None,
-    sets: Sets = None,
-    no_input: NoInput = False,
-    fmt: Format = "markdown",
-    output: Output = None,
-    force: Force = False,
-    date: PlanDate = None,
-    no_save: NoSave = False,
-    playbooks_dir: PlaybooksDir = None,
-) -> None:
-    print(playbook, deal)
-
-
-def rank_command(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            metavar="FILE.csv",
-            help="A CSV export: a deal column, then one column per question id (any case; spaces or - for _).",
-            show_default=False,
-        ),
-    ],
-    playbook: Annotated[
-        str, typer.Option("--playbook", "-p", metavar="ID", help="The playbook to score with (an id or a path).")
-    ] = "pulse",
-    by: Annotated[
-        Optional[str],
-        typer.Option(
-            "--by", metavar="SCORE_ID", help="Rank by this score first (default: the scores in playbook order)."
-        ),
-    ] = None,
-    fmt: Annotated[
-        Optional[str],
-        typer.Option("--format", metavar="table|csv|json", help="Default: a table on a terminal, CSV otherwise."),
-    ] = None,
-    output: Annotated[
-        Optional[Path],
-        typer.Option("-o", "--output", metavar="FILE", help="Write the ranking to FILE atomically (stdout otherwise)."),
-    ] = None,
-    force: Force = False,
-    playbooks_dir: PlaybooksDir = None,
-) -> None:
-    print(file, playbook)
-
-
-RANK_HELP = (
-    "Score and rank many accounts or deals at once from a CSV export, most at risk first.\\n\\n"
-    "Blank cells and missing optional columns take the question's default; `dealrescue playbooks show ID` lists "
-    "the questions. A bad row is reported on stderr as FILE:LINE: column COLUMN: problem; the other rows are still "
-    "ranked, and the exit status is 2.\\n\\n"
-    "Examples:\\n\\n"
-    "  dealrescue rank accounts.csv                  # a table, most at risk first\\n\\n"
-    "  dealrescue rank accounts.csv > ranked.csv     # CSV when stdout is not a terminal\\n\\n"
-    "  dealrescue rank deals.csv -p recover --format json -o ranked.json\\n"
-)
-
-
-if WITH_RANK:
-    app.command("rank", rich_help_panel="Playbooks", help=RANK_HELP)(rank_command)
-
-# ------------------------------------------------------------------ playbooks
-
-playbooks_app = typer.Typer(
-    help="List, show, check and write playbooks (the YAML files behind every command).", no_args_is_help=True
-)
-
-
-@playbooks_app.command("list")
-def pb_list(
-    playbooks_dir: PlaybooksDir = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="A table (default) or JSON.")] = "table",
-) -> None:
-    """Every playbook in effect, where it lives, and any that fail to load."""
-
-
-@playbooks_app.command("show")
-def pb_show(
-    playbook: Annotated[str, typer.Argument(help="A playbook id or path.", show_default=False)],
-    path: Annotated[bool, typer.Option("--path", help="Print only where the file lives.")] = False,
-    questions: Annotated[
-        bool, typer.Option("--questions", help="Print only the question ids, types and accepted values.")
-    ] = False,
-    playbooks_dir: PlaybooksDir = None,
-) -> None:
-    """Print a playbook's YAML as written, to copy and adapt (or --path: where it lives)."""
-
-
-@playbooks_app.command("validate")
-def pb_validate(
-    files: Annotated[list[Path], typer.Argument(help="Playbook files to check.", show_default=False)],
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="text|json", help="Plain lines (default) or JSON for editors and CI.")
-    ] = "text",
-) -> None:
-    """Check playbook files: YAML, keys, conditions and templates. Exit 3 if any fails."""
-
-
-@playbooks_app.command("schema")
-def pb_schema() -> None:
-    """Print the JSON Schema of the playbook format, for editors that check YAML."""
-
-
-@playbooks_app.command("new")
-def pb_new(
-    playbook_id: Annotated[
-        str, typer.Argument(metavar="ID", help="Id of the new playbook, e.g. my-triage.", show_default=False)
-    ],
-    output: Annotated[
-        Optional[Path],
-        typer.Option("-o", "--output", metavar="PATH", help="Where to write it (default: your playbook folder)."),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
-) -> None:
-    """Write a commented starter playbook that validates and runs as written."""
-
-
-@playbooks_app.command("test")
-def pb_test(
-    files: Annotated[list[Path], typer.Argument(help="Playbook files to test.", show_default=False)],
-    answers: Annotated[
-        Optional[str], typer.Option("--answers", metavar="FILE", help="Test one set of answers instead.")
-    ] = None,
-    verdict: Annotated[
-        Optional[str], typer.Option("--verdict", metavar="ID", help="The verdict --answers must give.")
-    ] = None,
-) -> None:
-    """Run a playbook's own tests: answers and the verdict (and scores) they must give. Exit 3 on a failure."""
-
-
-# ------------------------------------------------------------------ deals
-
-deals_app = typer.Typer(help="The journal of past runs: list them, show one, export its plan.", no_args_is_help=True)
-
-
-class Status(str, Enum):
-    in_progress = "in_progress"
-    interrupted = "interrupted"
-    done = "done"
-
-
-class ListFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
-class ExportFormat(str, Enum):
-    markdown = "markdown"
-    json = "json"
-
-
-@deals_app.command("list")
-def deals_list(
-    deal: Annotated[
-        Optional[str], typer.Option("--deal", metavar="TEXT", help="Only deals whose name contains TEXT (any case).")
-    ] = None,
-    playbook: Annotated[
-        Optional[str], typer.Option("--playbook", metavar="ID", help="Only runs of this playbook.")
-    ] = None,
-    status: Annotated[Optional[Status], typer.Option("--status", help="Only runs with this status.")] = None,
-    since: Annotated[
-        Optional[str], typer.Option("--since", metavar="DATE", help="Only plans dated on or after DATE (YYYY-MM-DD).")
-    ] = None,
-    until: Annotated[
-        Optional[str],
-        typer.Option("--until", metavar="DATE", help="Only plans dated on or before DATE (YYYY-MM-DD)."),
-    ] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1, help="At most N runs.")] = None,
-    fmt: Annotated[
-        ListFormat,
-        typer.Option(
-            "--format",
-            help="table: a table on a terminal, tab-separated lines in a pipe or file; json: a list of objects.",
-        ),
-    ] = ListFormat.table,
-) -> None:
-    """List recorded runs, newest first, with the ids other commands take."""
-
-
-@deals_app.command("show")
-def deals_show(
-    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
-    no_pager: Annotated[bool, typer.Option("--no-pager", help="On a terminal, print it all instead of paging.")] = False,
-) -> None:
-    """Show one run: its answers, verdict, follow-ups and plan."""
-
-
-@deals_app.command("export")
-def deals_export(
-    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
-    fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="The plan as markdown or as JSON.")
-    ] = ExportFormat.markdown,
-    output: Annotated[
-        Optional[Path],
-        typer.Option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
-    email: Annotated[bool, typer.Option("--email", help="Only one email draft, as plain text.")] = False,
-    number: Annotated[Optional[int], typer.Argument(metavar="[N]", min=1, help="With --email: which draft.")] = None,
-) -> None:
-    """Print (or write to a file) the plan a finished run made, exactly as stored."""
-
-
-# ------------------------------------------------------------------ followups
-
-followups_app = typer.Typer(
-    help="Due and upcoming follow-ups across all deals; export them to a calendar; mark them done.",
-    invoke_without_command=True,
-)
-
-
-class CalendarKind(str, Enum):
-    event = "event"
-    todo = "todo"
-
-
-@followups_app.callback()
-def followups(
-    ctx: typer.Context,
-    include_done: Annotated[bool, typer.Option("--all", help="Include follow-ups already done.")] = False,
-    ics: Annotated[
-        Optional[Path],
-        typer.Option(
-            "--ics",
-            metavar="FILE",
-            help="Write the follow-ups listed to an iCalendar FILE ('-' for stdout) instead of listing them.",
-        ),
-    ] = None,
-    kind: Annotated[
-        CalendarKind, typer.Option("--ics-kind", help="In the calendar file: all-day events, or to-dos.")
-    ] = CalendarKind.event,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --ics FILE if it exists.")] = False,
-    on: Annotated[
-        Optional[str],
-        typer.Option("--date", metavar="YYYY-MM-DD", help="Count overdue from this day (default today)."),
-    ] = None,
-    fmt: Annotated[
-        ListFormat, typer.Option("--format", help="table, tab-separated lines in a pipe, or json.")
-    ] = ListFormat.table,
-) -> None:
-    """List due and upcoming follow-ups across all deals (overdue ones marked), by due date."""
-
-
-@followups_app.command("done")
-def followups_done(
-    followup_id: Annotated[str, typer.Argument(metavar="ID", help="A follow-up id (or its first letters).")],
-) -> None:
-    """Mark a follow-up done."""
-
-
-todo_app = typer.Typer(
-    help="What is overdue, due today and due this week across all deals; tick items off; a calendar file.",
-    invoke_without_command=True,
-)
-
-
-@todo_app.callback()
-def todo(
-    ctx: typer.Context,
-    on: Annotated[Optional[str], typer.Option("--date", metavar="YYYY-MM-DD", help="Count from this day.")] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="table, tab-separated lines, or json.")] = ListFormat.table,
-    ics: Annotated[Optional[Path], typer.Option("--ics", metavar="FILE", help="Write an iCalendar FILE.")] = None,
-    kind: Annotated[CalendarKind, typer.Option("--ics-kind", help="Events or to-dos.")] = CalendarKind.event,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --ics FILE if it exists.")] = False,
-) -> None:
-    """List plan steps and follow-ups that are overdue, due today or due this week, oldest first."""
-
-
-@todo_app.command("done")
-def todo_done(item_id: Annotated[str, typer.Argument(metavar="ID", help="A step or follow-up id.")]) -> None:
-    """Tick a step or follow-up off."""
-
-
-app.add_typer(playbooks_app, name="playbooks", rich_help_panel="Playbooks and journal")
-app.add_typer(deals_app, name="deals", rich_help_panel="Playbooks and journal")
-app.add_typer(followups_app, name="followups", rich_help_panel="Playbooks and journal")
-app.add_typer(todo_app, name="todo", rich_help_panel="Playbooks and journal")
-
-
-def _version(value: bool) -> None:
-    if value:
-        print("dealrescue 0")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
-) -> None:
-    pass
-
-
-def main() -> None:
-    app(prog_name="dealrescue")
-'''
-
 # The same shape as the console script pip writes for dealrescue.
 LAUNCHER = """#!{python}
 import sys
@@ -669,10 +223,15 @@ def console_script() -> Path | None:
     return script if script.is_file() and os.access(script, os.X_OK) else None
 
 
-def make_launchers(scratch: Path, with_rank: bool) -> Launchers:
+def make_launchers(scratch: Path) -> Launchers:
+    """Write the bare app, generated from dealrescue's own Typer app (bench/bare_app.py), and both launchers."""
+    from bare_app import bare_app_source
+
+    from dealrescue.cli.app import app
+
     bare_dir = scratch / "bare"
     bare_dir.mkdir()
-    (bare_dir / "bare_dealrescue.py").write_text(f"WITH_RANK = {with_rank}\n" + BARE_APP)
+    (bare_dir / "bare_dealrescue.py").write_text(bare_app_source(app))
     script = console_script()
     if script is not None:
         launcher = bare_dir / "bare-dealrescue"
@@ -849,6 +408,7 @@ class Bench:
     has_rank: bool
     triage_args: list[str]
     results: list[Result] = field(default_factory=list)
+    cookiecutter: Side | None = None
     for_scale: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def dealrescue(self, *args: str, label: str = "", env: dict[str, str] | None = None) -> Side:
@@ -871,12 +431,15 @@ class Bench:
         if screens[0] == screens[1]:
             print("    check: both print the same help screen")
         else:
-            print("    note: the help screens differ: the bare app in bench/run.py no longer mirrors dealrescue's commands")
+            print("    note: the help screens differ: bench/bare_app.py no longer mirrors some declaration; extend it")
         alternate(a, b, self.reps, self.scratch)
         report_pair(result, a, b)
         self.for_scale.append(("the bare Typer app's --help", b.cmd))
 
-    def triage_vs_cookiecutter(self, result: Result) -> None:
+    def cookiecutter_side(self, result: Result) -> Side | None:
+        """Side B of figures 2 and 6 (made once), or None with a note when cookiecutter is missing."""
+        if self.cookiecutter is not None:
+            return self.cookiecutter
         cookiecutter = BIN / "cookiecutter"
         if importlib.util.find_spec("cookiecutter") is None or not cookiecutter.is_file():
             result.note = "SKIPPED"
@@ -884,26 +447,58 @@ class Bench:
                 f"    note: cookiecutter is not installed in {BIN.parent}; skipping this figure.\n"
                 f"    install it just for the bench with: {BIN / 'pip'} install cookiecutter"
             )
-            return
+            return None
         template = write_cookiecutter_template(self.scratch, triage_answers())
         config = self.scratch / "cookiecutter-config.yaml"
         config.write_text(f"cookiecutters_dir: {self.scratch / 'cc-cache'}\nreplay_dir: {self.scratch / 'cc-replay'}\n")
         out = self.scratch / "cc-out"
         out.mkdir()
-        a = self.dealrescue(*self.triage_args, label="dealrescue triage")
-        print(f"    A: dealrescue {' '.join(self.triage_args)}")
-        print(f"    B: cookiecutter --no-input -f -o OUT --config-file CFG {template.name}/ (1 markdown file)")
-        b = Side(
+        self.cookiecutter = Side(
             "cookiecutter --no-input",
             [str(cookiecutter), "--no-input", "-f", "-o", str(out), "--config-file", str(config), str(template)],
             self.env,
         )
-        alternate(a, b, self.reps, self.scratch)
-        rendered = list(out.glob("*/plan.md"))
+        return self.cookiecutter
+
+    def check_cookiecutter_output(self) -> None:
+        rendered = list((self.scratch / "cc-out").glob("*/plan.md"))
         if not rendered or "Acme" not in rendered[0].read_text():
             raise CommandFailed("cookiecutter did not render plan.md")
+
+    def triage_vs_cookiecutter(self, result: Result) -> None:
+        b = self.cookiecutter_side(result)
+        if b is None:
+            return
+        a = self.dealrescue(*self.triage_args, label="dealrescue triage")
+        print(f"    A: dealrescue {' '.join(self.triage_args)}")
+        print("    B: cookiecutter --no-input -f -o OUT --config-file CFG triage-template/ (1 markdown file)")
+        alternate(a, b, self.reps, self.scratch)
+        self.check_cookiecutter_output()
         report_pair(result, a, b)
         self.for_scale.append(("cookiecutter --no-input", b.cmd))
+
+    def first_run_vs_cookiecutter(self, result: Result) -> None:
+        """Figure 6: the same triage with the compiled-playbook cache emptied before every run (a miss)."""
+        b = self.cookiecutter_side(result)
+        if b is None:
+            return
+        home = self.scratch / "home-cold"
+        home.mkdir(mode=0o700)
+        env = {**self.env, "DEALRESCUE_HOME": str(home)}
+        cache = home / "cache"
+        # rm runs in the child before dealrescue starts: a fork and exec of about a millisecond.
+        a = Side(
+            "dealrescue triage (cold)",
+            ["/bin/sh", "-c", 'rm -rf "$0" && exec "$@"', str(cache), *self.launch.dealrescue, *self.triage_args],
+            env,
+        )
+        print(f"    A: rm -rf DEALRESCUE_HOME/cache, then dealrescue {' '.join(self.triage_args)}")
+        print("    B: cookiecutter --no-input -f -o OUT --config-file CFG triage-template/ (1 markdown file)")
+        alternate(a, b, self.reps, self.scratch)
+        if not any(cache.rglob("*.marshal")):
+            raise CommandFailed("the triage run wrote no cache entry: the figure would not be a cache miss")
+        self.check_cookiecutter_output()
+        report_pair(result, a, b)
 
     def rank_vs_csv(self, result: Result) -> None:
         if not self.has_rank:
@@ -913,7 +508,9 @@ class Bench:
         data = self.scratch / f"accounts-{self.rows}.csv"
         made_by = "bench/run.py's own generator (pulse columns)"
         make_sample_csv, where = None, ""
-        for module_name in ("dealrescue.commands.rank", "dealrescue.core.rank"):
+        if str(ROOT) not in sys.path:
+            sys.path.append(str(ROOT))  # the tests' own sample exports, outside the package
+        for module_name in ("tests.crm_exports", "dealrescue.commands.rank", "dealrescue.core.rank"):
             try:
                 module = importlib.import_module(module_name)
             except ImportError:
@@ -955,10 +552,13 @@ class Bench:
         report_pair(result, a, b)
         report_floor(b, fixed, floor, bare, result.goal)
 
-    def deals_list_vs_help(self, result: Result) -> None:
+    def filled_home(self) -> dict[str, str]:
+        """The environment of a DEALRESCUE_HOME whose journal holds ``runs`` triage runs (filled once)."""
         home = self.scratch / "home-journal"
-        home.mkdir(mode=0o700)
         env = {**self.env, "DEALRESCUE_HOME": str(home)}
+        if home.exists():
+            return env
+        home.mkdir(mode=0o700)
         answers = triage_answers()
         plan_md = capture([*self.launch.dealrescue, *self.triage_args], self.env).stdout
         made = capture([*self.launch.dealrescue, *self.triage_args, "--format", "json"], self.env)
@@ -970,17 +570,25 @@ class Bench:
             f"    journal: {self.runs:,} triage runs ({len(answers)} answers, plan and follow-ups each; "
             f"1 in 20 interrupted), {size:.1f} MB, filled in {seconds:.1f} s"
         )
-        listed = capture([*self.launch.dealrescue, "deals", "list"], env)
+        return env
+
+    def listing_vs_help(self, result: Result, command: list[str], expected_lines: Callable[[], int]) -> None:
+        """``dealrescue COMMAND`` on the filled journal vs ``dealrescue --help``, after checking its line count."""
+        env = self.filled_home()
+        listed = capture([*self.launch.dealrescue, *command], env)
         lines = listed.stdout.count("\n")
-        if listed.returncode != 0 or lines != self.runs:
-            raise CommandFailed(f"`deals list` exited {listed.returncode} with {lines} lines (expected {self.runs})")
-        a = self.dealrescue("deals", "list", env=env)
+        if listed.returncode != 0 or lines != expected_lines():
+            raise CommandFailed(
+                f"`{' '.join(command)}` exited {listed.returncode} with {lines} lines (expected {expected_lines()})"
+            )
+        print(f"    check: `{' '.join(command)}` prints {lines:,} lines")
+        a = self.dealrescue(*command, env=env)
         b = self.dealrescue("--help", env=env)
         alternate(a, b, self.reps, self.scratch)
         report_pair(result, a, b)
 
     def todo_vs_help(self, result: Result) -> None:
-        """Figure 6: the to-do list across 1,000 deals holding 10,000 open steps, against --help."""
+        """Figure 8: the to-do list across 1,000 deals holding 10,000 open steps, against --help."""
         home = self.scratch / "home-todo"
         home.mkdir(mode=0o700)
         env = {**self.env, "DEALRESCUE_HOME": str(home)}
@@ -996,6 +604,18 @@ class Bench:
         b = self.dealrescue("--help", env=env)
         alternate(a, b, self.reps, self.scratch)
         report_pair(result, a, b)
+
+    def deals_list_vs_help(self, result: Result) -> None:
+        self.listing_vs_help(result, ["deals", "list"], lambda: self.runs)
+
+    def followups_vs_help(self, result: Result) -> None:
+        def followup_count() -> int:
+            import sqlite3
+
+            with sqlite3.connect(self.scratch / "home-journal" / "journal.db") as conn:
+                return int(conn.execute("SELECT count(*) FROM followups WHERE done_at IS NULL").fetchone()[0])
+
+        self.listing_vs_help(result, ["followups", "--date", PLAN_DATE], followup_count)
 
     def triage_memory(self, result: Result) -> None:
         cmd = [*self.launch.dealrescue, *self.triage_args]
@@ -1024,10 +644,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="5 repetitions per figure (same as --reps 5)")
     parser.add_argument("--rows", type=int, default=100_000, help="CSV rows for the rank figure (default 100000)")
     parser.add_argument(
-        "--runs", type=int, default=10_000, help="journal runs for the deals list figure (default 10000)"
+        "--runs", type=int, default=100_000, help="journal runs for the deals list and followups figures (default 100000)"
     )
     parser.add_argument(
-        "--only", metavar="1,2,...", default="1,2,3,4,5,6", help="figures to measure, comma-separated (default all)"
+        "--only", metavar="1,2,...", default="1,2,3,4,5,6,7,8", help="figures to measure, comma-separated (default all)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
     args = parser.parse_args(argv)
@@ -1065,7 +685,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         script = console_script()
         product = [str(script)] if script else [sys.executable, "-m", "dealrescue"]
         has_rank = capture([*product, "rank", "--help"], env).returncode == 0
-        launch = make_launchers(scratch, with_rank=has_rank)
+        launch = make_launchers(scratch)
         answers_file = scratch / "a.yaml"
         answers_file.write_text(yaml.safe_dump(triage_answers(), sort_keys=False, allow_unicode=True))
         bench = Bench(
@@ -1107,9 +727,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         started = time.perf_counter()
         figures = [
-            (Result(1, "dealrescue --help vs a bare Typer app with the same commands", 1.1), bench.help_vs_bare),
+            (Result(1, "dealrescue --help vs a bare Typer app with the same commands", 1.0), bench.help_vs_bare),
             (
-                Result(2, "non-interactive triage to stdout vs cookiecutter --no-input on a one-file template", 0.6),
+                Result(2, "non-interactive triage to stdout vs cookiecutter --no-input on a one-file template", 0.5),
                 bench.triage_vs_cookiecutter,
             ),
             (
@@ -1117,11 +737,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bench.rank_vs_csv,
             ),
             (
-                Result(4, f"dealrescue deals list with {args.runs:,} recorded runs vs dealrescue --help", 1.3),
+                Result(4, f"dealrescue deals list with {args.runs:,} recorded runs vs dealrescue --help", 1.5),
                 bench.deals_list_vs_help,
             ),
             (Result(5, "peak memory (max RSS) of the non-interactive triage run", None), bench.triage_memory),
-            (Result(6, "dealrescue todo with 1,000 deals and 10,000 open steps vs dealrescue --help", 1.3), bench.todo_vs_help),
+            (
+                Result(6, "first run (compiled-playbook cache empty) of figure 2's triage vs cookiecutter", 1.2),
+                bench.first_run_vs_cookiecutter,
+            ),
+            (
+                Result(7, f"dealrescue followups with {args.runs:,} recorded runs vs dealrescue --help", 1.5),
+                bench.followups_vs_help,
+            ),
+            (Result(8, "dealrescue todo with 1,000 deals and 10,000 open steps vs dealrescue --help", 1.3), bench.todo_vs_help),
         ]
         for result, body in figures:
             if result.number in args.only:

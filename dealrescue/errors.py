@@ -6,7 +6,6 @@ The CLI turns these into one or two stderr lines in a single place
 
 from __future__ import annotations
 
-EXIT_OK = 0
 EXIT_RUNTIME = 1
 EXIT_USAGE = 2
 EXIT_PLAYBOOK = 3

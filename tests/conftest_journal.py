@@ -10,8 +10,12 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from dealrescue.journal import Journal, RunRecord
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +24,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "home"
     monkeypatch.setenv("DEALRESCUE_HOME", str(folder))
     yield folder
+
+
+def all_runs(journal: Journal, **filters: Any) -> list[RunRecord]:
+    """Every run the listing gives for ``filters``, newest first, read back whole."""
+    return [journal.get_run(row[0]) for batch in journal.stream_runs(("id",), **filters) for row in batch]
 
 
 def raw_connect(path: Path) -> sqlite3.Connection:

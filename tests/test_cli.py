@@ -74,7 +74,8 @@ def test_set_wins_over_answers_file(mini: Path, tmp_path: Path) -> None:
         (["--set", "reason=maybe", "--set", "competitor=x"], 2, "'maybe' is not one of the choices"),
         (["--set", "noequals"], 2, "is not ID=VALUE"),
         (["--date", "tomorrow"], 2, "--date 'tomorrow' is not a date"),
-        (["--format", "html"], 2, "--format 'html' is not known"),
+        (["--date", "20261122"], 2, "--date '20261122' is not a date"),  # the one CLI date form: YYYY-MM-DD
+        (["--format", "html"], 2, "'--format': 'html' is not one of 'markdown', 'json'"),
         (["--bogus"], 2, "No such option"),
     ],
 )
@@ -162,3 +163,30 @@ def test_playbooks_schema_is_json_schema() -> None:
     assert schema["type"] == "object"
     assert "questions" in schema["properties"]
     assert schema["additionalProperties"] is False
+
+
+def test_a_plan_format_registered_in_the_render_registry_is_a_run_format(mini: Path, tmp_path: Path) -> None:
+    """Adding a plan format is one registry entry: ``--format`` offers it and run writes it, -o included."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "plan.txt"
+    script = (
+        "import sys\n"
+        "from dealrescue.core.render import registry\n"
+        "registry.PLAN._entries['shout'] = 'tests.shout_renderer:to_shout'\n"
+        "from dealrescue.cli.app import main\n"
+        "sys.argv[0] = 'dealrescue'\n"
+        "main()\n"
+    )
+    args = ["run", str(mini), "Acme", *ANSWERS, "--no-save", "--format", "shout"]
+    root = Path(__file__).resolve().parent.parent
+    to_stdout = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=root, timeout=60)
+    assert to_stdout.returncode == 0, to_stdout.stderr
+    assert to_stdout.stdout == "# MINI: ACME\n"
+    to_file = subprocess.run([sys.executable, "-c", script, *args, "-o", str(out)], capture_output=True, text=True, cwd=root, timeout=60)
+    assert to_file.returncode == 0, to_file.stderr
+    assert out.read_text() == "# MINI: ACME\n" and to_file.stdout == ""
+    assert f"Plan written to {out}" in to_file.stderr
+    unknown = invoke("run", mini, "Acme", *ANSWERS, "--no-save", "--format", "shout")  # not registered here
+    assert unknown.exit_code == 2 and "'shout' is not one of 'markdown', 'json'" in unknown.stderr

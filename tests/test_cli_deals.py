@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from dealrescue.cli.deals import deals_app
 from dealrescue.cli.followups import followups_app
-from dealrescue.commands import deals as deals_module
 from dealrescue.errors import OutputExistsError, UsageError
 from dealrescue.journal import Journal
+from dealrescue.ui import terminal
 from tests.conftest_journal import home
 
 __all__ = ["home"]  # the autouse fixture that sets DEALRESCUE_HOME for every test here
@@ -95,6 +95,27 @@ def test_list_in_a_pipe_is_plain_tab_separated_newest_first(journal_ids: dict[st
     ]
 
 
+def test_a_long_listing_streams_in_batches_and_cleans_every_hostile_row() -> None:
+    """More rows than one batch: plain batches take the quick path, a batch with a hostile row is cleaned."""
+    from dealrescue.journal import store
+
+    total = store._BATCH + 50
+    hostile = {7: "Tab\there", store._BATCH + 3: "Bell\x07 and \u2028 line", store._BATCH + 9: "Zoë"}
+    with Journal.open() as j:
+        j._conn.execute("PRAGMA synchronous = OFF")  # only to build the test data quickly
+        for i in range(total):
+            j.start_run(hostile.get(total - 1 - i, f"Deal {i:05d}"), "triage", 1, "bundled", "2024-01-10", {})
+    listed = invoke("deals", "list")
+    assert listed.exit_code == 0, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert len(rows) == total and {len(r) for r in rows} == {6}
+    assert [r[2] for r in rows[:2]] == [f"Deal {total - 1:05d}", f"Deal {total - 2:05d}"]
+    assert rows[7][2] == "Tab here" and rows[store._BATCH + 3][2] == "Bell␇ and   line" and rows[store._BATCH + 9][2] == "Zoë"
+    assert {r[4] for r in rows} == {"in_progress"} and {r[5] for r in rows} == {"-"}
+    followups = invoke("followups")
+    assert followups.exit_code == 0 and followups.stdout == ""
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -137,7 +158,7 @@ def test_list_json_shape(journal_ids: dict[str, str]) -> None:
 
 
 def test_list_on_a_terminal_is_an_aligned_table(journal_ids: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deals_module, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdout_is_terminal", lambda: True)
     monkeypatch.setenv("NO_COLOR", "1")
     result = invoke("deals", "list")
     assert result.exit_code == 0, result.stderr
@@ -195,7 +216,7 @@ def test_show_escapes_what_was_typed(journal_ids: dict[str, str]) -> None:
 
 
 def test_show_on_a_terminal_is_rendered(journal_ids: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deals_module, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdout_is_terminal", lambda: True)
     monkeypatch.setenv("NO_COLOR", "1")
     result = invoke("deals", "show", journal_ids["acme"])
     assert result.exit_code == 0, result.stderr

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from dealrescue import paths
 from dealrescue.errors import EXIT_RUNTIME, JournalError, UsageError
 from dealrescue.journal import FollowupRecord, Journal, RunRecord, migrations, store
-from tests.conftest_journal import answer_then_hang, files_bytes, home, raw_connect, writer
+from tests.conftest_journal import all_runs, answer_then_hang, files_bytes, home, raw_connect, writer
 
 __all__ = ["home"]  # the autouse fixture that sets DEALRESCUE_HOME for every test here
 
@@ -78,7 +78,7 @@ def test_an_existing_empty_file_becomes_a_journal(tmp_path: Path) -> None:
     db = tmp_path / "journal.db"
     db.touch()
     with Journal.open(db) as j:
-        assert j.list_runs() == []
+        assert all_runs(j) == []
     assert table_names(db) >= TABLES
 
 
@@ -189,7 +189,7 @@ def test_a_journal_with_damaged_pages_is_reported_not_recreated(tmp_path: Path) 
     data[100:] = b"\xab" * (len(data) - 100)  # keep the header, wreck every page
     db.write_bytes(bytes(data))
     with pytest.raises(JournalError, match="damaged"), Journal.open(db) as j:
-        j.list_runs()
+        all_runs(j)
     assert db.read_bytes() == bytes(data)
 
 
@@ -392,7 +392,7 @@ def test_a_bad_plan_date_is_refused(plan_date: str) -> None:
     with Journal.open() as j:
         with pytest.raises(ValueError):
             new_run(j, plan_date=plan_date)
-        assert j.list_runs() == []
+        assert all_runs(j) == []
 
 
 def test_finish_run_with_a_bad_follow_up_or_plan_json_changes_nothing() -> None:
@@ -447,7 +447,7 @@ def test_latest_unfinished_is_the_run_touched_last() -> None:
         assert latest is not None and latest.id == second
 
 
-def test_list_runs_filters_newest_first() -> None:
+def test_listing_filters_newest_first() -> None:
     with Journal.open() as j:
         a = new_run(j, deal="Acme Corp", playbook="triage", plan_date="2024-01-10")
         b = new_run(j, deal="Straße AG", playbook="walkaway", plan_date="2024-02-10")
@@ -456,9 +456,9 @@ def test_list_runs_filters_newest_first() -> None:
         j.set_status(c, "interrupted")
 
         def ids(**filters: object) -> list[str]:
-            runs = j.list_runs(**filters)  # type: ignore[arg-type]
-            summaries = j.list_summaries(**filters)  # type: ignore[arg-type]
-            assert [r.id for r in runs] == [s.id for s in summaries]
+            runs = all_runs(j, **filters)
+            rows = [row for batch in j.stream_runs(("id", "deal"), **filters) for row in batch]  # type: ignore[arg-type]
+            assert [(r.id, r.deal) for r in runs] == rows
             return [r.id for r in runs]
 
         assert ids() == [c, b, a]
@@ -473,11 +473,13 @@ def test_list_runs_filters_newest_first() -> None:
         assert ids(since="2024-02-01", until="2024-02-28", playbook="walkaway") == [b]
         assert ids(limit=2) == [c, b]
         assert ids(deal="nobody") == []
-        assert j.list_runs(deal="acme")[1].answers == {} and j.list_runs()[0].options == {"no_input": False}
+        assert all_runs(j, deal="acme")[1].answers == {} and all_runs(j)[0].options == {"no_input": False}
         with pytest.raises(ValueError):
-            j.list_runs(status="lost")
+            j.stream_runs(("id",), status="lost")
         with pytest.raises(ValueError):
-            j.list_runs(since="10 days ago")
+            j.stream_runs(("id",), since="10 days ago")
+        with pytest.raises(ValueError):
+            j.stream_runs(("id", "deal_key"))  # only the listing columns may be asked for
 
 
 # ---------------------------------------------------------------------------- concurrency, crashes
@@ -501,12 +503,12 @@ def test_two_processes_writing_at_once_both_succeed(home: Path) -> None:
     # Both were at work at the same time: each started before the other had finished.
     assert max(r[2] for r in reports) < min(r[3] for r in reports)
     with Journal.open(db) as j:
-        all_runs = j.list_runs()
-        assert len(all_runs) == 2 * runs
-        assert all(r.status == "done" and len(r.answers) == answers for r in all_runs)
-        assert len({r.id for r in all_runs}) == 2 * runs
+        recorded = all_runs(j)
+        assert len(recorded) == 2 * runs
+        assert all(r.status == "done" and len(r.answers) == answers for r in recorded)
+        assert len({r.id for r in recorded}) == 2 * runs
         assert len(j.list_followups()) == 2 * runs
-        assert sorted(r.options["worker"] for r in all_runs) == ["left"] * runs + ["right"] * runs
+        assert sorted(r.options["worker"] for r in recorded) == ["left"] * runs + ["right"] * runs
 
 
 def test_a_journal_that_stays_locked_gives_a_journal_error_and_keeps_what_was_saved(tmp_path: Path) -> None:
@@ -583,21 +585,22 @@ def test_ten_thousand_runs_are_listed_newest_first(tmp_path: Path, capsys: pytes
     with Journal.open(db) as j:
         timings = {}
         started = time.perf_counter()
-        summaries = j.list_summaries()
-        timings["list_summaries (all)"] = time.perf_counter() - started
+        summaries = [row for batch in j.stream_runs(("id", "deal")) for row in batch]
+        timings["stream_runs (all, id and deal)"] = time.perf_counter() - started
         started = time.perf_counter()
-        runs = j.list_runs()
-        timings["list_runs (all, with answers and plans)"] = time.perf_counter() - started
+        runs = all_runs(j)
+        timings["every run read back whole (answers and plans)"] = time.perf_counter() - started
         started = time.perf_counter()
-        filtered = j.list_summaries(deal="deal 09", playbook="walkaway", limit=20)
-        timings["list_summaries (deal+playbook filter, limit 20)"] = time.perf_counter() - started
+        columns = ("deal", "playbook_id")
+        filtered = [row for batch in j.stream_runs(columns, deal="deal 09", playbook="walkaway", limit=20) for row in batch]
+        timings["stream_runs (deal+playbook filter, limit 20)"] = time.perf_counter() - started
         started = time.perf_counter()
         latest = j.latest_unfinished()
         timings["latest_unfinished"] = time.perf_counter() - started
     assert len(summaries) == len(runs) == total
-    assert summaries[0].deal == "Deal 09999" and summaries[-1].deal == "Deal 00000"
-    assert [r.id for r in runs] == [s.id for s in summaries]
-    assert len(filtered) == 20 and all("09" in r.deal and r.playbook_id == "walkaway" for r in filtered)
+    assert summaries[0][1] == "Deal 09999" and summaries[-1][1] == "Deal 00000"
+    assert [r.id for r in runs] == [s[0] for s in summaries]
+    assert len(filtered) == 20 and all("09" in deal and playbook == "walkaway" for deal, playbook in filtered)
     assert latest is not None and latest.deal == "Deal 09999"
     with capsys.disabled():
         print(f"\n  built {total} runs in {built:.2f} s (synchronous=OFF)")

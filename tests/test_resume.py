@@ -59,16 +59,16 @@ def test_a_busy_journal_keeps_the_answers_in_a_file(mini: Path, monkeypatch: pyt
     def busy(self: Journal, run_id: str, question_id: str, value: object) -> None:
         raise JournalError(f"the journal {self.path} is busy")
 
-    original = Journal.save_answer
-    monkeypatch.setattr(Journal, "save_answer", busy)
-    result = runner.invoke(app, ["run", str(mini), "Acme", "--set", "competitor=Globex", "--set", "reason=better_fit"])
-    assert result.exit_code == 1
-    assert "is busy" in result.stderr
-    kept = next((paths.user_dir() / "unsaved").glob("answers-*.json"))
-    assert f"--answers {kept}" in result.stderr
-    assert json.loads(kept.read_text()) == {"deal": "Acme", "competitor": "Globex"}
-    assert oct(kept.stat().st_mode & 0o777) == "0o600"
-    # The kept file replays the run (only the busy patch is undone: the test's own home folder stays).
-    monkeypatch.setattr(Journal, "save_answer", original)
+    # Only save_answer is patched back: undoing every patch would drop the test's own DEALRESCUE_HOME.
+    with monkeypatch.context() as busy_journal:
+        busy_journal.setattr(Journal, "save_answer", busy)
+        result = runner.invoke(app, ["run", str(mini), "Acme", "--set", "competitor=Globex", "--set", "reason=better_fit"])
+        assert result.exit_code == 1
+        assert "is busy" in result.stderr
+        kept = next((paths.user_dir() / "unsaved").glob("answers-*.json"))
+        assert f"--answers {kept}" in result.stderr
+        assert json.loads(kept.read_text()) == {"deal": "Acme", "competitor": "Globex"}
+        assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    # The kept file replays the run.
     replay = runner.invoke(app, ["run", str(mini), "--answers", str(kept), "--set", "reason=better_fit", "--no-input"])
-    assert replay.exit_code == 0
+    assert replay.exit_code == 0, replay.stderr

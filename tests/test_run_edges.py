@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from dealrescue.cli.app import app
 from dealrescue.journal import Journal
+from tests.conftest_journal import all_runs
 
 runner = CliRunner()
 MINI_ANSWERS = ["--set", "competitor=Globex", "--set", "reason=better_fit", "--date", "2026-11-22"]
@@ -35,7 +36,7 @@ def test_a_run_without_a_deal_name_is_refused_before_anything_is_saved(mini: Pat
     assert "add `deal: ACME` to --answers" in result.stderr
     assert result.stdout == ""
     with Journal.open() as journal:
-        assert journal.list_runs() == []
+        assert all_runs(journal) == []
 
 
 def test_the_deal_name_can_come_from_the_answers_file(mini: Path, tmp_path: Path) -> None:
@@ -95,17 +96,16 @@ def test_a_template_failing_on_the_answers_keeps_them_for_resume(
     assert result.exit_code == 3
     assert result.stderr.startswith("error: silent.yaml:13: verdicts[0].rationale: template failed: division by zero\n")
     with Journal.open() as journal:
-        (run,) = journal.list_runs()
-        record = journal.get_run(run.id)
+        (record,) = all_runs(journal)
     assert record is not None
     assert record.status == "interrupted"
     assert record.answers == {"days": 12}
-    assert f"1 answer(s) are kept as run {run.id}: fix the playbook, then dealrescue resume {run.id}" in result.stderr
+    assert f"1 answer(s) are kept as run {record.id}: fix the playbook, then dealrescue resume {record.id}" in result.stderr
     # The file is recorded by its full path, so resume finds it from any folder.
     assert record.playbook_source == str(broken.resolve())
     broken.write_text(broken.read_text().replace("(days - 12)", "(days + 1)"))
     monkeypatch.chdir("/")
-    resumed = invoke("resume", run.id, "--no-input")
+    resumed = invoke("resume", record.id, "--no-input")
     assert resumed.exit_code == 0, resumed.stderr
     assert "# Silent: Acme" in resumed.stdout
 
@@ -129,8 +129,7 @@ def test_a_closed_pipe_loses_no_plan(mini: Path, user_home: Path) -> None:
     stderr = err.decode()
     assert "Traceback" not in stderr
     with Journal.open() as journal:
-        (run,) = journal.list_runs()
-        record = journal.get_run(run.id)
+        (record,) = all_runs(journal)
     assert record is not None and record.status == "done"
     assert record.plan_markdown is not None and record.plan_markdown.startswith("# Mini: Acme")
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dealrescue import paths
+from dealrescue.core.records import record
 from dealrescue.errors import DealRescueError, PlaybookError, PlaybookNotFoundError
 
 if TYPE_CHECKING:
@@ -15,13 +15,13 @@ if TYPE_CHECKING:
 SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
+@record
 class Folder:
     path: Path
     origin: str  # "--playbooks-dir", "$DEALRESCUE_PLAYBOOKS", "user", "bundled"
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     id: str
     path: Path

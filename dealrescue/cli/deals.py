@@ -7,12 +7,23 @@ turns them into messages and exit codes.
 """
 
 import enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dealrescue.cli.options import AnswersFile, Force, NoInput, NoReview, Output, Plain, PlanDate, PlaybooksDir, Sets
+from dealrescue.cli.options import (
+    AnswersFile,
+    Force,
+    ListFormat,
+    NoInput,
+    NoReview,
+    Output,
+    Plain,
+    PlanDate,
+    PlaybooksDir,
+    Sets,
+    StoredFormat,
+)
 
 deals_app = typer.Typer(
     help="The journal of past runs: list them, show one, export its plan.",
@@ -24,16 +35,6 @@ class Status(str, enum.Enum):
     in_progress = "in_progress"
     interrupted = "interrupted"
     done = "done"
-
-
-class ListFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-
-
-class ExportFormat(str, enum.Enum):
-    markdown = "markdown"
-    json = "json"
 
 
 @deals_app.command("list")
@@ -114,14 +115,11 @@ def rerun(
 @deals_app.command("export")
 def export(
     run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="The plan as markdown or as JSON.")] = (
-        ExportFormat.markdown
+    fmt: Annotated[StoredFormat, typer.Option("--format", help="The plan as markdown or as JSON.")] = (
+        StoredFormat.markdown
     ),
-    output: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    output: Output = None,
+    force: Force = False,
     email: Annotated[
         bool,
         typer.Option("--email", help="Only one email draft, as plain text: a Subject line, a blank line, the body."),

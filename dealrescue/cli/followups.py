@@ -4,23 +4,17 @@
 marks one done. Only typer is imported at the top (see ``deals.py``).
 """
 
-import enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dealrescue.cli.deals import ListFormat
+from dealrescue.cli.options import CalendarKind, Force, ListFormat
 
 followups_app = typer.Typer(
     help="Due and upcoming follow-ups across all deals; export them to a calendar; mark them done.",
     invoke_without_command=True,
 )
-
-
-class CalendarKind(str, enum.Enum):
-    event = "event"
-    todo = "todo"
 
 
 @followups_app.callback()
@@ -40,7 +34,7 @@ def followups(
         CalendarKind,
         typer.Option("--ics-kind", help="In the calendar file: all-day events, or to-dos."),
     ] = CalendarKind.event,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --ics FILE if it exists.")] = False,
+    force: Force = False,
     on: Annotated[
         str | None,
         typer.Option("--date", metavar="YYYY-MM-DD", help="Count overdue from this day (default today)."),

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dealrescue.cli.options import PlaybooksDir
+from dealrescue.cli.options import Force, ListFormat, PlaybooksDir, ReportFormat
 
 playbooks_app = typer.Typer(
     help="List, show, check and write playbooks (the YAML files behind every command).",
@@ -16,12 +16,12 @@ playbooks_app = typer.Typer(
 @playbooks_app.command("list")
 def list_command(
     playbooks_dir: PlaybooksDir = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="A table (default) or JSON.")] = "table",
+    fmt: Annotated[ListFormat, typer.Option("--format", metavar="table|json", help="A table (default) or JSON.")] = ListFormat.table,
 ) -> None:
     """Every playbook in effect, where it lives, and any that fail to load."""
     from dealrescue.commands.playbooks import list_playbooks
 
-    list_playbooks(playbooks_dir, fmt)
+    list_playbooks(playbooks_dir, fmt.value)
 
 
 @playbooks_app.command("show")
@@ -47,12 +47,14 @@ def validate_command(
     files: Annotated[
         list[Path], typer.Argument(metavar="FILE|ID...", help="Playbook files (or ids) to check.", show_default=False)
     ],
-    fmt: Annotated[str, typer.Option("--format", metavar="text|json", help="Plain lines (default) or JSON for editors and CI.")] = "text",
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", metavar="text|json", help="Plain lines (default) or JSON for editors and CI.")
+    ] = ReportFormat.text,
 ) -> None:
     """Check playbooks: YAML, keys, conditions and templates. Exit 3 if any fails, 2 if a file is missing."""
     from dealrescue.commands.playbooks import validate_playbooks
 
-    validate_playbooks(files, fmt)
+    validate_playbooks(files, fmt.value)
 
 
 @playbooks_app.command("schema")
@@ -70,7 +72,7 @@ def new_command(
     output: Annotated[
         Optional[Path], typer.Option("-o", "--output", metavar="PATH", help="Where to write it (default: your playbook folder).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    force: Force = False,
 ) -> None:
     """Write a commented starter playbook that validates and runs as written.
 

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dealrescue.cli.options import Force, PlaybooksDir
+from dealrescue.cli.options import Force, Output, PlaybooksDir, RankFormat
 
 
 def rank_command(
@@ -25,13 +25,10 @@ def rank_command(
         typer.Option("--by", metavar="SCORE_ID", help="Rank by this score first (default: the scores in playbook order)."),
     ] = None,
     fmt: Annotated[
-        Optional[str],
+        Optional[RankFormat],
         typer.Option("--format", metavar="table|csv|json", help="Default: a table on a terminal, CSV otherwise."),
     ] = None,
-    output: Annotated[
-        Optional[Path],
-        typer.Option("-o", "--output", metavar="FILE", help="Write the ranking to FILE atomically (stdout otherwise)."),
-    ] = None,
+    output: Output = None,
     force: Force = False,
     playbooks_dir: PlaybooksDir = None,
 ) -> None:
@@ -54,7 +51,7 @@ def rank_command(
             file=file,
             playbook=playbook,
             by=by,
-            format=fmt,
+            format=fmt.value if fmt is not None else None,
             output=output,
             force=force,
             playbooks_dir=playbooks_dir,

@@ -18,6 +18,7 @@ from dealrescue.cli.options import (
     Output,
     Plain,
     PlanDate,
+    PlanFormat,
     PlaybooksDir,
     Sets,
 )
@@ -48,7 +49,7 @@ def _run(playbook: str, **flags: Any) -> None:
     from dealrescue.commands.run import RunOptions, run
 
     flags["sets"] = list(flags["sets"] or [])
-    flags["format"] = flags.pop("fmt")
+    flags["format"] = flags.pop("fmt").value
     flags["answers_file"] = flags.pop("answers")
     flags["review"] = not flags.pop("no_review")
     run(RunOptions(playbook=playbook, **flags))
@@ -79,7 +80,7 @@ def run_command(
     no_input: NoInput = False,
     no_review: NoReview = False,
     plain: Plain = False,
-    fmt: Format = "markdown",
+    fmt: Format = PlanFormat["markdown"],
     output: Output = None,
     force: Force = False,
     date: PlanDate = None,
@@ -112,8 +113,8 @@ def resume_command(
     no_review: NoReview = False,
     plain: Plain = False,
     fmt: Annotated[
-        Optional[str],
-        typer.Option("--format", metavar="markdown|json", help="Plan as markdown or JSON (default: as the run began)."),
+        Optional[PlanFormat],
+        typer.Option("--format", metavar="|".join(PlanFormat.__members__), help="The plan's format (default: as the run began)."),
     ] = None,
     output: Output = None,
     force: Force = False,
@@ -136,7 +137,7 @@ def resume_command(
             playbooks_dir=playbooks_dir,
             answers_file=answers_file,
             sets=sets or [],
-            format=fmt,
+            format=fmt.value if fmt is not None else None,
             output=output,
             force=force,
             date=date,

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dealrescue.cli.deals import ListFormat
-from dealrescue.cli.followups import CalendarKind
+from dealrescue.cli.options import CalendarKind, ListFormat
 
 todo_app = typer.Typer(
     help="What is overdue, due today and due this week across all deals; tick items off; a calendar file.",

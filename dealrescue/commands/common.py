@@ -1,4 +1,4 @@
-"""Helpers shared by the journal-reading commands: the CLI's date check, the journal if one exists, a notice."""
+"""Helpers shared by the commands: the CLI's one date parser, and the journal if one exists."""
 
 from __future__ import annotations
 
@@ -7,20 +7,21 @@ from typing import TYPE_CHECKING
 from dealrescue.errors import UsageError
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from dealrescue.journal import Journal
 
-def parse_date(value: str | None, flag: str) -> str | None:
-    """``value`` checked as YYYY-MM-DD, or a UsageError naming ``flag``."""
-    if value is None:
-        return None
+
+def parse_date(value: str, flag: str) -> date:
+    """A date given on the command line, as YYYY-MM-DD only, or a UsageError naming ``flag``."""
     from datetime import date
 
     try:
         if len(value) != 10:
             raise ValueError(value)
-        return date.fromisoformat(value).isoformat()
+        return date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{flag} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+        raise UsageError(f"{flag} {value!r} is not a date", hint=f"write dates as YYYY-MM-DD, e.g. {flag} 2026-11-22") from None
 
 
 def today() -> str:
@@ -39,16 +40,3 @@ def open_existing_journal() -> Journal | None:
     if not path.exists():
         return None
     return Journal.open(path)
-
-
-def note(message: str) -> None:
-    """A message for the person at the terminal: on stderr, never mixed into stdout."""
-    from dealrescue.ui.terminal import notice
-
-    notice(message)
-
-
-def stdout_is_terminal() -> bool:
-    from dealrescue.ui import terminal
-
-    return terminal.stdout_is_terminal()

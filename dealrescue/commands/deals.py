@@ -14,24 +14,37 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
+from dealrescue.commands.common import open_existing_journal, parse_date
 from dealrescue.errors import UsageError
-from dealrescue.ui.tables import print_table, write_json, write_tsv
+from dealrescue.ui import terminal
+from dealrescue.ui.tables import EMPTY, print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
-    from dealrescue.journal import RunRecord, RunSummary
+    from collections.abc import Iterator, Sequence
+
+    from dealrescue.journal import RunRecord
 
 
-def _summary_json(run: RunSummary) -> dict[str, Any]:
+# The columns of each listing form, as the journal names them.
+_JSON_COLUMNS = (
+    "id", "plan_date", "deal", "playbook_id", "playbook_version", "status",
+    "verdict_id", "verdict_title", "created_at", "updated_at",
+)
+_TABLE_COLUMNS = ("id", "plan_date", "deal", "playbook_id", "status", "verdict_title")
+_TSV_COLUMNS = ("id", "plan_date", "deal", "playbook_id", "status", "verdict_id")
+
+
+def _summary_json(row: Sequence[Any]) -> dict[str, Any]:
+    rid, plan_date, deal, playbook_id, version, status, verdict_id, verdict_title, created, updated = row
     return {
-        "id": run.id,
-        "date": run.plan_date,
-        "deal": run.deal,
-        "playbook": {"id": run.playbook_id, "version": run.playbook_version},
-        "status": run.status,
-        "verdict": None if run.verdict_id is None else {"id": run.verdict_id, "title": run.verdict_title},
-        "created_at": run.created_at,
-        "updated_at": run.updated_at,
+        "id": rid,
+        "date": plan_date,
+        "deal": deal,
+        "playbook": {"id": playbook_id, "version": version},
+        "status": status,
+        "verdict": None if verdict_id is None else {"id": verdict_id, "title": verdict_title},
+        "created_at": created,
+        "updated_at": updated,
     }
 
 
@@ -44,44 +57,47 @@ def list_deals(
     limit: int | None,
     fmt: str,
 ) -> None:
-    """``deals list``: recorded runs, newest first; ``fmt`` is ``table`` or ``json``."""
-    since_s = parse_date(since, "--since")
-    until_s = parse_date(until, "--until")
+    """``deals list``: recorded runs, newest first; ``fmt`` is ``table`` or ``json``.
+
+    Rows stream from the journal to stdout; only a terminal table (which needs every width) is held whole.
+    """
+    since_day = parse_date(since, "--since") if since is not None else None
+    until_day = parse_date(until, "--until") if until is not None else None
     journal = open_existing_journal()
+
+    def stream(columns: Sequence[str], empty: str | None = None) -> Iterator[list[tuple[Any, ...]]]:
+        assert journal is not None
+        return journal.stream_runs(
+            columns, deal=deal, playbook=playbook, status=status, since=since_day, until=until_day, limit=limit, empty=empty
+        )
+
     if journal is None:
-        runs: list[RunSummary] = []
-        total = 0
+        if fmt == "json":
+            write_json([])
+        listed = total = 0
     else:
         with journal:
-            runs = journal.list_summaries(
-                deal=deal,
-                playbook=playbook,
-                status=status,
-                since=since_s,
-                until=until_s,
-                limit=limit,
-            )
-            total = len(runs) if runs else journal.count_runs()
-    if fmt == "json":
-        write_json([_summary_json(r) for r in runs])
-    elif not runs:
-        pass
-    elif stdout_is_terminal():
-        print_table(
-            ["ID", "Date", "Deal", "Playbook", "Status", "Verdict"],
-            [
-                (r.id, r.plan_date, r.deal, r.playbook_id, r.status.replace("_", " "), r.verdict_title or "")
-                for r in runs
-            ],
-            flex=[2, 5],
-        )
-    else:
-        write_tsv([(r.id, r.plan_date, r.deal, r.playbook_id, r.status, r.verdict_id) for r in runs])
-    if not runs:
+            if fmt == "json":
+                runs = [_summary_json(r) for batch in stream(_JSON_COLUMNS) for r in batch]
+                write_json(runs)
+                listed = len(runs)
+            elif terminal.stdout_is_terminal():
+                rows = [r for batch in stream(_TABLE_COLUMNS) for r in batch]
+                if rows:
+                    print_table(
+                        ["ID", "Date", "Deal", "Playbook", "Status", "Verdict"],
+                        [(i, d, n, p, s.replace("_", " "), v or "") for i, d, n, p, s, v in rows],
+                        flex=[2, 5],
+                    )
+                listed = len(rows)
+            else:
+                listed = write_tsv(stream(_TSV_COLUMNS, EMPTY))
+            total = listed or journal.count_runs()
+    if not listed:
         if total == 0:
-            note("No runs recorded yet: the journal is empty. Runs are recorded as you answer a playbook.")
+            terminal.notice("No runs recorded yet: the journal is empty. Runs are recorded as you answer a playbook.")
         else:
-            note(f"No runs match those filters ({total} recorded in all).")
+            terminal.notice(f"No runs match those filters ({total} recorded in all).")
 
 
 def _get_run(run_id: str) -> RunRecord:
@@ -92,19 +108,15 @@ def _get_run(run_id: str) -> RunRecord:
         return journal.get_run(run_id)
 
 
-def _format_answer(value: Any) -> str:
-    """An answer as plain text (escaped for markdown by the caller)."""
+def _answer_text(value: Any) -> str:
+    """A stored answer as plain text (escaped for markdown by the caller): the one display, with words for empty."""
+    from dealrescue.core.expressions import display_value
+
     if value is None:
         return "(left empty)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(_format_answer(v) for v in value) if value else "(none)"
-    if isinstance(value, dict):
-        import json
-
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    if value == []:
+        return "(none)"
+    return display_value(value)
 
 
 def _minute(stamp: str) -> str:
@@ -170,7 +182,7 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
     lines += ["", "## Answers", ""]
     for qid, value in run.answers.items():
         q = questions.get(qid)
-        shown = display_answer(q, value) if q is not None and value is not None else _format_answer(value)
+        shown = display_answer(q, value) if q is not None and value is not None else _answer_text(value)
         lines.append(f"- **{esc(q.prompt)}** {esc(shown)}" if q is not None else f"- {qid}: {esc(shown)}")
     if not run.answers:
         lines.append("(none yet)")
@@ -192,7 +204,7 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
     if run.plan_markdown is not None:
         lines += ["", "## Plan", "", *_nested(run.plan_markdown)]
     markdown = "\n".join(lines) + "\n"
-    if stdout_is_terminal():
+    if terminal.stdout_is_terminal():
         from dealrescue.ui.console import show_markdown
 
         show_markdown(markdown, pager=pager)
@@ -222,15 +234,10 @@ def export_deal(
         text = _email_text(run.id, text, draft)
     if not text.endswith("\n"):
         text += "\n"
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from dealrescue.ui.output import write_atomic
+    from dealrescue.ui.output import emit
 
-    write_atomic(output, text, force=force)
     what = f"email draft {draft}" if draft is not None else "the plan"
-    note(f"Wrote {what} of run {run.id} ({run.deal}) to {output}.")
+    emit(text, output, force=force, written=f"Wrote {what} of run {run.id} ({run.deal}) to {output}.")
 
 
 def _email_text(run_id: str, plan_json: str, number: int) -> str:

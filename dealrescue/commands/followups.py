@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
+from dealrescue.commands.common import open_existing_journal, parse_date
 from dealrescue.commands.common import today as local_today
 from dealrescue.errors import UsageError
+from dealrescue.ui import terminal
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
-    from dealrescue.journal import FollowupRecord
+    from dealrescue.journal import FollowupRecord, Journal
 
 
 def _days_between(first: str, second: str) -> int:
@@ -21,22 +23,10 @@ def _days_between(first: str, second: str) -> int:
     return (date.fromisoformat(second) - date.fromisoformat(first)).days
 
 
-def when_label(f: FollowupRecord, today: str) -> str:
-    """``done``, ``overdue``, ``today`` or ``upcoming``: the state a listing shows."""
-    if f.done_at is not None:
-        return "done"
-    if f.due < today:
-        return "overdue"
-    if f.due == today:
-        return "today"
-    return "upcoming"
-
-
-def _when_text(f: FollowupRecord, today: str) -> str:
-    state = when_label(f, today)
+def _when_text(state: str, done_at: str | None, due: str, today: str) -> str:
     if state == "done":
-        return f"done {f.done_at[:10]}" if f.done_at else "done"
-    days = _days_between(today, f.due)
+        return f"done {done_at[:10]}" if done_at else "done"
+    days = _days_between(today, due)
     if state == "overdue":
         return f"OVERDUE {-days}d"
     if state == "today":
@@ -44,17 +34,15 @@ def _when_text(f: FollowupRecord, today: str) -> str:
     return f"in {days}d"
 
 
-def _followup_json(f: FollowupRecord, today: str) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "due": f.due,
-        "state": when_label(f, today),
-        "text": f.text,
-        "deal": f.deal,
-        "playbook": f.playbook_id,
-        "run_id": f.run_id,
-        "done_at": f.done_at,
-    }
+# The columns of each listing form, as the journal names them (it computes the state).
+_COLUMNS = ("id", "due", "state", "done_at", "deal", "playbook_id", "text", "run_id")
+_TSV_COLUMNS = ("id", "due", "state", "deal", "playbook_id", "text")
+_STATE = itemgetter(2)
+_COLOURS = {"overdue": "1;31", "today": "1;33", "done": "2"}
+
+
+def _every_row(journal: Journal, include_done: bool, today: str) -> list[tuple[Any, ...]]:
+    return [row for batch in journal.stream_followups(_COLUMNS, include_done=include_done, today=today) for row in batch]
 
 
 def list_followups(
@@ -68,59 +56,80 @@ def list_followups(
     """``followups``: list them by due date (``fmt`` ``table`` or ``json``), or write an iCalendar file.
 
     ``ics_kind`` is ``event`` or ``todo``; ``on`` is the day overdue counts from (default today).
+    Rows stream from the journal; only a terminal table (which needs every width) is held whole.
     """
-    today = parse_date(on, "--date") or local_today()
+    today = parse_date(on, "--date").isoformat() if on is not None else local_today()
     journal = open_existing_journal()
-    if journal is None:
-        items: list[FollowupRecord] = []
-    else:
-        with journal:
-            items = journal.list_followups(include_done=include_done)
     if ics is not None:
+        items: list[FollowupRecord] = []
+        if journal is not None:
+            with journal:
+                items = journal.list_followups(include_done=include_done)
         _write_ics(items, ics, ics_kind, force)
         return
-    if fmt == "json":
-        write_json([_followup_json(f, today) for f in items])
-    elif not items:
-        pass
-    elif stdout_is_terminal():
-        codes = {"overdue": "1;31", "today": "1;33", "done": "2"}
-        print_table(
-            ["ID", "Due", "When", "Deal", "Follow-up"],
+    listed = overdue = 0
+    if journal is None:
+        if fmt == "json":
+            write_json([])
+    elif fmt == "json":
+        with journal:
+            rows = _every_row(journal, include_done, today)
+        write_json(
             [
-                (
-                    f.id,
-                    f.due,
-                    (_when_text(f, today), codes.get(when_label(f, today))),
-                    f.deal,
-                    f.text,
-                )
-                for f in items
-            ],
-            flex=[3, 4],
+                {
+                    "id": fid,
+                    "due": due,
+                    "state": state,
+                    "text": text,
+                    "deal": deal,
+                    "playbook": playbook_id,
+                    "run_id": run_id,
+                    "done_at": done_at,
+                }
+                for fid, due, state, done_at, deal, playbook_id, text, run_id in rows
+            ]
         )
+        listed = len(rows)
+    elif terminal.stdout_is_terminal():
+        with journal:
+            rows = _every_row(journal, include_done, today)
+        table = []
+        for fid, due, state, done_at, deal, _playbook, text, _run in rows:
+            overdue += state == "overdue"
+            table.append((fid, due, (_when_text(state, done_at, due, today), _COLOURS.get(state)), deal, text))
+        if table:
+            print_table(["ID", "Due", "When", "Deal", "Follow-up"], table, flex=[3, 4])
+        listed = len(table)
     else:
-        write_tsv([(f.id, f.due, when_label(f, today), f.deal, f.playbook_id, f.text) for f in items])
-    if not items:
-        note("No follow-ups" + (" recorded yet." if include_done else " to do."))
-    elif fmt != "json":
-        overdue = sum(1 for f in items if when_label(f, today) == "overdue")
-        if overdue:
-            note(f"{overdue} overdue. Mark one done with `dealrescue followups done ID`.")
+        with journal:
+            counts = {"overdue": 0}
+
+            def counted(batches: Iterable[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
+                for batch in batches:
+                    counts["overdue"] += list(map(_STATE, batch)).count("overdue")
+                    yield batch
+
+            listed = write_tsv(counted(journal.stream_followups(_TSV_COLUMNS, include_done=include_done, today=today)))
+            overdue = counts["overdue"]
+    if not listed:
+        terminal.notice("No follow-ups" + (" recorded yet." if include_done else " to do."))
+    elif overdue:
+        terminal.notice(f"{overdue} overdue. Mark one done with `dealrescue followups done ID`.")
 
 
 def _write_ics(items: list[FollowupRecord], target: Path, kind: str, force: bool) -> None:
     from dealrescue.journal.calendar import followups_to_ics
 
     text = followups_to_ics(items, kind="todo" if kind == "todo" else "event")
-    if str(target) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from dealrescue.ui.output import write_atomic
+    from dealrescue.ui.output import emit
 
-    write_atomic(target, text, force=force, flag="--ics")
-    note(f"Wrote {len(items)} follow-up{'s' if len(items) != 1 else ''} to {target}; import it into your calendar.")
+    emit(
+        text,
+        None if str(target) == "-" else target,
+        force=force,
+        flag="--ics",
+        written=f"Wrote {len(items)} follow-up{'s' if len(items) != 1 else ''} to {target}; import it into your calendar.",
+    )
 
 
 def mark_done(followup_id: str) -> None:
@@ -132,6 +141,6 @@ def mark_done(followup_id: str) -> None:
         before = journal.get_followup(followup_id)
         after = journal.mark_followup_done(before.id)
     if before.done_at is not None:
-        note(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
+        terminal.notice(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
     else:
-        note(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")
+        terminal.notice(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")

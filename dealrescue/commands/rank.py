@@ -77,14 +77,10 @@ def rank(options: RankOptions) -> None:
         text = None if fmt == "table" and options.output is None else render(ranking, fmt)
     if text is None:
         show_table(ranking)
-    elif options.output is not None:
-        from dealrescue.ui.output import write_atomic
-
-        write_atomic(options.output, text, force=options.force)
-        terminal.notice(f"Ranking of {len(ranking.rows)} row(s) written to {options.output}")
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        from dealrescue.ui.output import emit
+
+        emit(text, options.output, force=options.force, written=f"Ranking of {len(ranking.rows)} row(s) written to {options.output}")
     if ranking.bad_rows:
         plural = "s were" if ranking.bad_rows > 1 else " was"
         raise UsageError(

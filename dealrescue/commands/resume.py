@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
+from dealrescue.commands.common import parse_date
 from dealrescue.commands.run import (
     Run,
     RunOptions,
@@ -15,7 +16,7 @@ from dealrescue.commands.run import (
     check_output,
     finish_run,
     given_answers,
-    parse_date,
+    plan_date,
 )
 from dealrescue.errors import AnswerError, UsageError
 from dealrescue.journal.recorder import Recorder
@@ -87,7 +88,7 @@ def rerun(options: ResumeOptions) -> None:
     stored = _stored_for(record, options)
     stored.replaces = record.id
     if options.date is None:
-        stored.date = parse_date(None).isoformat()  # a new plan is dated today, like a new run
+        stored.date = plan_date(None).isoformat()  # a new plan is dated today, like a new run
     run_options = _run_options(record, stored, options)
     check_output(run_options)
     changed = ", ".join(sorted(given)) or "none yet"
@@ -99,7 +100,7 @@ def _checked_given(options: ResumeOptions, command: str) -> dict[str, Any]:
     if options.format is not None:
         check_format(options.format)
     if options.date is not None:
-        parse_date(options.date)
+        parse_date(options.date, "--date")
     given = given_answers(options.answers_file, options.sets)
     if "deal" in given:
         raise UsageError(f"{command} keeps the run's deal name", hint="leave deal out of --answers and --set")

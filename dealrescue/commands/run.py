@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
+from dealrescue.commands.common import parse_date
+from dealrescue.core.records import record
 from dealrescue.errors import AnswerError, DealRescueError, Interrupted, PlaybookError, UsageError
 from dealrescue.journal.recorder import Recorder
 from dealrescue.ui import terminal
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from dealrescue.core.plan import Plan
 
 
-@dataclass
+@record(frozen=False)
 class RunOptions:
     playbook: str
     deal: str | None = None
@@ -37,13 +39,9 @@ class RunOptions:
     plain: bool = False
 
 
-def parse_date(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--date {value!r} is not a date", hint="use YYYY-MM-DD, e.g. --date 2026-11-22") from None
+def plan_date(value: str | None) -> dt.date:
+    """The day the plan is made: ``--date``, else today."""
+    return dt.date.today() if value is None else parse_date(value, "--date")
 
 
 def parse_sets(sets: list[str]) -> dict[str, str]:
@@ -88,8 +86,11 @@ def given_answers(answers_file: str | None, sets: list[str]) -> dict[str, Any]:
 
 
 def check_format(fmt: str) -> None:
-    if fmt not in ("markdown", "json"):
-        raise UsageError(f"--format {fmt!r} is not known", hint="use --format markdown or --format json")
+    """A plan format the render registry knows (a stored run's options are checked again on resume)."""
+    from dealrescue.core.render.registry import PLAN
+
+    if fmt not in PLAN:
+        raise UsageError(f"--format {fmt!r} is not known", hint=f"use one of: {', '.join(PLAN.names())}")
 
 
 def gather_given(options: RunOptions) -> tuple[dict[str, Any], str]:
@@ -106,22 +107,19 @@ def check_output(options: RunOptions) -> None:
         check_target(options.output, force=options.force)
 
 
-def emit(text: str, options: RunOptions) -> None:
-    if options.output is not None:
-        from dealrescue.ui.output import write_atomic
-
-        write_atomic(options.output, text, force=options.force)
-        terminal.notice(f"Plan written to {options.output}")
-    elif options.format == "markdown" and terminal.stdout_is_terminal():
+def emit_plan(text: str, options: RunOptions) -> None:
+    """Markdown on a terminal is shown rendered; anything else goes through the one ``emit``."""
+    if options.output is None and options.format == "markdown" and terminal.stdout_is_terminal():
         from dealrescue.ui.console import show_markdown
 
         show_markdown(text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        return
+    from dealrescue.ui.output import emit
+
+    emit(text, options.output, force=options.force, written=f"Plan written to {options.output}")
 
 
-@dataclass
+@record(frozen=False)
 class StoredOptions:
     """How a run's plan is written, kept with the run so that resume writes it the same way."""
 
@@ -155,7 +153,7 @@ class StoredOptions:
         )
 
 
-@dataclass
+@record(frozen=False)
 class Run:
     """One run on its way from answers to a written plan: what every step of the run path needs."""
 
@@ -170,13 +168,13 @@ class Run:
 
     @property
     def today(self) -> dt.date:
-        return parse_date(self.stored.date)
+        return parse_date(self.stored.date, "--date")
 
 
 def run(options: RunOptions) -> None:
     """Load the playbook, settle the answers (asking on a terminal), build, write and record the plan."""
     check_format(options.format)
-    today = parse_date(options.date)
+    today = plan_date(options.date)
     check_output(options)
     compiled, _origin = catalog.load(options.playbook, options.playbooks_dir)
     given, deal = gather_given(options)
@@ -201,7 +199,7 @@ def finish_run(run: Run) -> None:
             hint=f"name it after the playbook, e.g. dealrescue run {options.playbook} ACME, or add `deal: ACME` to --answers",
         )
     try:
-        from dealrescue.core.render.plan import to_json, to_markdown
+        from dealrescue.core.render.plan import render, to_json, to_markdown
 
         try:
             plan = _answer_and_plan(run, streams)
@@ -219,7 +217,7 @@ def finish_run(run: Run) -> None:
         if notice_first:
             terminal.notice(saved_notice)
         try:
-            emit(document if options.format == "json" else markdown, options)
+            emit_plan(render(options.format, plan), options)
         except DealRescueError as exc:
             if saved:
                 exc.hint = f"the plan is saved as run {recorder.run_id}: dealrescue deals export {recorder.run_id} -o FILE"

@@ -3,14 +3,14 @@ ticking one off, and the calendar file of all of them."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
+from dealrescue.commands.common import open_existing_journal, parse_date
 from dealrescue.commands.common import today as local_today
 from dealrescue.errors import UsageError
+from dealrescue.ui import terminal
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def _item_json(item: TodoItem, today: str) -> dict[str, Any]:
 def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: bool) -> None:
     """``todo``: what is overdue, due today and due this week across all deals, oldest first;
     with ``ics``, every step and follow-up as a calendar file instead."""
-    today = parse_date(on, "--date") or local_today()
+    today = parse_date(on, "--date").isoformat() if on is not None else local_today()
     until = (date.fromisoformat(today) + timedelta(days=WEEK_DAYS - 1)).isoformat()
     journal = open_existing_journal()
     items: list[TodoItem] = []
@@ -61,7 +61,7 @@ def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: 
         return
     if fmt == "json":
         write_json([_item_json(i, today) for i in items])
-    elif items and stdout_is_terminal():
+    elif items and terminal.stdout_is_terminal():
         codes = {"overdue": "1;31", "today": "1;33"}
         rows = [
             (i.id, i.due, (_when_text(i, today), codes.get(when_label(i, today))), i.deal, i.owner or "follow-up", i.text)
@@ -71,27 +71,26 @@ def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: 
     elif items:
         write_tsv([(i.id, i.due, when_label(i, today), i.deal, i.owner or "follow-up", i.text) for i in items])
     if not items:
-        note(f"Nothing overdue or due by {until}.")
+        terminal.notice(f"Nothing overdue or due by {until}.")
     elif fmt != "json":
         overdue = sum(1 for i in items if i.due < today)
         counts = f"{overdue} overdue, " if overdue else ""
-        note(f"{counts}{len(items)} to do by {until}. Tick one off with `dealrescue todo done ID`.")
+        terminal.notice(f"{counts}{len(items)} to do by {until}. Tick one off with `dealrescue todo done ID`.")
 
 
 def _write_ics(items: list[TodoItem], target: Path, kind: str, force: bool) -> None:
     from dealrescue.journal.calendar import items_to_ics
 
     text = items_to_ics(items, kind="todo" if kind == "todo" else "event")
-    if str(target) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from dealrescue.ui.output import write_atomic
+    from dealrescue.ui.output import emit
 
-    write_atomic(target, text, force=force, flag="--ics")
-    note(
-        f"Wrote {len(items)} item{'s' if len(items) != 1 else ''} (steps and follow-ups) to {target}; import it into your "
-        "calendar (importing a newer file updates the entries)."
+    emit(
+        text,
+        None if str(target) == "-" else target,
+        force=force,
+        flag="--ics",
+        written=f"Wrote {len(items)} item{'s' if len(items) != 1 else ''} (steps and follow-ups) to {target}; import it into your "
+        "calendar (importing a newer file updates the entries).",
     )
 
 
@@ -104,6 +103,6 @@ def mark_done(item_id: str) -> None:
         before = journal.get_item(item_id)
         after = journal.mark_item_done(before.id)
     if before.done_at is not None:
-        note(f"{after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
+        terminal.notice(f"{after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
     else:
-        note(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")
+        terminal.notice(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")

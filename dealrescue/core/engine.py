@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from dealrescue.core.answers import AnswerProblem, labels_of, parse_answer
@@ -17,6 +17,7 @@ from dealrescue.core.expressions import ExpressionProblem, display_value
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
+from dealrescue.core.records import record
 from dealrescue.core.schedule import days_until
 from dealrescue.errors import AnswerError
 
@@ -26,7 +27,7 @@ Ask = Callable[[Question, Any], Any]
 OnAnswer = Callable[[str, Any], None]
 
 
-@dataclass(frozen=True)
+@record
 class Contribution:
     """Points a score received, and from what (for the plan's "what drove this")."""
 
@@ -34,7 +35,7 @@ class Contribution:
     points: float
 
 
-@dataclass(frozen=True)
+@record
 class ScoreOutcome:
     id: str
     title: str
@@ -45,7 +46,7 @@ class ScoreOutcome:
     contributions: tuple[Contribution, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """Everything the plan builder needs: answers, scores, verdict."""
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from dealrescue.core.mdescape import escape_inline
+from dealrescue.core.records import record
 
 
 class ExpressionProblem(Exception):
@@ -97,10 +97,7 @@ def environment() -> Any:
 
 
 def names_in_condition(source: str) -> set[str]:
-    from jinja2 import meta
-
-    env = environment()
-    return set(meta.find_undeclared_variables(env.parse("{{ (" + source + ") }}")))
+    return set(_condition_facts(source)[0])
 
 
 def constant_comparisons(source: str) -> list[tuple[str, Any]]:
@@ -109,11 +106,17 @@ def constant_comparisons(source: str) -> list[tuple[str, Any]]:
     The loader uses these to catch a number compared with text (``days > "10"``), which
     would otherwise be quietly false on every run.
     """
-    from jinja2 import nodes
+    return list(_condition_facts(source)[1])
 
-    env = environment()
+
+@lru_cache(maxsize=1024)
+def _condition_facts(source: str) -> tuple[frozenset[str], tuple[tuple[str, Any], ...]]:
+    """A condition's names and its name-vs-constant comparisons, from one parse (the loader asks for both)."""
+    from jinja2 import meta, nodes
+
+    tree = environment().parse("{{ (" + source + ") }}")
     found: list[tuple[str, Any]] = []
-    for compare in env.parse("{{ (" + source + ") }}").find_all(nodes.Compare):
+    for compare in tree.find_all(nodes.Compare):
         terms = [compare.expr, *(op.expr for op in compare.ops)]
         kinds = [op.op for op in compare.ops]
         for left, right, op in zip(terms, terms[1:], kinds, strict=False):
@@ -122,7 +125,7 @@ def constant_comparisons(source: str) -> list[tuple[str, Any]]:
             for name, constant in ((left, right), (right, left)):
                 if isinstance(name, nodes.Name) and isinstance(constant, nodes.Const):
                     found.append((name.name, constant.value))
-    return found
+    return frozenset(meta.find_undeclared_variables(tree)), tuple(found)
 
 
 def printed_names(source: str) -> set[str]:
@@ -169,7 +172,7 @@ def _from_code(code: Any) -> Any:
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
-@dataclass(frozen=True)
+@record
 class Condition:
     """A compiled ``when``. ``code`` is the compiled Python code, kept so it can be cached."""
 
@@ -216,7 +219,7 @@ def compile_condition(source: str, known: set[str]) -> Condition:
     return Condition.from_code(source, code)
 
 
-@dataclass(frozen=True)
+@record
 class Template:
     """A compiled template. ``code`` is the compiled Python code, kept so it can be cached."""
 

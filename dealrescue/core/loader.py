@@ -10,7 +10,7 @@ import dataclasses
 import difflib
 import re
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
@@ -36,6 +36,7 @@ from dealrescue.core.model import (
     validate_as,
 )
 from dealrescue.core.questions import kind_of
+from dealrescue.core.records import record
 from dealrescue.core.schedule import date_problems
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
@@ -45,7 +46,7 @@ _BASE_NAMES = {"deal", "today", "days_until", "playbook", "labels"}
 _SCORE_NAMES = {"scores", "bands", "band_labels"}
 
 
-@dataclass
+@record(frozen=False)
 class CompiledPlaybook:
     """A playbook whose conditions and templates are compiled once, keyed by key path."""
 

@@ -1,4 +1,4 @@
-"""The playbook format, defined once, as frozen standard-library dataclasses.
+"""The playbook format, defined once, as frozen dataclasses (``core.records.record``: cheap to declare).
 
 pydantic validates them (``validate_as``), rejecting unknown keys, but only when a file
 is checked: a run whose playbook comes from the compiled cache unpickles these plain
@@ -48,8 +48,10 @@ def doc(description: str, default: Any = dataclasses.MISSING, *, factory: Any = 
 @dataclass_transform(frozen_default=True, field_specifiers=(doc,))
 def spec(cls: type[T]) -> type[T]:
     """A frozen dataclass that pydantic validates with unknown keys forbidden."""
+    from dealrescue.core.records import record
+
     cls.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
-    return dataclasses.dataclass(frozen=True)(cls)
+    return record(cls)
 
 
 class QuestionType(str, Enum):

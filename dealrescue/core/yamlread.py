@@ -10,8 +10,10 @@ them by key path and constructs plain data, so every problem has a line and a pa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from dealrescue.core.records import record
 
 Path = tuple[str | int, ...]
 
@@ -33,7 +35,7 @@ _SCALAR_KINDS = {
 }
 
 
-@dataclass
+@record(frozen=False)
 class YamlDocument:
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
@@ -157,7 +159,7 @@ def _line(node: Any) -> int:
     return int(node.start_mark.line) + 1
 
 
-@dataclass
+@record(frozen=False)
 class _Builder:
     """One walk over the composed nodes: check them (no alias, no tag beyond plain data, unique
     word keys), index their lines by key path, and construct plain data."""

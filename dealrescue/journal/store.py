@@ -18,18 +18,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any
 
 from dealrescue import paths
+from dealrescue.core.records import record
 from dealrescue.errors import DealRescueError, JournalError, UsageError
 from dealrescue.journal import items, migrations
 
@@ -47,7 +46,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-@dataclass(frozen=True)
+@record
 class RunRecord:
     id: str
     deal: str
@@ -66,22 +65,7 @@ class RunRecord:
     updated_at: str
 
 
-class RunSummary(NamedTuple):
-    """One row of a listing: a run without its answers, options and plan (a tuple: quick to make by the 10,000)."""
-
-    id: str
-    deal: str
-    playbook_id: str
-    playbook_version: int
-    plan_date: str
-    status: str
-    verdict_id: str | None
-    verdict_title: str | None
-    created_at: str
-    updated_at: str
-
-
-@dataclass(frozen=True)
+@record
 class FollowupRecord:
     id: str
     run_id: str
@@ -116,6 +100,8 @@ def _dumps(value: Any, what: str) -> str:
 
 
 def _new_id() -> str:
+    import secrets  # here: only writes make ids, and it costs a listing about 7 ms to import
+
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
@@ -466,55 +452,54 @@ class Journal:
             ).fetchone()
             return None if row is None else self._load_run(conn, row[0])
 
-    def list_runs(
+    def stream_runs(
         self,
+        columns: Sequence[str],
+        *,
         deal: str | None = None,
         playbook: str | None = None,
         status: str | None = None,
         since: str | date | None = None,
         until: str | date | None = None,
         limit: int | None = None,
-    ) -> list[RunRecord]:
-        """Runs, newest first, with answers and plans. See ``list_summaries`` for the fields filtered."""
-        where, params = _filters(deal, playbook, status, since, until)
-        sql = _RUN_SELECT + where + " ORDER BY seq DESC" + _limit(limit, params)
-        with self._read() as conn:
-            rows = conn.execute(sql, params).fetchall()
-            ids = [r[0] for r in rows]
-            answers: dict[str, dict[str, Any]] = {i: {} for i in ids}
-            # Answers for all the listed runs in one pass, in the order given.
-            for chunk_start in range(0, len(ids), 500):
-                chunk = ids[chunk_start : chunk_start + 500]
-                marks = ",".join("?" * len(chunk))
-                for run_id, q, v in conn.execute(
-                    f"SELECT run_id, question_id, value FROM answers WHERE run_id IN ({marks}) ORDER BY seq",
-                    chunk,
-                ):
-                    answers[run_id][q] = json.loads(v)
-        return [_run(r, answers[r[0]]) for r in rows]
+        empty: str | None = None,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Runs, newest first, in batches of plain tuples holding only ``columns`` (names in ``RUN_COLUMNS``).
 
-    def list_summaries(
-        self,
-        deal: str | None = None,
-        playbook: str | None = None,
-        status: str | None = None,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        limit: int | None = None,
-    ) -> list[RunSummary]:
-        """Like ``list_runs`` but without answers, options and plans: what a listing shows.
-
-        ``deal`` matches a case-insensitive substring of the deal name;
-        ``playbook`` an exact playbook id; ``since``/``until`` are inclusive
-        bounds on the plan date.
+        A listing reads what it shows and nothing else, and never holds more than one batch.
+        With ``empty``, a NULL cell reads as that text (a listing's placeholder).
+        ``deal`` matches a case-insensitive substring of the deal name; ``playbook`` an exact
+        playbook id; ``since``/``until`` are inclusive bounds on the plan date.
         """
-        where, params = _filters(deal, playbook, status, since, until)
+        where, params = _filters(deal, playbook, status, since, until)  # checked now, not on first read
+        selected = _columns(columns, RUN_COLUMNS, empty is not None)
+        params = [empty] * sum(n in _NULLABLE for n in columns) + params if empty is not None else params
+        sql = f"SELECT {selected} FROM runs{where} ORDER BY seq DESC{_limit(limit, params)}"
+        return self._batches(sql, params)
+
+    def stream_followups(
+        self, columns: Sequence[str], *, include_done: bool = False, today: str | None = None
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Follow-ups across all runs by due date (then the order they were made in), as ``stream_runs``.
+
+        Column names are those of ``FOLLOWUP_COLUMNS``. ``state`` needs ``today`` (YYYY-MM-DD): it is
+        ``done``, ``overdue``, ``today`` or ``upcoming``, computed by SQLite as each row is read.
+        """
+        if "state" in columns and today is None:
+            raise ValueError("the state column needs today's date")
+        # A superseded follow-up belongs to a run of the deal made again since: not listed.
+        where = " WHERE f.superseded_at IS NULL" + ("" if include_done else " AND f.done_at IS NULL")
         sql = (
-            "SELECT id, deal, playbook_id, playbook_version, plan_date, status, verdict_id, verdict_title, "
-            "created_at, updated_at FROM runs" + where + " ORDER BY seq DESC" + _limit(limit, params)
+            f"SELECT {_columns(columns, FOLLOWUP_COLUMNS)} FROM followups AS f JOIN runs AS r ON r.id = f.run_id"
+            f"{where} ORDER BY f.due, f.seq"
         )
+        return self._batches(sql, {"today": today} if "state" in columns else [])
+
+    def _batches(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
         with self._read() as conn:
-            return list(map(RunSummary._make, conn.execute(sql, params)))
+            cursor = conn.execute(sql, params)
+            while batch := cursor.fetchmany(_BATCH):
+                yield batch
 
     def count_runs(self) -> int:
         with self._read() as conn:
@@ -616,6 +601,35 @@ _FOLLOWUP_SELECT = (
     "SELECT f.id, f.run_id, r.deal, r.playbook_id, f.text, f.due, f.done_at "
     "FROM followups AS f JOIN runs AS r ON r.id = f.run_id"
 )
+
+
+# What a listing may ask for, by name: the SQL behind each (names never reach the SQL text).
+RUN_COLUMNS = {
+    name: name
+    for name in (
+        "id", "deal", "playbook_id", "playbook_version", "plan_date", "status",
+        "verdict_id", "verdict_title", "created_at", "updated_at",
+    )
+}
+FOLLOWUP_COLUMNS = {
+    "id": "f.id", "run_id": "f.run_id", "deal": "r.deal", "playbook_id": "r.playbook_id",
+    "text": "f.text", "due": "f.due", "done_at": "f.done_at",
+    # The state a listing shows; the one statement of what overdue means.
+    "state": "CASE WHEN f.done_at IS NOT NULL THEN 'done' WHEN f.due < :today THEN 'overdue' "
+    "WHEN f.due = :today THEN 'today' ELSE 'upcoming' END",
+}
+_NULLABLE = {"verdict_id", "verdict_title", "done_at"}  # only these pay for coalesce()
+_BATCH = 4096
+
+
+def _columns(names: Sequence[str], known: dict[str, str], placeholder: bool = False) -> str:
+    """The SELECT list for ``names``; with ``placeholder``, a column that may be NULL reads as the next ``?``."""
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ValueError(f"unknown listing columns {unknown}; known: {', '.join(known)}")
+    if placeholder:
+        return ", ".join(f"coalesce({known[n]}, ?)" if n in _NULLABLE else known[n] for n in names)
+    return ", ".join(known[n] for n in names)
 
 
 def _run(row: Sequence[Any], answers: dict[str, Any]) -> RunRecord:

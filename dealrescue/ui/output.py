@@ -1,11 +1,27 @@
-"""Writing a plan to a file: atomically, never replacing a file unless asked."""
+"""Handing a result over: to stdout, or atomically to a file that is never replaced unless asked."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
+
+
+def emit(text: str, target: Path | None, *, force: bool = False, flag: str = "-o", written: str = "") -> None:
+    """The one way a command hands over its result: ``text`` to stdout when ``target`` is None,
+    else atomically to ``target`` (named by ``flag``), then the ``written`` notice on stderr.
+    """
+    if target is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    write_atomic(target, text, force=force, flag=flag)
+    if written:
+        from dealrescue.ui.terminal import notice
+
+        notice(written)
 
 
 def check_target(path: Path, *, force: bool = False, flag: str = "-o") -> Path:

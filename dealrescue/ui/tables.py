@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _BREAKS = re.compile("\r\n|[\r\n\t\u2028\u2029]")
-_UNSAFE_BUT_TAB = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def one_line(value: object) -> str:
@@ -29,19 +28,57 @@ def one_line(value: object) -> str:
 def tsv_cell(value: object) -> str:
     """One field of a tab-separated line: ``-`` when empty, no tabs, line breaks or escape codes."""
     text = one_line(value)
-    return text if text else "-"
+    return text if text else EMPTY
 
 
-def write_tsv(rows: Sequence[Sequence[object]]) -> None:
-    """Tab-separated lines, one per row; quick for the common row that needs no cleaning."""
-    lines = []
-    for row in rows:
-        line = "\t".join(["-" if c is None or c == "" else str(c) for c in row])
-        if line.count("\t") != len(row) - 1 or _UNSAFE_BUT_TAB.search(line):
-            line = "\t".join([tsv_cell(c) for c in row])
-        lines.append(line + "\n")
-    sys.stdout.write("".join(lines))
-    sys.stdout.flush()
+EMPTY = "-"
+"""What a tab-separated line shows for an empty cell."""
+
+# Printable ASCII plus the two separators: a batch holding only these bytes needs no cleaning.
+_PLAIN = bytes(range(0x20, 0x7F)) + b"\t\n"
+
+
+def _plain_batch(rows: Sequence[Sequence[object]]) -> bytes | None:
+    """The batch as tab-separated lines when every cell is non-empty printable ASCII text, else None."""
+    try:
+        data = "\n".join(map("\t".join, rows)).encode("ascii")  # type: ignore[arg-type]
+    except (TypeError, UnicodeEncodeError):  # None, a number or non-ASCII text: cleaned cell by cell
+        return None
+    tabs = (len(rows[0]) - 1) * len(rows)
+    if (
+        data.translate(None, _PLAIN)
+        or data.count(b"\t") != tabs  # a cell holding a tab or a line break
+        or data.count(b"\n") != len(rows) - 1
+        or b"\t\t" in data or b"\t\n" in data or b"\n\t" in data  # an empty cell
+        or data.startswith(b"\t") or data.endswith(b"\t")
+    ):
+        return None
+    return data + b"\n"
+
+
+def write_tsv(batches: Iterable[Sequence[Sequence[object]]]) -> int:
+    """Tab-separated lines, one per row, written a batch of rows at a time; returns how many rows.
+
+    Rows stream from the journal in batches, so a long listing is never held whole. A batch of
+    plain text (the common case) is joined and written in one go; any other is cleaned cell by cell.
+    """
+    count = 0
+    stdout = sys.stdout
+    stdout.flush()
+    binary = getattr(stdout, "buffer", None)  # ASCII bytes go straight out, with no second encoding
+    for rows in batches:
+        if not rows:
+            continue
+        data = _plain_batch(rows) if binary is not None else None
+        if data is not None and binary is not None:
+            binary.write(data)
+        else:
+            stdout.write("".join(["\t".join([tsv_cell(c) for c in row]) + "\n" for row in rows]))
+            stdout.flush()
+        count += len(rows)
+    if binary is not None:
+        binary.flush()
+    return count
 
 
 # A cell is text, or (text, SGR code) to colour it, e.g. ("OVERDUE", "1;31").

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from typing import IO
 
+from dealrescue.core.records import record
 
-@dataclass
+
+@record(frozen=False)
 class PromptStreams:
     input: IO[str]
     output: IO[str]

@@ -1,4 +1,8 @@
-"""Rendering a plan: markdown for people and files, a JSON document for scripts."""
+"""Rendering a plan: markdown for people and files, a JSON document for scripts.
+
+Formats are looked up by name in ``RENDERERS`` (``dealrescue.core.render.registry.PLAN``);
+``render(name, plan)`` is how commands turn a plan into text.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from dealrescue.core.expressions import display_value
 from dealrescue.core.mdescape import escape_inline
 from dealrescue.core.plan import Plan
 from dealrescue.core.render.email import email_lines
+from dealrescue.core.render.registry import PLAN as RENDERERS
 
 JSON_SCHEMA_VERSION = 1
 
@@ -117,7 +122,7 @@ def to_markdown(plan: Plan) -> str:
 
 
 def to_document(plan: Plan) -> dict[str, Any]:
-    """The JSON document. Its shape is a contract, pinned by tests/test_json_contract.py."""
+    """The JSON document. Its shape is a contract, pinned by tests/test_contract.py."""
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "playbook": {"id": plan.playbook_id, "title": plan.playbook_title, "version": plan.playbook_version},
@@ -163,3 +168,8 @@ def to_document(plan: Plan) -> dict[str, Any]:
 
 def to_json(plan: Plan) -> str:
     return json.dumps(to_document(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def render(name: str, plan: Plan) -> str:
+    """``plan`` in the registered format ``name`` (see ``RENDERERS.names()``)."""
+    return RENDERERS.render(name, plan)
