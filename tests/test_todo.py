@@ -248,9 +248,9 @@ def test_todo_on_a_terminal_is_a_table_and_an_empty_journal_says_so(
     empty = cli("todo", "--date", "2026-11-24")
     assert (empty.exit_code, empty.stdout) == (0, "") and "Nothing overdue or due by 2026-11-30" in empty.stderr
     plan(write_playbook, "Acme", "2026-11-20")
-    from dealrescue.commands import todo as todo_module
+    from dealrescue.ui import terminal
 
-    monkeypatch.setattr(todo_module, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdout_is_terminal", lambda: True)
     shown = cli("todo", "--date", "2026-11-24").stdout
     assert "Deal" in shown and "Who" in shown and "OVERDUE 4d" in shown and "in 1d" in shown
     assert "\t" not in shown

@@ -69,7 +69,7 @@ def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: 
         ]
         print_table(["ID", "Due", "When", "Deal", "Who", "To do"], rows, flex=[3, 5])
     elif items:
-        write_tsv([(i.id, i.due, when_label(i, today), i.deal, i.owner or "follow-up", i.text) for i in items])
+        write_tsv([[(i.id, i.due, when_label(i, today), i.deal, i.owner or "follow-up", i.text) for i in items]])
     if not items:
         terminal.notice(f"Nothing overdue or due by {until}.")
     elif fmt != "json":
