@@ -74,6 +74,25 @@ class PlaybookNotFoundError(UsageError):
     """No playbook with that id or path."""
 
 
+class RecordNotFoundError(UsageError):
+    """An id (or prefix) that names no run or follow-up in the journal, or several.
+
+    Raised by the journal without a hint about commands; the commands layer adds one.
+    """
+
+    def __init__(self, message: str, kind: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.kind = kind
+
+
+class RunFinishedError(UsageError):
+    """A change asked of a run that is already done."""
+
+    def __init__(self, message: str, run_id: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
 class JournalError(DealRescueError):
     """The journal is busy, damaged, or from a newer dealrescue."""
 

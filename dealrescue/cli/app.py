@@ -26,8 +26,10 @@ class DealRescueGroup(TyperGroup):
         except DealRescueError as exc:
             if os.environ.get("DEALRESCUE_DEBUG") == "1":
                 raise
+            from dealrescue.core.mdescape import strip_controls
+
             for line in exc.lines():
-                typer.echo(line, err=True)
+                typer.echo(strip_controls(line), err=True)
             raise typer.Exit(exc.exit_code) from None
         except ClickUsageError as exc:
             # Bad flags: the same two lines as every other error, not a boxed panel.

@@ -12,16 +12,12 @@ from typing import Annotated
 
 import typer
 
+from dealrescue.core.status import RunStatus
+
 deals_app = typer.Typer(
     help="The journal of past runs: list them, show one, export its plan.",
     no_args_is_help=True,
 )
-
-
-class Status(str, enum.Enum):
-    in_progress = "in_progress"
-    interrupted = "interrupted"
-    done = "done"
 
 
 class ListFormat(str, enum.Enum):
@@ -42,7 +38,7 @@ def list_runs(
     playbook: Annotated[
         str | None, typer.Option("--playbook", metavar="ID", help="Only runs of this playbook.")
     ] = None,
-    status: Annotated[Status | None, typer.Option("--status", help="Only runs with this status.")] = None,
+    status: Annotated[RunStatus | None, typer.Option("--status", help="Only runs with this status.")] = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="Only plans dated on or after DATE (YYYY-MM-DD).")
     ] = None,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from dealrescue.errors import UsageError
+from dealrescue.errors import RecordNotFoundError, RunFinishedError, UsageError
 
 if TYPE_CHECKING:
     from dealrescue.journal import Journal
@@ -31,7 +33,24 @@ def open_existing_journal() -> Journal | None:
     path = paths.journal_path()
     if not path.exists():
         return None
-    return Journal.open(path)
+    return Journal.open(path, notify=note)
+
+
+_LISTINGS = {"run": "dealrescue deals list", "follow-up": "dealrescue followups --all"}
+
+
+@contextmanager
+def journal_hints() -> Iterator[None]:
+    """Add to the journal's own errors the command that helps (the journal names no command)."""
+    try:
+        yield
+    except RecordNotFoundError as exc:
+        if exc.hint is None and exc.kind in _LISTINGS:
+            exc.hint = f"see `{_LISTINGS[exc.kind]}` for ids"
+        raise
+    except RunFinishedError as exc:
+        exc.hint = exc.hint or f"see `dealrescue deals show {exc.run_id}`"
+        raise
 
 
 def note(message: str) -> None:

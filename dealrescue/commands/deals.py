@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
+from dealrescue.commands.common import journal_hints, note, open_existing_journal, parse_date, stdout_is_terminal
 from dealrescue.errors import UsageError
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
@@ -87,8 +87,15 @@ def _get_run(run_id: str) -> RunRecord:
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
-    with journal:
-        return journal.get_run(run_id)
+    with journal, journal_hints():
+        return _reported(journal.get_run(run_id))
+
+
+def _reported(run: RunRecord) -> RunRecord:
+    """Say which parts of a damaged row were left out; the rest of the run is still shown."""
+    for problem in run.problems:
+        note(f"warning: run {run.id}: {problem}")
+    return run
 
 
 def _format_answer(value: Any) -> str:
@@ -120,8 +127,8 @@ def show_deal(run_id: str) -> None:
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
-    with journal:
-        run = journal.get_run(run_id)
+    with journal, journal_hints():
+        run = _reported(journal.get_run(run_id))
         followups = journal.followups_for_run(run.id)
     # Ids, dates and statuses are ours and safe; everything typed or written in a playbook is escaped.
     lines = [

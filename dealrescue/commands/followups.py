@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import note, open_existing_journal, parse_date, stdout_is_terminal
+from dealrescue.commands.common import journal_hints, note, open_existing_journal, parse_date, stdout_is_terminal
 from dealrescue.errors import UsageError
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
@@ -117,7 +117,10 @@ def list_followups(
 def _write_ics(items: list[FollowupRecord], target: Path, kind: str, force: bool) -> None:
     from dealrescue.journal.calendar import followups_to_ics
 
-    text = followups_to_ics(items, kind="todo" if kind == "todo" else "event")
+    problems: list[str] = []
+    text = followups_to_ics(items, kind="todo" if kind == "todo" else "event", problems=problems)
+    for problem in problems:
+        note(f"warning: {problem}")
     if str(target) == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -125,18 +128,21 @@ def _write_ics(items: list[FollowupRecord], target: Path, kind: str, force: bool
     from dealrescue.ui.output import write_atomic
 
     write_atomic(target, text, force=force, flag="--ics")
-    note(f"Wrote {len(items)} follow-up{'s' if len(items) != 1 else ''} to {target}; import it into your calendar.")
+    written = len(items) - len(problems)
+    note(f"Wrote {written} follow-up{'s' if written != 1 else ''} to {target}; import it into your calendar.")
 
 
 def mark_done(followup_id: str) -> None:
     """``followups done``: mark one follow-up done (saying so if it already was)."""
+    from dealrescue.core.mdescape import one_line
+
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no follow-up with id {followup_id!r}: the journal is empty")
-    with journal:
+    with journal, journal_hints():
         before = journal.get_followup(followup_id)
         after = journal.mark_followup_done(before.id)
     if before.done_at is not None:
-        note(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
+        note(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {one_line(after.text)} ({one_line(after.deal)})")
     else:
-        note(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")
+        note(f"Done: {one_line(after.text)} ({one_line(after.deal)}, due {after.due}, id {after.id})")

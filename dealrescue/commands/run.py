@@ -128,7 +128,7 @@ def run(options: RunOptions) -> None:
     from dealrescue.core.engine import check_answer_ids
 
     check_answer_ids(compiled, given)
-    recorder = Recorder(enabled=not options.no_save)
+    recorder = Recorder(enabled=not options.no_save, notify=terminal.notice)
     stored = {
         "format": options.format,
         "output": str(options.output) if options.output else None,
@@ -294,7 +294,9 @@ def resume(options: ResumeOptions) -> None:
     if "deal" in given:
         raise UsageError("resume keeps the run's deal name", hint="leave deal out of --answers and --set")
 
-    with Journal.open() as journal:
+    from dealrescue.commands.common import journal_hints
+
+    with Journal.open(notify=terminal.notice) as journal, journal_hints():
         record = journal.get_run(run_id) if run_id else journal.latest_unfinished()
     if record is None:
         raise UsageError("there is no unfinished run to resume", hint="see past runs with: dealrescue deals list")
@@ -340,8 +342,10 @@ def resume(options: ResumeOptions) -> None:
         date=str(stored.get("date") or record.plan_date),
     )
     check_output(run_options)
-    terminal.notice(f"Resuming run {record.id} ({compiled.id}, {record.deal or 'unnamed deal'}): {len(settled)} answer(s) kept.")
-    recorder = Recorder(enabled=True, run_id=record.id)
+    from dealrescue.core.mdescape import one_line
+
+    terminal.notice(f"Resuming run {record.id} ({compiled.id}, {one_line(record.deal) or 'unnamed deal'}): {len(settled)} answer(s) kept.")
+    recorder = Recorder(enabled=True, run_id=record.id, notify=terminal.notice)
     recorder.kept.update(settled)
     today = parse_date(run_options.date)
     finish_run(compiled, run_options, given, record.deal, today, recorder, stored, settled=settled)

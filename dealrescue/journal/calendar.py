@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Literal
 from icalendar import Calendar, Event, Todo
 
 from dealrescue import __version__
+from dealrescue.core.mdescape import strip_controls
 
 if TYPE_CHECKING:
-    from dealrescue.journal.store import FollowupRecord
+    from dealrescue.journal.records import FollowupRecord
 
 Kind = Literal["event", "todo"]
 
@@ -39,8 +40,14 @@ def followups_to_ics(
     *,
     kind: Kind = "event",
     now: datetime | None = None,
+    problems: list[str] | None = None,
 ) -> str:
-    """The iCalendar text (CRLF line ends, as RFC 5545 wants) for ``followups``."""
+    """The iCalendar text (CRLF line ends, as RFC 5545 wants) for ``followups``.
+
+    A follow-up whose stored due date cannot be read (a damaged row) is left out and named
+    in ``problems``; the others are written. Text carries no raw control characters (RFC 5545
+    forbids them): they are shown as pictures, like on a terminal.
+    """
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -48,7 +55,12 @@ def followups_to_ics(
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "dealrescue follow-ups")
     for f in followups:
-        due = date.fromisoformat(f.due)
+        try:
+            due = date.fromisoformat(f.due)
+        except (TypeError, ValueError):
+            if problems is not None:
+                problems.append(f"follow-up {f.id} ({strip_controls(f.deal)}): its due date {f.due!r} is damaged in the journal; left out")
+            continue
         done = f.done_at is not None
         description = "\n".join(
             [
@@ -73,8 +85,9 @@ def followups_to_ics(
         component.add("uid", followup_uid(f.id))
         component.add("dtstamp", stamp)
         component.add("sequence", 1 if done else 0)
-        component.add("summary", f"Done: {f.text}" if done and kind == "event" else f.text)
-        component.add("description", description)
+        text = strip_controls(f.text)
+        component.add("summary", f"Done: {text}" if done and kind == "event" else text)
+        component.add("description", strip_controls(description))
         component.add("categories", ["dealrescue"])
         cal.add_component(component)
     data: bytes = cal.to_ical()

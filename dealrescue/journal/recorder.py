@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
 class Recorder:
     """Records one run. With ``enabled=False`` (``--no-save``) it keeps nothing."""
 
-    def __init__(self, *, enabled: bool, run_id: str | None = None) -> None:
+    def __init__(self, *, enabled: bool, run_id: str | None = None, notify: Callable[[str], None] | None = None) -> None:
         self.enabled = enabled
+        self.notify = notify
         self.run_id = run_id
         self.kept: dict[str, Any] = {}
         self.deal = ""
@@ -33,7 +35,7 @@ class Recorder:
         if self._journal is None:
             from dealrescue.journal import Journal
 
-            self._journal = Journal.open()
+            self._journal = Journal.open(notify=self.notify)
         return self._journal
 
     def start(self, *, deal: str, playbook_id: str, version: int, source: str, plan_date: str, options: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from dealrescue.core.answers import AnswerProblem, parse_answer, range_text
 from dealrescue.core.expressions import display_value
+from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question, QuestionType
 from dealrescue.ui.terminal import PromptStreams, color_allowed
 
@@ -47,7 +48,7 @@ class TerminalPrompter:
 
     def note(self, text: str) -> None:
         if self._streams is not None:
-            print(text, file=self._streams.output, flush=True)
+            print(strip_controls(text), file=self._streams.output, flush=True)
 
     def ask(self, question: Question, default: Any) -> Any:
         import questionary
@@ -69,26 +70,28 @@ class TerminalPrompter:
             # A blank line first, so the help sits with this question, not under the last answer.
             self.note(f"\n  {question.help}")
         kind = question.type
+        # Playbook text reaches the terminal: through the one sanitiser (no escape sequences, no bidi tricks).
+        prompt = strip_controls(question.prompt)
         if kind is QuestionType.select:
-            choices = [questionary.Choice(title=c.label, value=c.value) for c in question.choices]
-            answer = questionary.select(question.prompt, choices=choices, default=default, **common).unsafe_ask()
+            choices = [questionary.Choice(title=strip_controls(c.label), value=c.value) for c in question.choices]
+            answer = questionary.select(prompt, choices=choices, default=default, **common).unsafe_ask()
         elif kind is QuestionType.multiselect:
             chosen = set(parse_answer(question, default) or []) if default is not None else set()
             choices = []
             group = None
             for c in question.choices:
                 if c.group and c.group != group:
-                    choices.append(questionary.Separator(f"-- {c.group} --"))
+                    choices.append(questionary.Separator(strip_controls(f"-- {c.group} --")))
                     group = c.group
-                choices.append(questionary.Choice(title=c.label, value=c.value, checked=c.value in chosen))
+                choices.append(questionary.Choice(title=strip_controls(c.label), value=c.value, checked=c.value in chosen))
             answer = questionary.checkbox(
-                question.prompt, choices=choices, validate=validate, instruction="(Space to mark, Enter when done)", **common
+                prompt, choices=choices, validate=validate, instruction="(Space to mark, Enter when done)", **common
             ).unsafe_ask()
         elif kind is QuestionType.confirm:
-            answer = questionary.confirm(question.prompt, default=bool(default), **common).unsafe_ask()
+            answer = questionary.confirm(prompt, default=bool(default), **common).unsafe_ask()
         else:
             answer = questionary.text(
-                question.prompt,
+                prompt,
                 default="" if default is None else display_value(default),
                 validate=validate,
                 multiline=kind is QuestionType.multiline,

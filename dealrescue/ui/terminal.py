@@ -75,8 +75,10 @@ def prompt_streams(stdin_taken: bool) -> PromptStreams | None:
 
 
 def notice(message: str) -> None:
-    """A line for the person (not the plan): always stderr."""
-    print(message, file=sys.stderr, flush=True)
+    """A line for the person (not the plan): always stderr, through the one terminal sanitiser."""
+    from dealrescue.core.mdescape import strip_controls
+
+    print(strip_controls(message), file=sys.stderr, flush=True)
 
 
 def color_allowed() -> bool:
