@@ -50,11 +50,9 @@ def connect(path: Path, timeout: float, notify: Notify) -> sqlite3.Connection:
             f"cannot create the data folder {path.parent}: {exc.strerror or exc}",
             hint=f"check the folder, or set {paths.HOME_ENV} to another folder",
         ) from exc
+    # The -wal and -shm files first: SQLite reads (and may remove) them as soon as it opens the journal.
+    _check_side_files(path, notify)
     identity = _create_or_check(path, timeout, notify)
-    for suffix in _SIDE_FILES:
-        side = path.with_name(path.name + suffix)
-        with contextlib.suppress(FileNotFoundError):
-            _check_owned_file(side, notify)
     try:
         conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
     except sqlite3.Error as exc:
@@ -64,10 +62,7 @@ def connect(path: Path, timeout: float, notify: Notify) -> sqlite3.Connection:
         if _identity(os.stat(path)) != identity:
             raise JournalError(f"the journal {path} was replaced while it was being opened; it was not used", hint=_OWN_FOLDER)
         _setup(conn, path, timeout)
-        for suffix in _SIDE_FILES:
-            side = path.with_name(path.name + suffix)
-            with contextlib.suppress(FileNotFoundError):
-                _check_owned_file(side, notify)
+        _check_side_files(path, notify)
     except BaseException:
         conn.close()
         raise
@@ -75,6 +70,12 @@ def connect(path: Path, timeout: float, notify: Notify) -> sqlite3.Connection:
 
 
 _OWN_FOLDER = f"move it out of the way, or set {paths.HOME_ENV} to a folder only you can write"
+
+
+def _check_side_files(path: Path, notify: Notify) -> None:
+    for suffix in _SIDE_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            _check_owned_file(path.with_name(path.name + suffix), notify)
 
 
 def _identity(info: os.stat_result) -> tuple[int, int]:
