@@ -8,7 +8,7 @@ passed in, never template source.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,6 +48,135 @@ def _finalize(value: Any) -> str:
 # Results larger than this from `*` or `**` are refused: a playbook cannot stall the loader.
 MAX_PRODUCT = 100_000
 
+# The budget of one render (documented in docs/playbooks.md): text built, loop steps and calls,
+# loops inside loops, numbers' size, and the size of a condition.
+MAX_TEXT = 1_000_000
+"""Characters one template may output, or build with ``~`` or ``+``."""
+MAX_STEPS = 50_000
+"""Loop iterations plus calls (macros included) in one render."""
+MAX_LOOP_DEPTH = 4
+"""Loops inside loops."""
+MAX_NUMBER_BITS = 4096
+"""Integers are kept to this size (about 1,200 digits)."""
+MAX_CONDITION_TERMS = 300
+"""Names, values and the words and/or/not in one condition (``when``), about 100 comparisons;
+past it a condition is refused, quickly."""
+MAX_CONDITION_DEPTH = 30
+"""Brackets inside brackets in one condition."""
+
+
+class BudgetExceeded(Exception):
+    """A template or condition that would run too long or build too much."""
+
+
+class _Budget:
+    __slots__ = ("steps",)
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def step(self, line: int | None = None) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            where = f" (loop at line {line})" if line else ""
+            raise BudgetExceeded(f"more than {MAX_STEPS:,} loop steps and calls{where}; playbook templates must stay small")
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("dealrescue_budget", default=None)
+
+
+def _current_budget() -> _Budget:
+    budget = _BUDGET.get()
+    if budget is None:  # e.g. a template rendered outside Template.render: a fresh budget each time
+        budget = _Budget()
+        _BUDGET.set(budget)
+    return budget
+
+
+def _counted_loop(iterable: Any, line: int | None = None) -> Iterator[Any]:
+    """What every ``{% for %}`` iterates over (put there when the template is compiled)."""
+    budget = _current_budget()
+    for item in iterable:
+        budget.step(line)
+        yield item
+
+
+def _bounded_concat(parts: Any, line: int | None = None) -> str:
+    """What every ``a ~ b`` becomes: the same text, refused past MAX_TEXT."""
+    text = "".join(str(part) for part in parts)
+    if len(text) > MAX_TEXT:
+        where = f" at line {line}" if line else ""
+        raise BudgetExceeded(f"text joined with ~{where} is longer than {MAX_TEXT:,} characters")
+    return text
+
+
+def _with_budget(tree: Any) -> Any:
+    """The parsed template with its loops counted and its ``~`` bounded, and loop nesting checked."""
+    from jinja2 import nodes
+
+    for concat in list(tree.find_all(nodes.Concat)):
+        replacement = nodes.Filter(
+            nodes.List(list(concat.nodes), lineno=concat.lineno), "dr_concat", [nodes.Const(concat.lineno)], [], None, None,
+            lineno=concat.lineno,
+        )
+        _replace(tree, concat, replacement)
+    for loop in tree.find_all(nodes.For):
+        loop.iter = nodes.Filter(loop.iter, "dr_loop", [nodes.Const(loop.lineno)], [], None, None, lineno=loop.lineno)
+    _check_loop_depth(tree, 0)
+    return tree
+
+
+def _replace(tree: Any, old: Any, new: Any) -> None:
+    """Put ``new`` where ``old`` is in ``tree`` (Jinja nodes have no parent links)."""
+    from jinja2 import nodes
+
+    for node in [tree, *tree.find_all(nodes.Node)]:
+        for field in node.fields:
+            value = getattr(node, field, None)
+            if value is old:
+                setattr(node, field, new)
+                return
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    if item is old:
+                        value[index] = new
+                        return
+
+
+def _check_loop_depth(node: Any, depth: int) -> None:
+    from jinja2 import nodes
+
+    for child in node.iter_child_nodes():
+        inner = depth + 1 if isinstance(child, nodes.For) else depth
+        if inner > MAX_LOOP_DEPTH:
+            raise ExpressionProblem(f"line {child.lineno}: more than {MAX_LOOP_DEPTH} loops inside each other")
+        _check_loop_depth(child, inner)
+
+
+def _check_condition_size(source: str) -> None:
+    """Refuse, in linear time, a condition too big to compile safely: the compiler recurses once
+    per ``and``/``or`` and per bracket, so a long chain ends in a RecursionError (and slowly)."""
+    terms = depth = deepest = 0
+    try:
+        for _line, kind, value in environment().lexer.tokeniter(source, None, state="variable"):
+            if kind in ("name", "string", "integer", "float"):
+                terms += 1
+                if terms > MAX_CONDITION_TERMS:
+                    break  # enough read to refuse: the rest is not even lexed
+            elif kind == "operator" and value in "([{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif kind == "operator" and value in ")]}":
+                depth -= 1
+    except Exception:  # noqa: BLE001 - a lexing error is reported by the parser, with its line
+        return
+    if terms > MAX_CONDITION_TERMS:
+        raise ExpressionProblem(
+            f"condition is too long: {terms} names, values and words (and, or, not), at most {MAX_CONDITION_TERMS}; split it"
+        )
+    if deepest > MAX_CONDITION_DEPTH:
+        raise ExpressionProblem(f"condition nests brackets {deepest} deep, at most {MAX_CONDITION_DEPTH}")
+
 
 @lru_cache(maxsize=1)
 def environment() -> Any:
@@ -57,7 +186,12 @@ def environment() -> Any:
 
     class Sandbox(ImmutableSandboxedEnvironment):
         # Intercepted operators are also kept out of compile-time constant folding.
-        intercepted_binops = frozenset({"*", "**", "%"})
+        intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
+            # Every call a template makes (a macro calling itself twice per level, say) costs a step.
+            _current_budget().step()
+            return super().call(__context, __obj, *args, **kwargs)
 
         def wrap_str_format(self, value: Any) -> Any:
             # str.format can pad to any width: "{0:10000000}".format(x). The sandbox hands
@@ -74,13 +208,24 @@ def environment() -> Any:
                 raise SecurityError("%-formatting of text is not allowed in playbooks")
             if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
                 raise SecurityError("exponent too large")
+            if operator == "**" and isinstance(left, int) and isinstance(right, int) and left.bit_length() * abs(right) > MAX_NUMBER_BITS:
+                raise SecurityError(f"number too large (more than {MAX_NUMBER_BITS} bits)")
             if operator == "*":
                 for seq, count in ((left, right), (right, left)):
                     if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_PRODUCT:
                         raise SecurityError("repeated text or list too long")
+                if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_NUMBER_BITS:
+                    raise SecurityError(f"number too large (more than {MAX_NUMBER_BITS} bits)")
+            sized = isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple))
+            if operator == "+" and sized and len(left) + len(right) > MAX_TEXT:
+                raise SecurityError(f"text or list joined with + is longer than {MAX_TEXT:,}")
             return super().call_binop(context, operator, left, right)
 
     env = Sandbox(
+        # Jinja's constant folding re-walks every subtree at every node: quadratic on a long
+        # `a and b and ...` chain. Without it compiling is linear; operators run (and are
+        # checked by call_binop) at render time instead.
+        optimized=False,
         undefined=StrictUndefined,
         autoescape=False,
         finalize=_finalize,
@@ -93,14 +238,24 @@ def environment() -> Any:
     # Filters that pad or format to a width the template chooses could build huge text.
     for name in ("center", "format", "indent", "wordwrap", "filesizeformat", "xmlattr", "urlize"):
         env.filters.pop(name, None)
+    # Put into every compiled template by _with_budget: loops counted, `~` bounded.
+    env.filters["dr_loop"] = _counted_loop
+    env.filters["dr_concat"] = _bounded_concat
     return env
 
 
-def names_in_condition(source: str) -> set[str]:
-    from jinja2 import meta
+def _parse_condition(source: str) -> Any:
+    """The parsed condition, after the size check that keeps parsing quick."""
+    _check_condition_size(source)
+    return environment().parse("{{ (" + source + ") }}")
 
-    env = environment()
-    return set(meta.find_undeclared_variables(env.parse("{{ (" + source + ") }}")))
+
+def names_in_condition(source: str) -> set[str]:
+    # A single expression assigns nothing, so every name it loads comes from outside. (Jinja's
+    # meta.find_undeclared_variables compiles with constant folding: quadratic, see environment().)
+    from jinja2 import nodes
+
+    return {name.name for name in _parse_condition(source).find_all(nodes.Name) if name.ctx == "load"}
 
 
 def constant_comparisons(source: str) -> list[tuple[str, Any]]:
@@ -111,9 +266,8 @@ def constant_comparisons(source: str) -> list[tuple[str, Any]]:
     """
     from jinja2 import nodes
 
-    env = environment()
     found: list[tuple[str, Any]] = []
-    for compare in env.parse("{{ (" + source + ") }}").find_all(nodes.Compare):
+    for compare in _parse_condition(source).find_all(nodes.Compare):
         terms = [compare.expr, *(op.expr for op in compare.ops)]
         kinds = [op.op for op in compare.ops]
         for left, right, op in zip(terms, terms[1:], kinds, strict=False):
@@ -135,8 +289,12 @@ def check_names(names: Iterable[str], known: set[str]) -> None:
             raise ExpressionProblem(f"unknown name {name!r}{hint}")
 
 
-def _explain(exc: Exception) -> str:
-    message = getattr(exc, "message", None) or str(exc)
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "it ran out of memory building its text; playbook templates must stay small"
+    if isinstance(exc, RecursionError):
+        return "it calls itself too deeply"
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return message.replace("\n", " ")
 
 
@@ -160,6 +318,7 @@ class Condition:
         return cls(source, code, TemplateExpression(_from_code(code), False))
 
     def holds(self, context: dict[str, Any]) -> bool:
+        budget = _BUDGET.set(_Budget())
         try:
             return bool(self._run(**context))
         except TypeError:
@@ -167,6 +326,8 @@ class Condition:
             return False
         except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
             raise ExpressionProblem(f"condition {self.source!r} failed: {_explain(exc)}") from None
+        finally:
+            _BUDGET.reset(budget)
 
 
 def compile_condition(source: str, known: set[str]) -> Condition:
@@ -176,11 +337,11 @@ def compile_condition(source: str, known: set[str]) -> Condition:
         check_names(names_in_condition(source), known)
         env = environment()
         # What Environment.compile_expression does, keeping the code object for the cache.
-        body = env.parse("{{ (" + source + ") }}").body
+        body = _parse_condition(source).body
         if len(body) != 1 or not isinstance(body[0], nodes.Output) or len(body[0].nodes) != 1:
             raise ExpressionProblem("a condition is a single expression, without {{ }} or {% %}")
         expression = body[0].nodes[0]
-        tree = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1)
+        tree = _with_budget(nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1))
         tree.set_environment(env)
         code = env.compile(tree)
     except ExpressionProblem:
@@ -206,11 +367,21 @@ class Template:
 
     def render(self, context: dict[str, Any], *, markdown: bool) -> str:
         token = _MARKDOWN.set(markdown)
+        budget = _BUDGET.set(_Budget())
         try:
-            return str(self._compiled.render(context)).strip()
+            chunks: list[str] = []
+            size = 0
+            # Counted as it is made, so a template that writes too much stops early.
+            for chunk in self._compiled.generate(context):
+                size += len(chunk)
+                if size > MAX_TEXT:
+                    raise BudgetExceeded(f"it writes more than {MAX_TEXT:,} characters; playbook templates must stay small")
+                chunks.append(chunk)
+            return "".join(chunks).strip()
         except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
             raise ExpressionProblem(f"template failed: {_explain(exc)}") from None
         finally:
+            _BUDGET.reset(budget)
             _MARKDOWN.reset(token)
 
 
@@ -221,8 +392,11 @@ def compile_template(source: str, known: set[str]) -> Template:
         env = environment()
         tree = env.parse(source)
         check_names(meta.find_undeclared_variables(tree), known)
+        tree = _with_budget(tree)
         # Compile from the parsed tree: the source is parsed once.
         code = env.compile(tree)
+    except ExpressionProblem:
+        raise
     except TemplateSyntaxError as exc:
         raise ExpressionProblem(f"template does not compile (line {exc.lineno}): {_explain(exc)}") from None
     except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows
