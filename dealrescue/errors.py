@@ -97,6 +97,21 @@ class JournalError(DealRescueError):
     """The journal is busy, damaged, or from a newer dealrescue."""
 
 
+class OutputError(DealRescueError):
+    """stdout could not be written: a full disk (ENOSPC), an I/O error (EIO)."""
+
+
+class OutputClosed(DealRescueError):
+    """The reader of a pipe closed it early (``| head``): not a failure, so exit 0 and no error
+    line, whatever the size of the output. Plans are saved in the journal before they are written.
+    """
+
+    exit_code = EXIT_OK
+
+    def lines(self) -> list[str]:
+        return [self.hint] if self.hint else []
+
+
 class Interrupted(DealRescueError):
     """Ctrl-C at a prompt. The message says what was kept and how to resume."""
 

@@ -172,6 +172,12 @@ def finish_run(
             if saved:
                 exc.hint = f"the plan is saved as run {recorder.run_id}: dealrescue deals export {recorder.run_id} -o FILE"
             raise
+        except OSError as exc:
+            from dealrescue.ui.output import is_output_failure, output_failure
+
+            if not is_output_failure(exc):
+                raise
+            raise output_failure(exc, recorder.run_id if saved else None) from None
         if saved:
             terminal.notice(f"Saved as run {recorder.run_id} (dealrescue deals show {recorder.run_id}).")
     finally:
@@ -234,6 +240,12 @@ def _answer_and_plan(
             )
             if isinstance(exc, EOFError):
                 raise AnswerError(f"the terminal closed before every question was answered; {kept}", hint=how) from None
+            if isinstance(exc, terminal.Terminated):
+                import signal
+
+                stopped = Interrupted(f"stopped by {signal.Signals(exc.signum).name}: {kept}; no plan was made", hint=how)
+                stopped.exit_code = exc.exit_code
+                raise stopped from None
             raise Interrupted(f"interrupted: {kept}; no plan was made", hint=how) from None
     outcome = decide(compiled, answers, asked, deal, iso)
     return build_plan(compiled, outcome, deal, today)

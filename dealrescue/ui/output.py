@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
+from dealrescue.errors import DealRescueError, OutputClosed, OutputError, OutputExistsError, UsageError
 
 
 def check_target(path: Path, *, force: bool = False, flag: str = "-o") -> Path:
@@ -50,6 +50,39 @@ def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o"
         except OSError:
             pass
         raise DealRescueError(f"cannot write {path}: {exc.strerror}", hint="nothing was written") from exc
+
+
+def output_failure(exc: OSError, saved_run: str | None = None) -> DealRescueError:
+    """The error for a failed write to stdout; ``saved_run``: the run the plan is saved as, if any.
+
+    A closed pipe is not a failure (exit 0); a full disk or an I/O error is one line, exit 1.
+    Either way stdout is pointed at /dev/null, so the final flush at exit cannot fail again.
+    """
+    import errno
+
+    _quiet_stdout()
+    if exc.errno == errno.EPIPE:
+        return OutputClosed("the reader closed the output early", hint=f"Saved as run {saved_run}." if saved_run else None)
+    hint = f"the plan is saved as run {saved_run}: dealrescue deals export {saved_run} -o FILE" if saved_run else None
+    return OutputError(f"cannot write the output: {exc.strerror or exc}", hint=hint)
+
+
+def is_output_failure(exc: OSError) -> bool:
+    """An error writing stdout (no file name attached): full disk, I/O error, closed pipe."""
+    import errno
+
+    return exc.filename is None and exc.errno in (errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG)
+
+
+def _quiet_stdout() -> None:
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _umask() -> int:
