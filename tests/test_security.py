@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dealrescue import paths
 from dealrescue.journal import Journal, connection, migrations
 from tests.conftest import MINIMAL
 
@@ -197,3 +198,79 @@ def test_run_status_is_one_enum_for_the_schema_and_the_cli() -> None:
     result = cli("deals", "list", "--status", "paused")
     assert result.returncode == 2
     assert all(s.value in result.stderr for s in RunStatus)
+
+
+# ------------------------------------------------------------------- a busy journal, kept answers
+
+
+def _busy(self: Journal, *args: object, **kwargs: object) -> None:
+    raise connection.translate(sqlite3.OperationalError("database is locked"), self.path, self.timeout)
+
+
+def test_a_journal_busy_at_the_end_still_gives_the_plan_and_says_how_to_record_it(
+    user_home: Path, mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from dealrescue.cli.app import app
+
+    monkeypatch.setattr(Journal, "finish_run", _busy)
+    result = CliRunner().invoke(app, ["run", str(mini), "Acme", *SET, "--no-input"])
+    assert result.exit_code == 1
+    assert result.stdout.startswith("# Mini: Acme")  # the plan, written anyway
+    assert "stayed busy" in result.stderr and "held it" not in result.stderr
+    assert "the plan was written but not recorded" in result.stderr
+    run_id = result.stderr.split("dealrescue resume ")[1][:6]
+    monkeypatch.undo()
+    monkeypatch.setenv(paths.HOME_ENV, str(user_home))  # undo() also undid the test's data folder
+    later = cli("resume", run_id, "--no-input")
+    assert later.returncode == 0, later.stderr
+    assert later.stdout == result.stdout
+
+
+def test_kept_answers_files_are_unique_private_and_each_replays_its_own_deal(
+    user_home: Path, mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from dealrescue.cli.app import app
+
+    monkeypatch.setattr(Journal, "save_answer", _busy)
+    hints = []
+    for deal, competitor in (("Acme", "Globex"), ("Initech", "Hooli")):  # within the same second
+        result = CliRunner().invoke(app, ["run", str(mini), deal, "--set", f"competitor={competitor}", "--set", "reason=better_fit"])
+        assert result.exit_code == 1
+        hints.append(result.stderr.split("rerun with --answers ")[1].split()[0])
+    assert hints[0] != hints[1]
+    for kept, (deal, competitor) in zip(hints, (("Acme", "Globex"), ("Initech", "Hooli")), strict=True):
+        path = Path(kept)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert json.loads(path.read_text()) == {"deal": deal, "competitor": competitor}
+    assert not list((user_home / "unsaved").glob(".*.tmp"))
+
+
+def test_a_kept_answers_file_is_never_left_empty(user_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dealrescue.journal.recorder import Recorder
+
+    recorder = Recorder(enabled=True)
+    recorder.kept = {"competitor": "Globex"}
+    real_write = os.write
+
+    def full_disk(fd: int, data: bytes) -> int:
+        if fd > 2:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full_disk)
+    assert recorder._keep_in_file() is None
+    monkeypatch.setattr(os, "write", real_write)
+    assert list((user_home / "unsaved").iterdir()) == []
+
+
+def test_stray_temp_files_of_a_crashed_plan_write_are_cleaned_on_the_next_write(tmp_path: Path, mini: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    stray = tmp_path / f".plan.md.{dead.stdout.strip()}.0badc0de.tmp"
+    stray.write_text("half a plan")
+    result = _run(mini, "Acme", "-o", str(tmp_path / "plan.md"))
+    assert result.returncode == 0, result.stderr
+    assert not stray.exists() and (tmp_path / "plan.md").read_text().startswith("# Mini: Acme")

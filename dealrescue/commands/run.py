@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
-from dealrescue.errors import AnswerError, DealRescueError, Interrupted, PlaybookError, UsageError
+from dealrescue.errors import AnswerError, DealRescueError, Interrupted, JournalError, PlaybookError, UsageError
 from dealrescue.journal.recorder import Recorder
 from dealrescue.ui import terminal
 from dealrescue.ui.output import check_target
@@ -164,8 +164,13 @@ def finish_run(
             # A condition or template that fails on these answers (division by zero, ...).
             raise _kept_for_resume(exc, recorder) from None
         # Saved before it is written out, so a closed pipe or a failed write loses nothing.
-        recorder.finish(plan, markdown, document)
-        saved = bool(recorder.run_id and recorder.enabled)
+        unrecorded: JournalError | None = None
+        try:
+            recorder.finish(plan, markdown, document)
+        except JournalError as exc:
+            # A busy or failing journal at the very end: the plan is made, so write it anyway.
+            unrecorded = exc
+        saved = bool(recorder.run_id and recorder.enabled) and unrecorded is None
         try:
             emit(document if options.format == "json" else markdown, options)
         except DealRescueError as exc:
@@ -178,6 +183,8 @@ def finish_run(
             if not is_output_failure(exc):
                 raise
             raise output_failure(exc, recorder.run_id if saved else None) from None
+        if unrecorded is not None:
+            raise _not_recorded(unrecorded, recorder, options.playbook)
         if saved:
             terminal.notice(f"Saved as run {recorder.run_id} (dealrescue deals show {recorder.run_id}).")
     finally:
@@ -261,6 +268,16 @@ def _ask_deal(prompter: Any) -> str:
         required=True,
     )
     return str(prompter.ask(question, None) or "").strip()
+
+
+def _not_recorded(exc: JournalError, recorder: Recorder, ref: str) -> JournalError:
+    """The plan was written but the journal refused it: say so, and how to record it later."""
+    if recorder.run_id is not None:
+        later = f"dealrescue resume {recorder.run_id} --no-input (its answers are kept in the journal)"
+    else:
+        later = f"dealrescue run {ref} --no-input --answers FILE, with the file named above"
+    kept = f"; {exc.hint}" if exc.hint and "kept in" in exc.hint else ""
+    return JournalError(f"{exc.message}; the plan was written but not recorded{kept}", hint=f"record it later with: {later}")
 
 
 def _kept_for_resume(exc: PlaybookError, recorder: Recorder) -> PlaybookError:

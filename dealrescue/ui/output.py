@@ -28,12 +28,14 @@ def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o"
 
     A crash or a full disk leaves either the old file or none, never half a plan.
     """
-    import tempfile  # here, not at the top: every run imports this module, few write a file
+    from dealrescue import paths
 
     folder = check_target(path, force=force, flag=flag)
     data = text.encode("utf-8")
+    paths.remove_stale_temps(folder)  # what a crashed write (kill -9) left here
+    tmp_name = str(folder / paths.temp_name(path.name))
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
         raise DealRescueError(f"cannot write to {folder}: {exc.strerror}") from exc
     try:
