@@ -8,12 +8,24 @@ passed in, never template source.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from dealrescue.core.budget import (
+    BUDGET,
+    MAX_NUMBER_BITS,
+    MAX_TEXT,
+    Budget,
+    BudgetExceeded,
+    bounded_concat,
+    check_condition_size,
+    counted_loop,
+    current_budget,
+    with_budget,
+)
 from dealrescue.core.mdescape import escape_inline
 
 
@@ -48,136 +60,6 @@ def _finalize(value: Any) -> str:
 # Results larger than this from `*` or `**` are refused: a playbook cannot stall the loader.
 MAX_PRODUCT = 100_000
 
-# The budget of one render (documented in docs/playbooks.md): text built, loop steps and calls,
-# loops inside loops, numbers' size, and the size of a condition.
-MAX_TEXT = 1_000_000
-"""Characters one template may output, or build with ``~`` or ``+``."""
-MAX_STEPS = 50_000
-"""Loop iterations plus calls (macros included) in one render."""
-MAX_LOOP_DEPTH = 4
-"""Loops inside loops."""
-MAX_NUMBER_BITS = 4096
-"""Integers are kept to this size (about 1,200 digits)."""
-MAX_CONDITION_TERMS = 300
-"""Names, values and the words and/or/not in one condition (``when``), about 100 comparisons;
-past it a condition is refused, quickly."""
-MAX_CONDITION_DEPTH = 30
-"""Brackets inside brackets in one condition."""
-
-
-class BudgetExceeded(Exception):
-    """A template or condition that would run too long or build too much."""
-
-
-class _Budget:
-    __slots__ = ("steps",)
-
-    def __init__(self) -> None:
-        self.steps = 0
-
-    def step(self, line: int | None = None) -> None:
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            where = f" (loop at line {line})" if line else ""
-            raise BudgetExceeded(f"more than {MAX_STEPS:,} loop steps and calls{where}; playbook templates must stay small")
-
-
-_BUDGET: ContextVar[_Budget | None] = ContextVar("dealrescue_budget", default=None)
-
-
-def _current_budget() -> _Budget:
-    budget = _BUDGET.get()
-    if budget is None:  # e.g. a template rendered outside Template.render: a fresh budget each time
-        budget = _Budget()
-        _BUDGET.set(budget)
-    return budget
-
-
-def _counted_loop(iterable: Any, line: int | None = None) -> Iterator[Any]:
-    """What every ``{% for %}`` iterates over (put there when the template is compiled)."""
-    budget = _current_budget()
-    for item in iterable:
-        budget.step(line)
-        yield item
-
-
-def _bounded_concat(parts: Any, line: int | None = None) -> str:
-    """What every ``a ~ b`` becomes: the same text, refused past MAX_TEXT."""
-    text = "".join(str(part) for part in parts)
-    if len(text) > MAX_TEXT:
-        where = f" at line {line}" if line else ""
-        raise BudgetExceeded(f"text joined with ~{where} is longer than {MAX_TEXT:,} characters")
-    return text
-
-
-def _with_budget(tree: Any) -> Any:
-    """The parsed template with its loops counted and its ``~`` bounded, and loop nesting checked."""
-    from jinja2 import nodes
-
-    for concat in list(tree.find_all(nodes.Concat)):
-        replacement = nodes.Filter(
-            nodes.List(list(concat.nodes), lineno=concat.lineno), "dr_concat", [nodes.Const(concat.lineno)], [], None, None,
-            lineno=concat.lineno,
-        )
-        _replace(tree, concat, replacement)
-    for loop in tree.find_all(nodes.For):
-        loop.iter = nodes.Filter(loop.iter, "dr_loop", [nodes.Const(loop.lineno)], [], None, None, lineno=loop.lineno)
-    _check_loop_depth(tree, 0)
-    return tree
-
-
-def _replace(tree: Any, old: Any, new: Any) -> None:
-    """Put ``new`` where ``old`` is in ``tree`` (Jinja nodes have no parent links)."""
-    from jinja2 import nodes
-
-    for node in [tree, *tree.find_all(nodes.Node)]:
-        for field in node.fields:
-            value = getattr(node, field, None)
-            if value is old:
-                setattr(node, field, new)
-                return
-            if isinstance(value, list):
-                for index, item in enumerate(value):
-                    if item is old:
-                        value[index] = new
-                        return
-
-
-def _check_loop_depth(node: Any, depth: int) -> None:
-    from jinja2 import nodes
-
-    for child in node.iter_child_nodes():
-        inner = depth + 1 if isinstance(child, nodes.For) else depth
-        if inner > MAX_LOOP_DEPTH:
-            raise ExpressionProblem(f"line {child.lineno}: more than {MAX_LOOP_DEPTH} loops inside each other")
-        _check_loop_depth(child, inner)
-
-
-def _check_condition_size(source: str) -> None:
-    """Refuse, in linear time, a condition too big to compile safely: the compiler recurses once
-    per ``and``/``or`` and per bracket, so a long chain ends in a RecursionError (and slowly)."""
-    terms = depth = deepest = 0
-    try:
-        for _line, kind, value in environment().lexer.tokeniter(source, None, state="variable"):
-            if kind in ("name", "string", "integer", "float"):
-                terms += 1
-                if terms > MAX_CONDITION_TERMS:
-                    break  # enough read to refuse: the rest is not even lexed
-            elif kind == "operator" and value in "([{":
-                depth += 1
-                deepest = max(deepest, depth)
-            elif kind == "operator" and value in ")]}":
-                depth -= 1
-    except Exception:  # noqa: BLE001 - a lexing error is reported by the parser, with its line
-        return
-    if terms > MAX_CONDITION_TERMS:
-        raise ExpressionProblem(
-            f"condition is too long: {terms} names, values and words (and, or, not), at most {MAX_CONDITION_TERMS}; split it"
-        )
-    if deepest > MAX_CONDITION_DEPTH:
-        raise ExpressionProblem(f"condition nests brackets {deepest} deep, at most {MAX_CONDITION_DEPTH}")
-
-
 @lru_cache(maxsize=1)
 def environment() -> Any:
     from jinja2 import StrictUndefined
@@ -190,7 +72,7 @@ def environment() -> Any:
 
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
             # Every call a template makes (a macro calling itself twice per level, say) costs a step.
-            _current_budget().step()
+            current_budget().step()
             return super().call(__context, __obj, *args, **kwargs)
 
         def wrap_str_format(self, value: Any) -> Any:
@@ -238,15 +120,18 @@ def environment() -> Any:
     # Filters that pad or format to a width the template chooses could build huge text.
     for name in ("center", "format", "indent", "wordwrap", "filesizeformat", "xmlattr", "urlize"):
         env.filters.pop(name, None)
-    # Put into every compiled template by _with_budget: loops counted, `~` bounded.
-    env.filters["dr_loop"] = _counted_loop
-    env.filters["dr_concat"] = _bounded_concat
+    # Put into every compiled template by budget.with_budget: loops counted, `~` bounded.
+    env.filters["dr_loop"] = counted_loop
+    env.filters["dr_concat"] = bounded_concat
     return env
 
 
 def _parse_condition(source: str) -> Any:
     """The parsed condition, after the size check that keeps parsing quick."""
-    _check_condition_size(source)
+    try:
+        check_condition_size(source, environment().lexer)
+    except BudgetExceeded as exc:
+        raise ExpressionProblem(str(exc)) from None
     return environment().parse("{{ (" + source + ") }}")
 
 
@@ -318,7 +203,7 @@ class Condition:
         return cls(source, code, TemplateExpression(_from_code(code), False))
 
     def holds(self, context: dict[str, Any]) -> bool:
-        budget = _BUDGET.set(_Budget())
+        budget = BUDGET.set(Budget())
         try:
             return bool(self._run(**context))
         except TypeError:
@@ -327,7 +212,7 @@ class Condition:
         except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
             raise ExpressionProblem(f"condition {self.source!r} failed: {_explain(exc)}") from None
         finally:
-            _BUDGET.reset(budget)
+            BUDGET.reset(budget)
 
 
 def compile_condition(source: str, known: set[str]) -> Condition:
@@ -341,7 +226,7 @@ def compile_condition(source: str, known: set[str]) -> Condition:
         if len(body) != 1 or not isinstance(body[0], nodes.Output) or len(body[0].nodes) != 1:
             raise ExpressionProblem("a condition is a single expression, without {{ }} or {% %}")
         expression = body[0].nodes[0]
-        tree = _with_budget(nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1))
+        tree = with_budget(nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1))
         tree.set_environment(env)
         code = env.compile(tree)
     except ExpressionProblem:
@@ -367,7 +252,7 @@ class Template:
 
     def render(self, context: dict[str, Any], *, markdown: bool) -> str:
         token = _MARKDOWN.set(markdown)
-        budget = _BUDGET.set(_Budget())
+        budget = BUDGET.set(Budget())
         try:
             chunks: list[str] = []
             size = 0
@@ -381,7 +266,7 @@ class Template:
         except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
             raise ExpressionProblem(f"template failed: {_explain(exc)}") from None
         finally:
-            _BUDGET.reset(budget)
+            BUDGET.reset(budget)
             _MARKDOWN.reset(token)
 
 
@@ -392,7 +277,7 @@ def compile_template(source: str, known: set[str]) -> Template:
         env = environment()
         tree = env.parse(source)
         check_names(meta.find_undeclared_variables(tree), known)
-        tree = _with_budget(tree)
+        tree = with_budget(tree)
         # Compile from the parsed tree: the source is parsed once.
         code = env.compile(tree)
     except ExpressionProblem:
