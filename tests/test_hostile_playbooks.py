@@ -776,7 +776,8 @@ def test_a_memory_error_while_rendering_says_what_happened() -> None:
 
 
 def test_a_long_condition_is_refused_in_linear_time() -> None:
-    from dealrescue.core.expressions import MAX_CONDITION_TERMS, ExpressionProblem, compile_condition
+    from dealrescue.core.budget import MAX_CONDITION_TERMS
+    from dealrescue.core.expressions import ExpressionProblem, compile_condition
 
     allowed = " and ".join(["competitor != 'x'"] * (MAX_CONDITION_TERMS // 3))  # 3 terms each, with its "and"
     started = time.monotonic()
