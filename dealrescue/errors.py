@@ -6,6 +6,7 @@ The CLI turns these into one or two stderr lines in a single place
 
 from __future__ import annotations
 
+EXIT_OK = 0
 EXIT_RUNTIME = 1
 EXIT_USAGE = 2
 EXIT_PLAYBOOK = 3
@@ -73,8 +74,42 @@ class PlaybookNotFoundError(UsageError):
     """No playbook with that id or path."""
 
 
+class RecordNotFoundError(UsageError):
+    """An id (or prefix) that names no run or follow-up in the journal, or several.
+
+    Raised by the journal without a hint about commands; the commands layer adds one.
+    """
+
+    def __init__(self, message: str, kind: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.kind = kind
+
+
+class RunFinishedError(UsageError):
+    """A change asked of a run that is already done."""
+
+    def __init__(self, message: str, run_id: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
 class JournalError(DealRescueError):
     """The journal is busy, damaged, or from a newer dealrescue."""
+
+
+class OutputError(DealRescueError):
+    """stdout could not be written: a full disk (ENOSPC), an I/O error (EIO)."""
+
+
+class OutputClosed(DealRescueError):
+    """The reader of a pipe closed it early (``| head``): not a failure, so exit 0 and no error
+    line, whatever the size of the output. Plans are saved in the journal before they are written.
+    """
+
+    exit_code = EXIT_OK
+
+    def lines(self) -> list[str]:
+        return [self.hint] if self.hint else []
 
 
 class Interrupted(DealRescueError):

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 HOME_ENV = "DEALRESCUE_HOME"
 PLAYBOOKS_ENV = "DEALRESCUE_PLAYBOOKS"
+
+
+# ".NAME.PID.RANDOM.tmp": the writer's pid in the name tells a crashed write from one under way.
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]+\.tmp$")
 
 
 def user_dir() -> Path:
@@ -36,6 +41,62 @@ def ensure_private_dir(path: Path) -> Path:
     for folder in missing:
         os.chmod(folder, 0o700)
     return path
+
+
+def user_cache_dir() -> Path:
+    """The cache folder (compiled playbooks): the platform's user cache folder, or
+    ``$DEALRESCUE_HOME/cache`` when ``$DEALRESCUE_HOME`` moves everything."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser() / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("dealrescue", appauthor=False))
+
+
+def temp_name(name: str) -> str:
+    """A name for a file being written before it is renamed to ``name``, unique to this process."""
+    import secrets
+
+    return f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+
+
+def is_stale_temp(filename: str, owner: int | None = None) -> bool:
+    """A temporary file left by a writer that died (kill -9, power cut) before its rename.
+
+    ``owner``: the file's uid, if known; only this user's files are ever counted as stale.
+    """
+    match = _TEMP_NAME.match(filename)
+    if match is None or (owner is not None and owner != os.getuid()):
+        return False
+    pid = int(match.group("pid"))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def remove_stale_temps(folder: int | Path) -> None:
+    """Remove what crashed writes left in a folder, given by descriptor or path."""
+    dir_fd = folder if isinstance(folder, int) else None
+    try:
+        names = os.listdir(folder if dir_fd is not None else str(folder))
+    except OSError:
+        return
+    for filename in names:
+        if not filename.endswith(".tmp"):
+            continue
+        where = filename if dir_fd is not None else os.path.join(str(folder), filename)
+        try:
+            if is_stale_temp(filename, os.stat(where, dir_fd=dir_fd, follow_symlinks=False).st_uid):
+                os.unlink(where, dir_fd=dir_fd)
+        except OSError:
+            continue
 
 
 def journal_path() -> Path:

@@ -698,3 +698,94 @@ def test_mutation_helpers_really_mutate() -> None:
     with pytest.raises(PlaybookError):
         load(broken)
     assert load(RICH).id == "rich"
+
+
+# --- The template budget (issue 11): each case fails within 2 s and 200 MB ----------------------
+
+_DOUBLE = "{% set s = 'x' * 100 %}" + "{% set s = s ~ s %}" * 14 + "{{ s }}"
+_PLUS = "{% set s = 'x' * 100000 %}" + "{% set s = s + s %}" * 14 + "{{ s|length }}"
+_SQUARE = "{% set n = 2 ** 64 %}" + "{% set n = n * n %}" * 20 + "{{ n > 1 }}"
+_MACRO = "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}"
+_HUGE = "'x' * 100000"
+_NESTED = "".join(f"{{% for v{i} in {_HUGE} %}}" for i in range(5)) + "{% endfor %}" * 5
+
+# (template or condition, where it is refused, what the message says)
+BUDGET_CASES = {
+    "nested loops": (f"{{% for a in {_HUGE} %}}{{% for b in {_HUGE} %}}{{% endfor %}}{{% endfor %}}", "step", "loop steps"),
+    "doubling with ~": (_DOUBLE, "step", "joined with ~"),
+    "doubling with +": (_PLUS, "step", "joined with +"),
+    "repeated squaring": (_SQUARE, "step", "number too large"),
+    "macro calling itself twice": (_MACRO, "step", "loop steps and calls"),
+    "batch": (f"{{% for row in ({_HUGE})|batch(1) %}}{{% for c in row %}}{{{{ c }}}}{{% endfor %}}{{% endfor %}}", "step", "loop steps"),
+    "slice": (
+        f"{{% for part in ({_HUGE})|slice(1000) %}}{{% for c in part %}}{{% for d in part %}}{{% endfor %}}{{% endfor %}}{{% endfor %}}",
+        "step",
+        "loop steps",
+    ),
+    "output": (f"{{% for a in {_HUGE} %}}{{{{ 'y' * 50000 }}}}{{% endfor %}}", "step", "writes more than"),
+    "five loops deep": (_NESTED, "step", "loops inside each other"),
+    "200 names in a when": (" and ".join(f"competitor != 'n{i}'" for i in range(200)), "when", "condition is too long"),
+    "brackets in a when": ("(" * 200 + "competitor" + ")" * 200 + " == 'x'", "when", "nests brackets"),
+}
+
+_CHILD = """
+import resource, sys, time
+limit = 200 * 1024 * 1024
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from tests.test_hostile_playbooks import _budget_case
+started = time.monotonic()
+print(_budget_case(sys.argv[1]))
+print(f"{time.monotonic() - started:.3f}")
+"""
+
+
+def _budget_case(name: str) -> str:
+    """Load and render one case; the first problem line, or 'no error'."""
+    source, where, _ = BUDGET_CASES[name]
+    text = _with_step(source) if where == "step" else _with_condition(source)
+    try:
+        _plan_texts(load(text))
+    except PlaybookError as exc:
+        return exc.problems[0]
+    return "no error"
+
+
+@pytest.mark.parametrize("name", list(BUDGET_CASES))
+def test_template_budget_stops_each_case_within_2_s_and_200_mb(name: str) -> None:
+    """In a child limited to 200 MB of address space: a case over the budget would die of it."""
+    result = subprocess.run(
+        [sys.executable, "-c", _CHILD, name], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    problem, seconds = result.stdout.strip().splitlines()
+    where = "when" if BUDGET_CASES[name][1] == "when" else "plan[0].text"
+    assert problem.startswith(f"{SOURCE}:") and where in problem, problem
+    assert BUDGET_CASES[name][2] in problem, problem
+    assert float(seconds) < 2.0, f"{name}: took {seconds} s"
+
+
+def test_a_memory_error_while_rendering_says_what_happened() -> None:
+    from dealrescue.core.expressions import ExpressionProblem, compile_template
+
+    class Exhausting(str):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            raise MemoryError
+
+    template = compile_template("{{ competitor|list|length }}", {"competitor"})
+    with pytest.raises(ExpressionProblem, match="ran out of memory"):
+        template.render({"competitor": Exhausting("x")}, markdown=False)
+
+
+def test_a_long_condition_is_refused_in_linear_time() -> None:
+    from dealrescue.core.budget import MAX_CONDITION_TERMS
+    from dealrescue.core.expressions import ExpressionProblem, compile_condition
+
+    allowed = " and ".join(["competitor != 'x'"] * (MAX_CONDITION_TERMS // 3))  # 3 terms each, with its "and"
+    started = time.monotonic()
+    compile_condition(allowed, {"competitor"})
+    assert time.monotonic() - started < 1.0
+    huge = " and ".join(["competitor != 'x'"] * 50_000)
+    started = time.monotonic()
+    with pytest.raises(ExpressionProblem, match="too long"):
+        compile_condition(huge, {"competitor"})
+    assert time.monotonic() - started < 1.0

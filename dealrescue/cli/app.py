@@ -5,6 +5,7 @@ runs, so ``dealrescue --help`` stays fast.
 """
 
 import os
+import sys
 from typing import Any
 
 import typer
@@ -15,7 +16,7 @@ from dealrescue import __version__
 from dealrescue.cli import deals, followups, playbooks, run, todo
 from dealrescue.cli.card import card_command
 from dealrescue.cli.rank import rank_command
-from dealrescue.errors import EXIT_RUNTIME, DealRescueError
+from dealrescue.errors import EXIT_INTERRUPTED, EXIT_RUNTIME, DealRescueError
 
 
 class DealRescueGroup(TyperGroup):
@@ -27,8 +28,10 @@ class DealRescueGroup(TyperGroup):
         except DealRescueError as exc:
             if os.environ.get("DEALRESCUE_DEBUG") == "1":
                 raise
+            from dealrescue.core.mdescape import strip_controls
+
             for line in exc.lines():
-                typer.echo(line, err=True)
+                typer.echo(strip_controls(line), err=True)
             raise typer.Exit(exc.exit_code) from None
         except ClickUsageError as exc:
             # Bad flags: the same two lines as every other error, not a boxed panel.
@@ -36,9 +39,11 @@ class DealRescueGroup(TyperGroup):
             typer.echo(f"error: {exc.format_message()}", err=True)
             typer.echo(f"hint: see {command} --help", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            raise typer.Exit(_output_failed(exc)) from None
         except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for a user
-            # typer's own exits and usage errors, and closed pipes, are handled by typer.
-            if os.environ.get("DEALRESCUE_DEBUG") == "1" or _is_typers(exc) or isinstance(exc, OSError):
+            # typer's own exits and usage errors are handled by typer.
+            if os.environ.get("DEALRESCUE_DEBUG") == "1" or _is_typers(exc):
                 raise
             typer.echo(f"error: unexpected {type(exc).__name__}: {exc}", err=True)
             typer.echo("hint: this is a bug; rerun with DEALRESCUE_DEBUG=1 for the traceback and report it", err=True)
@@ -86,4 +91,66 @@ def _root(
 
 
 def main() -> None:
-    app(prog_name="dealrescue")
+    from dealrescue.ui.terminal import signals_as_interrupts
+
+    signals_as_interrupts()
+    stdout_before = _stdout_identity()
+    code: Any = 0
+    try:
+        app(prog_name="dealrescue")
+    except SystemExit as done:
+        code = done.code
+        if code == 1 and _closed_pipe_seen(stdout_before):
+            # Click or rich met a closed pipe outside a command (--help, --version) and chose 1;
+            # the rule is the same as inside one: a reader closing the pipe is not a failure.
+            code = 0
+    except KeyboardInterrupt as stop:
+        # Outside a prompt (a prompt turns Ctrl-C into its own message): no traceback.
+        _echo_err("\ninterrupted")
+        code = getattr(stop, "exit_code", EXIT_INTERRUPTED)
+    except OSError as exc:
+        code = _output_failed(exc)
+    try:
+        # Output that fit in the buffer is written only now: a full disk shows here.
+        sys.stdout.flush()
+    except OSError as exc:
+        failed = _output_failed(exc)
+        code = code or failed
+    sys.exit(code)
+
+
+def _stdout_identity() -> tuple[int, int, int] | None:
+    try:
+        info = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino, info.st_mode)
+
+
+def _closed_pipe_seen(before: tuple[int, int, int] | None) -> bool:
+    """Click's and rich's own closed-pipe exits: click wraps stdout, rich points it at /dev/null."""
+    import stat
+
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        return True
+    now = _stdout_identity()
+    return before is not None and stat.S_ISFIFO(before[2]) and now is not None and now != before
+
+
+def _output_failed(exc: OSError) -> int:
+    """One line for a failed write to stdout (none for a closed pipe); other errors go on up."""
+    from dealrescue.ui.output import is_output_failure, output_failure
+
+    if os.environ.get("DEALRESCUE_DEBUG") == "1" or not is_output_failure(exc):
+        raise exc
+    error = output_failure(exc)
+    for line in error.lines():
+        _echo_err(line)
+    return error.exit_code
+
+
+def _echo_err(line: str) -> None:
+    try:
+        typer.echo(line, err=True)
+    except OSError:
+        pass  # the terminal is gone (SIGHUP): nobody is left to read it

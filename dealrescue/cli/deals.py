@@ -6,7 +6,6 @@ stays fast. Errors are raised as ``DealRescueError`` kin; ``dealrescue.cli.app.m
 turns them into messages and exit codes.
 """
 
-import enum
 from typing import Annotated
 
 import typer
@@ -24,6 +23,7 @@ from dealrescue.cli.options import (
     Sets,
     StoredFormat,
 )
+from dealrescue.core.status import RunStatus
 
 deals_app = typer.Typer(
     help="The journal of past runs: list them, show one, export its plan.",
@@ -31,10 +31,6 @@ deals_app = typer.Typer(
 )
 
 
-class Status(str, enum.Enum):
-    in_progress = "in_progress"
-    interrupted = "interrupted"
-    done = "done"
 
 
 @deals_app.command("list")
@@ -45,7 +41,7 @@ def list_runs(
     playbook: Annotated[
         str | None, typer.Option("--playbook", metavar="ID", help="Only runs of this playbook.")
     ] = None,
-    status: Annotated[Status | None, typer.Option("--status", help="Only runs with this status.")] = None,
+    status: Annotated[RunStatus | None, typer.Option("--status", help="Only runs with this status.")] = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="Only plans dated on or after DATE (YYYY-MM-DD).")
     ] = None,

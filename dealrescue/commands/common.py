@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from dealrescue.errors import UsageError
+from dealrescue.errors import RecordNotFoundError, RunFinishedError, UsageError
 
 if TYPE_CHECKING:
     from datetime import date
@@ -39,4 +41,23 @@ def open_existing_journal() -> Journal | None:
     path = paths.journal_path()
     if not path.exists():
         return None
-    return Journal.open(path)
+    from dealrescue.ui.terminal import notice
+
+    return Journal.open(path, notify=notice)
+
+
+_LISTINGS = {"run": "dealrescue deals list", "follow-up": "dealrescue followups --all", "item": "dealrescue todo"}
+
+
+@contextmanager
+def journal_hints() -> Iterator[None]:
+    """Add to the journal's own errors the command that helps (the journal names no command)."""
+    try:
+        yield
+    except RecordNotFoundError as exc:
+        if exc.hint is None and exc.kind in _LISTINGS:
+            exc.hint = f"see `{_LISTINGS[exc.kind]}` for ids"
+        raise
+    except RunFinishedError as exc:
+        exc.hint = exc.hint or f"see `dealrescue deals show {exc.run_id}`"
+        raise

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import open_existing_journal, parse_date
+from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
 from dealrescue.ui.tables import EMPTY, print_table, write_json, write_tsv
@@ -104,8 +104,15 @@ def _get_run(run_id: str) -> RunRecord:
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
-    with journal:
-        return journal.get_run(run_id)
+    with journal, journal_hints():
+        return _reported(journal.get_run(run_id))
+
+
+def _reported(run: RunRecord) -> RunRecord:
+    """Say which parts of a damaged row were left out; the rest of the run is still shown."""
+    for problem in run.problems:
+        terminal.notice(f"warning: run {run.id}: {problem}")
+    return run
 
 
 def _answer_text(value: Any) -> str:
@@ -160,8 +167,8 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no run with id {run_id!r}: the journal is empty", hint="see `dealrescue deals list`")
-    with journal:
-        run = journal.get_run(run_id)
+    with journal, journal_hints():
+        run = _reported(journal.get_run(run_id))
         items = journal.items_for_run(run.id)
         replaces, replaced_by = journal.relations(run.id)
     origin, questions = _playbook_of(run)

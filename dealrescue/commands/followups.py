@@ -7,7 +7,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import open_existing_journal, parse_date
+from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date
 from dealrescue.commands.common import today as local_today
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
@@ -120,27 +120,33 @@ def list_followups(
 def _write_ics(items: list[FollowupRecord], target: Path, kind: str, force: bool) -> None:
     from dealrescue.journal.calendar import followups_to_ics
 
-    text = followups_to_ics(items, kind="todo" if kind == "todo" else "event")
+    problems: list[str] = []
+    text = followups_to_ics(items, kind="todo" if kind == "todo" else "event", problems=problems)
+    for problem in problems:
+        terminal.notice(f"warning: follow-up {problem}")
     from dealrescue.ui.output import emit
 
+    written = len(items) - len(problems)
     emit(
         text,
         None if str(target) == "-" else target,
         force=force,
         flag="--ics",
-        written=f"Wrote {len(items)} follow-up{'s' if len(items) != 1 else ''} to {target}; import it into your calendar.",
+        written=f"Wrote {written} follow-up{'s' if written != 1 else ''} to {target}; import it into your calendar.",
     )
 
 
 def mark_done(followup_id: str) -> None:
     """``followups done``: mark one follow-up done (saying so if it already was)."""
+    from dealrescue.core.mdescape import one_line
+
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no follow-up with id {followup_id!r}: the journal is empty")
-    with journal:
+    with journal, journal_hints():
         before = journal.get_followup(followup_id)
         after = journal.mark_followup_done(before.id)
     if before.done_at is not None:
-        terminal.notice(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
+        terminal.notice(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {one_line(after.text)} ({one_line(after.deal)})")
     else:
-        terminal.notice(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")
+        terminal.notice(f"Done: {one_line(after.text)} ({one_line(after.deal)}, due {after.due}, id {after.id})")

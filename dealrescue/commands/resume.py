@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
-from dealrescue.commands.common import parse_date
+from dealrescue.commands.common import journal_hints, parse_date
 from dealrescue.commands.run import (
     Run,
     RunOptions,
@@ -18,13 +18,14 @@ from dealrescue.commands.run import (
     given_answers,
     plan_date,
 )
+from dealrescue.core.mdescape import one_line
 from dealrescue.errors import AnswerError, UsageError
 from dealrescue.journal.recorder import Recorder
 from dealrescue.ui import terminal
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
-    from dealrescue.journal.store import RunRecord
+    from dealrescue.journal.records import RunRecord
 
 
 @dataclass
@@ -52,7 +53,7 @@ def resume(options: ResumeOptions) -> None:
     from dealrescue.journal import Journal
 
     given = _checked_given(options, "resume")
-    with Journal.open() as journal:
+    with Journal.open(notify=terminal.notice) as journal, journal_hints():
         record = journal.get_run(options.run_id) if options.run_id else journal.latest_unfinished()
     if record is None:
         raise UsageError("there is no unfinished run to resume", hint="see past runs with: dealrescue deals list")
@@ -66,8 +67,8 @@ def resume(options: ResumeOptions) -> None:
     stored = _stored_for(record, options)
     run_options = _run_options(record, stored, options)
     check_output(run_options)
-    terminal.notice(f"Resuming run {record.id} ({compiled.id}, {record.deal or 'unnamed deal'}): {len(settled)} answer(s) kept.")
-    recorder = Recorder(enabled=True, run_id=record.id)
+    terminal.notice(f"Resuming run {record.id} ({compiled.id}, {one_line(record.deal) or 'unnamed deal'}): {len(settled)} answer(s) kept.")
+    recorder = Recorder(enabled=True, run_id=record.id, notify=terminal.notice)
     recorder.kept.update(settled)
     finish_run(Run(compiled, run_options, stored, record.deal, given, recorder, settled=settled))
 
@@ -77,7 +78,7 @@ def rerun(options: ResumeOptions) -> None:
     from dealrescue.journal import Journal
 
     given = _checked_given(options, "rerun")
-    with Journal.open() as journal:
+    with Journal.open(notify=terminal.notice) as journal, journal_hints():
         record = journal.get_run(options.run_id or "")
     if record is None:
         raise UsageError(f"no run with id {options.run_id!r} in the journal", hint="see past runs with: dealrescue deals list")
@@ -92,8 +93,8 @@ def rerun(options: ResumeOptions) -> None:
     run_options = _run_options(record, stored, options)
     check_output(run_options)
     changed = ", ".join(sorted(given)) or "none yet"
-    terminal.notice(f"Re-running run {record.id} ({compiled.id}, {record.deal}) with {len(old)} answer(s) kept; changed: {changed}.")
-    finish_run(Run(compiled, run_options, stored, record.deal, {**old, **given}, Recorder(enabled=True)))
+    terminal.notice(f"Re-running run {record.id} ({compiled.id}, {one_line(record.deal)}) with {len(old)} answer(s) kept; changed: {changed}.")
+    finish_run(Run(compiled, run_options, stored, record.deal, {**old, **given}, Recorder(enabled=True, notify=terminal.notice)))
 
 
 def _checked_given(options: ResumeOptions, command: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from dealrescue.catalog import finder as catalog
 from dealrescue.commands.common import parse_date
 from dealrescue.core.records import record
-from dealrescue.errors import AnswerError, DealRescueError, Interrupted, PlaybookError, UsageError
+from dealrescue.errors import AnswerError, DealRescueError, Interrupted, JournalError, PlaybookError, UsageError
 from dealrescue.journal.recorder import Recorder
 from dealrescue.ui import terminal
 from dealrescue.ui.output import check_target
@@ -187,7 +187,7 @@ def run(options: RunOptions) -> None:
         force=options.force,
         date=today.isoformat(),
     )
-    finish_run(Run(compiled, options, stored, deal, given, Recorder(enabled=not options.no_save)))
+    finish_run(Run(compiled, options, stored, deal, given, Recorder(enabled=not options.no_save, notify=terminal.notice)))
 
 
 def finish_run(run: Run) -> None:
@@ -208,8 +208,13 @@ def finish_run(run: Run) -> None:
             # A condition or template that fails on these answers (division by zero, ...).
             raise _kept_for_resume(exc, recorder) from None
         # Saved before it is written out, so a closed pipe or a failed write loses nothing.
-        recorder.finish(plan, markdown, document, replaces=run.stored.replaces)
-        saved = bool(recorder.run_id and recorder.enabled)
+        unrecorded: JournalError | None = None
+        try:
+            recorder.finish(plan, markdown, document, replaces=run.stored.replaces)
+        except JournalError as exc:
+            # A busy or failing journal at the very end: the plan is made, so write it anyway.
+            unrecorded = exc
+        saved = bool(recorder.run_id and recorder.enabled) and unrecorded is None
         replaced = f"; it replaces run {run.stored.replaces}" if run.stored.replaces else ""
         saved_notice = f"Saved as run {recorder.run_id}{replaced} (dealrescue deals show {recorder.run_id})."
         # Into a pipe (`| tee`), the notice goes first: written after, it could land inside the plan's lines.
@@ -222,6 +227,14 @@ def finish_run(run: Run) -> None:
             if saved:
                 exc.hint = f"the plan is saved as run {recorder.run_id}: dealrescue deals export {recorder.run_id} -o FILE"
             raise
+        except OSError as exc:
+            from dealrescue.ui.output import is_output_failure, output_failure
+
+            if not is_output_failure(exc):
+                raise
+            raise output_failure(exc, recorder.run_id if saved else None) from None
+        if unrecorded is not None:
+            raise _not_recorded(unrecorded, recorder, options.playbook)
         if saved and not notice_first:
             terminal.notice(saved_notice)
     finally:
@@ -275,13 +288,14 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
                 review=run.options.review,
             )
         except (KeyboardInterrupt, EOFError) as exc:
-            raise _stopped(run, isinstance(exc, EOFError)) from None
+            signum = exc.signum if isinstance(exc, terminal.Terminated) else None
+            raise _stopped(run, isinstance(exc, EOFError), signum) from None
     outcome = decide(compiled, answers, asked, run.deal, iso)
     return build_plan(compiled, outcome, run.deal, run.today)
 
 
-def _stopped(run: Run, closed: bool) -> DealRescueError:
-    """Ctrl-C or a closed terminal while asking: say what is kept and how to go on."""
+def _stopped(run: Run, closed: bool, signum: int | None = None) -> DealRescueError:
+    """Ctrl-C, SIGTERM/SIGHUP or a closed terminal while asking: say what is kept and how to go on."""
     recorder = run.recorder
     kept = recorder.interrupted()
     if recorder.run_id and recorder.enabled:
@@ -293,6 +307,12 @@ def _stopped(run: Run, closed: bool) -> DealRescueError:
         how += " (-o FILE writes the plan only once it is made)"
     if closed:
         return AnswerError(f"the terminal closed before every question was answered; {kept}", hint=how)
+    if signum is not None:
+        import signal
+
+        stopped = Interrupted(f"stopped by {signal.Signals(signum).name}: {kept}; no plan was made", hint=how)
+        stopped.exit_code = 128 + signum
+        return stopped
     return Interrupted(f"interrupted: {kept}; no plan was made", hint=how)
 
 
@@ -311,6 +331,16 @@ def _ask_deal(prompter: Any) -> str:
             return str(prompter.ask(question, None, first=True) or "").strip()
         except GoBack:
             prompter.note("  (this is the first question)")
+
+
+def _not_recorded(exc: JournalError, recorder: Recorder, ref: str) -> JournalError:
+    """The plan was written but the journal refused it: say so, and how to record it later."""
+    if recorder.run_id is not None:
+        later = f"dealrescue resume {recorder.run_id} --no-input (its answers are kept in the journal)"
+    else:
+        later = f"dealrescue run {ref} --no-input --answers FILE, with the file named above"
+    kept = f"; {exc.hint}" if exc.hint and "kept in" in exc.hint else ""
+    return JournalError(f"{exc.message}; the plan was written but not recorded{kept}", hint=f"record it later with: {later}")
 
 
 def _kept_for_resume(exc: PlaybookError, recorder: Recorder) -> PlaybookError:

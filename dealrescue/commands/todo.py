@@ -81,7 +81,10 @@ def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: 
 def _write_ics(items: list[TodoItem], target: Path, kind: str, force: bool) -> None:
     from dealrescue.journal.calendar import items_to_ics
 
-    text = items_to_ics(items, kind="todo" if kind == "todo" else "event")
+    problems: list[str] = []
+    text = items_to_ics(items, kind="todo" if kind == "todo" else "event", problems=problems)
+    for problem in problems:
+        terminal.notice(f"warning: {problem}")
     from dealrescue.ui.output import emit
 
     emit(

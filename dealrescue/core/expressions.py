@@ -13,6 +13,18 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
+from dealrescue.core.budget import (
+    BUDGET,
+    MAX_NUMBER_BITS,
+    MAX_TEXT,
+    Budget,
+    BudgetExceeded,
+    bounded_concat,
+    check_condition_size,
+    counted_loop,
+    current_budget,
+    with_budget,
+)
 from dealrescue.core.mdescape import escape_inline
 from dealrescue.core.records import record
 
@@ -48,7 +60,6 @@ def _finalize(value: Any) -> str:
 # Results larger than this from `*` or `**` are refused: a playbook cannot stall the loader.
 MAX_PRODUCT = 100_000
 
-
 @lru_cache(maxsize=1)
 def environment() -> Any:
     from jinja2 import StrictUndefined
@@ -57,7 +68,12 @@ def environment() -> Any:
 
     class Sandbox(ImmutableSandboxedEnvironment):
         # Intercepted operators are also kept out of compile-time constant folding.
-        intercepted_binops = frozenset({"*", "**", "%"})
+        intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
+            # Every call a template makes (a macro calling itself twice per level, say) costs a step.
+            current_budget().step()
+            return super().call(__context, __obj, *args, **kwargs)
 
         def wrap_str_format(self, value: Any) -> Any:
             # str.format can pad to any width: "{0:10000000}".format(x). The sandbox hands
@@ -74,13 +90,24 @@ def environment() -> Any:
                 raise SecurityError("%-formatting of text is not allowed in playbooks")
             if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
                 raise SecurityError("exponent too large")
+            if operator == "**" and isinstance(left, int) and isinstance(right, int) and left.bit_length() * abs(right) > MAX_NUMBER_BITS:
+                raise SecurityError(f"number too large (more than {MAX_NUMBER_BITS} bits)")
             if operator == "*":
                 for seq, count in ((left, right), (right, left)):
                     if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_PRODUCT:
                         raise SecurityError("repeated text or list too long")
+                if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_NUMBER_BITS:
+                    raise SecurityError(f"number too large (more than {MAX_NUMBER_BITS} bits)")
+            sized = isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple))
+            if operator == "+" and sized and len(left) + len(right) > MAX_TEXT:
+                raise SecurityError(f"text or list joined with + is longer than {MAX_TEXT:,}")
             return super().call_binop(context, operator, left, right)
 
     env = Sandbox(
+        # Jinja's constant folding re-walks every subtree at every node: quadratic on a long
+        # `a and b and ...` chain. Without it compiling is linear; operators run (and are
+        # checked by call_binop) at render time instead.
+        optimized=False,
         undefined=StrictUndefined,
         autoescape=False,
         finalize=_finalize,
@@ -93,7 +120,19 @@ def environment() -> Any:
     # Filters that pad or format to a width the template chooses could build huge text.
     for name in ("center", "format", "indent", "wordwrap", "filesizeformat", "xmlattr", "urlize"):
         env.filters.pop(name, None)
+    # Put into every compiled template by budget.with_budget: loops counted, `~` bounded.
+    env.filters["dr_loop"] = counted_loop
+    env.filters["dr_concat"] = bounded_concat
     return env
+
+
+def _parse_condition(source: str) -> Any:
+    """The parsed condition, after the size check that keeps parsing quick."""
+    try:
+        check_condition_size(source, environment().lexer)
+    except BudgetExceeded as exc:
+        raise ExpressionProblem(str(exc)) from None
+    return environment().parse("{{ (" + source + ") }}")
 
 
 def names_in_condition(source: str) -> set[str]:
@@ -112,9 +151,9 @@ def constant_comparisons(source: str) -> list[tuple[str, Any]]:
 @lru_cache(maxsize=1024)
 def _condition_facts(source: str) -> tuple[frozenset[str], tuple[tuple[str, Any], ...]]:
     """A condition's names and its name-vs-constant comparisons, from one parse (the loader asks for both)."""
-    from jinja2 import meta, nodes
+    from jinja2 import nodes
 
-    tree = environment().parse("{{ (" + source + ") }}")
+    tree = _parse_condition(source)
     found: list[tuple[str, Any]] = []
     for compare in tree.find_all(nodes.Compare):
         terms = [compare.expr, *(op.expr for op in compare.ops)]
@@ -125,7 +164,10 @@ def _condition_facts(source: str) -> tuple[frozenset[str], tuple[tuple[str, Any]
             for name, constant in ((left, right), (right, left)):
                 if isinstance(name, nodes.Name) and isinstance(constant, nodes.Const):
                     found.append((name.name, constant.value))
-    return frozenset(meta.find_undeclared_variables(tree)), tuple(found)
+    # A single expression assigns nothing, so every name it loads comes from outside. (Jinja's
+    # meta.find_undeclared_variables compiles with constant folding: quadratic, see environment().)
+    names = frozenset(name.name for name in tree.find_all(nodes.Name) if name.ctx == "load")
+    return names, tuple(found)
 
 
 def printed_names(source: str) -> set[str]:
@@ -162,8 +204,12 @@ def check_names(names: Iterable[str], known: set[str]) -> None:
             raise ExpressionProblem(f"unknown name {name!r}{hint}")
 
 
-def _explain(exc: Exception) -> str:
-    message = getattr(exc, "message", None) or str(exc)
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "it ran out of memory building its text; playbook templates must stay small"
+    if isinstance(exc, RecursionError):
+        return "it calls itself too deeply"
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return message.replace("\n", " ")
 
 
@@ -187,6 +233,7 @@ class Condition:
         return cls(source, code, TemplateExpression(_from_code(code), False))
 
     def holds(self, context: dict[str, Any]) -> bool:
+        budget = BUDGET.set(Budget())
         try:
             return bool(self._run(**context))
         except TypeError:
@@ -194,6 +241,8 @@ class Condition:
             return False
         except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
             raise ExpressionProblem(f"condition {self.source!r} failed: {_explain(exc)}") from None
+        finally:
+            BUDGET.reset(budget)
 
 
 def compile_condition(source: str, known: set[str]) -> Condition:
@@ -203,11 +252,11 @@ def compile_condition(source: str, known: set[str]) -> Condition:
         check_names(names_in_condition(source), known)
         env = environment()
         # What Environment.compile_expression does, keeping the code object for the cache.
-        body = env.parse("{{ (" + source + ") }}").body
+        body = _parse_condition(source).body
         if len(body) != 1 or not isinstance(body[0], nodes.Output) or len(body[0].nodes) != 1:
             raise ExpressionProblem("a condition is a single expression, without {{ }} or {% %}")
         expression = body[0].nodes[0]
-        tree = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1)
+        tree = with_budget(nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1))
         tree.set_environment(env)
         code = env.compile(tree)
     except ExpressionProblem:
@@ -233,11 +282,21 @@ class Template:
 
     def render(self, context: dict[str, Any], *, markdown: bool) -> str:
         token = _MARKDOWN.set(markdown)
+        budget = BUDGET.set(Budget())
         try:
-            return str(self._compiled.render(context)).strip()
+            chunks: list[str] = []
+            size = 0
+            # Counted as it is made, so a template that writes too much stops early.
+            for chunk in self._compiled.generate(context):
+                size += len(chunk)
+                if size > MAX_TEXT:
+                    raise BudgetExceeded(f"it writes more than {MAX_TEXT:,} characters; playbook templates must stay small")
+                chunks.append(chunk)
+            return "".join(chunks).strip()
         except Exception as exc:  # noqa: BLE001 - any failure inside the sandbox is the playbook's
             raise ExpressionProblem(f"template failed: {_explain(exc)}") from None
         finally:
+            BUDGET.reset(budget)
             _MARKDOWN.reset(token)
 
 
@@ -248,8 +307,11 @@ def compile_template(source: str, known: set[str]) -> Template:
         env = environment()
         tree = env.parse(source)
         check_names(meta.find_undeclared_variables(tree), known)
+        tree = with_budget(tree)
         # Compile from the parsed tree: the source is parsed once.
         code = env.compile(tree)
+    except ExpressionProblem:
+        raise
     except TemplateSyntaxError as exc:
         raise ExpressionProblem(f"template does not compile (line {exc.lineno}): {_explain(exc)}") from None
     except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows

@@ -21,23 +21,39 @@ _INLINE = re.compile(
 )
 # What can open a block at the start of a line: headings, lists, quotes, rules, tables.
 _LINE_START = re.compile(r"^(\s*)([-+=>:#]|\d+[.)])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]")
+# Bidirectional controls reorder what is shown (U+202E makes "gpj.exe" read "exe.jpg"):
+# the Arabic letter mark, LRM/RLM, the embeddings and overrides, and the isolates.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Everything a terminal could act on instead of showing (C0 but tab and newline, DEL, C1), and bidi.
+UNSAFE_CHARACTERS = "\x00-\x08\x0b-\x1f\x7f\u0080-\u009f" + BIDI_CONTROLS
+_CONTROL = re.compile(f"[{UNSAFE_CHARACTERS}]")
 
 
 def _control_picture(match: re.Match[str]) -> str:
     code = ord(match.group(0))
-    # U+2400 block pictures the C0 controls; others become U+FFFD.
-    return chr(0x2400 + code) if code < 0x20 else "\ufffd"
+    # U+2400 block pictures the C0 controls (ESC shows as a picture of ESC); C1 controls
+    # become U+FFFD; a bidi control is named, e.g. [U+202E], so a reader sees it was there.
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code <= 0x9F:
+        return "\ufffd"
+    return f"[U+{code:04X}]"
 
 
 def strip_controls(text: str) -> str:
-    """Make terminal control characters visible and harmless (ESC becomes a picture of ESC).
+    """The one terminal sanitiser: control characters and bidi controls shown, never acted on.
 
+    Every string from user data or a playbook passes here before it reaches a terminal.
     Line breaks become ``\\n``; the Unicode line and paragraph separators become spaces, since
     ``str.splitlines`` and some editors break lines there and they must not hide a line start.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", " ").replace("\u2029", " ")
     return _CONTROL.sub(_control_picture, text.replace("\t", "    "))
+
+
+def one_line(text: str) -> str:
+    """``strip_controls`` for text inside a one-line message: a line break cannot start a fake line."""
+    return strip_controls(text).replace("\n", " ")
 
 
 def escape_inline(text: str) -> str:

@@ -95,8 +95,13 @@ def items_to_ics(
     kind: Kind = "event",
     now: datetime | None = None,
     name: str = "dealrescue",
+    problems: list[str] | None = None,
 ) -> str:
-    """The iCalendar text (CRLF line ends, as RFC 5545 wants) for ``entries``."""
+    """The iCalendar text (CRLF line ends, as RFC 5545 wants) for ``entries``.
+
+    An entry whose stored due date cannot be read (a damaged row) is left out and named in
+    ``problems``; the others are written.
+    """
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -104,7 +109,12 @@ def items_to_ics(
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
     for entry in entries:
-        due = date.fromisoformat(entry.due)
+        try:
+            due = date.fromisoformat(entry.due)
+        except (TypeError, ValueError):
+            if problems is not None:
+                problems.append(f"{entry.id} ({strip_controls(entry.deal)}): its due date {entry.due!r} is damaged in the journal; left out")
+            continue
         done = entry.done_at is not None
         superseded = getattr(entry, "superseded_at", None) is not None
         owner = getattr(entry, "owner", None)
@@ -150,6 +160,8 @@ def items_to_ics(
     return data.decode("utf-8")
 
 
-def followups_to_ics(entries: Iterable[Entry], *, kind: Kind = "event", now: datetime | None = None) -> str:
+def followups_to_ics(
+    entries: Iterable[Entry], *, kind: Kind = "event", now: datetime | None = None, problems: list[str] | None = None
+) -> str:
     """Follow-ups only (``dealrescue followups --ics``)."""
-    return items_to_ics(entries, kind=kind, now=now, name="dealrescue follow-ups")
+    return items_to_ics(entries, kind=kind, now=now, name="dealrescue follow-ups", problems=problems)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from dealrescue.core.status import sql_check
+
 Migration = Callable[[sqlite3.Connection], None]
 
 MIGRATIONS: list[Migration] = []
@@ -38,7 +40,7 @@ def migration(fn: Migration) -> Migration:
 def m001_create_runs_answers_plans_followups(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute(
-        """
+        f"""
         CREATE TABLE runs (
             seq INTEGER PRIMARY KEY,
             id TEXT NOT NULL UNIQUE,
@@ -48,8 +50,8 @@ def m001_create_runs_answers_plans_followups(conn: sqlite3.Connection) -> None:
             playbook_version INTEGER NOT NULL,
             playbook_source TEXT NOT NULL,
             plan_date TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('in_progress', 'interrupted', 'done')),
-            options TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL CHECK ({sql_check('status')}),
+            options TEXT NOT NULL DEFAULT '{{}}',
             verdict_id TEXT,
             verdict_title TEXT,
             created_at TEXT NOT NULL,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +24,9 @@ if TYPE_CHECKING:
 class Recorder:
     """Records one run. With ``enabled=False`` (``--no-save``) it keeps nothing."""
 
-    def __init__(self, *, enabled: bool, run_id: str | None = None) -> None:
+    def __init__(self, *, enabled: bool, run_id: str | None = None, notify: Callable[[str], None] | None = None) -> None:
         self.enabled = enabled
+        self.notify = notify
         self.run_id = run_id
         self.kept: dict[str, Any] = {}
         self.deal = ""
@@ -33,7 +36,7 @@ class Recorder:
         if self._journal is None:
             from dealrescue.journal import Journal
 
-            self._journal = Journal.open()
+            self._journal = Journal.open(notify=self.notify)
         return self._journal
 
     def start(self, *, deal: str, playbook_id: str, version: int, source: str, plan_date: str, options: dict[str, Any]) -> None:
@@ -108,16 +111,39 @@ class Recorder:
             raise JournalError(exc.message, hint=where or exc.hint) from None
 
     def _keep_in_file(self) -> Path | None:
+        """Write the answers to a new file of their own (0600), whole or not at all."""
         if not self.kept:
             return None
+        import secrets
+
+        # With the deal name, so that --answers FILE replays the run as it was.
+        kept = {"deal": self.deal, **self.kept} if self.deal else self.kept
+        data = json.dumps(kept, indent=2, ensure_ascii=False).encode("utf-8")
         try:
             folder = paths.ensure_private_dir(paths.user_dir() / "unsaved")
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            target = folder / f"answers-{stamp}.json"
-            # With the deal name, so that --answers FILE replays the run as it was.
-            kept = {"deal": self.deal, **self.kept} if self.deal else self.kept
-            target.write_text(json.dumps(kept, indent=2, ensure_ascii=False), encoding="utf-8")
-            target.chmod(0o600)
+        except OSError:
+            return None
+        paths.remove_stale_temps(folder)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        # Unique even for two runs failing in the same second: each is told about its own file.
+        target = folder / f"answers-{stamp}-{self.run_id or secrets.token_hex(3)}.json"
+        tmp = folder / paths.temp_name(target.name)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            try:
+                os.fchmod(fd, 0o600)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.link(tmp, target)  # fails rather than replace a file of the same name
             return target
         except OSError:
             return None
+        finally:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

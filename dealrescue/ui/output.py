@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
+from dealrescue.errors import DealRescueError, OutputClosed, OutputError, OutputExistsError, UsageError
 
 
 def emit(text: str, target: Path | None, *, force: bool = False, flag: str = "-o", written: str = "") -> None:
@@ -44,12 +44,14 @@ def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o"
 
     A crash or a full disk leaves either the old file or none, never half a plan.
     """
-    import tempfile  # here, not at the top: every run imports this module, few write a file
+    from dealrescue import paths
 
     folder = check_target(path, force=force, flag=flag)
     data = text.encode("utf-8")
+    paths.remove_stale_temps(folder)  # what a crashed write (kill -9) left here
+    tmp_name = str(folder / paths.temp_name(path.name))
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
         raise DealRescueError(f"cannot write to {folder}: {exc.strerror}") from exc
     try:
@@ -66,6 +68,39 @@ def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o"
         except OSError:
             pass
         raise DealRescueError(f"cannot write {path}: {exc.strerror}", hint="nothing was written") from exc
+
+
+def output_failure(exc: OSError, saved_run: str | None = None) -> DealRescueError:
+    """The error for a failed write to stdout; ``saved_run``: the run the plan is saved as, if any.
+
+    A closed pipe is not a failure (exit 0); a full disk or an I/O error is one line, exit 1.
+    Either way stdout is pointed at /dev/null, so the final flush at exit cannot fail again.
+    """
+    import errno
+
+    _quiet_stdout()
+    if exc.errno == errno.EPIPE:
+        return OutputClosed("the reader closed the output early", hint=f"Saved as run {saved_run}." if saved_run else None)
+    hint = f"the plan is saved as run {saved_run}: dealrescue deals export {saved_run} -o FILE" if saved_run else None
+    return OutputError(f"cannot write the output: {exc.strerror or exc}", hint=hint)
+
+
+def is_output_failure(exc: OSError) -> bool:
+    """An error writing stdout (no file name attached): full disk, I/O error, closed pipe."""
+    import errno
+
+    return exc.filename is None and exc.errno in (errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG)
+
+
+def _quiet_stdout() -> None:
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _umask() -> int:

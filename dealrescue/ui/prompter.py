@@ -31,7 +31,7 @@ class TerminalPrompter:
 
     def note(self, text: str) -> None:
         # Through prompt_toolkit's output, so notes and prompts share one stream in order.
-        self._output.write_raw(text.replace("\n", "\r\n") + "\r\n")
+        self._output.write_raw(strip_controls(text).replace("\n", "\r\n") + "\r\n")
         self._output.flush()
 
     def banner(self, text: str) -> None:
@@ -125,7 +125,8 @@ class TerminalPrompter:
         import questionary
 
         common = self._common()
-        text = question.prompt
+        # Playbook text reaches the terminal: through the one sanitiser (no escape sequences, no bidi tricks).
+        text = strip_controls(question.prompt)
         kind = question.type
         if kind is QuestionType.select:
             choices = [questionary.Choice(title=self._label(c.label), value=c.value) for c in question.choices]

@@ -85,9 +85,41 @@ def prompt_streams(stdin_taken: bool) -> PromptStreams | None:
     return PromptStreams(input_stream, output_stream, owned)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, so it ends like Ctrl-C: the terminal
+    restored, the answers kept, a message saying how to resume, exit 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def signals_as_interrupts() -> None:
+    """SIGTERM and SIGHUP raise ``Terminated`` (a KeyboardInterrupt), so one path handles all three."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            try:
+                signal.signal(number, _raise_terminated)
+            except (OSError, ValueError):  # not the main thread, or not allowed here
+                pass
+
+
 def notice(message: str) -> None:
-    """A line for the person (not the plan): always stderr."""
-    print(message, file=sys.stderr, flush=True)
+    """A line for the person (not the plan): always stderr, through the one terminal sanitiser."""
+    from dealrescue.core.mdescape import strip_controls
+
+    print(strip_controls(message), file=sys.stderr, flush=True)
 
 
 def color_allowed() -> bool:

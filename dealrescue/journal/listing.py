@@ -1,0 +1,103 @@
+"""The journal's listings: runs and follow-ups streamed in batches of plain tuples.
+
+``deals list`` and ``followups`` read only the columns they show and never hold more than one
+batch, so a journal of 100,000 runs lists about as fast as ``--help`` starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
+
+
+# What a listing may ask for, by name: the SQL behind each (names never reach the SQL text).
+RUN_COLUMNS = {
+    name: name
+    for name in (
+        "id", "deal", "playbook_id", "playbook_version", "plan_date", "status",
+        "verdict_id", "verdict_title", "created_at", "updated_at",
+    )
+}
+FOLLOWUP_COLUMNS = {
+    "id": "f.id", "run_id": "f.run_id", "deal": "r.deal", "playbook_id": "r.playbook_id",
+    "text": "f.text", "due": "f.due", "done_at": "f.done_at",
+    # The state a listing shows; the one statement of what overdue means.
+    "state": "CASE WHEN f.done_at IS NOT NULL THEN 'done' WHEN f.due < :today THEN 'overdue' "
+    "WHEN f.due = :today THEN 'today' ELSE 'upcoming' END",
+}
+_NULLABLE = {"verdict_id", "verdict_title", "done_at"}  # only these pay for coalesce()
+_BATCH = 4096
+
+
+def _columns(names: Sequence[str], known: dict[str, str], placeholder: bool = False) -> str:
+    """The SELECT list for ``names``; with ``placeholder``, a column that may be NULL reads as the next ``?``."""
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ValueError(f"unknown listing columns {unknown}; known: {', '.join(known)}")
+    if placeholder:
+        return ", ".join(f"coalesce({known[n]}, ?)" if n in _NULLABLE else known[n] for n in names)
+    return ", ".join(known[n] for n in names)
+
+
+class Listings:
+    """Streaming queries of ``Journal`` (a mixin: it needs the journal's ``_read``)."""
+
+    if TYPE_CHECKING:
+
+        def _read(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+    def stream_runs(
+        self,
+        columns: Sequence[str],
+        *,
+        deal: str | None = None,
+        playbook: str | None = None,
+        status: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        limit: int | None = None,
+        empty: str | None = None,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Runs, newest first, in batches of plain tuples holding only ``columns`` (names in ``RUN_COLUMNS``).
+
+        A listing reads what it shows and nothing else, and never holds more than one batch.
+        With ``empty``, a NULL cell reads as that text (a listing's placeholder).
+        ``deal`` matches a case-insensitive substring of the deal name; ``playbook`` an exact
+        playbook id; ``since``/``until`` are inclusive bounds on the plan date.
+        """
+        from dealrescue.journal.store import _filters, _limit
+
+        where, params = _filters(deal, playbook, status, since, until)  # checked now, not on first read
+        selected = _columns(columns, RUN_COLUMNS, empty is not None)
+        params = [empty] * sum(n in _NULLABLE for n in columns) + params if empty is not None else params
+        sql = f"SELECT {selected} FROM runs{where} ORDER BY seq DESC{_limit(limit, params)}"
+        return self._batches(sql, params)
+
+    def stream_followups(
+        self, columns: Sequence[str], *, include_done: bool = False, today: str | None = None
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Follow-ups across all runs by due date (then the order they were made in), as ``stream_runs``.
+
+        Column names are those of ``FOLLOWUP_COLUMNS``. ``state`` needs ``today`` (YYYY-MM-DD): it is
+        ``done``, ``overdue``, ``today`` or ``upcoming``, computed by SQLite as each row is read.
+        """
+        if "state" in columns and today is None:
+            raise ValueError("the state column needs today's date")
+        # A superseded follow-up belongs to a run of the deal made again since: not listed.
+        where = " WHERE f.superseded_at IS NULL" + ("" if include_done else " AND f.done_at IS NULL")
+        sql = (
+            f"SELECT {_columns(columns, FOLLOWUP_COLUMNS)} FROM followups AS f JOIN runs AS r ON r.id = f.run_id"
+            f"{where} ORDER BY f.due, f.seq"
+        )
+        return self._batches(sql, {"today": today} if "state" in columns else [])
+
+    def _batches(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
+        with self._read() as conn:
+            cursor = conn.execute(sql, params)
+            while batch := cursor.fetchmany(_BATCH):
+                yield batch
