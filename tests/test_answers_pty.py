@@ -1,27 +1,26 @@
 """Answers you can trust, on a real pseudo-terminal: back on every type, the review screen, the
-y-Enter slip, plain prompts, and Ctrl-C after going back."""
+y-Enter slip, plain prompts, and Ctrl-C after going back.
+
+The mechanics are driven with playbooks written here (every type; a small branching one), so a change to
+a bundled playbook's questions does not break them; only the y-Enter repro runs the bundled pulse."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests import test_pty
 from tests.test_pty import (
-    COMPETITOR,
     CTRL_C,
     DATE,
-    DECIDER,
     DOWN,
     DR,
     ENTER,
-    REASON,
-    RECONSIDER,
     REVIEW,
-    SIGNED,
-    TRUST,
     Session,
     Start,
     journal_record,
@@ -67,6 +66,73 @@ plan:
   - text: Call about {{ name }}
     due: +1d
 """
+
+# A small branching playbook for the prompt mechanics, so these tests do not follow the bundled
+# playbooks' questions: three key questions, then follow-ups that only some answers ask.
+LOSS = """\
+id: loss
+version: 1
+title: Loss check
+summary: A small branching playbook for terminal tests.
+questions:
+  - {id: competitor, prompt: Who won the deal?}
+  - id: signed
+    prompt: Is a contract signed?
+    type: select
+    choices:
+      - {value: signed, label: Signed}
+      - {value: in_progress, label: In progress}
+      - {value: not_signed, label: Not signed}
+      - {value: unknown, label: Unknown yet}
+  - id: reason
+    prompt: Why did they go?
+    type: select
+    choices:
+      - {value: better_fit, label: A better fit for them}
+      - {value: gap, label: A missing capability}
+      - {value: relationship, label: Trust was damaged}
+      - {value: unknown, label: Reason unknown}
+  - {id: gap, prompt: Which capability was missing?, when: reason == "gap"}
+  - {id: pressure, prompt: How hard do they push on price?, type: scale, when: reason == "gap" and signed != "signed"}
+  - {id: trust_issue, prompt: What damaged the trust?, required: false, when: reason == "relationship"}
+  - {id: decider, prompt: Who decides on their side?, required: false, when: signed != "signed"}
+  - id: reconsider
+    prompt: What would make them reconsider?
+    required: false
+    when: signed != "signed" and reason != "better_fit"
+verdicts:
+  - {id: rebuild_trust, when: reason == "relationship", title: Rebuild trust, rationale: Own the misstep.}
+  - {id: fight, when: reason == "gap", title: Fight on value, rationale: Close the gap.}
+  - {id: walk, when: reason == "better_fit", title: Walk away, rationale: It fits them better.}
+  - {id: learn, default: true, title: Accept and learn, rationale: Find out why.}
+plan:
+  - text: Pause before you react
+    due: +0d
+  - text: "Own the misstep: {{ trust_issue }}"
+    when: verdict == "rebuild_trust"
+    due: +1d
+  - text: Offer a proof of concept covering {{ gap }}
+    when: verdict == "fight"
+    due: +2d
+"""
+L_COMPETITOR = "Who won the deal?"
+L_SIGNED, L_SIGNED_LAST = "Is a contract signed?", "Unknown yet"  # the select's last label: fully drawn
+L_REASON, L_REASON_LAST = "Why did they go?", "Reason unknown"
+L_GAP = "Which capability was missing?"
+L_PRESSURE = "How hard do they push on price?"
+L_TRUST = "What damaged the trust?"
+L_DECIDER = "Who decides on their side?"
+L_RECONSIDER = "What would make them reconsider?"
+
+
+@pytest.fixture
+def loss(write_playbook: Callable[[str, str], Path]) -> Path:
+    """loss.yaml in the sessions' working folder (tmp_path)."""
+    return write_playbook(LOSS, "loss.yaml")
+
+
+LOSS_RUN = f"run loss.yaml Acme --date {DATE}"
+
 
 # (prompt, first answer, keys that change the pre-filled answer when we come back, expected final value).
 # Each change only gives the expected value if the earlier answer was pre-filled.
@@ -125,61 +191,66 @@ def test_back_on_the_first_question_stays_there(start: Start, tmp_path: Path) ->
     assert "-o FILE" not in s.text  # stdout is no file here: nothing was left behind to warn about
 
 
-def test_review_change_switches_the_when_branch_and_the_verdict(start: Start, tmp_path: Path) -> None:
-    s = start(f"{DR} triage Acme --date {DATE} > plan.md")
-    s.answer(COMPETITOR, "Globex" + ENTER)
-    s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")  # Not signed
-    s.answer(REASON, DOWN * 3 + ENTER, shown="Don't know yet")  # Relationship or trust
-    s.answer(TRUST, "missed the demo date" + ENTER)
-    s.answer(DECIDER, "Dana" + ENTER)
-    s.answer(RECONSIDER, "a new team" + ENTER)
+def test_review_change_switches_the_when_branch_and_the_verdict(start: Start, tmp_path: Path, loss: Path) -> None:
+    s = start(f"{DR} {LOSS_RUN} > plan.md")
+    s.answer(L_COMPETITOR, "Globex" + ENTER)
+    s.answer(L_SIGNED, DOWN + DOWN + ENTER, shown=L_SIGNED_LAST)  # Not signed
+    s.answer(L_REASON, DOWN * 2 + ENTER, shown=L_REASON_LAST)  # Trust was damaged
+    s.answer(L_TRUST, "missed the demo date" + ENTER)
+    s.answer(L_DECIDER, "Dana" + ENTER)
+    s.answer(L_RECONSIDER, "a new team" + ENTER)
     s.wait(REVIEW)
     listing = s.text[s.text.rindex("Your answers:"):]
-    assert "3. What was the key reason? Relationship or trust" in listing  # labels, not ids
+    assert f"3. {L_REASON} Trust was damaged" in listing  # labels, not ids
     assert "relationship" not in listing
     s.child.send("9" + ENTER)  # no answer 9: refused right under the prompt, which stays
     s.wait("type a number from 1 to 6")
     s.child.send(BACKSPACE + "3" + ENTER)  # change the reason
-    s.answer(REASON, UP + UP + ENTER, shown="Don't know yet")  # from Relationship up to A capability we lack
-    s.answer("Which capability did they find missing?", "single sign-on" + ENTER)
-    s.answer("Do we have another product", DOWN * 3 + ENTER, shown="Not sure yet")  # No, not within their timeline
-    s.answer("How hard are they pushing", "5" + ENTER)
+    s.answer(L_REASON, UP + ENTER, shown=L_REASON_LAST)  # from Trust was damaged up to A missing capability
+    s.answer(L_GAP, "single sign-on" + ENTER)
+    s.answer(L_PRESSURE, "5" + ENTER)
     s.wait(REVIEW)
     listing = s.text[s.text.rindex("Your answers:"):]
     assert "single sign-on" in listing and "missed the demo date" not in listing
-    assert "Dana" in listing  # kept: its question still applies
+    assert "Dana" in listing and "a new team" in listing  # kept: their questions still apply
     s.child.send(ENTER)
     assert s.finish() == 0, s.text
     record = journal_record(saved_run(s.text))
     assert record.answers["reason"] == "gap" and record.answers["gap"] == "single sign-on"
+    assert record.answers["pressure"] == 5
     assert "trust_issue" not in record.answers  # dropped with its branch, in the journal too
     assert record.answers["decider"] == "Dana"
     plan = (tmp_path / "plan.md").read_text(encoding="utf-8")
     assert "single sign-on" in plan and "missed the demo date" not in plan
-    assert record.verdict_id not in (None, "rebuild_trust")
+    assert "Offer a proof of concept covering single sign-on" in plan and "Own the misstep" not in plan
+    assert record.verdict_id == "fight"  # the new branch's verdict, not rebuild_trust
 
 
-def test_no_review_makes_the_plan_after_the_last_question(start: Start, tmp_path: Path) -> None:
-    s = start(f"{DR} triage Acme --date {DATE} --no-review --no-save > plan.md")
-    s.answer(COMPETITOR, "Globex" + ENTER)
-    s.answer(SIGNED, ENTER, shown="Don't know")
-    s.answer(REASON, ENTER, shown="Don't know yet")
+def test_no_review_makes_the_plan_after_the_last_question(start: Start, tmp_path: Path, loss: Path) -> None:
+    s = start(f"{DR} {LOSS_RUN} --no-review --no-save > plan.md")
+    s.answer(L_COMPETITOR, "Globex" + ENTER)
+    s.answer(L_SIGNED, ENTER, shown=L_SIGNED_LAST)  # Signed: no follow-up applies
+    s.answer(L_REASON, ENTER, shown=L_REASON_LAST)  # A better fit for them
     assert s.finish() == 0, s.text
     assert REVIEW not in s.text
-    assert (tmp_path / "plan.md").read_text(encoding="utf-8").startswith("# Lost-deal triage: Acme")
+    assert (tmp_path / "plan.md").read_text(encoding="utf-8").startswith("# Loss check: Acme")
 
 
 def test_y_then_enter_answers_one_confirm_only(start: Start, tmp_path: Path) -> None:
-    # The issue's repro: four confirm questions in pulse; `y` Enter must answer the first and stop.
+    # The issue's repro on the bundled pulse: three confirm questions in a row; `y` Enter must answer
+    # the first and stop, so the next one is still asked.
     s = start(f"{DR} pulse Globex --no-save --format json --no-review --set signals= --set pulse=7 "
               "--set asked_loss_question=yes --set calling_high=yes --set competitor_knocking=no > plan.json")
     s.answer("biggest fear is right now", "y" + ENTER)  # knows_their_fear
     s.answer("your own biggest fear", "y" + ENTER)  # asked, not answered by the Enter
     s.answer("standing in a competitor's way", "n" + ENTER)
     s.answer("contract renew", ENTER)
+    # pulse's optional account facts, each left at its default.
+    s.answer("usage of our product moved", ENTER, shown="Don't know")
+    s.answer("support escalations are open", ENTER)
+    s.answer("executive sponsor on their side", ENTER, shown="Don't know")
+    s.answer("last business review", ENTER, shown="Don't know")
     assert s.finish() == 0, s.text
-    import json
-
     answers = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))["answers"]
     values = {a["id"]: a["value"] for a in answers} if isinstance(answers, list) else answers
     assert values["knows_their_fear"] is True
@@ -187,15 +258,16 @@ def test_y_then_enter_answers_one_confirm_only(start: Start, tmp_path: Path) -> 
     assert values["in_the_way"] is False
 
 
-def test_ctrl_c_after_going_back_then_resume_keeps_the_changed_answer(start: Start, tmp_path: Path) -> None:
-    s = start(f"{DR} triage Acme --date {DATE} > plan.md")
-    s.answer(COMPETITOR, "Globex" + ENTER)
-    s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")  # Not signed
-    s.answer(REASON, CTRL_B, shown="Don't know yet")  # back to SIGNED
-    s.wait(f"{REASON} (back)")
-    s.answer(SIGNED, UP + ENTER, shown="Don't know")  # In progress (from Not signed, pre-selected)
-    s.wait(REASON)
-    s.answer("Don't know yet", CTRL_C)
+def test_ctrl_c_after_going_back_then_resume_keeps_the_changed_answer(start: Start, tmp_path: Path,
+                                                                       loss: Path) -> None:
+    s = start(f"{DR} {LOSS_RUN} > plan.md")
+    s.answer(L_COMPETITOR, "Globex" + ENTER)
+    s.answer(L_SIGNED, DOWN + DOWN + ENTER, shown=L_SIGNED_LAST)  # Not signed
+    s.answer(L_REASON, CTRL_B, shown=L_REASON_LAST)  # back to the signed question
+    s.wait(f"{L_REASON} (back)")
+    s.answer(L_SIGNED, UP + ENTER, shown=L_SIGNED_LAST)  # In progress (from Not signed, pre-selected)
+    s.wait(L_REASON)
+    s.answer(L_REASON_LAST, CTRL_C)
     assert s.finish() == 130
     assert "(-o FILE writes the plan only once it is made)" in s.text  # stdout is plan.md, left empty
     run_id = re.search(r"as run (\w+)", s.text)
@@ -203,14 +275,13 @@ def test_ctrl_c_after_going_back_then_resume_keeps_the_changed_answer(start: Sta
     assert journal_record(run_id.group(1)).answers == {"competitor": "Globex", "signed": "in_progress"}
 
     r = start(f"{DR} resume {run_id.group(1)} > plan.md")
-    r.answer(REASON, ENTER, shown="Don't know yet")  # Their choice fits them better
-    r.answer(DECIDER, ENTER)
+    r.answer(L_REASON, ENTER, shown=L_REASON_LAST)  # A better fit for them
+    r.answer(L_DECIDER, ENTER)  # asked because the changed answer is not Signed
     r.make_plan()
     assert r.finish() == 0, r.text
     record = journal_record(run_id.group(1))
     assert record.status == "done"
     assert record.answers["signed"] == "in_progress"
-
 
 # --- plain prompts ----------------------------------------------------------------------------------
 
@@ -250,18 +321,18 @@ def test_plain_prompts_every_type_with_back_and_review(how: str, start: Start, t
     assert record.verdict_id == "go"
 
 
-def test_rerun_on_a_terminal_opens_the_review_with_the_old_answers(start: Start, tmp_path: Path) -> None:
-    first = start(f"{DR} triage Acme --date {DATE} --no-review --set competitor=Globex --set signed=signed "
+def test_rerun_on_a_terminal_opens_the_review_with_the_old_answers(start: Start, tmp_path: Path, loss: Path) -> None:
+    first = start(f"{DR} {LOSS_RUN} --no-review --set competitor=Globex --set signed=signed "
                   "--set reason=better_fit > /dev/null")
     assert first.finish() == 0, first.text
     old_id = saved_run(first.text)
     s = start(f"{DR} deals rerun {old_id} > plan.md")
     s.wait(REVIEW)
     listing = s.text[s.text.rindex("Your answers:"):]
-    assert "Who did they choose? Globex" in listing
+    assert f"{L_COMPETITOR} Globex" in listing
     s.child.send("2" + ENTER)  # signed: change to Not signed, which asks who decides
-    s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")
-    s.answer(DECIDER, "Dana" + ENTER)
+    s.answer(L_SIGNED, DOWN + DOWN + ENTER, shown=L_SIGNED_LAST)
+    s.answer(L_DECIDER, "Dana" + ENTER)
     s.make_plan()
     assert s.finish() == 0, s.text
     assert f"it replaces run {old_id}" in s.text
@@ -269,9 +340,9 @@ def test_rerun_on_a_terminal_opens_the_review_with_the_old_answers(start: Start,
     assert record.answers["signed"] == "not_signed" and record.answers["decider"] == "Dana"
 
 
-def test_plain_prompts_ctrl_c_keeps_the_answers(start: Start, tmp_path: Path) -> None:
-    s = start(f'{DR} triage Acme --date {DATE} --plain > plan.md; echo "RC:$?"')
-    s.answer(COMPETITOR, "Globex" + ENTER)
+def test_plain_prompts_ctrl_c_keeps_the_answers(start: Start, tmp_path: Path, loss: Path) -> None:
+    s = start(f'{DR} {LOSS_RUN} --plain > plan.md; echo "RC:$?"')
+    s.answer(L_COMPETITOR, "Globex" + ENTER)
     s.answer("type a number", CTRL_C)
     s.wait("RC:130")
     assert s.finish() == 0

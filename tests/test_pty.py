@@ -124,7 +124,7 @@ class Session:
         self.screen = io.StringIO()
         self.child = pexpect.spawn(
             "bash", ["-c", command], cwd=str(cwd), env=env, encoding="utf-8", codec_errors="replace",
-            timeout=15, dimensions=(40, 100),
+            timeout=30, dimensions=(40, 100),
         )
         self.child.logfile_read = self.screen
         # Every send waits for the prompt to be drawn (so the tty is already raw): pexpect's
