@@ -97,7 +97,7 @@ def test_list_in_a_pipe_is_plain_tab_separated_newest_first(journal_ids: dict[st
 
 def test_a_long_listing_streams_in_batches_and_cleans_every_hostile_row() -> None:
     """More rows than one batch: plain batches take the quick path, a batch with a hostile row is cleaned."""
-    from dealrescue.journal import store
+    from dealrescue.journal import listing as store
 
     total = store._BATCH + 50
     hostile = {7: "Tab\there", store._BATCH + 3: "Bell\x07 and \u2028 line", store._BATCH + 9: "Zoë"}
