@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from dealrescue.errors import DealRescueError, OutputExistsError, UsageError
@@ -50,6 +51,33 @@ def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o"
         except OSError:
             pass
         raise DealRescueError(f"cannot write {path}: {exc.strerror}", hint="nothing was written") from exc
+
+
+def write_chunks_atomic(path: Path, chunks: Iterable[str], *, force: bool = False, flag: str = "-o") -> None:
+    """``write_atomic`` for output made in pieces: each piece is written as it comes."""
+    import tempfile
+
+    folder = check_target(path, force=force, flag=flag)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise DealRescueError(f"cannot write to {folder}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o666 & ~_umask())
+        os.replace(tmp_name, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise DealRescueError(f"cannot write {path}: {exc.strerror}", hint="nothing was written") from exc
+        raise
 
 
 def _umask() -> int:
