@@ -42,7 +42,10 @@ def _sample_answer(question: Any, rng: random.Random, base: dt.date) -> str:
     kind = question.type.value
     if kind == "multiselect":
         count = rng.choices((0, 1, 2, 3, 4), (40, 25, 20, 10, 5))[0]
-        return ",".join(c.value for c in rng.sample(question.choices, min(count, len(question.choices))))
+        low = int(question.min or (1 if question.required and question.default is None else 0))
+        high = int(question.max or len(question.choices))
+        count = max(low, min(count, high, len(question.choices)))
+        return ",".join(c.value for c in rng.sample(question.choices, count))
     optional = not question.required or question.default is not None
     if optional and rng.random() < 0.1:
         return ""
@@ -56,4 +59,7 @@ def _sample_answer(question: Any, rng: random.Random, base: dt.date) -> str:
         return str(rng.randint(low, high))
     if kind == "date":
         return (base + dt.timedelta(days=rng.randrange(700))).isoformat()
-    return rng.choice(("Globex", "Initech", "Umbrella", "Hooli", "a new vendor"))
+    text = rng.choice(("Globex", "Initech", "Umbrella", "Hooli", "a new vendor"))
+    if question.min is not None and len(text) < question.min:
+        text = f"{text} came in with a lower price and a faster start"
+    return text[: int(question.max)] if question.max is not None else text
