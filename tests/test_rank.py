@@ -199,7 +199,7 @@ def test_bad_rows_are_reported_with_line_and_column_and_the_rest_ranked(tmp_path
                for line in lines)
     assert f"{path}:6: column deal: a deal name is required" in lines
     assert any(line.startswith(f"{path}:7: column asked_loss_question: missing") for line in lines)
-    assert lines[-3] == f"{path}: 3 cells ignored (their rows are ranked without that answer), 2 rows left out"
+    assert lines[-3] == f"{path}: 3 cells ignored (the rows are still ranked), 2 rows left out"
     assert lines[-2].startswith("error: 2 bad rows were left out of the ranking")
     assert "(4 ranked)" in lines[-2]
 

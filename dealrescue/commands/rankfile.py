@@ -240,7 +240,7 @@ def report_problems(source: str, scored: ScoredFile, shown: int | None) -> None:
     parts = []
     if scorer.ignored_cells:
         parts.append(f"{scorer.ignored_cells} cell{'s' if scorer.ignored_cells != 1 else ''} ignored "
-                     "(their rows are ranked without that answer)")
+                     "(the rows are still ranked)")
     if scorer.bad_rows:
         parts.append(f"{scorer.bad_rows} row{'s' if scorer.bad_rows != 1 else ''} left out")
     more = f"; {hidden} more not shown (--format json lists them)" if hidden > 0 else ""

@@ -25,8 +25,12 @@ _WORDS = re.compile(r"[\s_\-]+")
 _TICKED = {"x", "✓", "✔"}
 
 
+_QUOTES = re.compile(r"['’]")
+
+
 def _key(text: str) -> str:
-    return _WORDS.sub(" ", text.strip().casefold()).strip()
+    """How a value or label is compared: case, apostrophes and runs of spaces, _ and - do not count."""
+    return _WORDS.sub(" ", _QUOTES.sub("", text.strip().casefold())).strip()
 
 
 class CellReader:
@@ -120,7 +124,11 @@ class CellReader:
         return values
 
 
-_CURRENCY = re.compile(r"^[^\d\-+(.,]*|[^\d)]*$")
+# A currency sign or an ISO code before or after the number (``$1,200``, ``USD 1200``, ``1.200,50 €``).
+_CURRENCY = re.compile(r"^(?:[A-Z]{3}|[A-Z]{0,2}[$€£¥₹]|[$€£¥₹])\s*|\s*(?:[A-Z]{3}|[$€£¥₹])$")
+
+
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
 
 
 def parse_amount(raw: str) -> float:
@@ -131,6 +139,8 @@ def parse_amount(raw: str) -> float:
     body = _CURRENCY.sub("", text).replace(" ", "").replace("\u00a0", "").replace("'", "")
     negative = body.startswith("(") and body.endswith(")")
     body = body.strip("()")
+    if _DOT_THOUSANDS.fullmatch(body):
+        raise AnswerProblem(f"{text!r} reads as thousands or as decimals: write it without the dot, or with cents")
     if "," in body and "." in body:
         decimal = "," if body.rindex(",") > body.rindex(".") else "."
         body = body.replace("." if decimal == "," else ",", "").replace(decimal, ".")

@@ -86,7 +86,7 @@ class _Sql:
 
     def words(self, raw: str) -> str:
         """The cell as ``cells._key`` reads it: lower case, runs of spaces, _ and - as one space."""
-        lowered = f"lower({raw})"
+        lowered = self.regex_replace(f"lower({raw})", "['’]", "")
         return f"trim({self.regex_replace(lowered, '[[:space:]_-]+', ' ')})"
 
     # -- answers -------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class _Sql:
 
     def items(self, q: Question, raw: str) -> str:
         """The cell's choices as ``|a|b|`` (keys), separators ``,``, ``;`` and ``|`` alike."""
-        spaced = self.regex_replace(f"lower({raw})", "[[:space:]_-]+", " ")
+        spaced = self.regex_replace(self.regex_replace(f"lower({raw})", "['’]", ""), "[[:space:]_-]+", " ")
         joined = self.regex_replace(spaced, " ?[,;|] ?", "|")
         trimmed = self.regex_replace(f"trim({joined})", "^[|]+|[|]+$", "")
         return f"('|' || {self.regex_replace(trimmed, '[|]+', '|')} || '|')"

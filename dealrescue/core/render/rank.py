@@ -195,30 +195,33 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+_ROLE_TITLES = (("owner", "Owner"), ("amount", "Amount"), ("close_date", "Close"), ("stage", "Stage"))
+
+
 def table_columns(view: RankingView) -> list[tuple[str, int]]:
     """(header, width) of the one-line table; the reasons take what is left (all of it with ``wide``)."""
     digits = max(len(str(view.count)), 1)
-    columns = [("#", digits), ("Deal", 26)]
-    if "owner" in view.roles:
-        columns.append(("Owner", 14))
-    if view.has_amount:
-        columns.append(("Amount", 8))
-    if "close_date" in view.roles:
-        columns.append(("Close", 10))
-    if "stage" in view.roles:
-        columns.append(("Stage", 14))
     first = view.compiled.playbook.scores[view.order[0]]
-    columns += [(first.title, 18), ("Verdict", 18)]
-    used = sum(w + 2 for _h, w in columns)
-    columns.append(("Main reasons" if view.wide else "Top reason", max(view.width - used, 16)))
-    return columns
+    wanted = [("#", digits), ("Deal", 24)]
+    wanted += [("Owner", 14)] if "owner" in view.roles else []
+    wanted += [("Amount", 7)] if view.has_amount else []
+    wanted += [("Close", 10)] if "close_date" in view.roles else []
+    wanted += [("Stage", 12)] if "stage" in view.roles else []
+    wanted += [(first.title, 16), ("Verdict", 16)]
+    # On a narrow screen these give way to the reason, in this order.
+    for title in ("Stage", "Close", "Verdict", "Owner"):
+        if view.wide or sum(w + 2 for _h, w in wanted) + 24 <= view.width:
+            break
+        wanted = [(h, w) for h, w in wanted if h != title]
+    used = sum(w + 2 for _h, w in wanted)
+    return [*wanted, ("Main reasons" if view.wide else "Top reason", max(view.width - used, 16))]
 
 
 def table_lines(view: RankingView) -> Iterator[str]:
     """The table as lines: one line per account (reasons in full with ``wide``)."""
     columns = table_columns(view)
     yield f"{view.compiled.playbook.title}: {view.count} ranked, most at risk first"
-    yield "  ".join(h.ljust(w) if n else h.rjust(w) for n, (h, w) in enumerate(columns)).rstrip()
+    yield "  ".join(_fit(h, w).ljust(w) if n else h.rjust(w) for n, (h, w) in enumerate(columns)).rstrip()
     for cells in table_cells(view):
         out = []
         for n, (text, (_h, w)) in enumerate(zip(cells, columns, strict=True)):
@@ -293,16 +296,17 @@ def table_cells(view: RankingView) -> Iterator[list[str]]:
     pb = view.compiled.playbook
     first = view.order[0]
     labels = {b.id: b.label for b in pb.scores[first].bands}
+    titles = {h for h, _w in table_columns(view)}
+    shown = [role for role, title in _ROLE_TITLES if title in titles]
     for rank, ((deal, _line, standing, why, _ordinal, amount), passed) in enumerate(view.rows, 1):
         cells = [str(rank), deal]
-        for role in ("owner", "amount", "close_date", "stage"):
-            if role == "amount" and view.has_amount:
-                cells.append(amount_text(amount))
-            elif role != "amount" and role in view.roles:
-                cells.append(passed[view.roles[role]])
+        for role in shown:
+            cells.append(amount_text(amount) if role == "amount" else passed[view.roles[role]])
         band = labels.get(standing.bands[first] or "", "")
-        cells += [f"{number_text(standing.totals[first])} {band}".strip(), pb.verdicts[standing.verdict].title,
-                  "; ".join(why) if view.wide else (why[0] if why else "")]
+        cells.append(f"{number_text(standing.totals[first])} {band}".strip())
+        if "Verdict" in titles:
+            cells.append(pb.verdicts[standing.verdict].title)
+        cells.append("; ".join(why) if view.wide else (why[0] if why else ""))
         yield cells
 
 
