@@ -96,7 +96,10 @@ def rank(options: RankOptions) -> None:
         if on_terminal and top is None:
             top = max(shutil.get_terminal_size().lines - _TABLE_MARGIN - len(_bands(scored, order, compiled)), 5)
         view = ranking_view(options, scored, compiled, order, top if fmt == "table" else None)
-        _write(view, fmt, options, on_terminal)
+        from dealrescue.commands.rankfile import long_cells_readable
+
+        with long_cells_readable():
+            _write(view, fmt, options, on_terminal)
         sys.stdout.flush()  # the ranking first, then what went wrong (both may share one pipe)
     scored.problems.sort(key=lambda p: p.line)
     report_problems(str(options.file), scored, 10 if on_terminal else None)

@@ -7,6 +7,7 @@ wide note columns rank in flat memory.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -92,6 +93,11 @@ def _field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
+def long_cells_readable() -> contextlib.AbstractContextManager[None]:
+    """While the passed-through cells are read again: long cells read (then dropped), not fatal."""
+    return _field_limit(_READ_LIMIT)
+
+
 def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], today: str, *,
                engine: bool = False, amount: str | None = None, dayfirst: bool = False,
                weighted: bool = False, on_header: Callable[[ColumnMap], None] | None = None) -> ScoredFile:
@@ -166,10 +172,12 @@ def passed_cells(path: Path, scored: ScoredFile) -> Callable[[int], list[str]]:
                 break
             size *= 4
         text = data[: end if end is not None else len(data)].decode("utf-8", "replace")
-        with _field_limit(_READ_LIMIT):
-            row = next(csv.reader(io.StringIO(text, newline="")), [])
-        row += [""] * (width - len(row))
-        return [row[i] if len(row[i]) <= CELL_LIMIT else "" for i in indexes]
+        row = next(csv.reader((text,) if end is not None and end < CELL_LIMIT and text.count("\n") == 1
+                              else io.StringIO(text, newline="")), [])
+        if len(row) < width:
+            row += [""] * (width - len(row))
+        picked = [row[i] for i in indexes]
+        return picked if end is not None and end < CELL_LIMIT else [c if len(c) <= CELL_LIMIT else "" for c in picked]
 
     return cells
 

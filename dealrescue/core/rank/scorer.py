@@ -216,19 +216,29 @@ class Scorer:
             self.amounts.extend(amounts)
 
     def ranked(self, weighted: bool = False) -> Ranked:
-        """The kept rows, ranked: most at risk first (or the largest score times amount with ``weighted``)."""
-        count = len(self.deals)
-        order = list(range(count))  # line order: the sorts below are stable, so equal rows keep it
-        deals = self.deals
-        order.sort(key=deals.__getitem__)  # "ACME" and "Acme": the exact name decides
-        order.sort(key=lambda k: deals[k].casefold())
-        position = {key: n for n, key in enumerate(sorted({s.rank_key for s in self.standings}))}
-        codes = [position[s.rank_key] for s in self.standings]
-        order.sort(key=codes.__getitem__)
+        """The kept rows, ranked: most at risk first (or the largest score times amount with ``weighted``).
+
+        Ties go by deal name (case-blind, then exact), then line. Rows are put in buckets by
+        standing first (few, sorted once) and each bucket sorted by name, so the sort keys of
+        only one bucket are alive at a time.
+        """
+        deals, standings = self.deals, self.standings
+        position = {key: n for n, key in enumerate(sorted({s.rank_key for s in standings}))}
+        buckets: list[list[int]] = [[] for _ in position]
+        for k, standing in enumerate(standings):  # in line order: equal rows keep it (stable sorts)
+            buckets[position[standing.rank_key]].append(k)
+        order = array("q")
+        for bucket in buckets:
+            bucket.sort(key=deals.__getitem__)  # "ACME" and "Acme": the exact name decides
+            bucket.sort(key=lambda k: deals[k].casefold())
+            order.extend(bucket)
+            bucket.clear()
         if weighted and self.amounts:
-            first, amounts, standings = self.order[0], self.amounts, self.standings
-            order.sort(key=lambda k: -(standings[k].totals[first] * (0.0 if amounts[k] != amounts[k] else amounts[k])))
-        return Ranked(self, array("q", order))
+            first, amounts = self.order[0], self.amounts
+            weighed = sorted(order, key=lambda k: -(standings[k].totals[first] * (0.0 if amounts[k] != amounts[k]
+                                                                                   else amounts[k])))
+            order = array("q", weighed)
+        return Ranked(self, order)
 
     def _score_chunk(self, rows: list[list[str]], lines: Sequence[int], ordinals: Sequence[int],
                      problems: dict[int, list[RowProblem]]) -> None:

@@ -25,7 +25,7 @@ ViewRow = tuple[RankedRow, list[str]]
 
 _ROWS_PER_CHUNK = 512
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset("=+-@\t\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*)?(\.\d+)?")
 
 
@@ -63,9 +63,16 @@ def number_text(value: float) -> str:
 
 def neutralise(text: str) -> str:
     """A cell a spreadsheet would run as a formula, made inert with a leading quote."""
-    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+    if text[:1] in _FORMULA_FIRST and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def _safe_field(text: str) -> str:
+    """``csv_field(neutralise(text))``, with the common case (nothing to do) first."""
+    if text[:1] in _FORMULA_FIRST and not _PLAIN_NUMBER.fullmatch(text):
+        text = "'" + text
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
 
 
 def csv_field(text: str) -> str:
@@ -101,6 +108,8 @@ def render_csv(view: RankingView) -> Iterator[str]:
     """
     pb = view.compiled.playbook
     cell = (lambda text: text) if view.raw else neutralise
+    field = csv_field if view.raw else _safe_field
+    risky: dict[int, bool] = {}
     yield ",".join(map(csv_field, csv_header(view))) + "\n"
     middle: dict[int, str] = {}
     reasons: dict[int, str] = {}
@@ -116,10 +125,12 @@ def render_csv(view: RankingView) -> Iterator[str]:
         text = reasons.get(id(why))
         if text is None:
             text = reasons[id(why)] = csv_field(cell("; ".join(why)))
-        parts = [str(rank), csv_field(cell(deal)), middle[key], text]
+        parts = [str(rank), field(deal), middle[key], text]
         if view.has_amount:
-            parts.append(number_text(amount) if amount is not None and at_risk(view, standing) else "0")
-        parts += [csv_field(cell(p)) for p in passed]
+            if key not in risky:
+                risky[key] = at_risk(view, standing)
+            parts.append(number_text(amount) if amount is not None and risky[key] else "0")
+        parts += map(field, passed)
         chunk.append(",".join(parts))
         if len(chunk) == _ROWS_PER_CHUNK:
             yield "\n".join(chunk) + "\n"
