@@ -213,15 +213,15 @@ def table_columns(view: RankingView) -> list[tuple[str, int]]:
     """(header, width) of the one-line table; the reasons take what is left (all of it with ``wide``)."""
     digits = max(len(str(view.count)), 1)
     first = view.compiled.playbook.scores[view.order[0]]
-    wanted = [("#", digits), ("Deal", 24)]
+    wanted = [("#", digits), ("Deal", 22)]
     wanted += [("Owner", 14)] if "owner" in view.roles else []
     wanted += [("Amount", 7)] if view.has_amount else []
     wanted += [("Close", 10)] if "close_date" in view.roles else []
     wanted += [("Stage", 12)] if "stage" in view.roles else []
-    wanted += [(first.title, 16), ("Verdict", 16)]
+    wanted += [(first.title, 18), ("Score", 5), ("Verdict", 16)]
     # On a narrow screen these give way to the reason, in this order.
     for title in ("Stage", "Close", "Verdict", "Owner"):
-        if view.wide or sum(w + 2 for _h, w in wanted) + 24 <= view.width:
+        if view.wide or sum(w + 2 for _h, w in wanted) + 20 <= view.width:
             break
         wanted = [(h, w) for h, w in wanted if h != title]
     used = sum(w + 2 for _h, w in wanted)
@@ -232,13 +232,15 @@ def table_lines(view: RankingView) -> Iterator[str]:
     """The table as lines: one line per account (reasons in full with ``wide``)."""
     columns = table_columns(view)
     yield f"{view.compiled.playbook.title}: {view.count} ranked, most at risk first"
-    yield "  ".join(_fit(h, w).ljust(w) if n else h.rjust(w) for n, (h, w) in enumerate(columns)).rstrip()
+    right = {0, [h for h, _w in columns].index("Score")}
+    yield "  ".join(_fit(h, w).rjust(w) if n in right else _fit(h, w).ljust(w)
+                    for n, (h, w) in enumerate(columns)).rstrip()
     for cells in table_cells(view):
         out = []
         for n, (text, (_h, w)) in enumerate(zip(cells, columns, strict=True)):
             last = n == len(columns) - 1
             fitted = " ".join(text.split()) if last and view.wide else _fit(text, w)
-            out.append(fitted.rjust(w) if n == 0 else fitted if last else fitted.ljust(w))
+            out.append(fitted.rjust(w) if n in right else fitted if last else fitted.ljust(w))
         yield "  ".join(out).rstrip()
     if view.top is not None and view.count > view.top:
         more = view.count - view.top
@@ -314,7 +316,7 @@ def table_cells(view: RankingView) -> Iterator[list[str]]:
         for role in shown:
             cells.append(amount_text(amount) if role == "amount" else passed[view.roles[role]])
         band = labels.get(standing.bands[first] or "", "")
-        cells.append(f"{number_text(standing.totals[first])} {band}".strip())
+        cells += [band, number_text(standing.totals[first])]
         if "Verdict" in titles:
             cells.append(pb.verdicts[standing.verdict].title)
         cells.append("; ".join(why) if view.wide else (why[0] if why else ""))
