@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from dealrescue.catalog import finder as catalog
 from dealrescue.cli.app import app
 from dealrescue.core.rank.sql import SqlUnavailable, ranking_sql
-from tests.crm_exports import make_sample_csv
+from tests.crm_exports import hubspot_export, make_sample_csv, salesforce_export
 
 duckdb = pytest.importorskip("duckdb")
 runner = CliRunner()
@@ -80,11 +80,23 @@ def test_sql_in_duckdb_matches_rank_row_by_row(tmp_path: Path, playbook: str, se
     path = tmp_path / "export.csv"
     make_sample_csv(path, 300, seed=seed, playbook=playbook)
     _hostile(path, playbook, seed)
+    _assert_same_ranking(path, playbook, 50)
+
+
+@pytest.mark.parametrize("export", [salesforce_export, hubspot_export])
+def test_sql_reads_crm_exports_as_rank_does(tmp_path: Path, export) -> None:  # type: ignore[no-untyped-def]
+    """Title Case headers, labels with commas joined by ;, | between values, TRUE/FALSE, Y/N, x, 1/0."""
+    path = tmp_path / "export.csv"
+    export(path, 300, seed=9)
+    _assert_same_ranking(path, "pulse", 299)
+
+
+def _assert_same_ranking(path: Path, playbook: str, at_least: int) -> None:
     compiled = catalog.load(playbook)[0]
     ours = _rank_rows(path, playbook, None)
     theirs = _sql_rows(path, playbook, None)
     header, body = ours[0], ours[1:]
-    assert len(body) == len(theirs) > 50
+    assert len(body) == len(theirs) > at_least
     scores = [s.id for s in compiled.playbook.scores]
     for mine, sql_row in zip(body, theirs, strict=True):
         got = dict(zip(header, mine, strict=False))

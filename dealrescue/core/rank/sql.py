@@ -163,7 +163,17 @@ class _Sql:
     def items(self, q: Question, raw: str) -> str:
         """The cell's choices as ``|a|b|`` (keys), separators ``,``, ``;`` and ``|`` alike."""
         spaced = self.regex_replace(self.regex_replace(f"lower({raw})", "['’]", ""), "[[:space:]_-]+", " ")
-        joined = self.regex_replace(spaced, " ?[,;|] ?", "|")
+        for choice in q.choices:  # a label holding a separator stands for its value before splitting
+            if any(sep in choice.label for sep in ",;|"):
+                spaced = f"replace({spaced}, {self.text(_key(choice.label))}, {self.text(_key(choice.value))})"
+        # As rank reads them: ; or | when the cell has one (labels may hold commas), else commas.
+        marked = f"(strpos({raw}, ';') > 0 OR strpos({raw}, '|') > 0)"
+        if self.dialect == "bigquery":
+            marked = f"(STRPOS({raw}, ';') > 0 OR STRPOS({raw}, '|') > 0)"
+        elif self.dialect == "snowflake":
+            marked = f"(POSITION(';', {raw}) > 0 OR POSITION('|', {raw}) > 0)"
+        joined = (f"(CASE WHEN {marked} THEN {self.regex_replace(spaced, ' ?[;|] ?', '|')} "
+                  f"ELSE {self.regex_replace(spaced, ' ?, ?', '|')} END)")
         trimmed = self.regex_replace(f"trim({joined})", "^[|]+|[|]+$", "")
         return f"('|' || {self.regex_replace(trimmed, '[|]+', '|')} || '|')"
 
