@@ -17,7 +17,7 @@ from dealrescue.core.render.plan import to_json, to_markdown
 from dealrescue.core.selftest import run_cases
 from tests.conftest import BUNDLED
 
-EXPECTED_IDS = {"triage", "recover", "walkaway", "pulse", "review"}
+EXPECTED_IDS = {"triage", "recover", "walkaway", "pulse", "review", "qualify"}
 TODAY = dt.date(2026, 11, 22)
 
 
@@ -25,7 +25,7 @@ def load(path: Path) -> CompiledPlaybook:
     return load_playbook(path.read_bytes(), str(path))
 
 
-def test_the_five_playbooks_ship() -> None:
+def test_the_bundled_playbooks_ship() -> None:
     assert {p.stem for p in BUNDLED} >= EXPECTED_IDS
 
 
@@ -92,7 +92,8 @@ def test_every_branch_reaches_a_verdict_and_renders(path: Path) -> None:
         to_json(plan)
         assert plan.steps, "every verdict leads to at least one dated step"
         assert "{{" not in markdown.replace("\\{\\{", "") or "7\\*7" in markdown
-        assert "49" not in markdown.split("## What you answered")[0].replace("2049", "")
+        # The hostile answer "Globex {{ 7*7 }}" shows as typed, never evaluated (scores may be 49).
+        assert "Globex 49" not in markdown
         reached.add(plan.verdict.id)
     assert reached == {v.id for v in compiled.playbook.verdicts}
 

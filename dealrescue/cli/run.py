@@ -27,6 +27,7 @@ PLAYBOOK_COMMANDS = (
     ("walkaway", "walkaway", "Prepare a graceful walk-away call: reasons, the three tests, the script, a check-back."),
     ("pulse", "pulse", "Take an account's pulse: where it stands on the path to defecting, and what to do."),
     ("review", "review", "Win/loss review: the buyer interview, the process stage by stage, the lessons."),
+    ("qualify", "qualify", "Qualify an open deal (MEDDPICC): grade each element by evidence, a weighted score, one step per gap."),
 )
 
 EXAMPLES = """

@@ -191,6 +191,10 @@ class PlaybookTest:
     deal: str = doc("The deal name for the case.", default="Test deal")
     answers: dict[str, Any] = doc("Answers by question id.", factory=dict)
     scores: dict[str, float] = doc("Expected score totals (optional).", factory=dict)
+    contains: list[str] = doc(
+        "Text the markdown plan must show (spacing, line breaks and markdown escapes are ignored).", factory=list
+    )
+    lacks: list[str] = doc("Text the markdown plan must not show (compared the same way).", factory=list)
 
 
 @spec
@@ -211,6 +215,10 @@ class Playbook:
     sections: list[Section] = doc("Checklists and notes.", factory=list)
     followups: list[Followup] = doc("Check-backs, listed by dealrescue followups.", factory=list)
     tests: list[PlaybookTest] = doc("Answers and the verdict they must give.", factory=list)
+    card: str | None = doc(
+        "A pocket card for the live call (markdown, printed by dealrescue card): what to ask, what not to say.",
+        default=None,
+    )
 
     def question(self, question_id: str) -> Question | None:
         for q in self.questions:
