@@ -138,3 +138,30 @@ def hubspot_export(path: Path, rows: int, seed: int = 0) -> None:
                 rng.choice(("x", "")), rng.choice(("Y", "N")), rng.choice(("1", "0")),
                 (base + dt.timedelta(days=rng.randrange(600))).isoformat(), rng.choice(("", "@SUM(A1:A9)", "fine")),
             ])
+
+
+_GRADES = ("Unknown", "identified", "Validated", "CONFIRMED", "")
+
+
+def open_deals_export(path: Path, rows: int, seed: int = 0) -> None:
+    """A Salesforce-style export of open opportunities graded on MEDDPICC (the qualify playbook):
+    picklist stages and grades in any case, a champion's name, amounts with currency signs."""
+    rng = random.Random(seed)
+    base = dt.date(2026, 12, 1)
+    elements = ("Metrics", "Economic Buyer", "Decision Criteria", "Decision Process", "Paper Process", "Pain",
+                "Champion", "Competition")
+    header = ["Opportunity Name", "Account Name", "Opportunity Owner", "Stage", "Amount", "Close Date", *elements,
+              "Champion Name"]
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for number in range(rows):
+            account = f"{rng.choice(_NAMES)} {rng.choice(_KINDS)}"
+            stage = rng.choice(("Discovery", "Evaluation", "Proposal", "Negotiation"))
+            late = stage in ("Proposal", "Negotiation")
+            grades = [rng.choice(_GRADES[1:4] if late and rng.random() < 0.6 else _GRADES) for _ in elements]
+            writer.writerow([
+                f"{account} - {rng.choice(('New business', 'Expansion', 'Renewal'))} {number + 1:02d}", account,
+                rng.choice(_OWNERS), stage, _money(rng), _us_date(base + dt.timedelta(days=rng.randrange(200))),
+                *grades, rng.choice(("", "Priya Raman", "Tom Reed")),
+            ])

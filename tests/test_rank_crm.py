@@ -16,14 +16,18 @@ import pytest
 from typer.testing import CliRunner
 
 from dealrescue.cli.app import app
-from tests.crm_exports import hubspot_export, salesforce_export
+from tests.crm_exports import hubspot_export, open_deals_export, salesforce_export
 
 runner = CliRunner()
 DEALRESCUE = [sys.executable, "-m", "dealrescue"]
 
 
 def invoke(*args: object):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, [str(a) for a in args])
+    """rank with the pulse playbook these exports answer (unless the test names one)."""
+    names = [str(a) for a in args]
+    if names[:1] == ["rank"] and "--playbook" not in names and "-p" not in names:
+        names += ["--playbook", "pulse"]
+    return runner.invoke(app, names)
 
 
 def rows_of(stdout: str) -> list[dict[str, str]]:
@@ -217,12 +221,12 @@ def test_html_is_one_self_contained_page_with_the_table_and_the_chart(salesforce
 
 def test_the_table_is_one_line_per_account_then_the_chart_and_warnings_come_after(salesforce: Path) -> None:
     env = {**os.environ, "COLUMNS": "100"}
-    result = subprocess.run([*DEALRESCUE, "rank", str(salesforce), "--format", "table", "--top", "5"],
+    result = subprocess.run([*DEALRESCUE, "rank", str(salesforce), "-p", "pulse", "--format", "table", "--top", "5"],
                             capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=env, check=False)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "Account pulse: 30 ranked, most at risk first"
+    assert lines[0] == "Account pulse: 30 ranked by step on the defection path, highest first"
     assert lines[1].split() [:5] == ["#", "Deal", "Owner", "Amount", "Step"]
     assert [line.split()[0] for line in lines[2:7]] == ["1", "2", "3", "4", "5"]
     assert lines[7] == "… 25 more (--top 30 shows all; --format csv or json writes every column)"
@@ -249,9 +253,26 @@ def test_csv_on_a_terminal_shows_escape_sequences_instead_of_running_them(tmp_pa
     pexpect = pytest.importorskip("pexpect")
     path = tmp_path / "esc.csv"
     path.write_text('deal,Notes\n"Evil\x1b]52;c;SGVsbG8=\x07",\x1b[2J\u202e\n', encoding="utf-8")
-    child = pexpect.spawn(sys.executable, ["-m", "dealrescue", "rank", str(path), "--format", "csv"],
+    child = pexpect.spawn(sys.executable, ["-m", "dealrescue", "rank", str(path), "-p", "pulse", "--format", "csv"],
                           encoding="utf-8", timeout=60)
     child.expect(pexpect.EOF)
     screen = child.before
     assert "\x1b]52" not in screen and "\x1b[2J" not in screen
     assert "Evil\u241b]52" in screen
+
+
+def test_open_deals_rank_by_qualify_by_default_with_reasons_per_row(tmp_path: Path) -> None:
+    path = tmp_path / "open-deals.csv"
+    open_deals_export(path, 30, seed=7)
+    result = runner.invoke(app, ["rank", str(path), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    rows = rows_of(result.stdout)
+    assert len(rows) == 30
+    scores = [float(r["qualification"]) for r in rows]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+    assert all(r["deal"].startswith(r["Account Name"] + " - ") for r in rows)  # the opportunity is the row
+    assert sum(1 for r in rows if r["reasons"]) >= 28
+    assert {r["verdict"] for r in rows} <= {"qualified", "at_risk", "disqualify"}
+    table = runner.invoke(app, ["rank", str(path), "--format", "table", "--top", "3"])
+    assert table.stdout.splitlines()[0].startswith("Deal qualification (MEDDPICC): 30 ranked by qualification")

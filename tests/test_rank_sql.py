@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from dealrescue.catalog import finder as catalog
 from dealrescue.cli.app import app
 from dealrescue.core.rank.sql import SqlUnavailable, ranking_sql
-from tests.crm_exports import hubspot_export, make_sample_csv, salesforce_export
+from tests.crm_exports import hubspot_export, make_sample_csv, open_deals_export, salesforce_export
 
 duckdb = pytest.importorskip("duckdb")
 runner = CliRunner()
-BUNDLED = ["pulse", "recover", "review", "triage", "walkaway"]
+BUNDLED = ["pulse", "qualify", "recover", "review", "triage", "walkaway"]
 
 
 def _rankable(playbook: str) -> bool:
@@ -83,12 +83,13 @@ def test_sql_in_duckdb_matches_rank_row_by_row(tmp_path: Path, playbook: str, se
     _assert_same_ranking(path, playbook, 50)
 
 
-@pytest.mark.parametrize("export", [salesforce_export, hubspot_export])
-def test_sql_reads_crm_exports_as_rank_does(tmp_path: Path, export) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("export", "playbook"),
+                         [(salesforce_export, "pulse"), (hubspot_export, "pulse"), (open_deals_export, "qualify")])
+def test_sql_reads_crm_exports_as_rank_does(tmp_path: Path, export, playbook: str) -> None:  # type: ignore[no-untyped-def]
     """Title Case headers, labels with commas joined by ;, | between values, TRUE/FALSE, Y/N, x, 1/0."""
     path = tmp_path / "export.csv"
     export(path, 300, seed=9)
-    _assert_same_ranking(path, "pulse", 299)
+    _assert_same_ranking(path, playbook, 299)
 
 
 def _assert_same_ranking(path: Path, playbook: str, at_least: int) -> None:
@@ -133,7 +134,7 @@ def test_a_playbook_sql_cannot_express_is_refused_with_the_reason() -> None:
 
 @pytest.mark.parametrize("dialect", ["postgres", "snowflake", "bigquery"])
 def test_other_dialects_quote_in_their_own_way(dialect: str) -> None:
-    result = runner.invoke(app, ["rank", "--sql", "--table", "crm.export", "--dialect", dialect])
+    result = runner.invoke(app, ["rank", "--sql", "--table", "crm.export", "--dialect", dialect, "-p", "pulse"])
     assert result.exit_code == 0, result.stderr
     if dialect == "bigquery":
         assert "FROM `crm`.`export` AS src" in result.stdout

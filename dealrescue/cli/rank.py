@@ -18,8 +18,9 @@ def rank_command(
         ),
     ] = None,
     playbook: Annotated[
-        str, typer.Option("--playbook", "-p", metavar="ID", help="The playbook to score with (an id or a path).")
-    ] = "pulse",
+        str, typer.Option("--playbook", "-p", metavar="ID",
+                          help="The playbook to score with (an id or a path; default qualify, for open deals).")
+    ] = "qualify",
     by: Annotated[
         Optional[str],
         typer.Option("--by", metavar="SCORE_ID|amount",
@@ -64,13 +65,15 @@ def rank_command(
         Optional[str], typer.Option("--table", metavar="NAME", help="The table --sql reads (the export's columns).")
     ] = None,
 ) -> None:
-    """Score and rank many accounts or deals at once from a CSV export, most at risk first.
+    """Score and rank many accounts or deals at once from a CSV export, by the playbook's scores.
 
     Blank cells and missing optional columns take the question's default; `dealrescue playbooks show ID --questions` lists the columns. Other columns (owner, amount, close date, stage...) are kept in every format. A cell that cannot be read is a warning (FILE:LINE: column COLUMN: problem) and the row is ranked without that answer; a row is left out only when it lacks a deal name or a required answer. Exit status: 0 when every row was ranked, 2 when a row was left out.
 
     Examples:
 
-      dealrescue rank accounts.csv                  # a table, most at risk first, and a chart
+      dealrescue rank open-deals.csv                # MEDDPICC (qualify): a table and a chart
+
+      dealrescue rank accounts.csv -p pulse         # accounts, most at risk of leaving first
 
       dealrescue rank pipeline.csv --by amount      # the first score weighted by the Amount column
 

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from dealrescue.core.render.rank import BandCount, RankingView
 
 FORMATS = ("table", "csv", "json", "html")
-DEFAULT_PLAYBOOK = "pulse"
+# Open deals are what a manager ranks most: qualify is the default (DESIGN: qualification).
+DEFAULT_PLAYBOOK = "qualify"
 # Lines a terminal table leaves for its title, header, "more" line, chart and summary.
 _TABLE_MARGIN = 14
 

@@ -16,8 +16,9 @@ from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.errors import UsageError
 
 DEAL_COLUMN = "deal"
-# Other names CRM exports give the deal column, by preference; "deal" itself comes first.
-DEAL_ALIASES = ("deal_name", "account", "account_name", "opportunity", "opportunity_name", "company",
+# Other names CRM exports give the deal column, by preference; "deal" itself comes first. An
+# export of opportunities also names their account: the opportunity is the row.
+DEAL_ALIASES = ("deal_name", "opportunity_name", "opportunity", "account_name", "account", "company",
                 "company_name", "name")
 # The columns a manager reads beside the scores, by role; each role's names by preference.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {

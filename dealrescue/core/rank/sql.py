@@ -293,7 +293,7 @@ class _Sql:
 
 def ranking_sql(compiled: CompiledPlaybook, table: str, dialect: str, header: list[str] | None = None,
                 order: tuple[int, ...] | None = None) -> str:
-    """One query: deal, rank, each score and band, verdict and reasons, most at risk first."""
+    """One query: deal, rank, each score and band, verdict and reasons, highest first."""
     from dealrescue.core.rank.sqlquery import build
 
     pb = compiled.playbook

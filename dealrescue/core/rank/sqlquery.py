@@ -129,7 +129,7 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
     outputs += [f"verdict AS {sql.ident('verdict')}", f"{joined} AS {sql.ident('reasons')}"]
     ctes = ",\n".join(f"{name} AS (\n  {body}\n)" for name, body in layers)
     head = (f"-- dealrescue rank --sql: playbook {compiled.id} version {pb.version}, dialect {sql.dialect}\n"
-            "-- Same scores, bands, verdict and reasons as `dealrescue rank`, most at risk first.\n")
+            "-- Same scores, bands, verdict and reasons as `dealrescue rank`, highest first.\n")
     return f"{head}WITH {ctes}\nSELECT {', '.join(outputs)}\nFROM {layers[-1][0]}\nORDER BY 1;\n"
 
 

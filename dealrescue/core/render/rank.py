@@ -228,10 +228,15 @@ def table_columns(view: RankingView) -> list[tuple[str, int]]:
     return [*wanted, ("Main reasons" if view.wide else "Top reason", max(view.width - used, 16))]
 
 
+def heading(view: RankingView) -> str:
+    pb = view.compiled.playbook
+    return f"{pb.title}: {view.count} ranked by {pb.scores[view.order[0]].title.lower()}, highest first"
+
+
 def table_lines(view: RankingView) -> Iterator[str]:
     """The table as lines: one line per account (reasons in full with ``wide``)."""
     columns = table_columns(view)
-    yield f"{view.compiled.playbook.title}: {view.count} ranked, most at risk first"
+    yield heading(view)
     right = {0, [h for h, _w in columns].index("Score")}
     yield "  ".join(_fit(h, w).rjust(w) if n in right else _fit(h, w).ljust(w)
                     for n, (h, w) in enumerate(columns)).rstrip()
@@ -282,7 +287,7 @@ def render_html(view: RankingView) -> Iterator[str]:
     e = html.escape
     yield (f"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{e(pb.title)}: {e(view.source)}</title>"
            f"<style>{_HTML_STYLE}</style></head><body>\n<h1>{e(pb.title)}</h1>\n"
-           f"<p>{view.count} ranked from {e(view.source)} on {e(view.date)}, most at risk first.</p>\n")
+           f"<p>{e(heading(view))}, from {e(view.source)} on {e(view.date)}.</p>\n")
     if view.bands:
         most = max(b.accounts for b in view.bands) or 1
         yield f"<h2>{e(pb.scores[view.order[0]].title)} by band</h2>\n<table class=\"chart\">\n"
