@@ -866,11 +866,12 @@ class Bench:
             print(f"\n    input: {data.name}, {rows:,} rows, {data.stat().st_size / 1e6:.1f} MB, every pulse column, "
                   f"made by tests/crm_exports.make_sample_csv(path, {rows}, 42); {reps} repetitions")
             query = self.scratch / "rank.sql"
-            made = capture([*self.launch.dealrescue, "rank", "--sql", "--table", "crm_export", str(data)], self.env)
+            made = capture([*self.launch.dealrescue, "rank", "--sql", "--table", "crm_export", "-p", "pulse", str(data)],
+                           self.env)
             if made.returncode != 0:
                 raise CommandFailed(f"`dealrescue rank --sql` exited {made.returncode}: {made.stderr.strip()[-300:]}")
             query.write_text(made.stdout, encoding="utf-8")
-            a = self.dealrescue("rank", str(data), "--format", "csv", label="dealrescue rank FILE")
+            a = self.dealrescue("rank", str(data), "-p", "pulse", "--format", "csv", label="dealrescue rank FILE")
             b = Side("duckdb: rank --sql on FILE", [sys.executable, str(duck_script), str(data), str(query)], self.env)
             floor = Side("python rank_floor.py FILE", [sys.executable, str(floor_script), str(data)], self.env)
             for side in (a, b, floor):
