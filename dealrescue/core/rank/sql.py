@@ -177,27 +177,28 @@ class _Sql:
         trimmed = self.regex_replace(f"trim({joined})", "^[|]+|[|]+$", "")
         return f"('|' || {self.regex_replace(trimmed, '[|]+', '|')} || '|')"
 
-    def chosen(self, q: Question, answer_of: dict[str, str]) -> dict[str, str]:
-        """Per choice of multiselect ``q``: a condition, true when the (asked) answer holds it."""
+    def ticked(self, q: Question, i: int) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """Multiselect ``q`` (question ``i``) in three layers, so each cell is normalised once a row:
+        its items and blankness; whether each choice is among them and how many items; then per
+        choice whether it is ticked (a cell with an unknown item, or outside min/max, ticks nothing)."""
         raw = self.raw(q)
         default = set(q.default or [])
-        items = self.items(q, raw) if raw is not None else "''"
-        hits = {c.value: " OR ".join(f"({items} LIKE {self.text('%|' + k + '|%')})"
-                                     for k in sorted({_key(c.value), _key(c.label)})) for c in q.choices}
-        count = f"(length({items}) - length(replace({items}, '|', '')) - 1)"
-        matched = " + ".join(f"(CASE WHEN {h} THEN 1 ELSE 0 END)" for h in hits.values()) or "0"
-        valid = f"({matched}) = {count}"
+        first = {f"m_{i}": self.items(q, raw) if raw is not None else "''", f"e_{i}": self.blank(raw)}
+        second = {f"k_{i}": f"(length(m_{i}) - length(replace(m_{i}, '|', '')) - 1)"}
+        for n, c in enumerate(q.choices):
+            second[f"h_{i}_{n}"] = "(" + " OR ".join(f"(m_{i} LIKE {self.text('%|' + k + '|%')})"
+                                                     for k in sorted({_key(c.value), _key(c.label)})) + ")"
+        matched = " + ".join(f"(CASE WHEN h_{i}_{n} THEN 1 ELSE 0 END)" for n in range(len(q.choices))) or "0"
+        valid = f"({matched}) = k_{i}"
         if q.min is not None:
-            valid += f" AND {count} >= {int(q.min)}"
+            valid += f" AND k_{i} >= {int(q.min)}"
         if q.max is not None:
-            valid += f" AND {count} <= {int(q.max)}"
-        asked = answer_of.get(f"asked:{q.id}", "TRUE")
-        out = {}
-        for c in q.choices:
+            valid += f" AND k_{i} <= {int(q.max)}"
+        third = {}
+        for n, c in enumerate(q.choices):
             when_blank = "TRUE" if c.value in default else "FALSE"
-            out[c.value] = (f"(({asked}) AND (CASE WHEN {self.blank(raw)} THEN {when_blank} "
-                            f"WHEN {valid} THEN ({hits[c.value]}) ELSE FALSE END))")
-        return out
+            third[f"c_{i}_{n}"] = f"(CASE WHEN e_{i} THEN {when_blank} WHEN {valid} THEN h_{i}_{n} ELSE FALSE END)"
+        return first, second, third
 
     # -- conditions ----------------------------------------------------------------------------
 

@@ -29,19 +29,27 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
                                  "and dates as CRMs write them have no portable SQL reading")
     # Columns: v_<i> typed answer, c_<i>_<n> multiselect choice ticked, a_<i> asked.
     scope: dict[str, str] = {}
-    columns: dict[str, str] = {"deal": f"trim(src.{sql.ident(sql.deal_column)})", "_line": "ROW_NUMBER() OVER ()"}
+    cells: dict[str, str] = {"deal": f"trim(src.{sql.ident(sql.deal_column)})", "_line": "ROW_NUMBER() OVER ()"}
+    ticks: dict[str, str] = {}
+    columns: dict[str, str] = {"deal": "deal", "_line": "_line"}
     for i, q in enumerate(pb.questions):
         if q.type is QuestionType.multiselect:
-            for n, (value, expr) in enumerate(sql.chosen(q, {}).items()):
-                columns[f"c_{i}_{n}"] = expr
-                scope[f"{q.id}={value}"] = f"c_{i}_{n}"
+            first, second, third = sql.ticked(q, i)
+            cells.update(first)
+            ticks.update(second)
+            columns.update(third)
+            for n, choice in enumerate(q.choices):
+                scope[f"{q.id}={choice.value}"] = f"c_{i}_{n}"
         elif q.id in read or (q.required and q.default is None):
-            columns[f"v_{i}"] = sql.answer(q)
+            cells[f"v_{i}"] = sql.answer(q)
+            columns[f"v_{i}"] = f"v_{i}"
             scope[q.id] = f"v_{i}"
         else:
             scope[q.id] = "NULL"  # a text, date or note no rule reads: its value changes nothing
         columns[f"a_{i}"] = "TRUE"
-    layers = [("answers", _select(sql, columns, f"{table_name(sql, table)} AS src"))]
+    layers = [("cells", _select(sql, cells, f"{table_name(sql, table)} AS src"))]
+    layers.append(("ticks", f"SELECT *{''.join(f', {e} AS {n}' for n, e in ticks.items())} FROM cells"))
+    layers.append(("answers", _select(sql, columns, "ticks")))
     for i, q in enumerate(pb.questions):
         if q.when is None:
             continue
