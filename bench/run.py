@@ -38,7 +38,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PLAN_DATE = "2026-11-22"
-CSV_READ = "import csv,sys; sum(1 for _ in csv.reader(open(sys.argv[1])))"
 # Figure 3's floor: what any ranking of every row costs before scoring, without dealrescue. It
 # reads every row, keeps the deal names, sorts them and writes one line per row with the rank
 # and constant cells in place of rank's scores, bands, verdict and reasons.
@@ -175,20 +174,6 @@ def report_pair(result: Result, a: Side, b: Side) -> None:
     print(
         f"    ratio {result.ratio:.2f}x   goal <= {result.goal:.2f}x   {result.verdict}"
         f"   (ratio of CPU-time medians: {cpu_ratio:.2f}x)"
-    )
-
-
-def report_floor(reference: Side, fixed: Side, floor: Side, bare: Side, goal: float | None) -> None:
-    """Figure 3's floor: rank's fixed cost plus a scoring-free read/sort/write, as a ratio to the csv read."""
-    wall = fixed.wall + floor.wall - bare.wall
-    cpu = fixed.cpu + floor.cpu - bare.cpu
-    print("    floor, the same work with no scoring at all (same alternation):")
-    for side in (fixed, floor, bare):
-        print(f"      {side.label:<28} median {side.wall:8.1f} ms   (cpu median {side.cpu:.0f} ms)")
-    print(
-        f"      floor = rank HEADER-ONLY + rank_floor.py - python -c pass = {wall:.1f} ms: "
-        f"{wall / reference.wall:.2f}x the csv read (CPU: {cpu / reference.cpu:.2f}x)"
-        + (f"; the goal is {goal:g}x" if goal is not None else "")
     )
 
 
@@ -501,56 +486,58 @@ class Bench:
         report_pair(result, a, b)
 
     def rank_vs_csv(self, result: Result) -> None:
+        """rank against DuckDB running rank's own --sql on the same file, at --rows and ten times
+        as many; peak memory of each; the pure-Python read-sort-write floor beside both."""
         if not self.has_rank:
             result.note = "not available"
             print("    rank: not available (`dealrescue rank --help` fails: the command is not there yet)")
             return
-        data = self.scratch / f"accounts-{self.rows}.csv"
-        made_by = "bench/run.py's own generator (pulse columns)"
-        make_sample_csv, where = None, ""
-        if str(ROOT) not in sys.path:
-            sys.path.append(str(ROOT))  # the tests' own sample exports, outside the package
-        for module_name in ("tests.crm_exports", "dealrescue.commands.rank", "dealrescue.core.rank"):
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                continue
-            make_sample_csv = getattr(module, "make_sample_csv", None)
-            if make_sample_csv is not None:
-                where = f"{module_name}.make_sample_csv"
-                break
-        if make_sample_csv is not None:
-            try:
-                make_sample_csv(data, self.rows, 42)
-                made_by = f"{where}(path, rows, 42)"
-            except Exception as exc:  # noqa: BLE001 - the product's helper failed: fall back, and say so
-                print(f"    note: {where} failed ({exc!r}); using the bench's own generator")
-                make_sample_csv = None
-        if make_sample_csv is None:
-            write_pulse_csv(data, self.rows, 42)
-        size = data.stat().st_size / 1e6
-        print(f"    input: {data.name}, {self.rows:,} rows, {size:.1f} MB, made by {made_by}")
-        a = self.dealrescue("rank", str(data), label="dealrescue rank FILE")
-        b = Side("python -c 'csv.reader' FILE", [sys.executable, "-c", CSV_READ, str(data)], self.env)
-        print(f"    B: python -c {CSV_READ!r} FILE")
-        # rank exits 2 when a row is bad: say so rather than time an error path.
-        first = run_once(a.cmd, a.env, None, self.scratch)
-        if first.rc != 0:
-            tail = (self.scratch / "last-stderr.txt").read_text(errors="replace").strip().splitlines()[-4:]
-            raise CommandFailed(f"`dealrescue rank` exited {first.rc} on the sample:\n      " + "\n      ".join(tail))
-        # The floor: rank's fixed cost (start-up, playbook, header: a file with no rows) plus a
-        # framework-free read, sort and write of every row with no scoring, less one interpreter start.
-        header_only = self.scratch / "accounts-header-only.csv"
-        with open(data, newline="") as handle:
-            header_only.write_text(handle.readline())
+        try:
+            import duckdb  # noqa: F401 - only to know it is there; the side runs in its own interpreter
+        except ImportError:
+            result.note = "no duckdb"
+            print("    DuckDB is not installed (pip install duckdb, or the test extra): figure skipped")
+            return
+        sys.path.insert(0, str(ROOT))
+        from tests.crm_exports import make_sample_csv
+
+        duck_script = self.scratch / "duckdb_rank.py"
+        duck_script.write_text(
+            "import sys, duckdb\n"
+            "sql = open(sys.argv[2], encoding='utf-8').read().strip().rstrip(';')\n"
+            "con = duckdb.connect()\n"
+            "con.execute(\"CREATE VIEW crm_export AS SELECT * FROM read_csv('\" + sys.argv[1] + \"', all_varchar=true, header=true)\")\n"
+            "con.execute('COPY (' + sql + \") TO '/dev/stdout' (HEADER)\")\n"
+        )
         floor_script = self.scratch / "rank_floor.py"
         floor_script.write_text(RANK_FLOOR)
-        fixed = self.dealrescue("rank", str(header_only), label="dealrescue rank HEADER-ONLY")
-        floor = Side("python rank_floor.py FILE", [sys.executable, str(floor_script), str(data)], self.env)
-        bare = Side("python -c pass", [sys.executable, "-c", "pass"], self.env)
-        alternate(a, b, self.reps, self.scratch, fixed, floor, bare)
-        report_pair(result, a, b)
-        report_floor(b, fixed, floor, bare, result.goal)
+        for rows, reps in ((self.rows, self.reps), (self.rows * 10, max(2, self.reps // 5))):
+            data = self.scratch / f"accounts-{rows}.csv"
+            make_sample_csv(data, rows, 42)
+            print(f"\n    input: {data.name}, {rows:,} rows, {data.stat().st_size / 1e6:.1f} MB, every pulse column, "
+                  f"made by tests/crm_exports.make_sample_csv(path, {rows}, 42); {reps} repetitions")
+            query = self.scratch / "rank.sql"
+            made = capture([*self.launch.dealrescue, "rank", "--sql", "--table", "crm_export", "-p", "pulse", str(data)],
+                           self.env)
+            if made.returncode != 0:
+                raise CommandFailed(f"`dealrescue rank --sql` exited {made.returncode}: {made.stderr.strip()[-300:]}")
+            query.write_text(made.stdout, encoding="utf-8")
+            a = self.dealrescue("rank", str(data), "-p", "pulse", "--format", "csv", label="dealrescue rank FILE")
+            b = Side("duckdb: rank --sql on FILE", [sys.executable, str(duck_script), str(data), str(query)], self.env)
+            floor = Side("python rank_floor.py FILE", [sys.executable, str(floor_script), str(data)], self.env)
+            for side in (a, b, floor):
+                side.samples.clear()
+            alternate(a, b, reps, self.scratch, floor)
+            ratio = a.wall / b.wall
+            if rows == self.rows:
+                result.ratio = ratio
+            width = max(len(side.label) for side in (a, b, floor))
+            for side in (a, b, floor):
+                spread = f"{min(x.wall_ms for x in side.samples):.0f}-{max(x.wall_ms for x in side.samples):.0f}"
+                peak = peak_rss_mib(side.cmd, side.env)
+                print(f"    {side.label:<{width}}  median {side.wall:9.1f} ms  (range {spread} ms, cpu {side.cpu:.0f} ms)"
+                      f"  peak {peak:6.1f} MiB")
+            print(f"    rank / duckdb {ratio:.2f}x (goal <= {result.goal:g}x); rank / floor {a.wall / floor.wall:.2f}x")
 
     def filled_home(self) -> dict[str, str]:
         """The environment of a DEALRESCUE_HOME whose journal holds ``runs`` triage runs (filled once)."""
@@ -733,7 +720,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bench.triage_vs_cookiecutter,
             ),
             (
-                Result(3, f"dealrescue rank on {args.rows:,} rows vs Python's csv module reading the file", 3.0),
+                Result(3, f"dealrescue rank on {args.rows:,} rows vs DuckDB running rank --sql on the same file", 1.0),
                 bench.rank_vs_csv,
             ),
             (

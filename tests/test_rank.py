@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from dealrescue.catalog import finder as catalog
 from dealrescue.cli.app import app
-from dealrescue.commands.rank import csv_header, make_sample_csv, render_csv, score_file
+from dealrescue.commands.rankfile import score_file
 from dealrescue.core.rank import EngineScorer, FastScorer, fast_path_obstacle, make_scorer, match_columns
+from tests.crm_exports import make_sample_csv
 
 runner = CliRunner()
 
@@ -100,7 +101,11 @@ verdicts:
 
 
 def invoke(*args: object):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, [str(a) for a in args])
+    """rank with the pulse playbook these files answer (unless the test names one)."""
+    names = [str(a) for a in args]
+    if names[:1] == ["rank"] and "--playbook" not in names and "-p" not in names:
+        names += ["--playbook", "pulse"]
+    return runner.invoke(app, names)
 
 
 def write(tmp_path: Path, text: str, name: str = "accounts.csv") -> Path:
@@ -186,15 +191,21 @@ def test_bad_rows_are_reported_with_line_and_column_and_the_rest_ranked(tmp_path
     )
     result = invoke("rank", path)
     assert result.exit_code == 2
-    assert [r["deal"] for r in parsed(result.stdout)] == ["Good one", "Good two"]
+    # A bad cell is a warning: its row is ranked without that answer. Rows with no deal name,
+    # or cut short, are left out.
+    ranked = {r["deal"]: r for r in parsed(result.stdout)}
+    assert set(ranked) == {"Good one", "Bad pulse", "Good two", "Bad twice"}
+    assert "Pulse" not in ranked["Bad pulse"]["reasons"] or "No pulse reading" in ranked["Bad pulse"]["reasons"]
     lines = result.stderr.splitlines()
-    assert f"{path}:3: column pulse: must be at most 10 (got '11')" in lines
-    assert f"{path}:5: column asked_loss_question: answer yes or no (got 'maybe')" in lines
-    assert any(line.startswith(f"{path}:5: column calling_high: 'sideways' is not one of the choices") for line in lines)
+    assert f"warning: {path}:3: column pulse: must be at most 10 (got '11')" in lines
+    assert f"warning: {path}:5: column asked_loss_question: answer yes or no (got 'maybe')" in lines
+    assert any(line.startswith(f"warning: {path}:5: column calling_high: 'sideways' is not one of the choices")
+               for line in lines)
     assert f"{path}:6: column deal: a deal name is required" in lines
     assert any(line.startswith(f"{path}:7: column asked_loss_question: missing") for line in lines)
-    assert lines[-2].startswith("error: 4 bad rows were left out of the ranking")
-    assert "(2 ranked)" in lines[-2]
+    assert lines[-3] == f"{path}: 3 cells ignored (the rows are still ranked), 2 rows left out"
+    assert lines[-2].startswith("error: 2 bad rows were left out of the ranking")
+    assert "(4 ranked)" in lines[-2]
 
 
 def test_line_numbers_count_line_breaks_inside_quoted_cells(tmp_path: Path) -> None:
@@ -210,9 +221,9 @@ def test_line_numbers_count_line_breaks_inside_quoted_cells(tmp_path: Path) -> N
         """,
     )
     result = invoke("rank", path)
-    assert result.exit_code == 2
-    assert f"{path}:6: column pulse: 'zero' is not a number" in result.stderr
-    assert parsed(result.stdout)[0]["deal"] == "Multi\nline\ndeal"
+    assert result.exit_code == 0
+    assert f"warning: {path}:6: column pulse: 'zero' is not a number" in result.stderr
+    assert [r["deal"] for r in parsed(result.stdout)] == ["Bad", "Multi\nline\ndeal"]
 
 
 def test_blank_lines_and_trailing_empty_cells_are_not_rows(tmp_path: Path) -> None:
@@ -257,7 +268,7 @@ def test_missing_deal_column_is_an_error(tmp_path: Path) -> None:
     assert "separated by ';'" in semicolons.stderr
 
 
-def test_headers_are_forgiving_and_unknown_columns_warned_once(tmp_path: Path, small: Path) -> None:
+def test_headers_are_forgiving_and_other_columns_passed_through(tmp_path: Path, small: Path) -> None:
     forgiving = (
         "\ufeff Deal ,Signals,PULSE,Asked-Loss Question,calling high,Competitor  Knocking,"
         "knows-their-fear,Shared Our Fear,In_The_Way,Owner,Pulse Notes\n"
@@ -266,10 +277,14 @@ def test_headers_are_forgiving_and_unknown_columns_warned_once(tmp_path: Path, s
     path = write(tmp_path, forgiving + "\n".join(rows) + "\n", "forgiving.csv")
     result = invoke("rank", path)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == invoke("rank", small).stdout
-    warnings = result.stderr.splitlines()
-    assert len(warnings) == 1
-    assert warnings[0].startswith(f"warning: {path}: ignoring unknown columns 'Owner', 'Pulse Notes'")
+    assert result.stderr == ""
+    plain = parsed(invoke("rank", small).stdout)
+    rows = parsed(result.stdout)
+    assert [{k: v for k, v in r.items() if k not in ("Owner", "Pulse Notes")} for r in rows] == plain
+    assert {(r["Owner"], r["Pulse Notes"]) for r in rows} == {("Sam", "fine")}
+    close = write(tmp_path, "deal,puls,Owner\nAcme,3,Sam\n", "close.csv")
+    warned = invoke("rank", close)
+    assert warned.stderr.startswith(f"warning: {close}: column 'puls' (did you mean pulse?) read by no question")
 
 
 def test_two_columns_for_one_question_are_refused(tmp_path: Path) -> None:
@@ -296,7 +311,7 @@ def test_header_only_file_says_no_rows_and_exits_0(tmp_path: Path) -> None:
     as_csv = invoke("rank", path)
     assert as_csv.exit_code == 0
     assert "No rows to rank" in as_csv.stderr
-    assert as_csv.stdout.splitlines() == [",".join(csv_header(catalog.load("pulse")[0]))]
+    assert as_csv.stdout.splitlines() == ["rank,deal,step,step_band,risk,risk_band,verdict,verdict_title,reasons"]
     as_json = invoke("rank", path, "--format", "json")
     assert as_json.exit_code == 0
     assert json.loads(as_json.stdout)["rows"] == []
@@ -320,11 +335,18 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     assert "no such file" in result.stderr
 
 
-def test_unreadable_csv_is_reported_with_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, f"{HEADER}\nAcme,,9,yes,yes,no,yes,yes,yes\nHuge,{'x' * 200_000},9\n")
+def test_a_cell_over_the_csv_limit_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, f"{HEADER},notes\nAcme,,9,yes,yes,no,yes,yes,yes,short\n"
+                           f"Huge,,9,yes,yes,no,yes,yes,yes,{'x' * 200_000}\n"
+                           f"Long answer,{'y' * 140_000},9,yes,yes,no,yes,yes,yes,\n")
     result = invoke("rank", path)
-    assert result.exit_code == 2
-    assert f"error: {path}:3: not readable as CSV: field larger than field limit" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    rows = {r["deal"]: r for r in parsed(result.stdout)}
+    assert set(rows) == {"Acme", "Huge", "Long answer"}
+    assert rows["Huge"]["notes"] == "" and rows["Acme"]["notes"] == "short"
+    assert (f"warning: {path}:3: column notes: a cell of 200,000 characters, over the 131,072 a CSV cell may hold: "
+            "skipped") in result.stderr.splitlines()
+    assert f"warning: {path}:4: column signals: a cell of 140,000 characters" in result.stderr
 
 
 def test_an_unclosed_quote_is_pointed_out(tmp_path: Path) -> None:
@@ -386,10 +408,11 @@ def test_json_shape(small: Path) -> None:
 
 
 def test_json_lists_bad_rows(tmp_path: Path) -> None:
-    path = write(tmp_path, f"{HEADER}\nAcme,,11,yes,yes,no,yes,yes,yes\n")
+    path = write(tmp_path, f"{HEADER}\nAcme,,11,yes,yes,no,yes,yes,yes\n,,3,,,,,,\n")
     doc = json.loads(invoke("rank", path, "--format", "json").stdout)
-    assert doc["rows"] == []
-    assert doc["bad_rows"] == [{"line": 2, "column": "pulse", "message": "must be at most 10 (got '11')"}]
+    assert [r["deal"] for r in doc["rows"]] == ["Acme"]
+    assert doc["ignored_cells"] == [{"line": 2, "column": "pulse", "message": "must be at most 10 (got '11')"}]
+    assert doc["bad_rows"] == [{"line": 3, "column": "deal", "message": "a deal name is required"}]
 
 
 def test_csv_quoting_round_trips_awkward_deal_names(tmp_path: Path) -> None:
@@ -412,7 +435,9 @@ def test_csv_quoting_round_trips_awkward_deal_names(tmp_path: Path) -> None:
 def test_table_format_shows_labels(small: Path) -> None:
     result = invoke("rank", small, "--format", "table")
     assert result.exit_code == 0
-    assert "Acme" in result.stdout and "Long shot" in result.stdout and "Critical" in result.stdout
+    assert "Acme" in result.stdout and "Long shot" in result.stdout and "Step 4: deciding" in result.stdout
+    by_risk = invoke("rank", small, "--format", "table", "--by", "risk")
+    assert "Critical" in by_risk.stdout
     assert "\x1b[" not in result.stdout
 
 
@@ -472,12 +497,11 @@ def _assert_same(path: Path, playbook: str, by: str | None) -> None:
     order = score_order(compiled, by)
     fast = score_file(path, compiled, order, "2026-11-22")
     slow = score_file(path, compiled, order, "2026-11-22", engine=True)
-    assert fast.rows and fast.rows == slow.rows
-    assert render_csv(fast) == render_csv(slow)
-    assert fast.bad_rows == slow.bad_rows > 0
-    fast_lines = {p.line for p in fast.problems}
-    assert fast_lines == {p.line for p in slow.problems}
-    # The engine stops at a row's first problem; the fast scorer names every bad cell, that one included.
+    fast_rows, slow_rows = list(fast.ranked.rows()), list(slow.ranked.rows())
+    assert fast_rows and fast_rows == slow_rows
+    assert fast.scorer.ignored_cells == slow.scorer.ignored_cells > 0
+    assert fast.scorer.bad_rows == slow.scorer.bad_rows
+    assert {(p.line, p.left_out) for p in fast.problems} == {(p.line, p.left_out) for p in slow.problems}
     for problem in slow.problems:
         assert problem in fast.problems
 

@@ -33,6 +33,7 @@ class RankFormat(str, enum.Enum):
     table = "table"
     csv = "csv"
     json = "json"
+    html = "html"
 
 
 class ReportFormat(str, enum.Enum):

@@ -1,4 +1,4 @@
-"""``dealrescue rank``: flags in, one call to ``dealrescue.commands.rank.rank``."""
+"""``dealrescue rank``: flags in, one call to ``dealrescue.commands.rank``."""
 
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,50 +10,90 @@ from dealrescue.cli.options import Force, Output, PlaybooksDir, RankFormat
 
 def rank_command(
     file: Annotated[
-        Path,
+        Optional[Path],
         typer.Argument(
             metavar="FILE.csv",
             help="A CSV export: a deal (or account) column, then one column per question id (any case; spaces or - for _).",
             show_default=False,
         ),
-    ],
+    ] = None,
     playbook: Annotated[
-        str, typer.Option("--playbook", "-p", metavar="ID", help="The playbook to score with (an id or a path).")
-    ] = "pulse",
+        str, typer.Option("--playbook", "-p", metavar="ID",
+                          help="The playbook to score with (an id or a path; default qualify, for open deals).")
+    ] = "qualify",
     by: Annotated[
         Optional[str],
-        typer.Option("--by", metavar="SCORE_ID", help="Rank by this score first (default: the scores in playbook order)."),
+        typer.Option("--by", metavar="SCORE_ID|amount",
+                     help="Rank by this score first (default: the scores in playbook order); amount: the first score "
+                          "times the amount."),
     ] = None,
     fmt: Annotated[
         Optional[RankFormat],
-        typer.Option("--format", metavar="table|csv|json", help="Default: a table on a terminal, CSV otherwise."),
+        typer.Option("--format", metavar="table|csv|json|html", help="Default: a table on a terminal, CSV otherwise."),
     ] = None,
     output: Output = None,
     force: Force = False,
     playbooks_dir: PlaybooksDir = None,
+    amount: Annotated[
+        Optional[str],
+        typer.Option("--amount", metavar="COLUMN", help="The amount column (default: guessed from Amount, ARR, ACV...)."),
+    ] = None,
+    dayfirst: Annotated[
+        bool, typer.Option("--dayfirst", help="Read 03/04/2027 and 03.04.2027 as 3 April (default: US month first).")
+    ] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="The table shows every reason, not only the top one.")] = False,
+    top: Annotated[
+        Optional[int],
+        typer.Option("--top", metavar="N", help="The table shows the first N rows (default: what fits the terminal)."),
+    ] = None,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="CSV cells as they are: no quote before a cell a spreadsheet would run.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain-columns", help="Say which column feeds which question, then stop.")
+    ] = False,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print one SQL query computing the same ranking over a table (no FILE).")
+    ] = False,
+    dialect: Annotated[
+        str, typer.Option("--dialect", metavar="duckdb|postgres|snowflake|bigquery", help="The SQL dialect for --sql.")
+    ] = "duckdb",
+    table: Annotated[
+        Optional[str], typer.Option("--table", metavar="NAME", help="The table --sql reads (the export's columns).")
+    ] = None,
 ) -> None:
-    """Score and rank many accounts or deals at once from a CSV export, most at risk first.
+    """Score and rank many accounts or deals at once from a CSV export, by the playbook's scores.
 
-    Blank cells and missing optional columns take the question's default; `dealrescue playbooks show ID --questions` lists the columns. A bad row is reported on stderr as FILE:LINE: column COLUMN: problem; the other rows are still ranked, and the exit status is 2.
+    Blank cells and missing optional columns take the question's default; `dealrescue playbooks show ID --questions` lists the columns. Other columns (owner, amount, close date, stage...) are kept in every format. A cell that cannot be read is a warning (FILE:LINE: column COLUMN: problem) and the row is ranked without that answer; a row is left out only when it lacks a deal name or a required answer. Exit status: 0 when every row was ranked, 2 when a row was left out.
 
     Examples:
 
-      dealrescue rank accounts.csv                  # a table, most at risk first
+      dealrescue rank open-deals.csv                # MEDDPICC (qualify): a table and a chart
+
+      dealrescue rank accounts.csv -p pulse         # accounts, most at risk of leaving first
+
+      dealrescue rank pipeline.csv --by amount      # the first score weighted by the Amount column
 
       dealrescue rank accounts.csv > ranked.csv     # CSV when stdout is not a terminal
 
-      dealrescue rank deals.csv -p recover --format json -o ranked.json
-    """  # noqa: E501
-    from dealrescue.commands.rank import RankOptions, rank
+      dealrescue rank deals.csv -p recover --format html -o ranked.html
 
+      dealrescue rank --sql --dialect postgres --table crm_export
+    """  # noqa: E501
+    if sql:
+        from dealrescue.commands.ranksql import print_sql
+
+        print_sql(playbook, dialect, table, file, playbooks_dir, by)
+        return
+    from dealrescue.commands.rank import RankOptions, rank
+    from dealrescue.errors import UsageError
+
+    if file is None:
+        raise UsageError("rank needs a CSV file", hint="dealrescue rank FILE.csv (or --sql --table NAME for SQL)")
     rank(
         RankOptions(
-            file=file,
-            playbook=playbook,
-            by=by,
-            format=fmt.value if fmt is not None else None,
-            output=output,
-            force=force,
-            playbooks_dir=playbooks_dir,
+            file=file, playbook=playbook, by=by, format=fmt.value if fmt is not None else None, output=output, force=force,
+            playbooks_dir=playbooks_dir, amount=amount, dayfirst=dayfirst, wide=wide, top=top, raw=raw,
+            explain_columns=explain,
         )
     )

@@ -1,107 +1,128 @@
 """``dealrescue rank``: score and rank a CSV export of many deals at once.
 
-The edge around ``dealrescue.core.rank``: reading the file (streamed with the
-csv module), the progress bar (stderr, only on a terminal), the per-row reports,
-and writing the ranking as a table, CSV or JSON.
+The edge around ``dealrescue.core.rank``: the file is read by ``commands.rankfile``; the
+ranking is written by a renderer of ``core.render.rank`` (table, csv, json, html), chunk
+by chunk, to stdout or atomically to ``-o FILE``; problems come after it, on stderr.
+Exit 0 when every row was ranked (even with cells ignored), 2 when a row was left out.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gc
-import io
-import json
-import os
-import random
-import re
+import math
+import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from itertools import chain
-from operator import itemgetter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
 
 from dealrescue.catalog import finder as catalog
-from dealrescue.errors import DealRescueError, UsageError
+from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
 from dealrescue.ui.output import check_target
 
 if TYPE_CHECKING:
-    from dealrescue.core.loader import CompiledPlaybook
-    from dealrescue.core.rank import RankedRow, RowProblem
+    from dealrescue.commands.rankfile import ScoredFile
+    from dealrescue.core.render.rank import BandCount, RankingView
 
-FORMATS = ("table", "csv", "json")
-# A progress bar is worth showing from this size on (about 10,000 rows).
-_PROGRESS_BYTES = 1 << 20
+FORMATS = ("table", "csv", "json", "html")
+# Open deals are what a manager ranks most: qualify is the default (DESIGN: qualification).
+DEFAULT_PLAYBOOK = "qualify"
+# Lines a terminal table leaves for its title, header, "more" line, chart and summary.
+_TABLE_MARGIN = 14
 
 
 @dataclass
 class RankOptions:
     file: Path
-    playbook: str = "pulse"
-    by: str | None = None
+    playbook: str = DEFAULT_PLAYBOOK
+    by: str | None = None  # a score id, or "amount": the ranking score times the amount
     format: str | None = None  # None: table on a terminal, csv otherwise
     output: Path | None = None
     force: bool = False
     playbooks_dir: Path | None = None
-
-
-@dataclass
-class Ranking:
-    """The scored file: ranked rows (most at risk first) and the problems of the bad rows."""
-
-    compiled: CompiledPlaybook
-    order: tuple[int, ...]
-    source: str
-    date: str
-    rows: list[RankedRow]
-    problems: list[RowProblem] = field(default_factory=list)
-    bad_rows: int = 0
+    amount: str | None = None  # the amount column (guessed from Amount, ARR, ACV... when None)
+    dayfirst: bool = False
+    wide: bool = False
+    top: int | None = None
+    raw: bool = False
+    explain_columns: bool = False
 
 
 def rank(options: RankOptions) -> None:
-    """Read, score and rank ``options.file``; write the ranking; exit 2 if any row was bad."""
+    """Read, score and rank ``options.file``; write the ranking; exit 2 if a row was left out."""
     fmt = _choose_format(options)
-    _check_output(options)
+    if options.output is not None:
+        check_target(options.output, force=options.force)
+    if options.top is not None and options.top < 1:
+        raise UsageError(f"--top {options.top}: give a number of rows, 1 or more")
     compiled, _origin = catalog.load(options.playbook, options.playbooks_dir)
-    from dealrescue.core.rank import score_order
+    from dealrescue.commands.rankfile import report_problems, score_file
+    from dealrescue.core.rank import explain_columns, score_order, unknown_columns_note
 
-    order = score_order(compiled, options.by)
+    weighted = options.by == "amount"
+    order = score_order(compiled, None if weighted else options.by)
+    if options.explain_columns:
+        def explain(columns: object) -> None:
+            from dealrescue.core.mdescape import strip_controls
+
+            sys.stdout.write(strip_controls("\n".join(explain_columns(columns, compiled))) + "\n")  # type: ignore[arg-type]
+            raise _Explained
+
+        try:
+            score_file(options.file, compiled, order, "", amount=options.amount, on_header=explain)
+        except _Explained:
+            return
+
+    def warn(columns: object) -> None:
+        note = unknown_columns_note(columns, compiled)  # type: ignore[arg-type]
+        if weighted and columns.amount is None:  # type: ignore[attr-defined]
+            raise UsageError("--by amount: the file has no amount column",
+                             hint="name it with --amount COLUMN (rank --explain-columns shows the columns)")
+        if note is not None:
+            from dealrescue.core.mdescape import strip_controls
+
+            terminal.notice(strip_controls(f"warning: {note}"))
+
     with _collector_paused():
-        ranking = score_file(options.file, compiled, order, dt.date.today().isoformat())
-        if not ranking.rows and not ranking.bad_rows:
+        scored = score_file(options.file, compiled, order, dt.date.today().isoformat(), amount=options.amount,
+                            dayfirst=options.dayfirst, weighted=weighted, on_header=warn)
+        if not len(scored.ranked) and not scored.scorer.bad_rows:
             terminal.notice(f"No rows to rank in {options.file}: it has a header and nothing else.")
-        text = None if fmt == "table" and options.output is None else render(ranking, fmt)
-    if text is None:
-        show_table(ranking)
-    else:
-        from dealrescue.ui.output import emit
+        on_terminal = fmt == "table" and options.output is None and terminal.stdout_is_terminal()
+        top = options.top
+        if on_terminal and top is None:
+            top = max(shutil.get_terminal_size().lines - _TABLE_MARGIN - len(_bands(scored, order, compiled)), 5)
+        view = ranking_view(options, scored, compiled, order, top if fmt == "table" else None)
+        from dealrescue.commands.rankfile import long_cells_readable
 
-        emit(text, options.output, force=options.force, written=f"Ranking of {len(ranking.rows)} row(s) written to {options.output}")
-    if ranking.bad_rows:
-        plural = "s were" if ranking.bad_rows > 1 else " was"
+        with long_cells_readable():
+            _write(view, fmt, options, on_terminal)
+        sys.stdout.flush()  # the ranking first, then what went wrong (both may share one pipe)
+    scored.problems.sort(key=lambda p: p.line)
+    report_problems(str(options.file), scored, 10 if on_terminal else None)
+    if scored.scorer.bad_rows:
+        plural = "s were" if scored.scorer.bad_rows > 1 else " was"
         raise UsageError(
-            f"{ranking.bad_rows} bad row{plural} left out of the ranking of {options.file} "
-            f"({len(ranking.rows)} ranked)",
+            f"{scored.scorer.bad_rows} bad row{plural} left out of the ranking of {options.file} "
+            f"({len(scored.ranked)} ranked)",
             hint="fix the rows reported above, then rank again",
         )
+
+
+class _Explained(Exception):
+    """--explain-columns: the header is all that is read."""
 
 
 def _choose_format(options: RankOptions) -> str:
     if options.format is None:
         return "table" if options.output is None and terminal.stdout_is_terminal() else "csv"
     if options.format not in FORMATS:
-        raise UsageError(f"--format {options.format!r} is not known", hint="use --format table, csv or json")
+        raise UsageError(f"--format {options.format!r} is not known", hint="use --format table, csv, json or html")
     return options.format
-
-
-def _check_output(options: RankOptions) -> None:
-    """Refuse before reading anything if the ranking could not be written."""
-    if options.output is not None:
-        check_target(options.output, force=options.force)
 
 
 @contextmanager
@@ -116,287 +137,72 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-# --- reading -----------------------------------------------------------------------------------
+def _bands(scored: ScoredFile, order: tuple[int, ...], compiled: object) -> list[BandCount]:
+    """Accounts and amount per band of the ranking score, lowest band first."""
+    from dealrescue.core.render.rank import BandCount
+
+    score = compiled.playbook.scores[order[0]]  # type: ignore[attr-defined]
+    bands = sorted(score.bands, key=lambda b: b.min)
+    counts = {b.id: BandCount(b.label) for b in bands}
+    scorer = scored.scorer
+    amounts = scorer.amounts
+    for k, standing in enumerate(scorer.standings):
+        band = counts.get(standing.bands[order[0]] or "")
+        if band is not None:
+            band.accounts += 1
+            if amounts and not math.isnan(amounts[k]):
+                band.amount += amounts[k]
+    return list(counts.values())
 
 
-def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], today: str, *,
-               engine: bool = False) -> Ranking:
-    """Score every row of the CSV file at ``path``, streaming it; bad rows are reported on stderr."""
-    from dealrescue.core.rank import make_scorer, match_columns, unknown_columns_note
+def ranking_view(options: RankOptions, scored: ScoredFile, compiled: object, order: tuple[int, ...],
+                 top: int | None) -> RankingView:
+    from dealrescue.commands.rankfile import passed_cells
+    from dealrescue.core.render.rank import RankingView
 
-    source = str(path)
-    handle = _open(path)
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-            if header is None:
-                raise UsageError(
-                    f"{source} is empty",
-                    hint=f"export a header row first: deal, then question ids (dealrescue playbooks show {compiled.id} --questions)",
-                )
-            columns = match_columns(header, compiled, source)
-            note = unknown_columns_note(columns, compiled)
-            if note is not None:
-                terminal.notice(f"warning: {note}")
-            scorer = make_scorer(compiled, columns, order, today, engine=engine)
-            ranking = Ranking(compiled, order, source, today, [])
-            with _progress(path, handle) as on_progress:
-                report = _reporter(source, ranking, on_progress)
-                scorer.feed(reader, report, on_progress)
-        except UnicodeDecodeError as exc:
-            line, column = _undecodable(path)
-            raise UsageError(
-                f"{source}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at column {column})",
-                hint="save the export as UTF-8 (in a spreadsheet: Save As, CSV UTF-8) and rank again",
-            ) from None
-        except csv.Error as exc:
-            raise UsageError(
-                f"{source}:{reader.line_num}: not readable as CSV: {exc}",
-                hint="check the quotes on that line: a cell with a comma or a line break must be in double quotes",
-            ) from None
-    ranking.rows = scorer.result()
-    ranking.bad_rows = scorer.bad_rows
-    return ranking
-
-
-def _open(path: Path) -> TextIO:
-    try:
-        return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the caller
-    except FileNotFoundError:
-        raise UsageError(f"cannot read {path}: no such file", hint="check the path of the CSV export") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder", hint="give the path of a CSV file") from None
-    except OSError as exc:
-        raise DealRescueError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _undecodable(path: Path) -> tuple[int, int]:
-    """The line and column (1-based, in bytes) of the first byte that is not UTF-8."""
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, 1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                return number, exc.start + 1
-    return 0, 0
-
-
-def _reporter(source: str, ranking: Ranking, bar: _Bar | None) -> Callable[[RowProblem], None]:
-    """Each problem of a bad row: one line on stderr, ``FILE:LINE: column COLUMN: message``."""
-    from dealrescue.core.mdescape import strip_controls
-
-    def report(problem: RowProblem) -> None:
-        ranking.problems.append(problem)
-        line = strip_controls(f"{source}:{problem.line}: column {problem.column}: {problem.message}")
-        if bar is not None:
-            bar.say(line)
-        else:
-            terminal.notice(line)
-
-    return report
-
-
-class _Bar:
-    """``on_progress`` for the scorer: moves the progress bar by the bytes read so far."""
-
-    def __init__(self, update: Callable[[int, int], None], say: Callable[[str], None], handle: TextIO) -> None:
-        self.update = update
-        self.say = say
-        self.handle = handle
-
-    def __call__(self, rows: int) -> None:
-        self.update(self.handle.buffer.tell(), rows)
-
-
-@contextmanager
-def _progress(path: Path, handle: TextIO) -> Iterator[_Bar | None]:
-    """A progress bar on stderr for a large file, only when stderr is a terminal."""
-    try:
-        size = os.fstat(handle.fileno()).st_size
-        on_terminal = sys.stderr.isatty()
-    except (OSError, ValueError, io.UnsupportedOperation):
-        on_terminal = False
-    if not on_terminal or size < _PROGRESS_BYTES:
-        yield None
-        return
-    from dealrescue.ui.console import progress_bar
-
-    with progress_bar(f"Ranking {path.name}", size) as (update, say):
-        yield _Bar(update, say, handle)
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-
-def render(ranking: Ranking, fmt: str) -> str:
-    if fmt == "json":
-        return render_json(ranking)
-    if fmt == "table":
-        return render_table_text(ranking)
-    return render_csv(ranking)
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
-
-
-def _csv_field(text: str) -> str:
-    """One field as ``csv.writer(lineterminator="\\n")`` writes it: quoted only when it must be."""
-    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
-
-
-def csv_header(compiled: CompiledPlaybook) -> list[str]:
-    columns = ["rank", "deal"]
-    for score in compiled.playbook.scores:
-        columns += [score.id, f"{score.id}_band"]
-    return [*columns, "verdict", "verdict_title", "reasons"]
-
-
-def render_csv(ranking: Ranking) -> str:
-    """The ranking as CSV: rank, deal, each score and its band, the verdict, the reasons.
-
-    Lines end with ``\\n`` (friendlier to line tools than RFC 4180's CRLF; CSV readers take
-    both). Rows share few standings and reasons, so each is written once and rows are joined.
-    """
-    pb = ranking.compiled.playbook
-    rows = ranking.rows
-    middle: dict[int, str] = {}  # per standing (by identity: rows share them): scores, bands, verdict
-    for standing in dict(zip(map(id, map(itemgetter(3), rows)), map(itemgetter(3), rows), strict=True)).values():
-        cells = []
-        for total, band in zip(standing.totals, standing.bands, strict=True):
-            cells += [str(_number(total)), band or ""]
-        verdict = pb.verdicts[standing.verdict]
-        middle[id(standing)] = ",".join(map(_csv_field, [*cells, verdict.id, verdict.title]))
-    distinct = dict(zip(map(id, map(itemgetter(4), rows)), map(itemgetter(4), rows), strict=True))
-    reasons = {key: _csv_field("; ".join(r)) for key, r in distinct.items()}
-    deals: Iterable[str] = map(itemgetter(1), rows)
-    if _NEEDS_QUOTES.search("".join(map(itemgetter(1), rows))):
-        deals = map(_csv_field, deals)
-    lines = map(
-        ",".join,
-        zip(
-            map(str, range(1, len(rows) + 1)),
-            deals,
-            map(middle.__getitem__, map(id, map(itemgetter(3), rows))),
-            map(reasons.__getitem__, map(id, map(itemgetter(4), rows))),
-            strict=True,
-        ),
+    columns = scored.columns
+    passed = columns.passed_through()
+    roles = {role: passed.index(index) for role, index in columns.roles.items() if index in passed}
+    cells = passed_cells(options.file, scored)
+    rows = ((row, cells(row[4])) for row in scored.ranked.rows(0, top))
+    return RankingView(
+        compiled=compiled,  # type: ignore[arg-type]
+        order=order,
+        source=str(options.file),
+        date=dt.date.today().isoformat(),
+        count=len(scored.ranked),
+        rows=rows,
+        passed=[columns.headers[i] for i in passed],
+        roles=roles,
+        has_amount=columns.amount is not None,
+        bands=_bands(scored, order, compiled),
+        problems=scored.problems,
+        raw=options.raw,
+        wide=options.wide,
+        top=top,
+        width=shutil.get_terminal_size((160, 24)).columns,
     )
-    return "\n".join(chain([",".join(csv_header(ranking.compiled))], lines)) + "\n"
 
 
-def render_json(ranking: Ranking) -> str:
-    pb = ranking.compiled.playbook
-    labels = [{b.id: b.label for b in score.bands} for score in pb.scores]
-    rows = []
-    for rank, (_fold, deal, line, standing, reasons) in enumerate(ranking.rows, 1):
-        verdict = pb.verdicts[standing.verdict]
-        rows.append(
-            {
-                "rank": rank,
-                "deal": deal,
-                "line": line,
-                "scores": {
-                    score.id: {
-                        "total": _number(standing.totals[s]),
-                        "band": standing.bands[s],
-                        "label": labels[s].get(standing.bands[s] or ""),
-                    }
-                    for s, score in enumerate(pb.scores)
-                },
-                "verdict": {"id": verdict.id, "title": verdict.title},
-                "reasons": list(reasons),
-            }
-        )
-    document = {
-        "playbook": {"id": pb.id, "title": pb.title, "version": pb.version},
-        "file": ranking.source,
-        "date": ranking.date,
-        "by": pb.scores[ranking.order[0]].id,
-        "rows": rows,
-        "bad_rows": [{"line": p.line, "column": p.column, "message": p.message} for p in ranking.problems],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+def _write(view: RankingView, fmt: str, options: RankOptions, on_terminal: bool) -> None:
+    from dealrescue.core.mdescape import strip_controls
+    from dealrescue.core.render.rank import RENDERERS
 
+    if on_terminal:
+        from dealrescue.core.render.rank import table_lines
+        from dealrescue.ui.console import show_chart
 
-def _table_parts(ranking: Ranking) -> tuple[str, list[tuple[str, str]], list[list[str]]]:
-    pb = ranking.compiled.playbook
-    labels = [{b.id: b.label for b in score.bands} for score in pb.scores]
-    columns = [("#", "right"), ("Deal", "left")]
-    columns += [(pb.scores[s].title, "left") for s in ranking.order]
-    columns += [("Verdict", "left"), ("Main reasons", "left")]
-    rows = []
-    for rank, (_fold, deal, _line, standing, reasons) in enumerate(ranking.rows, 1):
-        scores = []
-        for s in ranking.order:
-            band = labels[s].get(standing.bands[s] or "")
-            scores.append(f"{_number(standing.totals[s])}" + (f" {band}" if band else ""))
-        rows.append([str(rank), deal, *scores, pb.verdicts[standing.verdict].title, "; ".join(reasons)])
-    return f"{pb.title}: {len(ranking.rows)} ranked, most at risk first", columns, rows
+        for line in table_lines(view):
+            sys.stdout.write(strip_controls(line) + "\n")
+        show_chart(view)
+        return
+    from dealrescue.ui.output import emit
 
-
-def render_table_text(ranking: Ranking) -> str:
-    """The table as plain text (for --format table into a file or a pipe)."""
-    from dealrescue.ui.console import table_text
-
-    return table_text(*_table_parts(ranking))
-
-
-def show_table(ranking: Ranking) -> None:
-    """The table on the terminal."""
-    from dealrescue.ui.console import table_text
-
-    table_text(*_table_parts(ranking), file=sys.stdout)
-
-
-# --- a sample file, for tests and bench/ -------------------------------------------------------
-
-_NAMES = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell", "Cyberdyne", "Soylent",
-          "Wonka", "Gringotts", "Oscorp", "Vandelay", "Monarch", "Aperture", "Dunder", "Prestige", "Massive", "Pied")
-_KINDS = ("Foods", "Logistics", "Labs", "Bank", "Health", "Retail", "Energy", "Media", "Systems", "Partners")
-
-
-def make_sample_csv(path: Path, rows: int, seed: int = 0, playbook: str = "pulse",
-                    playbooks_dir: Path | None = None) -> None:
-    """Write a CSV of ``rows`` made-up deals answering ``playbook``, as a CRM export would.
-
-    Deal names in no particular order; most accounts show few warning signs; about
-    one cell in ten is blank; multiselect items in any order. Every row is valid.
-    """
-    compiled, _origin = catalog.load(playbook, playbooks_dir)
-    questions = compiled.playbook.questions
-    rng = random.Random(seed)
-    base = dt.date(2026, 1, 1)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["deal", *[q.id for q in questions]])
-        for number in range(rows):
-            row = [f"{rng.choice(_NAMES)} {rng.choice(_KINDS)} {rng.randrange(10**6):06d}-{number}"]
-            for q in questions:
-                row.append(_sample_answer(q, rng, base))
-            writer.writerow(row)
-
-
-def _sample_answer(question: Any, rng: random.Random, base: dt.date) -> str:
-    kind = question.type.value
-    if kind == "multiselect":
-        count = rng.choices((0, 1, 2, 3, 4), (40, 25, 20, 10, 5))[0]
-        return ",".join(c.value for c in rng.sample(question.choices, min(count, len(question.choices))))
-    optional = not question.required or question.default is not None
-    if optional and rng.random() < 0.1:
-        return ""
-    if kind == "select":
-        return str(rng.choice(question.choices).value)
-    if kind == "confirm":
-        return rng.choice(("yes", "no"))
-    if kind in ("scale", "number"):
-        low = int(question.min if question.min is not None else 1)
-        high = int(question.max if question.max is not None else 10)
-        return str(rng.randint(low, high))
-    if kind == "date":
-        return (base + dt.timedelta(days=rng.randrange(700))).isoformat()
-    return rng.choice(("Globex", "Initech", "Umbrella", "Hooli", "a new vendor"))
+    # csv or json on a terminal: no escape sequence gets through.
+    emit(
+        RENDERERS[fmt](view),
+        options.output,
+        force=options.force,
+        written=f"Ranking of {view.count} row(s) written to {options.output}",
+        clean=terminal.stdout_is_terminal(),
+    )

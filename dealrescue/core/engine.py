@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import field
+from functools import reduce
+from operator import add
 from typing import Any
 
 from dealrescue.core.answers import AnswerProblem, labels_of, parse_answer
 from dealrescue.core.expressions import ExpressionProblem, display_value
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.core.model import Question
+from dealrescue.core.model import Band, Question, Score
 from dealrescue.core.questions import kind_of
 from dealrescue.core.records import record
 from dealrescue.core.schedule import days_until
@@ -79,7 +82,8 @@ def answer_context(compiled: CompiledPlaybook, answers: Mapping[str, Any], base:
     return context
 
 
-def _guard(compiled: CompiledPlaybook, path: str, context: dict[str, Any]) -> bool:
+def guard(compiled: CompiledPlaybook, path: str, context: dict[str, Any]) -> bool:
+    """Whether the condition at ``path`` holds (no condition: it does)."""
     condition = compiled.condition(path)
     if condition is None:
         return True
@@ -123,7 +127,7 @@ def _walk(
             context = answer_context(compiled, answers, base)
             if path in compiled.uses_scores:
                 context.update(_score_context(compiled, answers, context))
-            if not _guard(compiled, path, context):
+            if not guard(compiled, path, context):
                 continue
         asked.append(q.id)
         answers[q.id] = settle(q)
@@ -222,38 +226,69 @@ def score_names(outcomes: tuple[ScoreOutcome, ...]) -> dict[str, Any]:
     }
 
 
+def answer_points(question: Question, value: Any) -> list[tuple[str, Contribution]]:
+    """What one answer gives, in the engine's order: (score id, contribution) for its chosen
+    choices' points, then for its per-answer points (zero points left out)."""
+    if value is None:
+        return []
+    given: list[tuple[str, Contribution]] = []
+    kind = kind_of(question)
+    picked = kind.chosen(question, value)
+    for choice in question.choices:
+        if choice.value in picked:
+            for score_id, pts in choice.points.items():
+                given.append((score_id, Contribution(f"{choice.label}", pts)))
+    for score_id, weight in question.points.items():
+        pts = kind.points(value, weight)
+        if pts:
+            given.append((score_id, Contribution(f"{question.prompt} {display_value(value)}", pts)))
+    return given
+
+
+def rule_contribution(score: Score, r: int) -> Contribution:
+    rule = score.rules[r]
+    return Contribution(rule.label or rule.when, rule.points)
+
+
+def combine_operator(score: Score) -> Callable[[float, float], float]:
+    """How two parts of a score join: added, or the larger kept."""
+    return max if score.combine == "max" else add
+
+
+def combine_start(score: Score) -> float:
+    """A score's part before any points (a max that nothing reached yet is -inf, read as 0)."""
+    return -math.inf if score.combine == "max" else 0.0
+
+
+def score_total(score: Score, points: Iterable[float]) -> float:
+    total = reduce(combine_operator(score), points, combine_start(score))
+    return 0.0 if total == -math.inf else total
+
+
+def band_for(score: Score, total: float) -> Band | None:
+    """The band with the highest ``min`` not above ``total``."""
+    band = None
+    for candidate in sorted(score.bands, key=lambda b: b.min):
+        if candidate.min <= total:
+            band = candidate
+    return band
+
+
 def compute_scores(compiled: CompiledPlaybook, answers: Mapping[str, Any], context: dict[str, Any]) -> tuple[ScoreOutcome, ...]:
     """Sum (or take the largest of) the points each score received, then find its band."""
     pb = compiled.playbook
     found: dict[str, list[Contribution]] = {s.id: [] for s in pb.scores}
     for q in pb.questions:
-        value = answers.get(q.id)
-        if value is None:
-            continue
-        kind = kind_of(q)
-        picked = kind.chosen(q, value)
-        for choice in q.choices:
-            if choice.value in picked:
-                for score_id, pts in choice.points.items():
-                    found[score_id].append(Contribution(f"{choice.label}", pts))
-        for score_id, weight in q.points.items():
-            pts = kind.points(value, weight)
-            if pts:
-                found[score_id].append(Contribution(f"{q.prompt} {display_value(value)}", pts))
+        for score_id, contribution in answer_points(q, answers.get(q.id)):
+            found[score_id].append(contribution)
     outcomes = []
     for s, score in enumerate(pb.scores):
-        for r, rule in enumerate(score.rules):
-            if _guard(compiled, f"scores[{s}].rules[{r}].when", context):
-                found[score.id].append(Contribution(rule.label or rule.when, rule.points))
+        for r, _rule in enumerate(score.rules):
+            if guard(compiled, f"scores[{s}].rules[{r}].when", context):
+                found[score.id].append(rule_contribution(score, r))
         contributions = found[score.id]
-        if score.combine == "max":
-            total = max((c.points for c in contributions), default=0.0)
-        else:
-            total = sum(c.points for c in contributions)
-        band = None
-        for candidate in sorted(score.bands, key=lambda b: b.min):
-            if candidate.min <= total:
-                band = candidate
+        total = score_total(score, (c.points for c in contributions))
+        band = band_for(score, total)
         outcomes.append(
             ScoreOutcome(
                 id=score.id,
@@ -268,21 +303,24 @@ def compute_scores(compiled: CompiledPlaybook, answers: Mapping[str, Any], conte
     return tuple(outcomes)
 
 
-def decide(compiled: CompiledPlaybook, answers: Mapping[str, Any], asked: tuple[str, ...], deal: str, today: str) -> Outcome:
-    """Scores and the verdict for settled answers. The first verdict whose rule holds wins."""
-    context = answer_context(compiled, answers, base_context(compiled, deal, today))
-    scores = compute_scores(compiled, answers, context)
-    context.update(score_names(scores))
-    chosen = None
+def pick_verdict(compiled: CompiledPlaybook, context: dict[str, Any]) -> int:
+    """The first verdict whose rule holds, else the default one."""
     default = 0
     for v, verdict in enumerate(compiled.playbook.verdicts):
         if verdict.default:
             default = v
             continue
-        if _guard(compiled, f"verdicts[{v}].when", context):
-            chosen = v
-            break
-    index = chosen if chosen is not None else default
+        if guard(compiled, f"verdicts[{v}].when", context):
+            return v
+    return default
+
+
+def decide(compiled: CompiledPlaybook, answers: Mapping[str, Any], asked: tuple[str, ...], deal: str, today: str) -> Outcome:
+    """Scores and the verdict for settled answers. The first verdict whose rule holds wins."""
+    context = answer_context(compiled, answers, base_context(compiled, deal, today))
+    scores = compute_scores(compiled, answers, context)
+    context.update(score_names(scores))
+    index = pick_verdict(compiled, context)
     context["verdict"] = compiled.playbook.verdicts[index].id
     return Outcome(answers=dict(answers), asked=asked, scores=scores, verdict_index=index, context=context)
 

@@ -115,3 +115,29 @@ def progress_bar(label: str, total: int) -> Iterator[tuple[Callable[[int, int], 
             progress.console.print(Text(strip_controls(line)), soft_wrap=True)
 
         yield update, say
+
+
+def show_chart(view: Any) -> None:
+    """Under the ranking table: accounts (and amount) per band of the ranking score, as Rich bars."""
+    if not view.bands:
+        return
+    from rich import box
+    from rich.bar import Bar
+    from rich.table import Table
+
+    from dealrescue.core.render.rank import amount_text
+
+    score = view.compiled.playbook.scores[view.order[0]]
+    table = Table(box=box.SIMPLE, title=strip_controls(f"{score.title} by band"), title_justify="left")
+    table.add_column("Band")
+    table.add_column("Accounts", justify="right")
+    table.add_column("", width=30)
+    if view.has_amount:
+        table.add_column("Amount", justify="right")
+    most = max(b.accounts for b in view.bands) or 1
+    for band in reversed(view.bands):
+        cells: list[Any] = [strip_controls(band.label), str(band.accounts), Bar(most, 0, band.accounts, color="red")]
+        if view.has_amount:
+            cells.append(amount_text(band.amount))
+        table.add_row(*cells)
+    _console(sys.stdout).print(table)

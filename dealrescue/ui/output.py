@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from dealrescue.errors import DealRescueError, OutputClosed, OutputError, OutputExistsError, UsageError
 
 
-def emit(text: str, target: Path | None, *, force: bool = False, flag: str = "-o", written: str = "") -> None:
-    """The one way a command hands over its result: ``text`` to stdout when ``target`` is None,
-    else atomically to ``target`` (named by ``flag``), then the ``written`` notice on stderr.
+def emit(
+    text: str | Iterable[str], target: Path | None, *, force: bool = False, flag: str = "-o", written: str = "", clean: bool = False
+) -> None:
+    """The one way a command hands over its result: ``text`` (a string, or chunks written as they
+    come) to stdout when ``target`` is None, else atomically to ``target`` (named by ``flag``),
+    then the ``written`` notice on stderr. ``clean`` passes stdout text through the terminal sanitiser.
     """
+    chunks = (text,) if isinstance(text, str) else text
     if target is None:
-        sys.stdout.write(text)
+        if clean:
+            from dealrescue.core.mdescape import strip_controls
+
+            chunks = map(strip_controls, chunks)
+        for chunk in chunks:
+            sys.stdout.write(chunk)
         sys.stdout.flush()
         return
-    write_atomic(target, text, force=force, flag=flag)
+    write_chunks_atomic(target, chunks, force=force, flag=flag)
     if written:
         from dealrescue.ui.terminal import notice
 
@@ -40,14 +50,19 @@ def check_target(path: Path, *, force: bool = False, flag: str = "-o") -> Path:
 
 
 def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o") -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+    write_chunks_atomic(path, (text,), force=force, flag=flag)
 
-    A crash or a full disk leaves either the old file or none, never half a plan.
+
+def write_chunks_atomic(path: Path, chunks: Iterable[str], *, force: bool = False, flag: str = "-o") -> None:
+    """Write ``chunks`` (output made in pieces, each written as it comes) to ``path`` atomically.
+
+    Through a temporary file in the same folder and a rename: a crash or a full disk leaves
+    either the old file or none, never half a plan.
     """
     from dealrescue import paths
 
     folder = check_target(path, force=force, flag=flag)
-    data = text.encode("utf-8")
     paths.remove_stale_temps(folder)  # what a crashed write (kill -9) left here
     tmp_name = str(folder / paths.temp_name(path.name))
     try:
@@ -55,19 +70,22 @@ def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o"
     except OSError as exc:
         raise DealRescueError(f"cannot write to {folder}: {exc.strerror}") from exc
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, 0o666 & ~_umask())
         # Replacing a symlink replaces the link itself, never the file it points to.
         os.replace(tmp_name, path)
-    except OSError as exc:
+    except BaseException as exc:
         try:
             os.unlink(tmp_name)
         except OSError:
             pass
-        raise DealRescueError(f"cannot write {path}: {exc.strerror}", hint="nothing was written") from exc
+        if isinstance(exc, OSError):
+            raise DealRescueError(f"cannot write {path}: {exc.strerror}", hint="nothing was written") from exc
+        raise
 
 
 def output_failure(exc: OSError, saved_run: str | None = None) -> DealRescueError:

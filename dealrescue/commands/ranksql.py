@@ -1,0 +1,42 @@
+"""``dealrescue rank --sql``: print the playbook's scoring as one SQL query."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from dealrescue.catalog import finder as catalog
+from dealrescue.errors import UsageError
+
+DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery")
+
+
+def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None, playbooks_dir: Path | None,
+              by: str | None = None) -> None:
+    """The query on stdout; with FILE, its header names the columns the query reads."""
+    if dialect not in DIALECTS:
+        raise UsageError(f"--dialect {dialect!r} is not known", hint=f"use one of: {', '.join(DIALECTS)}")
+    if not table:
+        raise UsageError("--sql needs --table NAME: the table that holds the export's columns",
+                         hint="dealrescue rank --sql --table crm_export [--dialect postgres]")
+    compiled, _origin = catalog.load(playbook, playbooks_dir)
+    from dealrescue.core.rank import score_order
+    from dealrescue.core.rank.sql import ranking_sql
+
+    if by == "amount":
+        raise UsageError("--sql ranks by the playbook's scores; --by amount is for rank FILE",
+                         hint="rank --sql --by SCORE_ID, then weight by amount in the warehouse if needed")
+    order = score_order(compiled, by)
+    header = _header(file) if file is not None else None
+    sys.stdout.write(ranking_sql(compiled, table, dialect, header, order))
+    sys.stdout.flush()
+
+
+def _header(file: Path) -> list[str]:
+    import csv
+
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle), [])
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror}", hint="check the path of the CSV export") from None

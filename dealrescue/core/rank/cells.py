@@ -1,0 +1,161 @@
+"""Cells as CRMs and spreadsheets write them, read into the text ``parse_answer`` takes.
+
+- dates: ISO (``2027-03-31``, with or without a time), ``M/D/YYYY`` (US exports), and
+  ``D/M/YYYY`` or ``D.M.YYYY`` with ``dayfirst``; a date that only reads the other way
+  round is an error that says so, never a silent guess;
+- yes/no: TRUE/FALSE, Yes/No, Y/N, 1/0, x (ticked), in any case;
+- choices: the value or the label, in any case, with spaces, dashes or underscores;
+  a cell that fits two choices is an error naming both;
+- several choices: separated by ``;``, ``|`` or ``,`` (one kind per cell; labels may
+  hold commas);
+- amounts: currency symbols and codes, thousands separators, ``(1,200)`` as negative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dealrescue.core.answers import AnswerProblem
+from dealrescue.core.model import Question, QuestionType
+
+_ISO_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
+_WORDS = re.compile(r"[\s_\-]+")
+_TICKED = {"x", "✓", "✔"}
+
+
+_QUOTES = re.compile(r"['’]")
+
+
+def _key(text: str) -> str:
+    """How a value or label is compared: case, apostrophes and runs of spaces, _ and - do not count."""
+    return _WORDS.sub(" ", _QUOTES.sub("", text.strip().casefold())).strip()
+
+
+class CellReader:
+    """Canonical answer text for one cell of a question; ``dayfirst`` reads 03/04 as 3 April."""
+
+    def __init__(self, dayfirst: bool = False) -> None:
+        self.dayfirst = dayfirst
+        self._choices: dict[int, dict[str, list[str]]] = {}
+
+    def canonical(self, question: Question, raw: str) -> str:
+        kind = question.type
+        if kind is QuestionType.date:
+            return self.date(raw)
+        if kind is QuestionType.confirm:
+            return "yes" if raw.strip().casefold() in _TICKED else raw
+        if kind is QuestionType.select:
+            return self.choice(question, raw)
+        if kind is QuestionType.multiselect:
+            return ",".join(self.choices(question, raw))
+        return raw
+
+    def date(self, raw: str) -> str:
+        text = raw.strip()
+        timed = _ISO_DATETIME.fullmatch(text)
+        if timed:
+            return timed.group(1)
+        found = _NUMERIC_DATE.fullmatch(text)
+        if found is None:
+            return text
+        first, second, year = int(found.group(1)), int(found.group(3)), int(found.group(4))
+        day, month = (first, second) if self.dayfirst else (second, first)
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            pass
+        try:
+            dt.date(year, day, month)
+        except ValueError:
+            raise AnswerProblem(f"{text!r} is not a date") from None
+        if self.dayfirst:
+            raise AnswerProblem(f"{text!r} reads only as month first: drop --dayfirst for this file")
+        raise AnswerProblem(f"{text!r} reads only as day first: rank the file with --dayfirst")
+
+    def _table(self, question: Question) -> dict[str, list[str]]:
+        table = self._choices.get(id(question))
+        if table is None:
+            table = {}
+            for choice in question.choices:
+                for text in {_key(choice.value), _key(choice.label)}:
+                    table.setdefault(text, [])
+                    if choice.value not in table[text]:
+                        table[text].append(choice.value)
+            self._choices[id(question)] = table
+        return table
+
+    def choice(self, question: Question, raw: str) -> str:
+        if any(raw.strip() == c.value for c in question.choices):
+            return raw.strip()
+        found = self._table(question).get(_key(raw))
+        if found is None:
+            return raw  # parse_answer says what the choices are
+        if len(found) > 1:
+            raise AnswerProblem(f"{raw.strip()!r} fits more than one choice: {', '.join(found)}; write the value")
+        return found[0]
+
+    def choices(self, question: Question, raw: str) -> list[str]:
+        marks = [sep for sep in ";|" if sep in raw]
+        if len(marks) > 1:
+            raise AnswerProblem(f"{raw.strip()!r} mixes ; and | between choices: use one of them")
+        parts = raw.split(marks[0] if marks else ",")
+        table = self._table(question)
+        values: list[str] = []
+        pending = ""
+        for part in parts:
+            pending = f"{pending},{part}" if pending else part
+            if not pending.strip():
+                pending = ""
+                continue
+            found = table.get(_key(pending))
+            if found is not None:
+                if len(found) > 1:
+                    raise AnswerProblem(f"{pending.strip()!r} fits more than one choice: {', '.join(found)}")
+                values.append(found[0])
+                pending = ""
+            elif marks:
+                values.append(pending.strip())  # parse_answer names it
+                pending = ""
+        if pending.strip():
+            # Not a label with commas after all: leave the items as written, for parse_answer to name.
+            values += [p.strip() for p in pending.split(",") if p.strip()]
+        return values
+
+
+# A currency sign or an ISO code before or after the number (``$1,200``, ``USD 1200``, ``1.200,50 €``).
+_CURRENCY = re.compile(r"^(?:[A-Z]{3}|[A-Z]{0,2}[$€£¥₹]|[$€£¥₹])\s*|\s*(?:[A-Z]{3}|[$€£¥₹])$")
+
+
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+
+
+def parse_amount(raw: str) -> float:
+    """``$1,234.50``, ``USD 12000``, ``1.234,50 €``, ``(500)`` -> a number; blank -> NaN."""
+    text = raw.strip()
+    if not text:
+        return float("nan")
+    body = _CURRENCY.sub("", text).replace(" ", "").replace("\u00a0", "").replace("'", "")
+    negative = body.startswith("(") and body.endswith(")")
+    body = body.strip("()")
+    if _DOT_THOUSANDS.fullmatch(body):
+        raise AnswerProblem(f"{text!r} reads as thousands or as decimals: write it without the dot, or with cents")
+    if "," in body and "." in body:
+        decimal = "," if body.rindex(",") > body.rindex(".") else "."
+        body = body.replace("." if decimal == "," else ",", "").replace(decimal, ".")
+    elif "," in body:
+        groups = body.split(",")
+        if all(len(g) == 3 for g in groups[1:]):
+            body = "".join(groups)
+        elif len(groups) == 2:
+            body = ".".join(groups)
+        else:
+            raise AnswerProblem(f"{text!r} is not an amount")
+    try:
+        value = float(body)
+    except ValueError:
+        raise AnswerProblem(f"{text!r} is not an amount") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise AnswerProblem(f"{text!r} is not an amount")
+    return -value if negative else value

@@ -1,0 +1,367 @@
+"""Scoring rows: the results a ranking keeps, the shared reading loop, and the engine scorer.
+
+Per row a ranking keeps only what sorting and writing need: the deal name, its line and
+position in the file, a shared ``Standing`` and a shared reasons tuple, and the amount.
+The rest of the row (the columns passed through) is read again from the file when the
+ranking is written, so memory does not grow with the width of the export.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import accumulate, islice
+from typing import Any, Protocol
+
+from dealrescue.core.answers import AnswerProblem, is_empty, parse_answer
+from dealrescue.core.engine import ScoreOutcome, collect_answers, decide, missing_answers
+from dealrescue.core.loader import CompiledPlaybook
+from dealrescue.core.rank.cells import CellReader, parse_amount
+from dealrescue.core.rank.columns import ColumnMap
+from dealrescue.errors import AnswerError, UsageError
+
+REASONS_SHOWN = 3
+_CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A cell that was ignored (``left_out`` False: the row is still ranked) or a row left out."""
+
+    line: int
+    column: str
+    message: str
+    left_out: bool = False
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Scores, bands and verdict. Rows with the same totals share one."""
+
+    totals: tuple[float, ...]  # in the playbook's score order
+    bands: tuple[str | None, ...]  # band id per score, in the playbook's score order
+    verdict: int  # index into the playbook's verdicts
+    rank_key: tuple[float, ...]  # minus the totals, ranking score first: sorts most at risk first
+
+
+# A ranked row: deal name, line, standing, reasons, position among the file's rows, amount (or None).
+RankedRow = tuple[str, int, Standing, tuple[str, ...], int, float | None]
+
+
+def score_order(compiled: CompiledPlaybook, by: str | None) -> tuple[int, ...]:
+    """Score indexes in ranking order: ``by`` first (if given), then the rest as declared."""
+    ids = [s.id for s in compiled.playbook.scores]
+    if not ids:
+        raise UsageError(
+            f"playbook {compiled.id} has no scores, so there is nothing to rank by",
+            hint="rank with a playbook that declares scores (pulse does)",
+        )
+    if by is None:
+        return tuple(range(len(ids)))
+    if by not in ids:
+        raise UsageError(f"--by {by!r}: playbook {compiled.id} has no such score",
+                         hint=f"its scores: {', '.join(ids)} (or amount, with an amount column)")
+    first = ids.index(by)
+    return (first, *(i for i in range(len(ids)) if i != first))
+
+
+def make_standing(totals: Sequence[float], bands: Sequence[str | None], verdict: int, order: Sequence[int]) -> Standing:
+    return Standing(tuple(totals), tuple(bands), verdict, tuple(-totals[i] for i in order))
+
+
+def reason_topics(compiled: CompiledPlaybook) -> dict[tuple[int, str], str]:
+    """(score index, rule source) -> the one question the rule reads, for rules that read one.
+
+    Several rules about one question (``pulse <= 4``, ``4 <= pulse <= 6``) are one reason:
+    the one that counted most is shown, never two that read as a contradiction.
+    """
+    from dealrescue.core.expressions import names_in_condition
+
+    ids = {q.id for q in compiled.playbook.questions}
+    topics: dict[tuple[int, str], str] = {}
+    for s, score in enumerate(compiled.playbook.scores):
+        for rule in score.rules:
+            names = names_in_condition(rule.when) & ids
+            if len(names) == 1:
+                topics[(s, rule.label or rule.when)] = "question " + next(iter(names))
+    return topics
+
+
+def pick_reasons(candidates: Iterable[tuple[Any, ...]]) -> tuple[str, ...]:
+    """The first few distinct reasons of sorted (rank, -points, position, source, topic) candidates."""
+    picked: list[str] = []
+    topics: set[str] = set()
+    for candidate in candidates:
+        source, topic = candidate[3], candidate[4]
+        if source not in picked and topic not in topics:
+            picked.append(source)
+            topics.add(topic)
+            if len(picked) == REASONS_SHOWN:
+                break
+    return tuple(picked)
+
+
+def reasons_of(scores: Sequence[ScoreOutcome], order: Sequence[int], topics: dict[tuple[int, str], str]) -> tuple[str, ...]:
+    """The main reasons: sources of the positive contributions, the ranking score's first.
+
+    Within a score the larger points come first, ties in the engine's order; a
+    source (or a question) counted by two scores is named once.
+    """
+    candidates = []
+    for rank, s in enumerate(order):
+        for position, contribution in enumerate(scores[s].contributions):
+            if contribution.points > 0:
+                source = contribution.source
+                candidates.append((rank, -contribution.points, position, source, topics.get((s, source), source)))
+    return pick_reasons(sorted(candidates))
+
+
+class LineReader(Protocol):
+    """Rows of cells with the number of lines read so far (what ``csv.reader`` gives)."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+ProblemSink = Callable[[RowProblem], None]
+ProgressSink = Callable[[int], None]
+
+
+def cell_problem(exc: AnswerProblem, raw: str | None) -> str:
+    message = str(exc)
+    if raw is None or not raw.strip():
+        return message
+    text = raw.strip()
+    return message if repr(text) in message else f"{message} (got {text!r})"
+
+
+def _line_span(row: list[str]) -> int:
+    """How many lines a row took: one, plus the line breaks inside its quoted cells."""
+    return 1 + sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in row)
+
+
+class Scorer:
+    """What both scorers share: reading rows in chunks, the row shape checks, the kept results."""
+
+    def __init__(self, compiled: CompiledPlaybook, columns: ColumnMap, order: Sequence[int], today: str,
+                 cells: CellReader | None = None) -> None:
+        self.compiled = compiled
+        self.columns = columns
+        self.order = tuple(order)
+        self.today = today
+        self.cell_reader = cells or CellReader()
+        self.topics = reason_topics(compiled)
+        self.deals: list[str] = []
+        self.standings: list[Standing] = []
+        self.reasons: list[tuple[str, ...]] = []
+        self.lines = array("q")
+        self.ordinals = array("q")
+        self.amounts = array("d")
+        self.bad_rows = 0
+        self.ignored_cells = 0
+        self._count = 0
+        self._sink: ProblemSink = lambda problem: None
+
+    def feed(self, reader: LineReader, on_problem: ProblemSink, on_progress: ProgressSink | None = None) -> None:
+        """Score every row ``reader`` gives; problems go to ``on_problem`` in line order."""
+        while True:
+            start = reader.line_num
+            chunk = list(islice(reader, _CHUNK))
+            if not chunk:
+                return
+            end = reader.line_num
+            if end - start == len(chunk):
+                lines: Sequence[int] = range(start + 1, end + 1)
+            else:
+                lines = list(accumulate(map(_line_span, chunk), initial=start + 1))[:-1]
+            ordinals: Sequence[int] = range(self._count, self._count + len(chunk))
+            problems: dict[int, list[RowProblem]] = {}
+            rows, lines, ordinals = self._shape(chunk, lines, ordinals, end, problems)
+            if rows:
+                self._score_chunk(rows, lines, ordinals, problems)
+            for line in sorted(problems):
+                if any(problem.left_out for problem in problems[line]):
+                    self.bad_rows += 1
+                for problem in problems[line]:
+                    self.ignored_cells += not problem.left_out
+                    on_problem(problem)
+            self._count += len(chunk)
+            if on_progress is not None:
+                on_progress(self._count)
+
+    def _keep(self, rows: list[list[str]], deals: list[str], lines: Sequence[int], ordinals: Sequence[int],
+              standings: Iterable[Standing], reasons: Iterable[tuple[str, ...]],
+              problems: dict[int, list[RowProblem]]) -> None:
+        """Keep the scored rows (and their amounts; a bad amount is a warning)."""
+        self.deals += deals
+        self.standings += standings
+        self.reasons += reasons
+        self.lines.extend(lines)
+        self.ordinals.extend(ordinals)
+        index = self.columns.amount
+        if index is not None:
+            amounts = []
+            for row, line in zip(rows, lines, strict=True):
+                try:
+                    amounts.append(parse_amount(row[index]))
+                except AnswerProblem as exc:
+                    amounts.append(math.nan)
+                    problems.setdefault(line, []).append(
+                        RowProblem(line, self.columns.headers[index], f"{cell_problem(exc, row[index])}; amount ignored"))
+            self.amounts.extend(amounts)
+
+    def ranked(self, weighted: bool = False) -> Ranked:
+        """The kept rows, ranked: most at risk first (or the largest score times amount with ``weighted``).
+
+        Ties go by deal name (case-blind, then exact), then line. Rows are put in buckets by
+        standing first (few, sorted once) and each bucket sorted by name, so the sort keys of
+        only one bucket are alive at a time.
+        """
+        deals, standings = self.deals, self.standings
+        position = {key: n for n, key in enumerate(sorted({s.rank_key for s in standings}))}
+        buckets: list[list[int]] = [[] for _ in position]
+        for k, standing in enumerate(standings):  # in line order: equal rows keep it (stable sorts)
+            buckets[position[standing.rank_key]].append(k)
+        order = array("q")
+        for bucket in buckets:
+            bucket.sort(key=deals.__getitem__)  # "ACME" and "Acme": the exact name decides
+            bucket.sort(key=lambda k: deals[k].casefold())
+            order.extend(bucket)
+            bucket.clear()
+        if weighted and self.amounts:
+            first, amounts = self.order[0], self.amounts
+            weighed = sorted(order, key=lambda k: -(standings[k].totals[first] * (0.0 if amounts[k] != amounts[k]
+                                                                                   else amounts[k])))
+            order = array("q", weighed)
+        return Ranked(self, order)
+
+    def _score_chunk(self, rows: list[list[str]], lines: Sequence[int], ordinals: Sequence[int],
+                     problems: dict[int, list[RowProblem]]) -> None:
+        raise NotImplementedError
+
+    def _shape(
+        self, rows: list[list[str]], lines: Sequence[int], ordinals: Sequence[int], last: int,
+        problems: dict[int, list[RowProblem]],
+    ) -> tuple[list[list[str]], Sequence[int], Sequence[int]]:
+        """Rows of the header's width. Blank lines are dropped; a row too short or too long is reported.
+
+        ``last`` is the number of the last line the rows took.
+        """
+        width = self.columns.width
+        if len(rows[0]) == width and len(set(map(len, rows))) == 1:
+            return rows, lines, ordinals
+        kept: list[list[str]] = []
+        kept_lines: list[int] = []
+        kept_ordinals: list[int] = []
+        for row, line, ordinal in zip(rows, lines, ordinals, strict=True):
+            if len(row) > width and not any(cell.strip() for cell in row[width:]):
+                row = row[:width]  # trailing empty cells, as some spreadsheets write them
+            if len(row) == width:
+                kept.append(row)
+                kept_lines.append(line)
+                kept_ordinals.append(ordinal)
+            elif any(cell.strip() for cell in row):
+                span = _line_span(row)
+                # An unclosed quote joins every line up to the next quote into one cell.
+                end = min(line + span - 1, last)
+                note = f"; the row runs to line {end}: is a quote left open?" if end > line else ""
+                if len(row) > width:
+                    problem = RowProblem(line, f"{width + 1}", f"a cell beyond the header's {width} columns{note}", True)
+                else:
+                    column = self.columns.headers[len(row)]
+                    problem = RowProblem(line, column, f"missing: the row has {len(row)} cells, the header {width}{note}",
+                                         True)
+                problems[line] = [problem]
+        return kept, kept_lines, kept_ordinals
+
+    def _deal_problem(self, row: list[str], line: int) -> list[RowProblem] | None:
+        """A row with no deal name: blank (skipped, None) or bad."""
+        if not any(cell.strip() for cell in row):
+            return None
+        return [RowProblem(line, self.columns.headers[self.columns.deal], "a deal name is required", True)]
+
+
+class Ranked:
+    """A ranking: the scorer's kept rows and the order to write them in."""
+
+    def __init__(self, scorer: Scorer, order: array[int]) -> None:
+        self.scorer = scorer
+        self.order = order
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def rows(self, start: int = 0, stop: int | None = None) -> Iterator[RankedRow]:
+        s = self.scorer
+        has_amount = bool(s.amounts)
+        for k in islice(self.order, start, stop):
+            amount = s.amounts[k] if has_amount else math.nan
+            yield (s.deals[k], s.lines[k], s.standings[k], s.reasons[k], s.ordinals[k],
+                   None if amount != amount else amount)
+
+
+# --- the reference: the engine, row by row -----------------------------------------------------
+
+
+class EngineScorer(Scorer):
+    """Every row through ``collect_answers`` and ``decide``: slow, and the definition of right.
+
+    A cell that does not parse is set aside (the answer is missing, never its default) and
+    reported; the row is left out only when that answer is required and has no default.
+    """
+
+    def _score_chunk(self, rows: list[list[str]], lines: Sequence[int], ordinals: Sequence[int],
+                     problems: dict[int, list[RowProblem]]) -> None:
+        kept: list[list[str]] = []
+        kept_at: list[tuple[str, int, int, Standing, tuple[str, ...]]] = []
+        for row, line, ordinal in zip(rows, lines, ordinals, strict=True):
+            scored, found = self.score_row(row, line)
+            if found:
+                problems[line] = found
+            if scored is not None:
+                kept.append(row)
+                kept_at.append((row[self.columns.deal].strip(), line, ordinal, *scored))
+        self._keep(kept, [k[0] for k in kept_at], [k[1] for k in kept_at], [k[2] for k in kept_at],
+                   [k[3] for k in kept_at], [k[4] for k in kept_at], problems)
+
+    def score_row(self, row: list[str], line: int) -> tuple[tuple[Standing, tuple[str, ...]] | None, list[RowProblem]]:
+        """The standing and reasons of one row of the header's width (None: left out or blank), and its problems."""
+        columns = self.columns
+        deal = row[columns.deal].strip()
+        if not deal:
+            return None, self._deal_problem(row, line) or []
+        found: list[RowProblem] = []
+        given: dict[str, Any] = {}
+        settled: dict[str, Any] = {}
+        for q in self.compiled.playbook.questions:
+            index = columns.questions.get(q.id)
+            raw = row[index] if index is not None else ""
+            if is_empty(raw):
+                continue
+            try:
+                given[q.id] = parse_answer(q, self.cell_reader.canonical(q, raw))
+            except AnswerProblem as exc:
+                required = q.required and q.default is None
+                found.append(RowProblem(line, columns.column_name(q.id), cell_problem(exc, raw), required))
+                settled[q.id] = None
+        try:
+            answers, asked = collect_answers(self.compiled, given=given, deal=deal, today=self.today, ask=None,
+                                             settled=settled)
+        except AnswerError:
+            missing = missing_answers(self.compiled, given=given, deal=deal, today=self.today, settled=settled)
+            return None, found + [RowProblem(line, columns.column_name(m), "an answer is required", True) for m in missing]
+        # A cell of a question its `when` skipped is not read, so not reported either.
+        names = {columns.column_name(qid) for qid in asked}
+        found = [problem for problem in found if problem.column in names]
+        if any(problem.left_out for problem in found):
+            return None, found
+        outcome = decide(self.compiled, answers, asked, deal, self.today)
+        standing = make_standing(
+            [s.total for s in outcome.scores], [s.band_id for s in outcome.scores], outcome.verdict_index, self.order
+        )
+        return (standing, reasons_of(outcome.scores, self.order, self.topics)), found

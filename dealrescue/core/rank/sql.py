@@ -1,0 +1,312 @@
+"""The playbook's ranking as one SQL query, for a warehouse that holds the export.
+
+The query reads a table with the export's columns (text), and gives per row what
+``rank`` gives: each score and band, the verdict, the top reasons, and the rank. It is
+built from the same playbook data the engine reads; conditions are translated from
+their syntax tree, and anything without a faithful SQL form is refused with the reason
+(``SqlUnavailable``), never approximated.
+
+What the SQL reads of a cell (a subset of ``rank``'s forgiveness, documented in the
+README): values or labels in any case with spaces, ``_`` or ``-``; yes/no words; numbers
+with thousands commas; several choices separated by ``,``, ``;`` or ``|``. A cell it
+cannot read is a missing answer, as in ``rank``; a row with no deal name or without a
+required answer is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dealrescue.core.answers import FALSE_WORDS, TRUE_WORDS, scale_bounds
+from dealrescue.core.expressions import environment
+from dealrescue.core.loader import CompiledPlaybook
+from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.rank.cells import _key
+from dealrescue.core.rank.columns import DEAL_ALIASES, DEAL_COLUMN, normalize_header
+from dealrescue.core.rank.scorer import REASONS_SHOWN, reason_topics
+from dealrescue.errors import UsageError
+
+_CAST = {"duckdb": "DOUBLE", "postgres": "DOUBLE PRECISION", "snowflake": "DOUBLE", "bigquery": "FLOAT64"}
+_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+_NONE = -1e308  # a max score that nothing has reached yet
+
+
+class SqlUnavailable(UsageError):
+    """The playbook has a rule with no faithful SQL form."""
+
+
+class _Sql:
+    def __init__(self, compiled: CompiledPlaybook, dialect: str, header: list[str] | None) -> None:
+        self.compiled = compiled
+        self.pb = compiled.playbook
+        self.dialect = dialect
+        self.qs = {q.id: q for q in self.pb.questions}
+        names = {normalize_header(h): h for h in reversed(header)} if header else {}
+        deal = next((names[n] for n in (DEAL_COLUMN, *DEAL_ALIASES) if n in names), DEAL_COLUMN)
+        self.deal_column = deal
+        self.column = {q.id: names.get(q.id, q.id) if header else q.id for q in self.pb.questions}
+        self.present = {q.id for q in self.pb.questions if not header or q.id in names}
+
+    # -- pieces of SQL -------------------------------------------------------------------------
+
+    def ident(self, name: str) -> str:
+        if self.dialect == "bigquery":
+            return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+        return '"' + name.replace('"', '""') + '"'
+
+    def text(self, value: str) -> str:
+        if self.dialect == "bigquery":
+            return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return "'" + value.replace("'", "''") + "'"
+
+    def literal(self, value: Any) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, (int, float)):
+            return repr(float(value))
+        if isinstance(value, str):
+            return self.text(value)
+        raise SqlUnavailable(f"the value {value!r} has no SQL form")
+
+    def regex_replace(self, subject: str, pattern: str, replacement: str) -> str:
+        flags = ", 'g'" if self.dialect in ("duckdb", "postgres") else ""
+        return f"regexp_replace({subject}, {self.text(pattern)}, {self.text(replacement)}{flags})"
+
+    def matches(self, subject: str, pattern: str) -> str:
+        if self.dialect == "duckdb":
+            return f"regexp_full_match({subject}, {self.text(pattern)})"
+        if self.dialect == "postgres":
+            return f"({subject} ~ {self.text(pattern)})"
+        if self.dialect == "snowflake":
+            return f"REGEXP_LIKE({subject}, {self.text(pattern)})"
+        return f"REGEXP_CONTAINS({subject}, {self.text(pattern)})"
+
+    def words(self, raw: str) -> str:
+        """The cell as ``cells._key`` reads it: lower case, runs of spaces, _ and - as one space."""
+        lowered = self.regex_replace(f"lower({raw})", "['’]", "")
+        return f"trim({self.regex_replace(lowered, '[[:space:]_-]+', ' ')})"
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def raw(self, q: Question) -> str | None:
+        return f"src.{self.ident(self.column[q.id])}" if q.id in self.present else None
+
+    def blank(self, raw: str | None) -> str:
+        return "TRUE" if raw is None else f"({raw} IS NULL OR trim({raw}) = '')"
+
+    def answer(self, q: Question) -> str:
+        """The typed answer of question ``q`` (NULL: no answer), before its ``when``."""
+        raw = self.raw(q)
+        if q.type is QuestionType.multiselect:
+            raise AssertionError("multiselect answers are read per choice")
+        default = None if q.default is None else self.typed_default(q)
+        parsed = "NULL" if raw is None else self.parse(q, raw)
+        return f"(CASE WHEN {self.blank(raw)} THEN {default or 'NULL'} ELSE {parsed} END)"
+
+    def typed_default(self, q: Question) -> str:
+        from dealrescue.core.answers import parse_answer
+
+        return self.literal(parse_answer(q, q.default))
+
+    def parse(self, q: Question, raw: str) -> str:
+        kind = q.type
+        if kind is QuestionType.select:
+            table: dict[str, list[str]] = {}
+            for c in q.choices:
+                for key in {_key(c.value), _key(c.label)}:
+                    table.setdefault(key, [])
+                    if c.value not in table[key]:
+                        table[key].append(c.value)
+            arms = " ".join(f"WHEN {self.text(k)} THEN {self.text(v[0])}" for k, v in table.items() if len(v) == 1)
+            return f"(CASE {self.words(raw)} {arms} ELSE NULL END)"
+        if kind is QuestionType.confirm:
+            yes = ", ".join(map(self.text, sorted(TRUE_WORDS | {"x", "✓", "✔"})))
+            no = ", ".join(map(self.text, sorted(FALSE_WORDS)))
+            word = f"lower(trim({raw}))"
+            return f"(CASE WHEN {word} IN ({yes}) THEN TRUE WHEN {word} IN ({no}) THEN FALSE ELSE NULL END)"
+        if kind in (QuestionType.scale, QuestionType.number):
+            text = f"replace(trim({raw}), ',', '')"
+            value = f"CAST({text} AS {_CAST[self.dialect]})"
+            low, high = scale_bounds(q) if kind is QuestionType.scale else (q.min, q.max)
+            checks = [self.matches(text, _NUMBER)]
+            checks += [f"{value} >= {float(low)}"] if low is not None else []
+            checks += [f"{value} <= {float(high)}"] if high is not None else []
+            if kind is QuestionType.scale:
+                checks.append(f"{value} = floor({value})")
+            # Nested CASEs: the cast only runs on text that is a number.
+            inner = f"CASE WHEN {checks[0]} THEN {value} END"
+            rest = " AND ".join(c.replace(value, f"({inner})") for c in checks[1:]) or "TRUE"
+            return f"(CASE WHEN {checks[0]} THEN (CASE WHEN {rest} THEN {inner} END) END)"
+        if kind in (QuestionType.text, QuestionType.multiline):
+            if q.pattern:
+                raise SqlUnavailable(f"question {q.id} checks its text with a pattern")
+            if kind is QuestionType.text:
+                value = f"trim({self.regex_replace(raw, '[[:space:]]+', ' ')})"
+            else:
+                # Regex escapes, not the characters themselves: a raw CR in a query does not survive every client.
+                unified = self.regex_replace(raw, "\\r\\n?", "\n")
+                value = self.regex_replace(unified, "^\\n+|\\n+$", "")
+            checks = [f"length({value}) >= {int(q.min)}"] if q.min is not None else []
+            checks += [f"length({value}) <= {int(q.max)}"] if q.max is not None else []
+            return f"(CASE WHEN {' AND '.join(checks)} THEN {value} END)" if checks else value
+        if kind is QuestionType.date:
+            # Only whether there is a date matters (no rule reads one): ISO, or day and month with / or .
+            text = f"trim({raw})"
+            iso = self.matches(text, "^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?$")
+            numeric = self.matches(text, "^[0-9]{1,2}[/.][0-9]{1,2}[/.][0-9]{4}$")
+            return f"(CASE WHEN {iso} OR {numeric} THEN {text} END)"
+        raise SqlUnavailable(f"question {q.id} is of type {kind.value}, which --sql does not read")
+
+    def items(self, q: Question, raw: str) -> str:
+        """The cell's choices as ``|a|b|`` (keys), separators ``,``, ``;`` and ``|`` alike."""
+        spaced = self.regex_replace(self.regex_replace(f"lower({raw})", "['’]", ""), "[[:space:]_-]+", " ")
+        for choice in q.choices:  # a label holding a separator stands for its value before splitting
+            if any(sep in choice.label for sep in ",;|"):
+                spaced = f"replace({spaced}, {self.text(_key(choice.label))}, {self.text(_key(choice.value))})"
+        # As rank reads them: ; or | when the cell has one (labels may hold commas), else commas.
+        marked = f"(strpos({raw}, ';') > 0 OR strpos({raw}, '|') > 0)"
+        if self.dialect == "bigquery":
+            marked = f"(STRPOS({raw}, ';') > 0 OR STRPOS({raw}, '|') > 0)"
+        elif self.dialect == "snowflake":
+            marked = f"(POSITION(';', {raw}) > 0 OR POSITION('|', {raw}) > 0)"
+        joined = (f"(CASE WHEN {marked} THEN {self.regex_replace(spaced, ' ?[;|] ?', '|')} "
+                  f"ELSE {self.regex_replace(spaced, ' ?, ?', '|')} END)")
+        trimmed = self.regex_replace(f"trim({joined})", "^[|]+|[|]+$", "")
+        return f"('|' || {self.regex_replace(trimmed, '[|]+', '|')} || '|')"
+
+    def ticked(self, q: Question, i: int) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """Multiselect ``q`` (question ``i``) in three layers, so each cell is normalised once a row:
+        its items and blankness; whether each choice is among them and how many items; then per
+        choice whether it is ticked (a cell with an unknown item, or outside min/max, ticks nothing)."""
+        raw = self.raw(q)
+        default = set(q.default or [])
+        first = {f"m_{i}": self.items(q, raw) if raw is not None else "''", f"e_{i}": self.blank(raw)}
+        second = {f"k_{i}": f"(length(m_{i}) - length(replace(m_{i}, '|', '')) - 1)"}
+        for n, c in enumerate(q.choices):
+            second[f"h_{i}_{n}"] = "(" + " OR ".join(f"(m_{i} LIKE {self.text('%|' + k + '|%')})"
+                                                     for k in sorted({_key(c.value), _key(c.label)})) + ")"
+        matched = " + ".join(f"(CASE WHEN h_{i}_{n} THEN 1 ELSE 0 END)" for n in range(len(q.choices))) or "0"
+        valid = f"({matched}) = k_{i}"
+        if q.min is not None:
+            valid += f" AND k_{i} >= {int(q.min)}"
+        if q.max is not None:
+            valid += f" AND k_{i} <= {int(q.max)}"
+        third = {}
+        for n, c in enumerate(q.choices):
+            when_blank = "TRUE" if c.value in default else "FALSE"
+            third[f"c_{i}_{n}"] = f"(CASE WHEN e_{i} THEN {when_blank} WHEN {valid} THEN h_{i}_{n} ELSE FALSE END)"
+        return first, second, third
+
+    # -- conditions ----------------------------------------------------------------------------
+
+    def condition(self, path: str, scope: dict[str, str]) -> str:
+        condition = self.compiled.condition(path)
+        if condition is None:
+            return "TRUE"
+        body = environment().parse("{{ (" + condition.source + ") }}").body[0].nodes[0]
+        try:
+            return self.boolean(body, scope)
+        except SqlUnavailable as exc:
+            raise SqlUnavailable(f"{path} ({condition.source}): {exc.message}") from None
+
+    def boolean(self, node: Any, scope: dict[str, str]) -> str:
+        from jinja2 import nodes
+
+        if isinstance(node, nodes.And):
+            return f"({self.boolean(node.left, scope)} AND {self.boolean(node.right, scope)})"
+        if isinstance(node, nodes.Or):
+            return f"({self.boolean(node.left, scope)} OR {self.boolean(node.right, scope)})"
+        if isinstance(node, nodes.Not):
+            return f"(NOT {self.boolean(node.node, scope)})"
+        if isinstance(node, nodes.Test) and node.name == "none" and not node.args:
+            return f"({self.value(node.node, scope)} IS NULL)"
+        if isinstance(node, nodes.Compare) and len(node.ops) == 1:
+            op = node.ops[0]
+            if op.op in ("in", "notin"):
+                held = self.membership(node.expr, op.expr, scope)
+                return f"(NOT {held})" if op.op == "notin" else held
+            left, right = self.value(node.expr, scope), self.value(op.expr, scope)
+            if op.op == "eq":
+                return f"({left} IS NOT DISTINCT FROM {right})"
+            if op.op == "ne":
+                return f"({left} IS DISTINCT FROM {right})"
+            sign = {"lt": "<", "lteq": "<=", "gt": ">", "gteq": ">="}.get(op.op)
+            if sign is not None:
+                return f"COALESCE({left} {sign} {right}, FALSE)"
+        if isinstance(node, nodes.Name) and node.name in self.qs:
+            return self.truthy(node.name, scope)
+        if isinstance(node, nodes.Const) and isinstance(node.value, bool):
+            return "TRUE" if node.value else "FALSE"
+        raise SqlUnavailable(f"no SQL form for {type(node).__name__.lower()} here")
+
+    def truthy(self, qid: str, scope: dict[str, str]) -> str:
+        q, value = self.qs[qid], scope.get(qid, "NULL")
+        if q.type is QuestionType.confirm:
+            return f"COALESCE({value}, FALSE)"
+        if q.type in (QuestionType.scale, QuestionType.number):
+            return f"COALESCE({value} <> 0, FALSE)"
+        if q.type is QuestionType.multiselect:
+            return "(" + " OR ".join(scope[f"{qid}={c.value}"] for c in q.choices) + ")"
+        return f"COALESCE({value} <> '', FALSE)"
+
+    def membership(self, item: Any, container: Any, scope: dict[str, str]) -> str:
+        from jinja2 import nodes
+
+        if isinstance(container, nodes.Or) and isinstance(container.right, nodes.List) and not container.right.items:
+            container = container.left  # `x in (ticked or [])`
+        if isinstance(container, nodes.Name) and self.qs.get(container.name, None) is not None:
+            q = self.qs[container.name]
+            if q.type is QuestionType.multiselect and isinstance(item, nodes.Const):
+                key = f"{q.id}={item.value}"
+                return scope.get(key, "FALSE")
+        if isinstance(container, (nodes.List, nodes.Tuple)) and all(isinstance(i, nodes.Const) for i in container.items):
+            left = self.value(item, scope)
+            values = ", ".join(self.literal(getattr(i, "value", None)) for i in container.items)
+            return f"COALESCE({left} IN ({values}), FALSE)" if values else "FALSE"
+        raise SqlUnavailable("no SQL form for this `in`")
+
+    def value(self, node: Any, scope: dict[str, str]) -> str:
+        from jinja2 import nodes
+
+        if isinstance(node, nodes.Const):
+            return self.literal(node.value)
+        if isinstance(node, nodes.Name):
+            if node.name in self.qs and self.qs[node.name].type is not QuestionType.multiselect:
+                return scope[node.name]
+            if node.name == "deal":
+                return "deal"
+        if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
+            key = f"{node.node.name}.{node.attr}"
+            if key in scope:
+                return scope[key]
+            if node.node.name == "playbook" and node.attr in ("id", "title", "version"):
+                return self.literal(getattr(self.pb, node.attr))
+        if isinstance(node, nodes.Name) and node.name == "verdict":
+            raise SqlUnavailable("a verdict is not known yet here")
+        if isinstance(node, nodes.Filter):
+            raise SqlUnavailable(f"no SQL form for the filter {node.name}")
+        name = getattr(node, "name", None) or type(node).__name__.lower()
+        raise SqlUnavailable(f"no SQL form for {name}")
+
+
+def ranking_sql(compiled: CompiledPlaybook, table: str, dialect: str, header: list[str] | None = None,
+                order: tuple[int, ...] | None = None) -> str:
+    """One query: deal, rank, each score and band, verdict and reasons, highest first."""
+    from dealrescue.core.rank.sqlquery import build
+
+    pb = compiled.playbook
+    if not pb.scores:
+        raise SqlUnavailable(f"playbook {compiled.id} has no scores, so there is nothing to rank by")
+    return build(_Sql(compiled, dialect, header), table, order or tuple(range(len(pb.scores))), REASONS_SHOWN,
+                 reason_topics(compiled))
+
+
+def sql_name(text: str) -> str:
+    """A column alias made of letters, digits and _ only."""
+    return re.sub(r"[^0-9A-Za-z_]", "_", text)
+
+
+NONE_PART = _NONE

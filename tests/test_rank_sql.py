@@ -1,0 +1,150 @@
+"""``rank --sql``: the emitted query, run by DuckDB on the same CSV, gives rank's own ranking row by row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dealrescue.catalog import finder as catalog
+from dealrescue.cli.app import app
+from dealrescue.core.rank.sql import SqlUnavailable, ranking_sql
+from tests.crm_exports import hubspot_export, make_sample_csv, open_deals_export, salesforce_export
+
+duckdb = pytest.importorskip("duckdb")
+runner = CliRunner()
+BUNDLED = ["pulse", "qualify", "recover", "review", "triage", "walkaway"]
+
+
+def _rankable(playbook: str) -> bool:
+    try:
+        ranking_sql(catalog.load(playbook)[0], "t", "duckdb")
+    except SqlUnavailable:
+        return False
+    return True
+
+
+def _hostile(path: Path, playbook: str, seed: int) -> None:
+    """Cells as people and CRMs write them, and wrong ones: blanks, other case, labels, ; and | between
+    choices, numbers out of range or with a thousands comma, words where a number goes, no deal name."""
+    compiled = catalog.load(playbook)[0]
+    kinds = {q.id: q for q in compiled.playbook.questions}
+    rng = random.Random(seed)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    for row in rows[1:]:
+        for index, name in enumerate(header):
+            if rng.random() > 0.15:
+                continue
+            q = kinds.get(name)
+            cell = row[index]
+            choices = [c for c in (q.choices if q else []) if not any(sep in c.label for sep in ",;|")]
+            options = ["", "nonsense", "11", "-1", "2.5", " 7 ", "1,000", "TRUE", "x", "Y", "No", cell.upper(),
+                       cell.replace(",", ";"), cell.replace(",", " | ")]
+            if choices:
+                picked = rng.sample(choices, min(2, len(choices)))
+                options += [picked[0].label.upper(), picked[0].value.replace("_", " "),
+                            ";".join(c.label for c in picked)]
+            row[index] = rng.choice(options)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def _rank_rows(path: Path, playbook: str, by: str | None) -> list[list[str]]:
+    args = ["rank", str(path), "-p", playbook, "--format", "csv", "--raw"] + (["--by", by] if by else [])
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 2), result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    return rows
+
+
+def _sql_rows(path: Path, playbook: str, by: str | None) -> list[tuple[object, ...]]:
+    args = ["rank", "--sql", "--table", "crm_export", "-p", playbook, str(path)] + (["--by", by] if by else [])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE crm_export AS SELECT * FROM read_csv('{path}', all_varchar=true, header=true)")
+    return con.execute(result.stdout).fetchall()
+
+
+@pytest.mark.parametrize("playbook", [p for p in BUNDLED if p != "triage"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_sql_in_duckdb_matches_rank_row_by_row(tmp_path: Path, playbook: str, seed: int) -> None:
+    if not _rankable(playbook):
+        pytest.skip(f"{playbook} is refused by --sql (tested below)")
+    path = tmp_path / "export.csv"
+    make_sample_csv(path, 300, seed=seed, playbook=playbook)
+    _hostile(path, playbook, seed)
+    _assert_same_ranking(path, playbook, 50)
+
+
+@pytest.mark.parametrize(("export", "playbook"),
+                         [(salesforce_export, "pulse"), (hubspot_export, "pulse"), (open_deals_export, "qualify")])
+def test_sql_reads_crm_exports_as_rank_does(tmp_path: Path, export, playbook: str) -> None:  # type: ignore[no-untyped-def]
+    """Title Case headers, labels with commas joined by ;, | between values, TRUE/FALSE, Y/N, x, 1/0."""
+    path = tmp_path / "export.csv"
+    export(path, 300, seed=9)
+    _assert_same_ranking(path, playbook, 299)
+
+
+def _assert_same_ranking(path: Path, playbook: str, at_least: int) -> None:
+    compiled = catalog.load(playbook)[0]
+    ours = _rank_rows(path, playbook, None)
+    theirs = _sql_rows(path, playbook, None)
+    header, body = ours[0], ours[1:]
+    assert len(body) == len(theirs) > at_least
+    scores = [s.id for s in compiled.playbook.scores]
+    for mine, sql_row in zip(body, theirs, strict=True):
+        got = dict(zip(header, mine, strict=False))
+        expected = [int(got["rank"]), got["deal"]]
+        for score in scores:
+            expected += [float(got[score]), got[f"{score}_band"] or None]
+        expected += [got["verdict"], got["reasons"]]
+        actual = [sql_row[0], sql_row[1]]
+        for n in range(len(scores)):
+            actual += [float(sql_row[2 + 2 * n]), sql_row[3 + 2 * n]]
+        actual += [sql_row[-2], sql_row[-1]]
+        assert actual == expected
+
+
+def test_sql_orders_by_the_score_given_with_by(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    make_sample_csv(path, 200, seed=5)
+    _hostile(path, "pulse", 5)
+    ours = _rank_rows(path, "pulse", "risk")[1:]
+    theirs = _sql_rows(path, "pulse", "risk")
+    assert [(int(r[0]), r[1]) for r in ours] == [(r[0], r[1]) for r in theirs]
+
+
+def test_a_playbook_sql_cannot_express_is_refused_with_the_reason() -> None:
+    result = runner.invoke(app, ["rank", "--sql", "--table", "t", "-p", "walkaway"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "error: scores[0].rules[0].when" in result.stderr
+    assert "no SQL form for the filter" in result.stderr
+    no_scores = runner.invoke(app, ["rank", "--sql", "--table", "t", "-p", "triage"])
+    assert no_scores.exit_code == 2
+    assert "has no scores" in no_scores.stderr
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "snowflake", "bigquery"])
+def test_other_dialects_quote_in_their_own_way(dialect: str) -> None:
+    result = runner.invoke(app, ["rank", "--sql", "--table", "crm.export", "--dialect", dialect, "-p", "pulse"])
+    assert result.exit_code == 0, result.stderr
+    if dialect == "bigquery":
+        assert "FROM `crm`.`export` AS src" in result.stdout
+        assert "'They treat one problem as a sign of more (\"what else is wrong?\")'" in result.stdout
+    else:
+        assert 'FROM "crm"."export" AS src' in result.stdout
+    assert ("'g')" in result.stdout) == (dialect == "postgres")
+
+
+def test_sql_needs_a_table_and_a_known_dialect() -> None:
+    assert "--sql needs --table" in runner.invoke(app, ["rank", "--sql"]).stderr
+    bad = runner.invoke(app, ["rank", "--sql", "--table", "t", "--dialect", "oracle"])
+    assert bad.exit_code == 2 and "--dialect 'oracle'" in bad.stderr
