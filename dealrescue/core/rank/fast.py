@@ -9,6 +9,7 @@ they are called: once per distinct answer (or set of totals) instead of once per
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import partial
 from operator import attrgetter, itemgetter
@@ -38,6 +39,7 @@ from dealrescue.core.rank.tables import (
     always_fits,
     fast_path_obstacle,
 )
+from dealrescue.core.schedule import days_until
 
 # Question types whose answers are few (one entry each), folded together per row in one look-up.
 _NARROW = (QuestionType.select, QuestionType.confirm, QuestionType.scale)
@@ -69,6 +71,7 @@ class FastScorer(Scorer, ReasonStates):
         if obstacle is not None:
             raise FastPathUnavailable(f"the fast scorer cannot take playbook {compiled.id}: {obstacle}")
         pb = compiled.playbook
+        self._plan_date = dt.date.fromisoformat(today)
         self.questions = pb.questions
         self.qindex = {q.id: i for i, q in enumerate(pb.questions)}
         self.scores = pb.scores
@@ -104,9 +107,14 @@ class FastScorer(Scorer, ReasonStates):
 
     def _names(self, path: str) -> list[str]:
         condition = self.compiled.condition(path)
-        return sorted(names_in_condition(condition.source)) if condition is not None else []
+        names = names_in_condition(condition.source) if condition is not None else set()
+        if "days_until" in names:  # it reads the date answers
+            names = (names - {"days_until"}) | {q.id for q in self.questions if q.type is QuestionType.date}
+        return sorted(names)
 
     def _holds(self, path: str, context: dict[str, Any]) -> bool:
+        # As in the engine's context: days from the plan date to each date answer.
+        context = {**context, "days_until": days_until(self._plan_date, self.questions, context)}
         return rules.guard(self.compiled, path, context)
 
     def _context(self, entries: Iterable[tuple[int, Entry]]) -> dict[str, Any]:

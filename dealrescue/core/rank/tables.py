@@ -11,7 +11,8 @@ from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
 
 # Names a condition may use that are the same for every row.
-CONSTANT_NAMES = frozenset({"today", "playbook"})
+# Names a fast-path condition may read besides the answers; days_until reads the date answers.
+CONSTANT_NAMES = frozenset({"today", "playbook", "days_until"})
 # Memo tables stop growing here (a column of unique free text must not fill memory).
 MEMO_LIMIT = 50_000
 # Points that are whole multiples of 2**-10 below 2**30 add up exactly in any order,
