@@ -351,7 +351,8 @@ def _outcome(text: str) -> str:
     try:
         compiled = load(text)
     except PlaybookError as exc:
-        assert any(re.search(r"unknown name|does not compile", p) for p in exc.problems), exc.problems
+        refused = r"unknown name|does not compile|internal to Python|is not allowed|cannot include|read-only"
+        assert any(re.search(refused, p) for p in exc.problems), exc.problems
         assert not LEAK.search(exc.message), exc.message
         return "load"
     except BaseException as exc:  # noqa: BLE001

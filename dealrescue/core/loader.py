@@ -23,6 +23,7 @@ from dealrescue.core.expressions import (
     constant_comparisons,
     names_in_condition,
 )
+from dealrescue.core.exprcheck import impossible_comparisons, operator_slips, sandbox_refusals
 from dealrescue.core.model import (
     DUE_PATTERN,
     ID_PATTERN,
@@ -144,7 +145,8 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
         doc = read_yaml(raw)
     except YamlProblem as exc:
         where = f"{source}:{exc.line}" if exc.line else source
-        raise PlaybookError([f"{where}: {exc.message}"], hint=_hint(source)) from None
+        said = [f"{where}: YAML parser said: {exc.detail}"] if exc.detail else []
+        raise PlaybookError([f"{where}: {exc.message}", *said], hint=_hint(source)) from None
     problems = _Problems(source, doc)
     if not isinstance(doc.data, dict):
         problems.add((), "a playbook is a mapping of keys (id, title, questions, ...), not a single value or list")
@@ -154,18 +156,37 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
     try:
         playbook = validate_as(Playbook, doc.data)
     except ValidationError as exc:
-        for error in exc.errors():
+        errors = exc.errors()
+        for error in errors:
             path = tuple(error["loc"])
             problems.add(path, _describe(error, path))
-        raise PlaybookError(problems.items, hint=_hint(source)) from None
+        # Unknown keys alone leave a playbook that can be checked further: report its other
+        # problems in the same run instead of one kind per round.
+        if any(e["type"] not in ("extra_forbidden", "unexpected_keyword_argument") for e in errors):
+            raise PlaybookError(problems.items, hint=_hint(source)) from None
+        try:
+            playbook = validate_as(Playbook, _without(doc.data, [tuple(e["loc"]) for e in errors]))
+        except ValidationError:
+            raise PlaybookError(problems.items, hint=_hint(source)) from None
     _check_constraints(playbook, (), problems)
-    if problems.items:
-        raise PlaybookError(problems.items, hint=_hint(source))
     compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
     _check(compiled, problems)
     if problems.items:
         raise PlaybookError(problems.items, hint=_hint(source))
     return compiled
+
+
+def _without(data: Any, paths: list[Path]) -> Any:
+    """A copy of ``data`` with the keys at ``paths`` removed."""
+    import copy
+
+    trimmed = copy.deepcopy(data)
+    for path in paths:
+        node = trimmed
+        for part in path[:-1]:
+            node = node[part]
+        node.pop(path[-1], None)
+    return trimmed
 
 
 def _from_cache(entry: dict[str, Any] | None, raw: bytes, source: str) -> CompiledPlaybook | None:
@@ -206,6 +227,12 @@ def _describe(error: Any, path: Path) -> str:
     value = error.get("input")
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         key = str(path[-1])
+        if not re.fullmatch(r"[A-Za-z_][\w-]*", key):
+            # `note: Trade, don't give.` inside { }: the comma ended the value and the rest became a key.
+            return (
+                f"{key!r} is not a key: inside {{ }} a comma ends a value, so the text after it was read as a key; "
+                'put the whole text in quotes, e.g. note: "Trade, don\'t give."'
+            )
         known = sorted(_fields_at(path[:-1]))
         close = difflib.get_close_matches(key, known, n=1)
         suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
@@ -328,6 +355,14 @@ def _question_shape(q: Question) -> list[str]:
     return found
 
 
+def _static_problems(path: Path, source: str, problems: _Problems, *, condition: bool) -> bool:
+    """Report slips like ``&&`` and what the sandbox refuses on every run; True when any was found."""
+    found = operator_slips(source, condition=condition) or sandbox_refusals(source, condition=condition)
+    for message in found:
+        problems.add(path, message)
+    return bool(found)
+
+
 def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     pb = compiled.playbook
     score_ids = [s.id for s in pb.scores]
@@ -347,21 +382,28 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     def cond(path: Path, source: str | None, known: set[str]) -> None:
         if source is None:
             return
+        if _static_problems(path, source, problems, condition=True):
+            return
         try:
             compiled.conditions[format_path(path)] = compile_condition(source, known)
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
             return
-        for message in _mismatched_comparisons(source, questions):
+        for message in [*_mismatched_comparisons(source, questions), *impossible_comparisons(source, pb)]:
             problems.add(path, message)
 
     def tmpl(path: Path, source: str | None, known: set[str]) -> None:
         if source is None:
             return
+        if _static_problems(path, source, problems, condition=False):
+            return
         try:
             compiled.templates[format_path(path)] = compile_template(source, known)
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
+            return
+        for message in impossible_comparisons(source, pb, condition=False):
+            problems.add(path, message)
 
     def points(path: Path, mapping: dict[str, float]) -> None:
         for score_id in mapping:
