@@ -17,7 +17,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from dealrescue.core.model import Playbook, QuestionType
+from dealrescue.core.expressions import constant_comparisons
+from dealrescue.core.model import Playbook, Question, QuestionType
 
 # The sandbox refuses these on every object a playbook can reach.
 _REFUSED_ATTRIBUTES = {
@@ -120,6 +121,25 @@ def _attribute_refusal(name: str) -> list[str]:
     if name in _MUTATING:
         return [f"`.{name}(...)` would change the answers, which are read-only: build a new value instead"]
     return []
+
+
+def mismatched_kinds(source: str, questions: dict[str, Question]) -> list[str]:
+    """An answer compared with a constant of another kind: false on every run, so refused."""
+    found = []
+    for name, constant in constant_comparisons(source):
+        q = questions.get(name)
+        if q is None or constant is None:
+            continue
+        numeric = q.type in (QuestionType.number, QuestionType.scale)
+        if numeric and isinstance(constant, str):
+            found.append(f"compares {name} (a number) with the text {constant!r}: write the number without quotes")
+        elif q.type is QuestionType.confirm and not isinstance(constant, bool):
+            found.append(f"compares {name} (yes or no) with {constant!r}: write `{name}` or `not {name}`")
+        elif not numeric and q.type is not QuestionType.confirm and isinstance(constant, (int, float)):
+            kind = {QuestionType.select: "a choice", QuestionType.multiselect: "a list of choices",
+                    QuestionType.date: "a date"}.get(q.type, "text")
+            found.append(f"compares {name} ({kind}) with the number {constant!r}: put the value in quotes")
+    return found
 
 
 def possible_values(playbook: Playbook) -> dict[tuple[str, str], list[Any]]:

@@ -6,34 +6,29 @@ collected (not only the first) so an author can fix a file in one pass.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
-import typing
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
+from dealrescue.core.exprcheck import impossible_comparisons, mismatched_kinds, operator_slips, sandbox_refusals
 from dealrescue.core.expressions import (
     Condition,
     ExpressionProblem,
     Template,
     compile_condition,
     compile_template,
-    constant_comparisons,
     names_in_condition,
 )
-from dealrescue.core.exprcheck import impossible_comparisons, operator_slips, sandbox_refusals
 from dealrescue.core.model import (
-    DUE_PATTERN,
-    ID_PATTERN,
-    PLAYBOOK_ID_PATTERN,
     RESERVED_NAMES,
     Playbook,
     Question,
     QuestionType,
     validate_as,
 )
+from dealrescue.core.shapecheck import check_constraints, describe_error, without_keys
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
 
@@ -159,34 +154,21 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
         errors = exc.errors()
         for error in errors:
             path = tuple(error["loc"])
-            problems.add(path, _describe(error, path))
+            problems.add(path, describe_error(error, path))
         # Unknown keys alone leave a playbook that can be checked further: report its other
         # problems in the same run instead of one kind per round.
         if any(e["type"] not in ("extra_forbidden", "unexpected_keyword_argument") for e in errors):
             raise PlaybookError(problems.items, hint=_hint(source)) from None
         try:
-            playbook = validate_as(Playbook, _without(doc.data, [tuple(e["loc"]) for e in errors]))
+            playbook = validate_as(Playbook, without_keys(doc.data, [tuple(e["loc"]) for e in errors]))
         except ValidationError:
             raise PlaybookError(problems.items, hint=_hint(source)) from None
-    _check_constraints(playbook, (), problems)
+    check_constraints(playbook, (), problems)
     compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
     _check(compiled, problems)
     if problems.items:
         raise PlaybookError(problems.items, hint=_hint(source))
     return compiled
-
-
-def _without(data: Any, paths: list[Path]) -> Any:
-    """A copy of ``data`` with the keys at ``paths`` removed."""
-    import copy
-
-    trimmed = copy.deepcopy(data)
-    for path in paths:
-        node = trimmed
-        for part in path[:-1]:
-            node = node[part]
-        node.pop(path[-1], None)
-    return trimmed
 
 
 def _from_cache(entry: dict[str, Any] | None, raw: bytes, source: str) -> CompiledPlaybook | None:
@@ -222,88 +204,6 @@ def _hint(source: str) -> str:
     return f"fix the playbook, then check it with: dealrescue playbooks validate {shlex.quote(source)}"
 
 
-def _describe(error: Any, path: Path) -> str:
-    kind = error["type"]
-    value = error.get("input")
-    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
-        key = str(path[-1])
-        if not re.fullmatch(r"[A-Za-z_][\w-]*", key):
-            # `note: Trade, don't give.` inside { }: the comma ended the value and the rest became a key.
-            return (
-                f"{key!r} is not a key: inside {{ }} a comma ends a value, so the text after it was read as a key; "
-                'put the whole text in quotes, e.g. note: "Trade, don\'t give."'
-            )
-        known = sorted(_fields_at(path[:-1]))
-        close = difflib.get_close_matches(key, known, n=1)
-        suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
-        return f"unknown key{suggestion}"
-    if kind == "missing":
-        return "is required but missing"
-    message = str(error["msg"])
-    pattern = (error.get("ctx") or {}).get("pattern")
-    if kind == "string_pattern_mismatch" and pattern in _PATTERN_WORDS:
-        return f"{value!r} does not fit: {_PATTERN_WORDS[pattern]}"
-    if kind.startswith("string_") and isinstance(value, (bool, int, float)):
-        written = {True: "yes/true/on", False: "no/false/off"}.get(value, str(value)) if isinstance(value, bool) else value
-        return f"{message}; YAML read {written} as {type(value).__name__}: put it in quotes"
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return message
-
-
-def _fields_at(path: Path) -> set[str]:
-    """The keys the format accepts at ``path`` (for suggestions)."""
-    cls: Any = Playbook
-    for part in path:
-        if isinstance(part, int):
-            continue
-        hints = typing.get_type_hints(cls)
-        cls = _inner_dataclass(hints.get(str(part)))
-        if cls is None:
-            return set()
-    return {f.name for f in dataclasses.fields(cls)}
-
-
-def _inner_dataclass(annotation: Any) -> type[Any] | None:
-    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_dataclass(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _check_constraints(node: Any, path: Path, problems: _Problems) -> None:
-    """The rules each field's metadata states (pattern, min_length, min_items, ge), everywhere."""
-    if isinstance(node, list):
-        for index, item in enumerate(node):
-            _check_constraints(item, (*path, index), problems)
-        return
-    if not dataclasses.is_dataclass(node):
-        return
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        where = (*path, f.name)
-        rules = f.metadata
-        if "pattern" in rules and isinstance(value, str) and not re.match(rules["pattern"], value):
-            problems.add(where, f"{value!r} does not fit: {_PATTERN_WORDS.get(rules['pattern'], rules['pattern'])}")
-        if "min_length" in rules and isinstance(value, str) and len(value) < rules["min_length"]:
-            problems.add(where, "must not be empty")
-        if "min_items" in rules and isinstance(value, list) and len(value) < rules["min_items"]:
-            problems.add(where, f"needs at least {rules['min_items']} item(s)")
-        if "ge" in rules and isinstance(value, (int, float)) and value < rules["ge"]:
-            problems.add(where, f"must be at least {rules['ge']}")
-        _check_constraints(value, where, problems)
-
-
-_PATTERN_WORDS = {
-    ID_PATTERN: "use lowercase letters, digits and _, starting with a letter (quote values like \"no\" or \"yes\")",
-    PLAYBOOK_ID_PATTERN: "use lowercase letters, digits, _ and -, starting with a letter",
-    DUE_PATTERN: "write a due offset like +2d, +1w, +3m or +1y",
-}
-
-
 def names_in_when(source: str | None) -> set[str]:
     """The names a condition uses; none when it does not parse (compiling it reports that)."""
     if source is None:
@@ -312,25 +212,6 @@ def names_in_when(source: str | None) -> set[str]:
         return names_in_condition(source)
     except Exception:  # noqa: BLE001 - a syntax error is reported when the condition compiles
         return set()
-
-
-def _mismatched_comparisons(source: str, questions: dict[str, Question]) -> list[str]:
-    """An answer compared with a constant of another kind: false on every run, so refused."""
-    found = []
-    for name, constant in constant_comparisons(source):
-        q = questions.get(name)
-        if q is None or constant is None:
-            continue
-        numeric = q.type in (QuestionType.number, QuestionType.scale)
-        if numeric and isinstance(constant, str):
-            found.append(f"compares {name} (a number) with the text {constant!r}: write the number without quotes")
-        elif q.type is QuestionType.confirm and not isinstance(constant, bool):
-            found.append(f"compares {name} (yes or no) with {constant!r}: write `{name}` or `not {name}`")
-        elif not numeric and q.type is not QuestionType.confirm and isinstance(constant, (int, float)):
-            kind = {QuestionType.select: "a choice", QuestionType.multiselect: "a list of choices",
-                    QuestionType.date: "a date"}.get(q.type, "text")
-            found.append(f"compares {name} ({kind}) with the number {constant!r}: put the value in quotes")
-    return found
 
 
 def _question_shape(q: Question) -> list[str]:
@@ -389,7 +270,7 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
             return
-        for message in [*_mismatched_comparisons(source, questions), *impossible_comparisons(source, pb)]:
+        for message in [*mismatched_kinds(source, questions), *impossible_comparisons(source, pb)]:
             problems.add(path, message)
 
     def tmpl(path: Path, source: str | None, known: set[str]) -> None:

@@ -1,0 +1,112 @@
+"""What the playbook format's shape says about a file: pydantic's errors in words, the
+field rules in each field's metadata, and a copy without unknown keys to check further."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import typing
+from typing import Any, Protocol
+
+from dealrescue.core.model import DUE_PATTERN, ID_PATTERN, PLAYBOOK_ID_PATTERN, Playbook
+from dealrescue.core.yamlread import Path
+
+
+class Report(Protocol):
+    def add(self, path: Path, message: str) -> None: ...
+
+
+def without_keys(data: Any, paths: list[Path]) -> Any:
+    """A copy of ``data`` with the keys at ``paths`` removed."""
+    import copy
+
+    trimmed = copy.deepcopy(data)
+    for path in paths:
+        node = trimmed
+        for part in path[:-1]:
+            node = node[part]
+        node.pop(path[-1], None)
+    return trimmed
+
+
+def describe_error(error: Any, path: Path) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+        key = str(path[-1])
+        if not re.fullmatch(r"[A-Za-z_][\w-]*", key):
+            # `note: Trade, don't give.` inside { }: the comma ended the value and the rest became a key.
+            return (
+                f"{key!r} is not a key: inside {{ }} a comma ends a value, so the text after it was read as a key; "
+                'put the whole text in quotes, e.g. note: "Trade, don\'t give."'
+            )
+        known = sorted(_fields_at(path[:-1]))
+        close = difflib.get_close_matches(key, known, n=1)
+        suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
+        return f"unknown key{suggestion}"
+    if kind == "missing":
+        return "is required but missing"
+    message = str(error["msg"])
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if kind == "string_pattern_mismatch" and pattern in _PATTERN_WORDS:
+        return f"{value!r} does not fit: {_PATTERN_WORDS[pattern]}"
+    if kind.startswith("string_") and isinstance(value, (bool, int, float)):
+        written = {True: "yes/true/on", False: "no/false/off"}.get(value, str(value)) if isinstance(value, bool) else value
+        return f"{message}; YAML read {written} as {type(value).__name__}: put it in quotes"
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return message
+
+
+def _fields_at(path: Path) -> set[str]:
+    """The keys the format accepts at ``path`` (for suggestions)."""
+    cls: Any = Playbook
+    for part in path:
+        if isinstance(part, int):
+            continue
+        hints = typing.get_type_hints(cls)
+        cls = _inner_dataclass(hints.get(str(part)))
+        if cls is None:
+            return set()
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def _inner_dataclass(annotation: Any) -> type[Any] | None:
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_dataclass(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def check_constraints(node: Any, path: Path, problems: Report) -> None:
+    """The rules each field's metadata states (pattern, min_length, min_items, ge), everywhere."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            check_constraints(item, (*path, index), problems)
+        return
+    if not dataclasses.is_dataclass(node):
+        return
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        where = (*path, f.name)
+        rules = f.metadata
+        if "pattern" in rules and isinstance(value, str) and not re.match(rules["pattern"], value):
+            problems.add(where, f"{value!r} does not fit: {_PATTERN_WORDS.get(rules['pattern'], rules['pattern'])}")
+        if "min_length" in rules and isinstance(value, str) and len(value) < rules["min_length"]:
+            problems.add(where, "must not be empty")
+        if "min_items" in rules and isinstance(value, list) and len(value) < rules["min_items"]:
+            problems.add(where, f"needs at least {rules['min_items']} item(s)")
+        if "ge" in rules and isinstance(value, (int, float)) and value < rules["ge"]:
+            problems.add(where, f"must be at least {rules['ge']}")
+        check_constraints(value, where, problems)
+
+
+_PATTERN_WORDS = {
+    ID_PATTERN: "use lowercase letters, digits and _, starting with a letter (quote values like \"no\" or \"yes\")",
+    PLAYBOOK_ID_PATTERN: "use lowercase letters, digits, _ and -, starting with a letter",
+    DUE_PATTERN: "write a due offset like +2d, +1w, +3m or +1y",
+}
