@@ -30,3 +30,6 @@ PlaybooksDir = Annotated[
     Optional[Path],
     typer.Option("--playbooks-dir", metavar="DIR", help="Look for playbooks here first.", file_okay=False),
 ]
+Explain = Annotated[
+    bool, typer.Option("--explain", help="Print to stderr how each score and verdict rule was evaluated, and why.")
+]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
-from dealrescue.errors import EXIT_PLAYBOOK, EXIT_USAGE, DealRescueError, PlaybookError, UsageError
+from dealrescue.errors import EXIT_PLAYBOOK, EXIT_USAGE, ChecksFailed, DealRescueError, PlaybookError, UsageError
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
@@ -105,14 +105,11 @@ def validate_playbooks(files: list[Path], fmt: str) -> None:
         for result in results:
             if result["ok"]:
                 print(f"ok: {result['path']} (playbook {result['id']})")
-            else:
-                for problem in result["problems"]:
-                    print(f"error: {problem}", file=sys.stderr)
     failed = [r for r in results if not r["ok"]]
-    if len(failed) > missing:
-        raise SystemExit(EXIT_PLAYBOOK)
-    if missing:
-        raise SystemExit(EXIT_USAGE)
+    if failed:
+        # In JSON the problems are in the document; the text report lists them on stderr.
+        problems = [] if fmt == "json" else [p for r in failed for p in r["problems"]]
+        raise ChecksFailed(problems, EXIT_PLAYBOOK if len(failed) > missing else EXIT_USAGE)
 
 
 def print_schema() -> None:
@@ -167,9 +164,10 @@ def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
 
 def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | None) -> None:
     """Run each file's embedded tests (or one case from --answers/--verdict); exit 3 on any failure."""
+    from dealrescue.commands.explain import print_explanation
     from dealrescue.commands.run import read_answers_file
     from dealrescue.core.model import PlaybookTest
-    from dealrescue.core.selftest import run_cases
+    from dealrescue.core.selftest import TEST_DATE, run_cases
 
     extra: list[PlaybookTest] | None = None
     if answers_file is not None:
@@ -193,5 +191,7 @@ def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | N
                 print(f"FAIL: {path}: {result.name}", file=sys.stderr)
                 for line in result.diff():
                     print(f"  {line}", file=sys.stderr)
+                if result.outcome is not None:
+                    print_explanation(compiled, result.outcome.answers, result.deal, TEST_DATE.isoformat(), indent="  ")
     if failed:
-        raise SystemExit(EXIT_PLAYBOOK)
+        raise ChecksFailed([], EXIT_PLAYBOOK)

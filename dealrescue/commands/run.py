@@ -32,6 +32,7 @@ class RunOptions:
     date: str | None = None
     no_save: bool = False
     playbooks_dir: Path | None = None
+    explain: bool = False
 
 
 def parse_date(value: str | None) -> dt.date:
@@ -160,6 +161,10 @@ def finish_run(
         try:
             plan = _answer_and_plan(compiled, options.playbook, given, deal, today, streams, recorder, stored, settled)
             markdown, document = to_markdown(plan), to_json(plan)
+            if options.explain:
+                from dealrescue.commands.explain import print_explanation
+
+                print_explanation(compiled, {a.id: a.value for a in plan.answers}, plan.deal, plan.date.isoformat())
         except PlaybookError as exc:
             # A condition or template that fails on these answers (division by zero, ...).
             raise _kept_for_resume(exc, recorder) from None
