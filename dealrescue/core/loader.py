@@ -28,7 +28,7 @@ from dealrescue.core.model import (
     QuestionType,
     validate_as,
 )
-from dealrescue.core.shapecheck import check_constraints, describe_error, without_keys
+from dealrescue.core.shapecheck import check_constraints, describe_error, repaired
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
 
@@ -155,12 +155,13 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
         for error in errors:
             path = tuple(error["loc"])
             problems.add(path, describe_error(error, path))
-        # Unknown keys alone leave a playbook that can be checked further: report its other
-        # problems in the same run instead of one kind per round.
-        if any(e["type"] not in ("extra_forbidden", "unexpected_keyword_argument") for e in errors):
+        # Misspelt and unknown keys leave a playbook that can be checked further: report its
+        # other problems in the same run instead of one kind per round.
+        fixed = repaired(doc.data, [dict(e) for e in errors])
+        if fixed is None:
             raise PlaybookError(problems.items, hint=_hint(source)) from None
         try:
-            playbook = validate_as(Playbook, without_keys(doc.data, [tuple(e["loc"]) for e in errors]))
+            playbook = validate_as(Playbook, fixed)
         except ValidationError:
             raise PlaybookError(problems.items, hint=_hint(source)) from None
     check_constraints(playbook, (), problems)

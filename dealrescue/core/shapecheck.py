@@ -17,17 +17,42 @@ class Report(Protocol):
     def add(self, path: Path, message: str) -> None: ...
 
 
-def without_keys(data: Any, paths: list[Path]) -> Any:
-    """A copy of ``data`` with the keys at ``paths`` removed."""
+_EXTRA = ("extra_forbidden", "unexpected_keyword_argument")
+
+
+def repaired(data: Any, errors: list[dict[str, Any]]) -> Any | None:
+    """A copy of ``data`` that the format may accept, to check it further, or None.
+
+    Only keys are repaired: a required key missing beside an unknown key that resembles it
+    (``promt`` for ``prompt``) takes that key's value; other unknown keys go, and so does a bad
+    value of a key the format has a default for. Anything else: None.
+    """
     import copy
 
-    trimmed = copy.deepcopy(data)
-    for path in paths:
-        node = trimmed
-        for part in path[:-1]:
-            node = node[part]
-        node.pop(path[-1], None)
-    return trimmed
+    fixed = copy.deepcopy(data)
+    extra = [tuple(e["loc"]) for e in errors if e["type"] in _EXTRA]
+    for error in errors:
+        path = tuple(error["loc"])
+        if error["type"] in _EXTRA:
+            continue
+        if error["type"] != "missing" and _has_default(path):
+            extra.append(path)  # a value that breaks a rule of a key with a default: check the rest without it
+            continue
+        siblings = [p[-1] for p in extra if p[:-1] == path[:-1]]
+        close = difflib.get_close_matches(str(path[-1]), [str(s) for s in siblings], n=1)
+        if error["type"] != "missing" or not close:
+            return None
+        parent = _at(fixed, path[:-1])
+        parent[path[-1]] = parent[close[0]]
+    for path in extra:
+        _at(fixed, path[:-1]).pop(path[-1], None)
+    return fixed
+
+
+def _at(data: Any, path: Path) -> Any:
+    for part in path:
+        data = data[part]
+    return data
 
 
 def describe_error(error: Any, path: Path) -> str:
@@ -61,6 +86,10 @@ def describe_error(error: Any, path: Path) -> str:
 
 def _fields_at(path: Path) -> set[str]:
     """The keys the format accepts at ``path`` (for suggestions)."""
+    return {f.name for f in _dataclass_fields(path)}
+
+
+def _dataclass_fields(path: Path) -> tuple[dataclasses.Field[Any], ...]:
     cls: Any = Playbook
     for part in path:
         if isinstance(part, int):
@@ -68,8 +97,16 @@ def _fields_at(path: Path) -> set[str]:
         hints = typing.get_type_hints(cls)
         cls = _inner_dataclass(hints.get(str(part)))
         if cls is None:
-            return set()
-    return {f.name for f in dataclasses.fields(cls)}
+            return ()
+    return dataclasses.fields(cls)
+
+
+def _has_default(path: Path) -> bool:
+    """Whether the key at ``path`` may be left out (the format then uses its default)."""
+    if not path or not isinstance(path[-1], str):
+        return False
+    found = [f for f in _dataclass_fields(path[:-1]) if f.name == path[-1]]
+    return bool(found) and (found[0].default is not dataclasses.MISSING or found[0].default_factory is not dataclasses.MISSING)
 
 
 def _inner_dataclass(annotation: Any) -> type[Any] | None:

@@ -150,6 +150,7 @@ def _syntax_problem(exc: Any, text: str) -> YamlProblem:
     return YamlProblem(message, line + 1 if line is not None else None, detail=problem)
 
 
+_QUOTE_THEN_MORE = re.compile(r"""^\s*(?:- )?[\w-]+:\s+(["'])(?:(?!\1).)*\1\s*[^\s#]""")
 _KEY_WITHOUT_SPACE = re.compile(r"^\s*(?:- )?([A-Za-z_][\w-]*):(\S.*)$")
 
 
@@ -188,11 +189,16 @@ def plain_yaml_problem(
         if ": " in here[:column] or here[:column].rstrip().endswith(":"):
             return 'a colon inside a value: put the whole value in quotes, e.g. prompt: "Why: price or fit?"'
         return "this line is indented more than the key above it: line it up with the other keys of its item"
-    if "expected <block end>" in problem and "<scalar>" in problem and "'" in before + here:
-        return (
-            "a value that starts with a quote ends at the next quote: wrap text holding an apostrophe "
-            "in double quotes (\"don't\"), or leave it unquoted"
-        )
+    if "expected <block end>" in problem or "expected key" in problem:
+        start = min(opened - 1 if opened else line or 0, line or 0)
+        for at in range(start, (line or 0) + 1):
+            if at < len(lines) and _QUOTE_THEN_MORE.match(lines[at]):
+                return (
+                    "a value that starts with a quote ends at its closing quote, and more text follows it: "
+                    "put the whole value in the other kind of quotes (when: '\"gap\" in reasons'), or for an "
+                    "apostrophe use double quotes (\"don't\")",
+                    at,
+                )
     if "expected <block end>" in problem or "expected '-' indicator" in problem or "expected key" in problem:
         return (
             "the indentation of this line does not match the lines above: keys of one item line up, "
