@@ -15,9 +15,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
-from dealrescue.core.expressions import constant_comparisons
 from dealrescue.core.model import Playbook, Question, QuestionType
 
 # The sandbox refuses these on every object a playbook can reach.
@@ -35,6 +35,13 @@ _INTERNAL = {"gi_code", "gi_frame", "cr_code", "cr_frame", "ag_code", "ag_frame"
 # Filters whose text arguments name an attribute to read.
 _ATTRIBUTE_FILTERS = {"attr", "map", "selectattr", "rejectattr", "groupby", "sort", "sum", "unique", "min", "max"}
 _SCORE_MAPS = {"scores": "score", "bands": "band", "band_labels": "band label"}
+# Quick tests that spare parsing a template (most are text with a few {{ answer }}): each
+# refusal above needs one of these in the text (a backslash may spell an underscore).
+_MAY_BE_REFUSED = re.compile(
+    r"\.\s*_|[\"']_|\\|(gi|cr|ag|func)_|format|mro|[\"']\s*%|\{%-?\s*(include|import|from|extends)\b"
+    r"|(\.\s*|[\"'])(" + "|".join(sorted(_MUTATING)) + r")\b"
+)
+_MAY_COMPARE = re.compile(r"==|!=|\bin\b|scores|bands|band_labels|labels|verdict")
 _CODE = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.DOTALL)
 _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 
@@ -81,7 +88,9 @@ def _fix_code(code: str) -> str:
     return re.sub(r"(?<![=!<>])=(?!=)", "==", code)
 
 
+@lru_cache(maxsize=2048)
 def _parse(source: str, *, condition: bool) -> Any:
+    """The parsed tree, shared by the checks below (read only: never compiled from)."""
     from dealrescue.core.expressions import environment
 
     return environment().parse("{{ (" + source + ") }}" if condition else source)
@@ -91,6 +100,8 @@ def sandbox_refusals(source: str, *, condition: bool) -> list[str]:
     """What the sandbox would refuse on every run, found in the parsed template or condition."""
     from jinja2 import nodes
 
+    if not condition and not _MAY_BE_REFUSED.search(source):
+        return []  # nothing the sandbox refuses can be written without one of these
     try:
         tree = _parse(source, condition=condition)
     except Exception:  # noqa: BLE001 - a syntax error is reported when the text compiles
@@ -125,8 +136,14 @@ def _attribute_refusal(name: str) -> list[str]:
 
 def mismatched_kinds(source: str, questions: dict[str, Question]) -> list[str]:
     """An answer compared with a constant of another kind: false on every run, so refused."""
+    from jinja2 import nodes
+
+    try:
+        tree = _parse(source, condition=True)
+    except Exception:  # noqa: BLE001 - a syntax error is reported when the text compiles
+        return []
     found = []
-    for name, constant in constant_comparisons(source):
+    for name, constant in _name_constant_pairs(tree, nodes):
         q = questions.get(name)
         if q is None or constant is None:
             continue
@@ -140,6 +157,18 @@ def mismatched_kinds(source: str, questions: dict[str, Question]) -> list[str]:
                     QuestionType.date: "a date"}.get(q.type, "text")
             found.append(f"compares {name} ({kind}) with the number {constant!r}: put the value in quotes")
     return found
+
+
+def _name_constant_pairs(tree: Any, nodes: Any) -> Iterator[tuple[str, Any]]:
+    """``(name, constant)`` for each ``name <op> constant`` (or the other way round)."""
+    for compare in tree.find_all(nodes.Compare):
+        terms = [compare.expr, *(op.expr for op in compare.ops)]
+        for left, right, op in zip(terms, terms[1:], (op.op for op in compare.ops), strict=False):
+            if op not in ("eq", "ne", "gt", "gteq", "lt", "lteq"):
+                continue
+            for name, constant in ((left, right), (right, left)):
+                if isinstance(name, nodes.Name) and isinstance(constant, nodes.Const):
+                    yield name.name, constant.value
 
 
 def possible_values(playbook: Playbook) -> dict[tuple[str, str], list[Any]]:
@@ -159,11 +188,14 @@ def impossible_comparisons(source: str, playbook: Playbook, *, condition: bool =
     """Comparisons with a value that cannot occur, and scores named that do not exist."""
     from jinja2 import nodes
 
+    if not condition and not _MAY_COMPARE.search(source):
+        return []  # no comparison and no score, band, label or verdict named
     try:
         tree = _parse(source, condition=condition)
     except Exception:  # noqa: BLE001 - a syntax error is reported when the text compiles
         return []
-    values = possible_values(playbook)
+    stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "store"}  # {% set %} and loop names
+    values = {k: v for k, v in possible_values(playbook).items() if not (k[0] == "answer" and k[1] in stored)}
     score_ids = [s.id for s in playbook.scores]
     found: list[str] = []
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
