@@ -135,3 +135,18 @@ def test_passing_case_prints_no_trace(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"ok: {path}: a gap is risky\n"
     assert "explain:" not in result.stderr
+
+
+def test_the_explain_example_in_the_docs_is_real(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    doc = (REPO / "docs" / "playbooks.md").read_text(encoding="utf-8")
+    example = doc.split("## A worked example")[1].split("```yaml\n")[1].split("```")[0]
+    (tmp_path / "gone-quiet.yaml").write_text(example, encoding="utf-8")
+    shown = doc.split("## Why this verdict?")[1].split("```text\n")[1].split("```")[0]
+    command, printed = shown.split("\n", 1)
+    args = command.removeprefix("$ dealrescue ").split()
+    args[1] = str(tmp_path / args[1])
+    result = invoke(*args, "--no-save")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == printed

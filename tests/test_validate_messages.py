@@ -153,3 +153,26 @@ if __name__ == "__main__":
         os.environ["DEALRESCUE_HOME"] = home
         os.environ["NO_COLOR"] = "1"
         sys.stdout.write(doc_examples(Path(home)) + "\n")
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        r'"reason == \"\e[31mgap\" && competitor"',  # quoted back in the suggested fix
+        r'"competitor|attr(\"_\e[2J\")"',  # an attribute name spelled with an escape
+    ],
+)
+def test_messages_never_carry_terminal_escapes(when: str, tmp_path: Path) -> None:
+    text = edit('    title: Fight on value\n    when: reason == "gap"', f"    title: Fight on value\n    when: {when}")
+    result = validate(tmp_path, text)
+    assert result.exit_code == 3
+    assert "verdicts[0].when" in result.stderr
+    assert "\x1b" not in result.stderr
+
+
+def test_failing_test_case_names_never_carry_terminal_escapes(tmp_path: Path) -> None:
+    text = MINIMAL + 'tests:\n  - name: "\\e[2Jwrong"\n    answers: {competitor: x, reason: gap, gap: sso}\n    verdict: walk\n'
+    (tmp_path / "pb.yaml").write_text(text)
+    result = runner.invoke(app, ["playbooks", "test", str(tmp_path / "pb.yaml")])
+    assert result.exit_code == 3 and "wrong" in result.stderr
+    assert "\x1b" not in result.stderr

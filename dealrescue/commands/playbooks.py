@@ -233,6 +233,7 @@ def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | N
     """Run each file's embedded tests (or one case from --answers/--verdict); exit 3 on any failure."""
     from dealrescue.commands.explain import print_explanation
     from dealrescue.commands.run import read_answers_file
+    from dealrescue.core.mdescape import strip_controls
     from dealrescue.core.model import PlaybookTest
     from dealrescue.core.selftest import TEST_DATE, run_cases
 
@@ -255,9 +256,9 @@ def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | N
                 print(f"ok: {path}: {result.name}")
             else:
                 failed += 1
-                print(f"FAIL: {path}: {result.name}", file=sys.stderr)
+                print(strip_controls(f"FAIL: {path}: {result.name}"), file=sys.stderr)
                 for line in result.diff():
-                    print(f"  {line}", file=sys.stderr)
+                    print(f"  {strip_controls(line)}", file=sys.stderr)
                 if result.outcome is not None:
                     print_explanation(compiled, result.outcome.answers, result.deal, TEST_DATE.isoformat(), indent="  ")
     if failed:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Playbook, Question, QuestionType
 
 # The sandbox refuses these on every object a playbook can reach.
@@ -66,7 +67,7 @@ def operator_slips(source: str, *, condition: bool) -> list[str]:
     if condition and found:
         fixed = _fixed(source)
         if fixed != source:
-            found[-1] += f"; the condition would read: {fixed}"
+            found[-1] += f"; the condition would read: {strip_controls(fixed)}"
     return list(dict.fromkeys(found))
 
 
@@ -126,7 +127,8 @@ def sandbox_refusals(source: str, *, condition: bool) -> list[str]:
 
 def _attribute_refusal(name: str) -> list[str]:
     if name.startswith("_") or name in _INTERNAL:
-        return [f"`{name}` is internal to Python and refused on every run: use answers, labels, scores and text only"]
+        shown = strip_controls(name)  # a Jinja string may spell any character
+        return [f"`{shown}` is internal to Python and refused on every run: use answers, labels, scores and text only"]
     if name in _REFUSED_ATTRIBUTES:
         return [_REFUSED_ATTRIBUTES[name]]
     if name in _MUTATING:
