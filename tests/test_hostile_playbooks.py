@@ -253,6 +253,8 @@ def _authoring_cases(add: Any) -> None:
     add("condition-starts-with-quote", t, '"gap" in reason', None, "put the whole value in the other kind of quotes")
     t = edit("covering {{ gap }}", "covering {{ scores.presure }}", SCORED)
     add("names-score-that-does-not-exist", t, "scores.presure", "plan[1].text", "no score has id 'presure' (did you mean 'pressure'?)")
+    t = edit("covering {{ gap }}", "covering {{ labels.reasn }}")
+    add("names-label-of-no-question", t, "labels.reasn", "plan[1].text", "no question has id 'reasn' (did you mean 'reason'?)")
     # What the sandbox refuses on every run, seen in the text at load.
     t = edit("covering {{ gap }}", "covering {{ ''.__class__.__mro__[1].__subclasses__() }}")
     add("template-reaches-mro", t, "__mro__", "plan[1].text", "`__class__` is internal to Python")

@@ -199,11 +199,14 @@ def impossible_comparisons(source: str, playbook: Playbook, *, condition: bool =
     stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "store"}  # {% set %} and loop names
     values = {k: v for k, v in possible_values(playbook).items() if not (k[0] == "answer" and k[1] in stored)}
     score_ids = [s.id for s in playbook.scores]
+    question_ids = [q.id for q in playbook.questions]
     found: list[str] = []
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         subject = _subject(node)
         if subject and subject[0] in ("score", "band", "band label") and subject[1] not in score_ids:
             found.append(f"{_written(subject)}: no score has id {subject[1]!r}{_closest(subject[1], score_ids, ' (add it under scores:)')}")
+        elif subject and subject[0] == "label" and subject[1] not in question_ids:
+            found.append(f"{_written(subject)}: no question has id {subject[1]!r}{_closest(subject[1], question_ids, '')}")
     for subject, constant in _compared(tree):
         allowed = values.get(subject)
         if allowed is None or constant is None or constant in allowed:
