@@ -174,8 +174,8 @@ def test_new_from_a_bundled_playbook_copies_it_with_its_tests() -> None:
     text = path.read_text()
     assert text == bundled.replace("\nid: triage\n", "\nid: my-triage\n", 1), "the same file, comments kept, under the new id"
     assert invoke("playbooks", "validate", "my-triage").stdout == f"ok: {path} (playbook my-triage)\n"
-    tested = invoke("playbooks", "test", path)
-    assert tested.exit_code == 0 and tested.stdout.count("ok: ") == len(yaml.safe_load(bundled)["tests"])
+    tested = invoke("playbooks", "test", "my-triage")  # an id, as validate and show take
+    assert tested.exit_code == 0 and tested.stdout.count(f"ok: {path}: ") == len(yaml.safe_load(bundled)["tests"])
     shown = invoke("run", "my-triage", "Acme", "--answers", _triage_answers(), "--no-input", "--no-save", "--format", "json")
     assert json.loads(shown.stdout)["playbook"]["id"] == "my-triage"
 

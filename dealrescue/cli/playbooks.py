@@ -94,7 +94,7 @@ def new_command(
 
 @playbooks_app.command("test")
 def test_command(
-    files: Annotated[list[Path], typer.Argument(help="Playbook files to test.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE|ID...", help="Playbook files (or ids) to test.", show_default=False)],
     answers: Annotated[Optional[str], typer.Option("--answers", metavar="FILE", help="Test one set of answers instead.")] = None,
     verdict: Annotated[Optional[str], typer.Option("--verdict", metavar="ID", help="The verdict --answers must give.")] = None,
 ) -> None:

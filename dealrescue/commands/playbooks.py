@@ -114,15 +114,20 @@ def questions_document(compiled: CompiledPlaybook) -> dict[str, Any]:
     return {"playbook": pb.id, "version": pb.version, "title": pb.title, "questions": rows}
 
 
+def _file_or_id(path: Path) -> Path:
+    """A file as given, or the file a playbook id (as `show` takes) stands for."""
+    if not path.exists() and not catalog.looks_like_path(str(path)):
+        try:
+            return catalog.locate(str(path))[0]
+        except DealRescueError:
+            pass
+    return path
+
+
 def validate_playbooks(files: list[Path], fmt: str) -> None:
     results: list[dict[str, Any]] = []
     missing = 0
-    for path in files:
-        if not path.exists() and not catalog.looks_like_path(str(path)):
-            try:  # an id, like `show` takes: check the file it stands for
-                path, _origin = catalog.locate(str(path))
-            except DealRescueError:
-                pass
+    for path in map(_file_or_id, files):
         if not path.is_file():
             missing += 1
             what = "a folder" if path.is_dir() else "no such file or playbook id"
@@ -244,7 +249,7 @@ def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | N
         answers = read_answers_file(answers_file)
         extra = [PlaybookTest(name=f"answers from {answers_file}", answers=answers, verdict=verdict)]
     failed = 0
-    for path in files:
+    for path in map(_file_or_id, files):
         compiled = catalog.load_file(path, use_cache=False)
         cases = extra if extra is not None else compiled.playbook.tests
         if not cases:
