@@ -59,6 +59,7 @@ def test_a_busy_journal_keeps_the_answers_in_a_file(mini: Path, monkeypatch: pyt
     def busy(self: Journal, run_id: str, question_id: str, value: object) -> None:
         raise JournalError(f"the journal {self.path} is busy")
 
+    save_answer = Journal.save_answer
     monkeypatch.setattr(Journal, "save_answer", busy)
     result = runner.invoke(app, ["run", str(mini), "Acme", "--set", "competitor=Globex", "--set", "reason=better_fit"])
     assert result.exit_code == 1
@@ -67,7 +68,8 @@ def test_a_busy_journal_keeps_the_answers_in_a_file(mini: Path, monkeypatch: pyt
     assert f"--answers {kept}" in result.stderr
     assert json.loads(kept.read_text()) == {"deal": "Acme", "competitor": "Globex"}
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
-    # The kept file replays the run.
-    monkeypatch.undo()
+    # The kept file replays the run. (Not monkeypatch.undo(): that would also undo the test's
+    # own data folder and replay into the real user folder.)
+    monkeypatch.setattr(Journal, "save_answer", save_answer)
     replay = runner.invoke(app, ["run", str(mini), "--answers", str(kept), "--set", "reason=better_fit", "--no-input"])
     assert replay.exit_code == 0
