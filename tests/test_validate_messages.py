@@ -7,6 +7,7 @@ Regenerate the docs section with: python -m tests.test_validate_messages
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -176,3 +177,28 @@ def test_failing_test_case_names_never_carry_terminal_escapes(tmp_path: Path) ->
     result = runner.invoke(app, ["playbooks", "test", str(tmp_path / "pb.yaml")])
     assert result.exit_code == 3 and "wrong" in result.stderr
     assert "\x1b" not in result.stderr
+
+
+def test_several_files_one_report_and_the_documented_exit_codes(tmp_path: Path) -> None:
+    """validate reports every file's problems from the one error handler: 3 for an invalid
+    playbook, 2 when files are only missing; in JSON the problems are in the document."""
+    (tmp_path / "good.yaml").write_text(MINIMAL)
+    (tmp_path / "bad.yaml").write_text(MINIMAL.replace("prompt: Why?", "promt: Why?"))
+    missing = tmp_path / "gone.yaml"
+
+    def run(*names: object, fmt: str = "text") -> Any:
+        return runner.invoke(app, ["playbooks", "validate", *(str(n) for n in names), "--format", fmt])
+
+    only_missing = run(tmp_path / "good.yaml", missing)
+    assert only_missing.exit_code == 2
+    assert only_missing.stderr == f"error: cannot read {missing}: no such file or playbook id\n"
+    both = run(missing, tmp_path / "bad.yaml", tmp_path / "good.yaml")
+    assert both.exit_code == 3
+    lines = both.stderr.splitlines()
+    assert lines[0] == f"error: cannot read {missing}: no such file or playbook id"
+    assert any(line.startswith(f"error: {tmp_path / 'bad.yaml'}:9: questions[1].promt: unknown key") for line in lines)
+    assert all(line.startswith("error: ") for line in lines)
+    assert both.stdout == f"ok: {tmp_path / 'good.yaml'} (playbook mini)\n"
+    as_json = run(missing, tmp_path / "bad.yaml", fmt="json")
+    assert as_json.exit_code == 3 and as_json.stderr == ""
+    assert [r["ok"] for r in json.loads(as_json.stdout)] == [False, False]

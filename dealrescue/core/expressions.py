@@ -103,28 +103,6 @@ def names_in_condition(source: str) -> set[str]:
     return set(meta.find_undeclared_variables(env.parse("{{ (" + source + ") }}")))
 
 
-def constant_comparisons(source: str) -> list[tuple[str, Any]]:
-    """``(name, constant)`` for each ``name <op> constant`` (or the other way round) in a condition.
-
-    The loader uses these to catch a number compared with text (``days > "10"``), which
-    would otherwise be quietly false on every run.
-    """
-    from jinja2 import nodes
-
-    env = environment()
-    found: list[tuple[str, Any]] = []
-    for compare in env.parse("{{ (" + source + ") }}").find_all(nodes.Compare):
-        terms = [compare.expr, *(op.expr for op in compare.ops)]
-        kinds = [op.op for op in compare.ops]
-        for left, right, op in zip(terms, terms[1:], kinds, strict=False):
-            if op not in ("eq", "ne", "gt", "gteq", "lt", "lteq"):
-                continue
-            for name, constant in ((left, right), (right, left)):
-                if isinstance(name, nodes.Name) and isinstance(constant, nodes.Const):
-                    found.append((name.name, constant.value))
-    return found
-
-
 def check_names(names: Iterable[str], known: set[str]) -> None:
     import difflib
 
