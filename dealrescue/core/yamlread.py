@@ -151,6 +151,7 @@ def _syntax_problem(exc: Any, text: str) -> YamlProblem:
 
 
 _QUOTE_THEN_MORE = re.compile(r"""^\s*(?:- )?[\w-]+:\s+(["'])(?:(?!\1).)*\1\s*[^\s#]""")
+_QUOTE_LEFT_OPEN = re.compile(r"""^\s*(?:- )?[\w-]+:\s+(["'])(?:(?!\1).)*$""")
 _KEY_WITHOUT_SPACE = re.compile(r"^\s*(?:- )?([A-Za-z_][\w-]*):(\S.*)$")
 
 
@@ -199,6 +200,11 @@ def plain_yaml_problem(
                     "apostrophe use double quotes (\"don't\")",
                     at,
                 )
+        for at in range(start, line or 0):
+            left_open = _QUOTE_LEFT_OPEN.match(lines[at]) if at < len(lines) else None
+            # The quoted text runs on, quote-free, to the line where the parser gave up.
+            if left_open and left_open.group(1) in here and not any(left_open.group(1) in lines[i] for i in range(at + 1, line or 0)):
+                return f"the quote opened on this line is closed only at line {(line or 0) + 1}: close it on this line", at
     if "expected <block end>" in problem or "expected '-' indicator" in problem or "expected key" in problem:
         return (
             "the indentation of this line does not match the lines above: keys of one item line up, "
