@@ -186,8 +186,13 @@ def possible_values(playbook: Playbook) -> dict[tuple[str, str], list[Any]]:
     return values
 
 
-def impossible_comparisons(source: str, playbook: Playbook, *, condition: bool = True) -> list[str]:
-    """Comparisons with a value that cannot occur, and scores named that do not exist."""
+def impossible_comparisons(
+    source: str, playbook: Playbook, values: dict[tuple[str, str], list[Any]], *, condition: bool = True
+) -> list[str]:
+    """Comparisons with a value that cannot occur, and scores named that do not exist.
+
+    ``values`` is ``possible_values(playbook)``, computed once per playbook by the caller.
+    """
     from jinja2 import nodes
 
     if not condition and not _MAY_COMPARE.search(source):
@@ -197,7 +202,8 @@ def impossible_comparisons(source: str, playbook: Playbook, *, condition: bool =
     except Exception:  # noqa: BLE001 - a syntax error is reported when the text compiles
         return []
     stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "store"}  # {% set %} and loop names
-    values = {k: v for k, v in possible_values(playbook).items() if not (k[0] == "answer" and k[1] in stored)}
+    if stored:
+        values = {k: v for k, v in values.items() if not (k[0] == "answer" and k[1] in stored)}
     score_ids = [s.id for s in playbook.scores]
     question_ids = [q.id for q in playbook.questions]
     found: list[str] = []

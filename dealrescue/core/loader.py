@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
-from dealrescue.core.exprcheck import impossible_comparisons, mismatched_kinds, operator_slips, sandbox_refusals
+from dealrescue.core.exprcheck import (
+    impossible_comparisons,
+    mismatched_kinds,
+    operator_slips,
+    possible_values,
+    sandbox_refusals,
+)
 from dealrescue.core.expressions import (
     Condition,
     ExpressionProblem,
@@ -260,6 +266,7 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
             seen.add(item_id)
 
     questions = {q.id: q for q in pb.questions}
+    vocabulary = possible_values(pb)
 
     def cond(path: Path, source: str | None, known: set[str]) -> None:
         if source is None:
@@ -271,7 +278,7 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
             return
-        for message in [*mismatched_kinds(source, questions), *impossible_comparisons(source, pb)]:
+        for message in [*mismatched_kinds(source, questions), *impossible_comparisons(source, pb, vocabulary)]:
             problems.add(path, message)
 
     def tmpl(path: Path, source: str | None, known: set[str]) -> None:
@@ -284,7 +291,7 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
             return
-        for message in impossible_comparisons(source, pb, condition=False):
+        for message in impossible_comparisons(source, pb, vocabulary, condition=False):
             problems.add(path, message)
 
     def points(path: Path, mapping: dict[str, float]) -> None:
