@@ -36,8 +36,9 @@ _INTERNAL = {"gi_code", "gi_frame", "cr_code", "cr_frame", "ag_code", "ag_frame"
 # Filters whose text arguments name an attribute to read.
 _ATTRIBUTE_FILTERS = {"attr", "map", "selectattr", "rejectattr", "groupby", "sort", "sum", "unique", "min", "max"}
 _SCORE_MAPS = {"scores": "score", "bands": "band", "band_labels": "band label"}
-# Quick tests that spare parsing a template (most are text with a few {{ answer }}): each
-# refusal above needs one of these in the text (a backslash may spell an underscore).
+# Quick tests that spare walking a condition or parsing a template (most are text with a few
+# {{ answer }}): each refusal above needs one of these in the text (a backslash may spell an
+# underscore).
 _MAY_BE_REFUSED = re.compile(
     r"\.\s*_|[\"']_|\\|(gi|cr|ag|func)_|format|mro|[\"']\s*%|\{%-?\s*(include|import|from|extends)\b"
     r"|(\.\s*|[\"'])(" + "|".join(sorted(_MUTATING)) + r")\b"
@@ -101,7 +102,7 @@ def sandbox_refusals(source: str, *, condition: bool) -> list[str]:
     """What the sandbox would refuse on every run, found in the parsed template or condition."""
     from jinja2 import nodes
 
-    if not condition and not _MAY_BE_REFUSED.search(source):
+    if not _MAY_BE_REFUSED.search(source):
         return []  # nothing the sandbox refuses can be written without one of these
     try:
         tree = _parse(source, condition=condition)
