@@ -70,6 +70,23 @@ class PlaybookError(DealRescueError):
         return out
 
 
+class ChecksFailed(DealRescueError):
+    """``playbooks validate`` or ``test`` found problems in one or more files.
+
+    ``problems`` holds every file's problems (each naming its file), all printed; the exit
+    code is 3 when a playbook is invalid or fails a test, 2 when only files are missing.
+    The per-case report of ``test`` is already written, so it may carry no problems.
+    """
+
+    def __init__(self, problems: list[str], exit_code: int) -> None:
+        super().__init__(problems[0] if problems else "playbook checks failed")
+        self.problems = problems
+        self.exit_code = exit_code
+
+    def lines(self) -> list[str]:
+        return [f"error: {p}" for p in self.problems]
+
+
 class PlaybookNotFoundError(UsageError):
     """No playbook with that id or path."""
 

@@ -142,3 +142,65 @@ def test_example_playbooks_in_the_docs_validate_and_pass(doc: str, marker: str, 
     compiled_tests = yaml.safe_load(example.read_text()).get("tests")
     if compiled_tests:
         assert invoke("playbooks", "test", example).exit_code == 0
+
+
+def _triage_answers() -> Path:
+    """The answers of the bundled triage's first test case, as an answers file."""
+    triage = yaml.safe_load(next(p for p in BUNDLED if p.stem == "triage").read_text())
+    path = paths.user_dir() / "triage-answers.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(triage["tests"][0]["answers"]))
+    return path
+
+
+def test_new_refuses_to_shadow_a_bundled_playbook_and_says_how_to_copy_it() -> None:
+    refused = invoke("playbooks", "new", "triage")
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert "shadows it" in refused.stderr and "`dealrescue triage`" in refused.stderr
+    assert "hint: to adapt the bundled one, copy it: dealrescue playbooks new my-triage --from triage" in refused.stderr
+    assert not (paths.user_playbooks_dir() / "triage.yaml").exists()
+    ran = invoke("triage", "Acme", "--answers", _triage_answers(), "--no-input", "--no-save", "--format", "json")
+    assert json.loads(ran.stdout)["playbook"]["title"] == "Lost-deal triage", "the bundled triage still runs"
+    forced = invoke("playbooks", "new", "triage", "--force")
+    assert forced.exit_code == 0 and "takes the place of the bundled playbook" in forced.stderr
+
+
+def test_new_from_a_bundled_playbook_copies_it_with_its_tests() -> None:
+    created = invoke("playbooks", "new", "my-triage", "--from", "triage")
+    assert created.exit_code == 0, created.stderr
+    path = Path(created.stdout.strip())
+    assert path == paths.user_playbooks_dir() / "my-triage.yaml"
+    bundled = next(p for p in BUNDLED if p.stem == "triage").read_text()
+    text = path.read_text()
+    assert text == bundled.replace("\nid: triage\n", "\nid: my-triage\n", 1), "the same file, comments kept, under the new id"
+    assert invoke("playbooks", "validate", "my-triage").stdout == f"ok: {path} (playbook my-triage)\n"
+    tested = invoke("playbooks", "test", "my-triage")  # an id, as validate and show take
+    assert tested.exit_code == 0 and tested.stdout.count(f"ok: {path}: ") == len(yaml.safe_load(bundled)["tests"])
+    shown = invoke("run", "my-triage", "Acme", "--answers", _triage_answers(), "--no-input", "--no-save", "--format", "json")
+    assert json.loads(shown.stdout)["playbook"]["id"] == "my-triage"
+
+
+def test_new_from_a_path_and_from_a_broken_playbook(mini: Path, tmp_path: Path) -> None:
+    target = tmp_path / "copy.yaml"
+    assert invoke("playbooks", "new", "mini-copy", "--from", mini, "-o", target).exit_code == 0
+    assert target.read_text() == MINIMAL.replace("id: mini\n", "id: mini-copy\n")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(MINIMAL.replace("prompt: Why?", "promt: Why?"))
+    refused = invoke("playbooks", "new", "fixed", "--from", broken, "-o", tmp_path / "fixed.yaml")
+    assert refused.exit_code == 3 and "did you mean 'prompt'?" in refused.stderr
+    assert not (tmp_path / "fixed.yaml").exists()
+
+
+def test_show_questions_as_json_matches_the_text_listing() -> None:
+    shown = invoke("playbooks", "show", "pulse", "--questions", "--format", "json")
+    assert shown.exit_code == 0, shown.stderr
+    document = json.loads(shown.stdout)
+    assert document["playbook"] == "pulse"
+    listed = invoke("playbooks", "show", "pulse", "--questions").stdout.splitlines()
+    assert [q["id"] for q in document["questions"]] == [line.split()[0] for line in listed]
+    assert [q["type"] for q in document["questions"]] == [line.split()[1] for line in listed]
+    pulse = yaml.safe_load(next(p for p in BUNDLED if p.stem == "pulse").read_text())
+    for question, written in zip(document["questions"][1:], pulse["questions"], strict=True):
+        assert [c["value"] for c in question["choices"]] == [c["value"] for c in written.get("choices", [])]
+        assert question["default"] == written.get("default")
+    assert invoke("playbooks", "show", "pulse", "--format", "json").exit_code == 2

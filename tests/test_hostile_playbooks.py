@@ -226,7 +226,86 @@ def _bad_cases() -> dict[str, Bad]:
     add("select-without-choices", edit("    type: select\n", "    type: text\n"), "  - id: reason", "questions[1]", "takes no choices")
     add("bad-due", edit("    due: +2d", "    due: two days"), "due: two days", "plan[1].due", "does not fit: write a due offset like +2d")
     add("missing-required", edit("title: Mini\n", ""), "id: mini", "title", "is required but missing")
+    _authoring_cases(add)
     return cases
+
+
+SCORED = edit(
+    "verdicts:\n",
+    "scores:\n  - id: pressure\n    title: Pressure\n    bands:\n      - {id: low, min: 0, label: Low}\n"
+    "      - {id: high, min: 3, label: High}\nverdicts:\n",
+)
+FIGHT_WHEN = '    title: Fight on value\n    when: reason == "gap"'
+
+
+def _authoring_cases(add: Any) -> None:
+    """What validate must catch before any run, each message saying what to write instead (issue 16)."""
+    # A value a condition can never meet: a choice, a verdict, a band, a score that does not exist.
+    t = edit(FIGHT_WHEN, '    title: Fight on value\n    when: reason == "gapp"')
+    add("compares-choice-that-does-not-exist", t, 'when: reason == "gapp"', "verdicts[0].when", "can never be (did you mean 'gap'?)")
+    t = edit('when: verdict == "fight"', 'when: verdict == "fihgt"')
+    add("compares-verdict-that-does-not-exist", t, "fihgt", "plan[1].when", "can never be (did you mean 'fight'?)")
+    t = edit(FIGHT_WHEN, '    title: Fight on value\n    when: bands.pressure == "lo"', SCORED)
+    add("compares-band-that-does-not-exist", t, 'bands.pressure == "lo"', "verdicts[0].when", "can never be (did you mean 'low'?)")
+    t = edit(FIGHT_WHEN, """    title: Fight on value\n    when: '"gapp" in reason'""")
+    add("choice-in-that-does-not-exist", t, '"gapp" in reason', "verdicts[0].when", "did you mean 'gap'?")
+    t = edit(FIGHT_WHEN, '    title: Fight on value\n    when: "gap" in reason')
+    add("condition-starts-with-quote", t, '"gap" in reason', None, "put the whole value in the other kind of quotes")
+    t = edit("covering {{ gap }}", "covering {{ scores.presure }}", SCORED)
+    add("names-score-that-does-not-exist", t, "scores.presure", "plan[1].text", "no score has id 'presure' (did you mean 'pressure'?)")
+    t = edit("covering {{ gap }}", "covering {{ labels.reasn }}")
+    add("names-label-of-no-question", t, "labels.reasn", "plan[1].text", "no question has id 'reasn' (did you mean 'reason'?)")
+    # What the sandbox refuses on every run, seen in the text at load.
+    t = edit("covering {{ gap }}", "covering {{ ''.__class__.__mro__[1].__subclasses__() }}")
+    add("template-reaches-mro", t, "__mro__", "plan[1].text", "`__class__` is internal to Python")
+    t = edit("covering {{ gap }}", "covering {{ ('{0.__class__}'|attr('format'))(1) }}")
+    add("template-attr-format", t, "attr('format')", "plan[1].text", "join text with ~")
+    t = edit("covering {{ gap }}", 'covering {{ "{0}".format(gap) }}')
+    add("template-str-format", t, ".format(gap)", "plan[1].text", "join text with ~")
+    t = edit("covering {{ gap }}", "covering {{ gap.mro }}")
+    add("template-mro-attribute", t, "gap.mro", "plan[1].text", "`mro` reaches Python's internals")
+    t = edit("covering {{ gap }}", 'covering {{ "%s" % gap }}')
+    add("template-percent-format", t, '"%s" % gap', "plan[1].text", "join text with ~")
+    t = edit("covering {{ gap }}", "covering {{ labels.clear() }}")
+    add("template-changes-answers", t, "labels.clear()", "plan[1].text", "read-only: build a new value instead")
+    t = edit("covering {{ gap }}", "covering {% include 'other.yaml' %}")
+    add("template-includes-a-file", t, "{% include", "plan[1].text", "write the text out here")
+    t = edit(FIGHT_WHEN, '    title: Fight on value\n    when: competitor.__class__ == "str"')
+    add("condition-reaches-dunder", t, "competitor.__class__", "verdicts[0].when", "`__class__` is internal to Python")
+    t = edit(FIGHT_WHEN, '    title: Fight on value\n    when: competitor|attr("_private")')
+    add("condition-attr-underscore", t, '|attr("_private")', "verdicts[0].when", "`_private` is internal to Python")
+    # Operators from other languages: say the word to write.
+    t = edit(FIGHT_WHEN, '    title: Fight on value\n    when: reason == "gap" && competitor')
+    add("condition-double-ampersand", t, "&& competitor", "verdicts[0].when", 'write `and`; the condition would read: reason == "gap" and competitor')
+    t = edit(FIGHT_WHEN, '    title: Fight on value\n    when: reason == "gap" || competitor')
+    add("condition-double-pipe", t, "|| competitor", "verdicts[0].when", "write `or`")
+    t = edit(FIGHT_WHEN, '    title: Fight on value\n    when: reason == "gap" and !competitor')
+    add("condition-exclamation", t, "!competitor", "verdicts[0].when", "write `not`")
+    t = edit(FIGHT_WHEN, '    title: Fight on value\n    when: reason = "gap"')
+    add("condition-single-equals", t, 'reason = "gap"', "verdicts[0].when", 'write `==`; the condition would read: reason == "gap"')
+    t = edit("covering {{ gap }}", 'covering {% if gap && deal %}{{ gap }}{% endif %}')
+    add("template-double-ampersand", t, "{% if gap &&", "plan[1].text", "write `and`")
+    # YAML mistakes in plain words (the parser's own text follows on a second line).
+    add("no-space-after-colon", edit("    prompt: Why?\n", "    prompt:Why?\n"), "prompt:Why?", None, "write `prompt: Why?`")
+    add("colon-in-value-says-quotes", edit("  - id: reason\n", "  - id: reason: why\n"), "id: reason", None, "put the whole value in quotes")
+    add("indented-too-far", edit("    prompt: Why?\n", "      prompt: Why?\n"), "prompt: Why?", None, "indented more than the key above")
+    add("tab-says-spaces", edit("    prompt: Why?\n", "\tprompt: Why?\n"), "prompt: Why?", None, "a tab is used to indent this line")
+    t = edit("  - id: gap\n    prompt: Which capability?\n", "  - id: gap\n   prompt: Which capability?\n")
+    add("list-item-misaligned", t, "   prompt: Which", None, "keys of one item line up")
+    t = edit("title: Mini", "title: [Mini")
+    add("unclosed-bracket-says-where", t, "summary:", None, f"a [ opened at line {line_of(t, 'title:')} is not closed")
+    t = edit("title: Mini", "title: 'Mini")
+    add("unclosed-quote-says-where", t, t.count("\n") + 1, None, f"a quote opened at line {line_of(t, 'title:')} is never closed")
+    t = edit("title: Mini", 'title: "Mini')
+    add("double-quote-left-open", t, 'title: "Mini', None, "the quote opened on this line is closed only at line")
+    t = edit("{value: gap, label: A gap we can close}", "{value: gap, label: Gap: we can close}")
+    add("colon-in-flow-value", t, "Gap: we can close", None, 'a colon inside a value in { }: put the text in quotes')
+    t = edit("{value: gap, label: A gap we can close}", "{value: gap, label: A gap we can close")
+    add("unclosed-brace", t, "better_fit", None, f"a {{ opened at line {line_of(t, 'value: gap')} is not closed")
+    t = edit("title: Mini", "title: 'Don't go'")
+    add("apostrophe-in-quoted-value", t, "title: 'Don't", None, "for an apostrophe use double quotes")
+    t = edit("{id: high, min: 3, label: High}", "{id: high, min: 3, label: High, note: Trade, don't give.}", SCORED)
+    add("apostrophe-in-flow-mapping", t, "don't give", "scores[0].bands[1].don't give.", "put the whole text in quotes")
 
 
 BAD = _bad_cases()
@@ -351,7 +430,8 @@ def _outcome(text: str) -> str:
     try:
         compiled = load(text)
     except PlaybookError as exc:
-        assert any(re.search(r"unknown name|does not compile", p) for p in exc.problems), exc.problems
+        refused = r"unknown name|does not compile|internal to Python|is not allowed|cannot include|read-only"
+        assert any(re.search(refused, p) for p in exc.problems), exc.problems
         assert not LEAK.search(exc.message), exc.message
         return "load"
     except BaseException as exc:  # noqa: BLE001

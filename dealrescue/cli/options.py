@@ -79,3 +79,6 @@ Plain = Annotated[
     bool,
     typer.Option("--plain", help="Plain prompts: numbered choices, one line each, Enter to confirm (also DEALRESCUE_PROMPTS=plain)."),
 ]
+Explain = Annotated[
+    bool, typer.Option("--explain", help="Print to stderr how each score and verdict rule was evaluated, and why.")
+]

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dealrescue.cli.options import Force, ListFormat, PlaybooksDir, ReportFormat
+from dealrescue.cli.options import ListFormat, PlaybooksDir, ReportFormat
 
 playbooks_app = typer.Typer(
     help="List, show, check and write playbooks (the YAML files behind every command).",
@@ -32,14 +32,17 @@ def show_command(
         bool, typer.Option("--questions", help="Print only the question ids, types and accepted values.")
     ] = False,
     playbooks_dir: PlaybooksDir = None,
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="text|json", help="With --questions: plain lines (default) or JSON for scripts.")
+    ] = "text",
 ) -> None:
     """Print a playbook's YAML as written, to copy and adapt.
 
-    --questions lists the answer ids it takes, for --set, --answers and rank's CSV columns; --path prints where the file lives.
+    --questions lists the answer ids it takes, for --set, --answers and rank's CSV columns (with --format json: ids, types, choices and defaults as JSON); --path prints where the file lives.
     """  # noqa: E501
     from dealrescue.commands.playbooks import show_playbook
 
-    show_playbook(playbook, playbooks_dir, path_only=path, questions=questions)
+    show_playbook(playbook, playbooks_dir, path_only=path, questions=questions, fmt=fmt)
 
 
 @playbooks_app.command("validate")
@@ -72,21 +75,28 @@ def new_command(
     output: Annotated[
         Optional[Path], typer.Option("-o", "--output", metavar="PATH", help="Where to write it (default: your playbook folder).")
     ] = None,
-    force: Force = False,
+    start_from: Annotated[
+        Optional[str],
+        typer.Option("--from", metavar="PLAYBOOK", help="Start from this playbook (a bundled id, yours, or a path), tests included."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file, or shadow a bundled playbook of the same id.")
+    ] = False,
 ) -> None:
     """Write a commented starter playbook that validates and runs as written.
 
     It shows every question type, a when, scores with bands, verdict rules, a dated step,
-    a talk track, a follow-up and tests. Then: dealrescue run ID
+    a talk track, a follow-up and tests. Then: dealrescue run ID. With --from, a copy of
+    that playbook instead, e.g. dealrescue playbooks new my-triage --from triage
     """
     from dealrescue.commands.playbooks import new_playbook
 
-    new_playbook(playbook_id, output, force)
+    new_playbook(playbook_id, output, force, start_from)
 
 
 @playbooks_app.command("test")
 def test_command(
-    files: Annotated[list[Path], typer.Argument(help="Playbook files to test.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE|ID...", help="Playbook files (or ids) to test.", show_default=False)],
     answers: Annotated[Optional[str], typer.Option("--answers", metavar="FILE", help="Test one set of answers instead.")] = None,
     verdict: Annotated[Optional[str], typer.Option("--verdict", metavar="ID", help="The verdict --answers must give.")] = None,
 ) -> None:

@@ -10,6 +10,7 @@ import typer
 from dealrescue.cli.options import (
     AnswersFile,
     Deal,
+    Explain,
     Force,
     Format,
     NoInput,
@@ -86,11 +87,13 @@ def run_command(
     date: PlanDate = None,
     no_save: NoSave = False,
     playbooks_dir: PlaybooksDir = None,
+    explain: Explain = False,
 ) -> None:
     """Run any playbook: a bundled id, one of your own, or a path to a YAML file."""
     _run(
         playbook, deal=deal, answers=answers, sets=sets, no_input=no_input, fmt=fmt, output=output,
         force=force, date=date, no_save=no_save, playbooks_dir=playbooks_dir, no_review=no_review, plain=plain,
+        explain=explain,
     )
 
 

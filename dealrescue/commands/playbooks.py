@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
-from dealrescue.errors import EXIT_PLAYBOOK, EXIT_USAGE, DealRescueError, PlaybookError, UsageError
+from dealrescue.errors import EXIT_PLAYBOOK, EXIT_USAGE, ChecksFailed, DealRescueError, PlaybookError, UsageError
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
@@ -43,13 +43,21 @@ def list_playbooks(playbooks_dir: Path | None, fmt: str) -> None:
         print(line)
 
 
-def show_playbook(ref: str, playbooks_dir: Path | None, *, path_only: bool, questions: bool = False) -> None:
+def show_playbook(ref: str, playbooks_dir: Path | None, *, path_only: bool, questions: bool = False, fmt: str = "text") -> None:
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt!r} is not known", hint="use --format text or --format json")
+    if fmt == "json" and not questions:
+        raise UsageError("--format json applies to --questions", hint=f"dealrescue playbooks show {ref} --questions --format json")
     path, _origin = catalog.locate(ref, playbooks_dir)
     if path_only:
         print(path)
         return
     if questions:
-        sys.stdout.write(questions_text(catalog.load_file(path)))
+        compiled = catalog.load_file(path)
+        if fmt == "json":
+            sys.stdout.write(json.dumps(questions_document(compiled), indent=2, ensure_ascii=False, default=str) + "\n")
+        else:
+            sys.stdout.write(questions_text(compiled))
         return
     sys.stdout.write(catalog.read_bytes(path).decode("utf-8", errors="replace"))
 
@@ -79,15 +87,48 @@ def questions_text(compiled: CompiledPlaybook) -> str:
     return "\n".join(lines) + "\n"
 
 
+def questions_document(compiled: CompiledPlaybook) -> dict[str, Any]:
+    """The answers a playbook takes, as data: for scripts that build answer files (--answers)."""
+    from dealrescue.core.answers import scale_bounds
+
+    pb = compiled.playbook
+    rows: list[dict[str, Any]] = [
+        {"id": "deal", "prompt": "The deal or account name", "type": "text", "required": True, "default": None,
+         "choices": [], "min": None, "max": None, "when": None, "help": None}
+    ]  # fmt: skip
+    for q in pb.questions:
+        low, high = scale_bounds(q) if q.type.value == "scale" else (q.min, q.max)
+        rows.append(
+            {
+                "id": q.id,
+                "prompt": q.prompt,
+                "type": q.type.value,
+                "required": q.required and q.default is None,
+                "default": q.default,
+                "choices": [{"value": c.value, "label": c.label} for c in q.choices],
+                "min": low,
+                "max": high,
+                "when": q.when,
+                "help": q.help,
+            }
+        )
+    return {"playbook": pb.id, "version": pb.version, "title": pb.title, "questions": rows}
+
+
+def _file_or_id(path: Path) -> Path:
+    """A file as given, or the file a playbook id (as `show` takes) stands for."""
+    if not path.exists() and not catalog.looks_like_path(str(path)):
+        try:
+            return catalog.locate(str(path))[0]
+        except DealRescueError:
+            pass
+    return path
+
+
 def validate_playbooks(files: list[Path], fmt: str) -> None:
     results: list[dict[str, Any]] = []
     missing = 0
-    for path in files:
-        if not path.exists() and not catalog.looks_like_path(str(path)):
-            try:  # an id, like `show` takes: check the file it stands for
-                path, _origin = catalog.locate(str(path))
-            except DealRescueError:
-                pass
+    for path in map(_file_or_id, files):
         if not path.is_file():
             missing += 1
             what = "a folder" if path.is_dir() else "no such file or playbook id"
@@ -106,14 +147,11 @@ def validate_playbooks(files: list[Path], fmt: str) -> None:
         for result in results:
             if result["ok"]:
                 print(f"ok: {result['path']} (playbook {result['id']})")
-            else:
-                for problem in result["problems"]:
-                    print(f"error: {problem}", file=sys.stderr)
     failed = [r for r in results if not r["ok"]]
-    if len(failed) > missing:
-        raise SystemExit(EXIT_PLAYBOOK)
-    if missing:
-        raise SystemExit(EXIT_USAGE)
+    if failed:
+        # In JSON the problems are in the document; the text report lists them on stderr.
+        problems = [] if fmt == "json" else [p for r in failed for p in r["problems"]]
+        raise ChecksFailed(problems, EXIT_PLAYBOOK if len(failed) > missing else EXIT_USAGE)
 
 
 def print_schema() -> None:
@@ -129,10 +167,9 @@ def schema_text() -> str:
     return json.dumps(schema, indent=2) + "\n"
 
 
-def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
-    """Write the commented starter playbook (and the schema file its modeline points at)."""
+def new_playbook(playbook_id: str, output: Path | None, force: bool, start_from: str | None = None) -> Path:
+    """Write the commented starter playbook, or a copy of ``start_from`` (with its tests) under a new id."""
     import re
-    import shlex
 
     from dealrescue import paths
     from dealrescue.ui import terminal
@@ -145,17 +182,19 @@ def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
     else:
         target = output
     in_catalog = output is None or target.resolve().parent == paths.user_playbooks_dir().resolve()
-    run_ref = playbook_id if in_catalog else shlex.quote(str(target))
-    schema_path = paths.ensure_private_dir(paths.user_dir()) / "playbook.schema.json"
-    schema_path.write_text(schema_text(), encoding="utf-8")
-    starter = (Path(__file__).parents[1] / "catalog" / "templates" / "starter.yaml").read_text(encoding="utf-8")
-    text = (
-        starter.replace("__SCHEMA__", schema_path.as_uri())
-        .replace("__RUN__", run_ref)
-        .replace("__ID__", playbook_id)
-        .replace("__PATH__", shlex.quote(str(target)))
-    )
     others = [e for e in catalog.list_entries(load=False) if e.id == playbook_id and e.path.resolve() != target.resolve()]
+    bundled = [e for e in others if e.origin == "bundled"]
+    if in_catalog and bundled and not force:
+        raise UsageError(
+            f"{playbook_id!r} is the id of a bundled playbook ({bundled[0].path}); a playbook of yours with the same id "
+            f"shadows it: `dealrescue {playbook_id}` and `dealrescue run {playbook_id}` would run yours instead",
+            hint=f"to adapt the bundled one, copy it: dealrescue playbooks new my-{playbook_id} --from {playbook_id} "
+            f"(add --force to shadow it on purpose)",
+        )
+    if start_from is not None:
+        text = _copy_of(start_from, playbook_id)
+    else:
+        text = _starter(playbook_id, target, in_catalog)
     write_atomic(target, text, force=force)
     print(target)
     if in_catalog and others:
@@ -166,11 +205,43 @@ def new_playbook(playbook_id: str, output: Path | None, force: bool) -> Path:
     return target
 
 
+def _starter(playbook_id: str, target: Path, in_catalog: bool) -> str:
+    """The commented starter, pointing at the schema file written beside the user's playbooks."""
+    import shlex
+
+    from dealrescue import paths
+
+    run_ref = playbook_id if in_catalog else shlex.quote(str(target))
+    schema_path = paths.ensure_private_dir(paths.user_dir()) / "playbook.schema.json"
+    schema_path.write_text(schema_text(), encoding="utf-8")
+    starter = (Path(__file__).parents[1] / "catalog" / "templates" / "starter.yaml").read_text(encoding="utf-8")
+    return (
+        starter.replace("__SCHEMA__", schema_path.as_uri())
+        .replace("__RUN__", run_ref)
+        .replace("__ID__", playbook_id)
+        .replace("__PATH__", shlex.quote(str(target)))
+    )
+
+
+def _copy_of(ref: str, playbook_id: str) -> str:
+    """The text of playbook ``ref`` (an id or a path) as written, comments and tests kept, with the new id."""
+    import re
+
+    path, _origin = catalog.locate(ref)
+    compiled = catalog.load_file(path, use_cache=False)  # a broken playbook is reported, not copied
+    text, count = re.subn(r"(?m)^id:[ \t]*\S.*$", f"id: {playbook_id}", compiled.text, count=1)
+    if count != 1:
+        raise PlaybookError([f"{path}: no top-level `id:` line to change"], hint="write `id: ...` on a line of its own")
+    return text
+
+
 def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | None) -> None:
     """Run each file's embedded tests (or one case from --answers/--verdict); exit 3 on any failure."""
+    from dealrescue.commands.explain import print_explanation
     from dealrescue.commands.run import read_answers_file
+    from dealrescue.core.mdescape import strip_controls
     from dealrescue.core.model import PlaybookTest
-    from dealrescue.core.selftest import run_cases
+    from dealrescue.core.selftest import TEST_DATE, run_cases
 
     extra: list[PlaybookTest] | None = None
     if answers_file is not None:
@@ -179,7 +250,7 @@ def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | N
         answers = read_answers_file(answers_file)
         extra = [PlaybookTest(name=f"answers from {answers_file}", answers=answers, verdict=verdict)]
     failed = 0
-    for path in files:
+    for path in map(_file_or_id, files):
         compiled = catalog.load_file(path, use_cache=False)
         cases = extra if extra is not None else compiled.playbook.tests
         if not cases:
@@ -191,8 +262,10 @@ def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | N
                 print(f"ok: {path}: {result.name}")
             else:
                 failed += 1
-                print(f"FAIL: {path}: {result.name}", file=sys.stderr)
+                print(strip_controls(f"FAIL: {path}: {result.name}"), file=sys.stderr)
                 for line in result.diff():
-                    print(f"  {line}", file=sys.stderr)
+                    print(f"  {strip_controls(line)}", file=sys.stderr)
+                if result.outcome is not None:
+                    print_explanation(compiled, result.outcome.answers, result.deal, TEST_DATE.isoformat(), indent="  ")
     if failed:
-        raise SystemExit(EXIT_PLAYBOOK)
+        raise ChecksFailed([], EXIT_PLAYBOOK)

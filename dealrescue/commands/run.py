@@ -37,6 +37,7 @@ class RunOptions:
     # On a terminal: the review screen after the last question, and plain (line by line) prompts.
     review: bool = True
     plain: bool = False
+    explain: bool = False
 
 
 def plan_date(value: str | None) -> dt.date:
@@ -204,6 +205,10 @@ def finish_run(run: Run) -> None:
         try:
             plan = _answer_and_plan(run, streams)
             markdown, document = to_markdown(plan), to_json(plan)
+            if options.explain:
+                from dealrescue.commands.explain import print_explanation
+
+                print_explanation(run.playbook, {a.id: a.value for a in plan.answers}, plan.deal, plan.date.isoformat())
         except PlaybookError as exc:
             # A condition or template that fails on these answers (division by zero, ...).
             raise _kept_for_resume(exc, recorder) from None

@@ -136,38 +136,17 @@ def _parse_condition(source: str) -> Any:
 
 
 def names_in_condition(source: str) -> set[str]:
-    return set(_condition_facts(source)[0])
-
-
-def constant_comparisons(source: str) -> list[tuple[str, Any]]:
-    """``(name, constant)`` for each ``name <op> constant`` (or the other way round) in a condition.
-
-    The loader uses these to catch a number compared with text (``days > "10"``), which
-    would otherwise be quietly false on every run.
-    """
-    return list(_condition_facts(source)[1])
+    return set(_condition_names(source))
 
 
 @lru_cache(maxsize=1024)
-def _condition_facts(source: str) -> tuple[frozenset[str], tuple[tuple[str, Any], ...]]:
-    """A condition's names and its name-vs-constant comparisons, from one parse (the loader asks for both)."""
+def _condition_names(source: str) -> frozenset[str]:
+    """The names a condition reads (parsed once per distinct condition)."""
     from jinja2 import nodes
 
-    tree = _parse_condition(source)
-    found: list[tuple[str, Any]] = []
-    for compare in tree.find_all(nodes.Compare):
-        terms = [compare.expr, *(op.expr for op in compare.ops)]
-        kinds = [op.op for op in compare.ops]
-        for left, right, op in zip(terms, terms[1:], kinds, strict=False):
-            if op not in ("eq", "ne", "gt", "gteq", "lt", "lteq"):
-                continue
-            for name, constant in ((left, right), (right, left)):
-                if isinstance(name, nodes.Name) and isinstance(constant, nodes.Const):
-                    found.append((name.name, constant.value))
     # A single expression assigns nothing, so every name it loads comes from outside. (Jinja's
     # meta.find_undeclared_variables compiles with constant folding: quadratic, see environment().)
-    names = frozenset(name.name for name in tree.find_all(nodes.Name) if name.ctx == "load")
-    return names, tuple(found)
+    return frozenset(name.name for name in _parse_condition(source).find_all(nodes.Name) if name.ctx == "load")
 
 
 def printed_names(source: str) -> set[str]:

@@ -6,30 +6,29 @@ collected (not only the first) so an author can fix a file in one pass.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
-import typing
 from dataclasses import field
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.customer_text import leak_problems
+from dealrescue.core.exprcheck import (
+    impossible_comparisons,
+    mismatched_kinds,
+    operator_slips,
+    possible_values,
+    sandbox_refusals,
+)
 from dealrescue.core.expressions import (
     Condition,
     ExpressionProblem,
     Template,
     compile_condition,
     compile_template,
-    constant_comparisons,
     names_in_condition,
 )
 from dealrescue.core.model import (
-    DATE_EXPR_PATTERN,
-    DEADLINE_PATTERN,
-    DUE_PATTERN,
-    ID_PATTERN,
-    PLAYBOOK_ID_PATTERN,
     RESERVED_NAMES,
     Playbook,
     Question,
@@ -38,6 +37,7 @@ from dealrescue.core.model import (
 from dealrescue.core.questions import kind_of
 from dealrescue.core.records import record
 from dealrescue.core.schedule import date_problems
+from dealrescue.core.shapecheck import check_constraints, describe_error, repaired
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
 
@@ -148,7 +148,8 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
         doc = read_yaml(raw)
     except YamlProblem as exc:
         where = f"{source}:{exc.line}" if exc.line else source
-        raise PlaybookError([f"{where}: {exc.message}"], hint=_hint(source)) from None
+        said = [f"{where}: YAML parser said: {exc.detail}"] if exc.detail else []
+        raise PlaybookError([f"{where}: {exc.message}", *said], hint=_hint(source)) from None
     problems = _Problems(source, doc)
     if not isinstance(doc.data, dict):
         problems.add((), "a playbook is a mapping of keys (id, title, questions, ...), not a single value or list")
@@ -158,13 +159,20 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
     try:
         playbook = validate_as(Playbook, doc.data)
     except ValidationError as exc:
-        for error in exc.errors():
+        errors = exc.errors()
+        for error in errors:
             path = tuple(error["loc"])
-            problems.add(path, _describe(error, path))
-        raise PlaybookError(problems.items, hint=_hint(source)) from None
-    _check_constraints(playbook, (), problems)
-    if problems.items:
-        raise PlaybookError(problems.items, hint=_hint(source))
+            problems.add(path, describe_error(error, path))
+        # Misspelt and unknown keys leave a playbook that can be checked further: report its
+        # other problems in the same run instead of one kind per round.
+        fixed = repaired(doc.data, [dict(e) for e in errors])
+        if fixed is None:
+            raise PlaybookError(problems.items, hint=_hint(source)) from None
+        try:
+            playbook = validate_as(Playbook, fixed)
+        except ValidationError:
+            raise PlaybookError(problems.items, hint=_hint(source)) from None
+    check_constraints(playbook, (), problems)
     compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
     _check(compiled, problems)
     if problems.items:
@@ -205,84 +213,6 @@ def _hint(source: str) -> str:
     return f"fix the playbook, then check it with: dealrescue playbooks validate {shlex.quote(source)}"
 
 
-def _describe(error: Any, path: Path) -> str:
-    kind = error["type"]
-    value = error.get("input")
-    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
-        key = str(path[-1])
-        known = sorted(_fields_at(path[:-1]))
-        close = difflib.get_close_matches(key, known, n=1)
-        suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
-        return f"unknown key{suggestion}"
-    if kind == "missing":
-        return "is required but missing"
-    message = str(error["msg"])
-    pattern = (error.get("ctx") or {}).get("pattern")
-    if kind == "string_pattern_mismatch" and pattern in _PATTERN_WORDS:
-        return f"{value!r} does not fit: {_PATTERN_WORDS[pattern]}"
-    if kind.startswith("string_") and isinstance(value, (bool, int, float)):
-        written = {True: "yes/true/on", False: "no/false/off"}.get(value, str(value)) if isinstance(value, bool) else value
-        return f"{message}; YAML read {written} as {type(value).__name__}: put it in quotes"
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return message
-
-
-def _fields_at(path: Path) -> set[str]:
-    """The keys the format accepts at ``path`` (for suggestions)."""
-    cls: Any = Playbook
-    for part in path:
-        if isinstance(part, int):
-            continue
-        hints = typing.get_type_hints(cls)
-        cls = _inner_dataclass(hints.get(str(part)))
-        if cls is None:
-            return set()
-    return {f.name for f in dataclasses.fields(cls)}
-
-
-def _inner_dataclass(annotation: Any) -> type[Any] | None:
-    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_dataclass(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _check_constraints(node: Any, path: Path, problems: _Problems) -> None:
-    """The rules each field's metadata states (pattern, min_length, min_items, ge), everywhere."""
-    if isinstance(node, list):
-        for index, item in enumerate(node):
-            _check_constraints(item, (*path, index), problems)
-        return
-    if not dataclasses.is_dataclass(node):
-        return
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        where = (*path, f.name)
-        rules = f.metadata
-        if "pattern" in rules and isinstance(value, str) and not re.match(rules["pattern"], value):
-            problems.add(where, f"{value!r} does not fit: {_PATTERN_WORDS.get(rules['pattern'], rules['pattern'])}")
-        if "min_length" in rules and isinstance(value, str) and len(value) < rules["min_length"]:
-            problems.add(where, "must not be empty")
-        if "min_items" in rules and isinstance(value, list) and len(value) < rules["min_items"]:
-            problems.add(where, f"needs at least {rules['min_items']} item(s)")
-        if "ge" in rules and isinstance(value, (int, float)) and value < rules["ge"]:
-            problems.add(where, f"must be at least {rules['ge']}")
-        _check_constraints(value, where, problems)
-
-
-_PATTERN_WORDS = {
-    ID_PATTERN: "use lowercase letters, digits and _, starting with a letter (quote values like \"no\" or \"yes\")",
-    PLAYBOOK_ID_PATTERN: "use lowercase letters, digits, _ and -, starting with a letter",
-    DUE_PATTERN: "write a due offset like +2d, +1w, +3m or +1y",
-    DATE_EXPR_PATTERN: "write a due offset like +2d, +1w, +3m or +1y, or a date question and an offset: decision_date -2d",
-    DEADLINE_PATTERN: "write a date question, with an optional offset: decision_date or decision_date -1d",
-}
-
-
 def names_in_when(source: str | None) -> set[str]:
     """The names a condition uses; none when it does not parse (compiling it reports that)."""
     if source is None:
@@ -291,23 +221,6 @@ def names_in_when(source: str | None) -> set[str]:
         return names_in_condition(source)
     except Exception:  # noqa: BLE001 - a syntax error is reported when the condition compiles
         return set()
-
-
-def _mismatched_comparisons(source: str, questions: dict[str, Question]) -> list[str]:
-    """An answer compared with a constant of another kind: false on every run, so refused."""
-    found = []
-    for name, constant in constant_comparisons(source):
-        q = questions.get(name)
-        if q is None or constant is None:
-            continue
-        kind = kind_of(q)
-        if kind.numeric and isinstance(constant, str):
-            found.append(f"compares {name} ({kind.noun}) with the text {constant!r}: write the number without quotes")
-        elif kind.yes_no and not isinstance(constant, bool):
-            found.append(f"compares {name} ({kind.noun}) with {constant!r}: write `{name}` or `not {name}`")
-        elif not kind.numeric and not kind.yes_no and isinstance(constant, (int, float)):
-            found.append(f"compares {name} ({kind.noun}) with the number {constant!r}: put the value in quotes")
-    return found
 
 
 def _question_shape(q: Question) -> list[str]:
@@ -332,6 +245,14 @@ def _question_shape(q: Question) -> list[str]:
     return found
 
 
+def _static_problems(path: Path, source: str, problems: _Problems, *, condition: bool) -> bool:
+    """Report slips like ``&&`` and what the sandbox refuses on every run; True when any was found."""
+    found = operator_slips(source, condition=condition) or sandbox_refusals(source, condition=condition)
+    for message in found:
+        problems.add(path, message)
+    return bool(found)
+
+
 def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     pb = compiled.playbook
     score_ids = [s.id for s in pb.scores]
@@ -347,25 +268,33 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
             seen.add(item_id)
 
     questions = {q.id: q for q in pb.questions}
+    vocabulary = possible_values(pb)
 
     def cond(path: Path, source: str | None, known: set[str]) -> None:
         if source is None:
+            return
+        if _static_problems(path, source, problems, condition=True):
             return
         try:
             compiled.conditions[format_path(path)] = compile_condition(source, known)
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
             return
-        for message in _mismatched_comparisons(source, questions):
+        for message in [*mismatched_kinds(source, questions), *impossible_comparisons(source, pb, vocabulary)]:
             problems.add(path, message)
 
     def tmpl(path: Path, source: str | None, known: set[str]) -> None:
         if source is None:
             return
+        if _static_problems(path, source, problems, condition=False):
+            return
         try:
             compiled.templates[format_path(path)] = compile_template(source, known)
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
+            return
+        for message in impossible_comparisons(source, pb, vocabulary, condition=False):
+            problems.add(path, message)
 
     def points(path: Path, mapping: dict[str, float]) -> None:
         for score_id in mapping:

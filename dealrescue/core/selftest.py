@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dealrescue.core.engine import run_non_interactive
+from dealrescue.core.answers import number_text
+from dealrescue.core.engine import Outcome, run_non_interactive
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import PlaybookTest
 from dealrescue.core.plan import Plan, build_plan
@@ -23,20 +24,30 @@ class CaseResult:
     expected: dict[str, Any]
     actual: dict[str, Any]
     error: str | None = None
+    deal: str = ""
+    outcome: Outcome | None = None  # what the engine decided, to explain a failure
 
     def diff(self) -> list[str]:
         if self.error:
             return [self.error]
         return [
-            f"{key}: expected {self.expected[key]!r}, got {self.actual.get(key)!r}"
+            f"{key}: expected {_as_written(self.expected[key])}, got {_as_written(self.actual.get(key))}"
             for key in self.expected
             if self.expected[key] != self.actual.get(key)
         ]
 
 
+def _as_written(value: Any) -> str:
+    """30.0 as 30, as an author writes it; text quoted."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number_text(value)
+    return repr(value)
+
+
 def run_case(compiled: CompiledPlaybook, case: PlaybookTest) -> CaseResult:
     expected: dict[str, Any] = {"verdict": case.verdict}
     expected.update({f"scores.{k}": v for k, v in case.scores.items()})
+    outcome = None
     try:
         date = dt.date.fromisoformat(case.date) if case.date else TEST_DATE
         due_by = dt.date.fromisoformat(case.due_by) if case.due_by else None
@@ -49,7 +60,7 @@ def run_case(compiled: CompiledPlaybook, case: PlaybookTest) -> CaseResult:
         to_markdown(plan)
         to_json(plan)
     except DealRescueError as exc:
-        return CaseResult(case.name, False, expected, {}, error=exc.message)
+        return CaseResult(case.name, False, expected, {}, error=exc.message, deal=case.deal, outcome=outcome)
     actual: dict[str, Any] = {"verdict": plan.verdict.id}
     actual.update({f"scores.{s.id}": s.total for s in plan.scores})
     shown, customer = _plan_text(plan)
@@ -66,7 +77,7 @@ def run_case(compiled: CompiledPlaybook, case: PlaybookTest) -> CaseResult:
         expected[f"every step due on or before {due_by}"] = True
         actual[f"every step due on or before {due_by}"] = all(s.due <= due_by for s in plan.steps)
     passed = all(actual.get(k) == v for k, v in expected.items())
-    return CaseResult(case.name, passed, expected, actual)
+    return CaseResult(case.name, passed, expected, actual, deal=case.deal, outcome=outcome)
 
 
 def _plan_text(plan: Plan) -> tuple[str, str]:

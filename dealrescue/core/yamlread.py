@@ -50,10 +50,13 @@ class YamlDocument:
 
 
 class YamlProblem(Exception):
-    def __init__(self, message: str, line: int | None = None) -> None:
+    """``message`` in plain words; ``detail``, when set, is the parser's own text (kept for experts)."""
+
+    def __init__(self, message: str, line: int | None = None, detail: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.detail = detail
 
 
 def format_path(path: Path) -> str:
@@ -137,13 +140,81 @@ def _syntax_problem(exc: Any, text: str) -> YamlProblem:
         # PyYAML 6.0.3+ has a nesting limit of its own, met before ours on deep flow collections.
         problem = f"nesting is deeper than {MAX_DEPTH} levels"
     lines = text.splitlines()
-    line_text = lines[mark.line] if mark and mark.line < len(lines) else ""
-    if "tab character" in problem or "\t" in line_text[: len(line_text) - len(line_text.lstrip())]:
-        problem += ": indent with spaces, never tabs"
-    if context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+    opened = exc.context_mark.line + 1 if exc.context_mark else None
+    if context and opened and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
         # An unclosed [ or { is only noticed lines later: say where it opened.
-        problem += f" ({context} at line {exc.context_mark.line + 1})"
-    return YamlProblem(problem, mark.line + 1 if mark else None)
+        problem += f" ({context} at line {opened})"
+    line = mark.line if mark else None
+    plain = plain_yaml_problem(exc.problem or "", context, lines, line, mark.column if mark else 0, opened)
+    if plain is None:
+        return YamlProblem(problem, line + 1 if line is not None else None)
+    message, line = plain if isinstance(plain, tuple) else (plain, line)
+    return YamlProblem(message, line + 1 if line is not None else None, detail=problem)
+
+
+_QUOTE_THEN_MORE = re.compile(r"""^\s*(?:- )?[\w-]+:\s+(["'])(?:(?!\1).)*\1\s*[^\s#]""")
+_QUOTE_LEFT_OPEN = re.compile(r"""^\s*(?:- )?[\w-]+:\s+(["'])(?:(?!\1).)*$""")
+_KEY_WITHOUT_SPACE = re.compile(r"^\s*(?:- )?([A-Za-z_][\w-]*):(\S.*)$")
+
+
+def plain_yaml_problem(
+    problem: str, context: str, lines: list[str], line: int | None, column: int, opened: int | None
+) -> str | tuple[str, int] | None:
+    """The parser's complaint in words a playbook author can act on, or None when it is not a common case.
+
+    ``line`` is 0-based; ``opened`` is the 1-based line where an unclosed quote or bracket began.
+    A pair names the (0-based) line the problem really is on, when the parser noticed it later.
+    """
+    here = lines[line] if line is not None and line < len(lines) else ""
+    above = next((i for i in range((line or 0) - 1, -1, -1) if lines[i].strip()), None) if line else None
+    before = lines[above] if above is not None else ""
+    if "'\\t'" in problem or "tab character" in problem or "\t" in here[: len(here) - len(here.lstrip())]:
+        return "a tab is used to indent this line: indent with spaces, never tabs"
+    for at, text in ((above, before), (line, here)) if "mapping values" in problem or "expected ':'" in problem else ():
+        missing = _KEY_WITHOUT_SPACE.match(text)
+        if at is not None and missing and not missing.group(2).startswith(("//", ":")):
+            key, value = missing.groups()
+            return f"no space after the colon in `{text.strip()}`: write `{key}: {value}`", at
+    if "quoted scalar" in context:
+        return (
+            f"a quote opened at line {opened} is never closed: end the text with the same quote, or if the text "
+            "holds an apostrophe, wrap it in double quotes (\"don't\")"
+        )
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket, closing = ("[", "]") if "sequence" in context else ("{", "}")
+        if opened is not None and line is not None and opened == line + 1:
+            return (
+                f"a colon inside a value in {bracket} {closing}: put the text in quotes, "
+                'e.g. label: "Price: too high"'
+            )
+        return f"a {bracket} opened at line {opened} is not closed: add {closing} at the end of that value, or put the text in quotes"
+    if "mapping values are not allowed" in problem:
+        if ": " in here[:column] or here[:column].rstrip().endswith(":"):
+            return 'a colon inside a value: put the whole value in quotes, e.g. prompt: "Why: price or fit?"'
+        return "this line is indented more than the key above it: line it up with the other keys of its item"
+    if "expected <block end>" in problem or "expected key" in problem:
+        start = min(opened - 1 if opened else line or 0, line or 0)
+        for at in range(start, (line or 0) + 1):
+            if at < len(lines) and _QUOTE_THEN_MORE.match(lines[at]):
+                return (
+                    "a value that starts with a quote ends at its closing quote, and more text follows it: "
+                    "put the whole value in the other kind of quotes (when: '\"gap\" in reasons'), or for an "
+                    "apostrophe use double quotes (\"don't\")",
+                    at,
+                )
+        for at in range(start, line or 0):
+            left_open = _QUOTE_LEFT_OPEN.match(lines[at]) if at < len(lines) else None
+            # The quoted text runs on, quote-free, to the line where the parser gave up.
+            if left_open and left_open.group(1) in here and not any(left_open.group(1) in lines[i] for i in range(at + 1, line or 0)):
+                return f"the quote opened on this line is closed only at line {(line or 0) + 1}: close it on this line", at
+    if "expected <block end>" in problem or "expected '-' indicator" in problem or "expected key" in problem:
+        return (
+            "the indentation of this line does not match the lines above: keys of one item line up, "
+            "and each list item starts with - at the same column"
+        )
+    if "could not find expected ':'" in problem:
+        return "a line with neither `key: value` nor `- item`: add the colon and a space, or join it to the line above"
+    return None
 
 
 def _problem(path: Path, message: str, line: int) -> YamlProblem:
