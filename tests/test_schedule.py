@@ -272,7 +272,7 @@ def test_rank_weighs_a_near_renewal_with_its_reason(tmp_path: Path) -> None:
     later = (dt.date.today() + dt.timedelta(days=200)).isoformat()
     data = tmp_path / "accounts.csv"
     data.write_text(f"deal,signals,renewal\nFar,stalled_renewal,{later}\nNear,stalled_renewal,{soon}\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["rank", str(data), "--format", "json"])
+    result = CliRunner().invoke(app, ["rank", str(data), "-p", "pulse", "--format", "json"])
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)["rows"]
     assert [r["deal"] for r in rows] == ["Near", "Far"]
