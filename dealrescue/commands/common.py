@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dealrescue.errors import RecordNotFoundError, RunFinishedError, UsageError
 
@@ -61,3 +62,27 @@ def journal_hints() -> Iterator[None]:
     except RunFinishedError as exc:
         exc.hint = exc.hint or f"see `dealrescue deals show {exc.run_id}`"
         raise
+
+
+def write_calendar(entries: list[Any], target: Path, kind: str, force: bool, *, calendar: str, noun: str) -> None:
+    """``--ics FILE`` of ``followups`` and ``todo``: the entries as iCalendar, to FILE or stdout (``-``).
+
+    A damaged row is a warning and left out; the rest is written. ``noun`` names one entry.
+    """
+    from dealrescue.journal.calendar import items_to_ics
+    from dealrescue.ui.output import emit
+    from dealrescue.ui.terminal import notice
+
+    problems: list[str] = []
+    text = items_to_ics(entries, kind="todo" if kind == "todo" else "event", name=calendar, problems=problems)
+    for problem in problems:
+        notice(f"warning: {noun} {problem}")
+    written = len(entries) - len(problems)
+    emit(
+        text,
+        None if str(target) == "-" else target,
+        force=force,
+        flag="--ics",
+        written=f"Wrote {written} {noun}{'s' if written != 1 else ''} to {target}; import it into your calendar "
+        "(importing a newer file updates the entries).",
+    )

@@ -7,7 +7,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date
+from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date, write_calendar
 from dealrescue.commands.common import today as local_today
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
@@ -118,22 +118,7 @@ def list_followups(
 
 
 def _write_ics(items: list[FollowupRecord], target: Path, kind: str, force: bool) -> None:
-    from dealrescue.journal.calendar import followups_to_ics
-
-    problems: list[str] = []
-    text = followups_to_ics(items, kind="todo" if kind == "todo" else "event", problems=problems)
-    for problem in problems:
-        terminal.notice(f"warning: follow-up {problem}")
-    from dealrescue.ui.output import emit
-
-    written = len(items) - len(problems)
-    emit(
-        text,
-        None if str(target) == "-" else target,
-        force=force,
-        flag="--ics",
-        written=f"Wrote {written} follow-up{'s' if written != 1 else ''} to {target}; import it into your calendar.",
-    )
+    write_calendar(items, target, kind, force, calendar="dealrescue follow-ups", noun="follow-up")
 
 
 def mark_done(followup_id: str) -> None:

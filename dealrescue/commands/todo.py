@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import open_existing_journal, parse_date
+from dealrescue.commands.common import open_existing_journal, parse_date, write_calendar
 from dealrescue.commands.common import today as local_today
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
@@ -79,22 +79,7 @@ def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: 
 
 
 def _write_ics(items: list[TodoItem], target: Path, kind: str, force: bool) -> None:
-    from dealrescue.journal.calendar import items_to_ics
-
-    problems: list[str] = []
-    text = items_to_ics(items, kind="todo" if kind == "todo" else "event", problems=problems)
-    for problem in problems:
-        terminal.notice(f"warning: {problem}")
-    from dealrescue.ui.output import emit
-
-    emit(
-        text,
-        None if str(target) == "-" else target,
-        force=force,
-        flag="--ics",
-        written=f"Wrote {len(items)} item{'s' if len(items) != 1 else ''} (steps and follow-ups) to {target}; import it into your "
-        "calendar (importing a newer file updates the entries).",
-    )
+    write_calendar(items, target, kind, force, calendar="dealrescue", noun="item")
 
 
 def mark_done(item_id: str) -> None:

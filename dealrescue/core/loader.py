@@ -270,31 +270,27 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     questions = {q.id: q for q in pb.questions}
     vocabulary = possible_values(pb)
 
-    def cond(path: Path, source: str | None, known: set[str]) -> None:
-        if source is None:
-            return
-        if _static_problems(path, source, problems, condition=True):
+    def checked(path: Path, source: str | None, known: set[str], *, condition: bool) -> None:
+        """Compile a condition or a template at ``path``, with every check validate makes of it."""
+        if source is None or _static_problems(path, source, problems, condition=condition):
             return
         try:
-            compiled.conditions[format_path(path)] = compile_condition(source, known)
+            if condition:
+                compiled.conditions[format_path(path)] = compile_condition(source, known)
+            else:
+                compiled.templates[format_path(path)] = compile_template(source, known)
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
             return
-        for message in [*mismatched_kinds(source, questions), *impossible_comparisons(source, pb, vocabulary)]:
+        found = mismatched_kinds(source, questions) if condition else []
+        for message in [*found, *impossible_comparisons(source, pb, vocabulary, condition=condition)]:
             problems.add(path, message)
 
+    def cond(path: Path, source: str | None, known: set[str]) -> None:
+        checked(path, source, known, condition=True)
+
     def tmpl(path: Path, source: str | None, known: set[str]) -> None:
-        if source is None:
-            return
-        if _static_problems(path, source, problems, condition=False):
-            return
-        try:
-            compiled.templates[format_path(path)] = compile_template(source, known)
-        except ExpressionProblem as exc:
-            problems.add(path, str(exc))
-            return
-        for message in impossible_comparisons(source, pb, vocabulary, condition=False):
-            problems.add(path, message)
+        checked(path, source, known, condition=False)
 
     def points(path: Path, mapping: dict[str, float]) -> None:
         for score_id in mapping:

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from dealrescue.core.answers import display_answer
-from dealrescue.core.engine import Outcome, ScoreOutcome
+from dealrescue.core.engine import Outcome, ScoreOutcome, guard
 from dealrescue.core.expressions import ExpressionProblem
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.records import record
@@ -107,13 +107,7 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
             raise compiled.problem(path, exc) from None
 
     def shown(path: str) -> bool:
-        condition = compiled.condition(path)
-        if condition is None:
-            return True
-        try:
-            return condition.holds(context)
-        except ExpressionProblem as exc:
-            raise compiled.problem(path, exc) from None
+        return guard(compiled, path, context)
 
     answers = []
     for q in pb.questions:
