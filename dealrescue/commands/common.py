@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.errors import RecordNotFoundError, RunFinishedError, UsageError
+from dealrescue.errors import AnswerError, RecordNotFoundError, RunFinishedError, UsageError
 
 if TYPE_CHECKING:
     from datetime import date
@@ -61,6 +61,21 @@ def journal_hints() -> Iterator[None]:
         raise
     except RunFinishedError as exc:
         exc.hint = exc.hint or f"see `dealrescue deals show {exc.run_id}`"
+        raise
+
+
+@contextmanager
+def answer_hints() -> Iterator[None]:
+    """Add to the engine's answer errors the flags that mend them (the core names no flag)."""
+    try:
+        yield
+    except AnswerError as exc:
+        if exc.hint is None:
+            exc.hint = (
+                "correct it in --answers or --set"
+                if exc.question_id
+                else "give them with --answers FILE or --set ID=VALUE (or run in a terminal to be asked)"
+            )
         raise
 
 

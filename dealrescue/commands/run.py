@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
-from dealrescue.commands.common import parse_date
+from dealrescue.commands.common import answer_hints, parse_date
 from dealrescue.core.records import record
 from dealrescue.errors import AnswerError, DealRescueError, Interrupted, JournalError, PlaybookError, UsageError
 from dealrescue.journal.recorder import Recorder
@@ -192,6 +192,11 @@ def run(options: RunOptions) -> None:
 
 
 def finish_run(run: Run) -> None:
+    with answer_hints():
+        _finish(run)
+
+
+def _finish(run: Run) -> None:
     options, recorder = run.options, run.recorder
     streams = None if options.no_input else terminal.prompt_streams(stdin_taken=options.answers_file == "-")
     if streams is None and not run.deal:

@@ -109,7 +109,6 @@ def typed_answer(question: Question, raw: Any) -> Any:
     except AnswerProblem as exc:
         raise AnswerError(
             f"answer for {question.id!r} ({question.prompt}): {exc}",
-            hint="correct it in --answers or --set",
             question_id=question.id,
         ) from None
 
@@ -156,10 +155,7 @@ def collect_answers(
     if ask is None:
         missing = missing_answers(compiled, given=given, deal=deal, today=today, settled=kept)
         if missing:
-            raise AnswerError(
-                f"missing answers for: {', '.join(missing)}",
-                hint="give them with --answers FILE or --set ID=VALUE (or run in a terminal to be asked)",
-            )
+            raise AnswerError(f"missing answers for: {', '.join(missing)}")
 
     def settle(q: Question) -> Any:
         if q.id in kept:

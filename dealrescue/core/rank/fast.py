@@ -20,6 +20,7 @@ from dealrescue.core.answers import AnswerProblem, is_empty, parse_answer
 from dealrescue.core.expressions import names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.questions import kind_of
 from dealrescue.core.rank.cells import CellReader
 from dealrescue.core.rank.columns import ColumnMap
 from dealrescue.core.rank.reasons import ReasonStates
@@ -42,7 +43,6 @@ from dealrescue.core.rank.tables import (
 from dealrescue.core.schedule import days_until
 
 # Question types whose answers are few (one entry each), folded together per row in one look-up.
-_NARROW = (QuestionType.select, QuestionType.confirm, QuestionType.scale)
 
 
 class FastScorer(Scorer, ReasonStates):
@@ -99,8 +99,8 @@ class FastScorer(Scorer, ReasonStates):
         self.read = [
             i for i in range(len(pb.questions)) if i in matters or i in named or not always_fits(self.questions[i])
         ]
-        self.narrow = [i for i in matters if self.questions[i].type in _NARROW]
-        self.wide = [i for i in matters if self.questions[i].type not in _NARROW]
+        self.narrow = [i for i in matters if kind_of(self.questions[i]).narrow]
+        self.wide = [i for i in matters if not kind_of(self.questions[i]).narrow]
         self.groups = Memo(self._group)
 
     # -- set-up ----------------------------------------------------------------------------------
