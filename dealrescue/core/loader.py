@@ -12,14 +12,6 @@ from dataclasses import field
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
-from dealrescue.core.customer_text import leak_problems
-from dealrescue.core.exprcheck import (
-    impossible_comparisons,
-    mismatched_kinds,
-    operator_slips,
-    possible_values,
-    sandbox_refusals,
-)
 from dealrescue.core.expressions import (
     Condition,
     ExpressionProblem,
@@ -37,7 +29,6 @@ from dealrescue.core.model import (
 from dealrescue.core.questions import kind_of
 from dealrescue.core.records import record
 from dealrescue.core.schedule import date_problems
-from dealrescue.core.shapecheck import check_constraints, describe_error, repaired
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
 
@@ -144,6 +135,9 @@ def load_playbook(raw: bytes, source: str, cache: CodeCache | None = None) -> Co
 
 
 def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
+    # The checks load only on a cache miss: a cached run never needs them.
+    from dealrescue.core.shapecheck import check_constraints, describe_error, repaired
+
     try:
         doc = read_yaml(raw)
     except YamlProblem as exc:
@@ -241,6 +235,8 @@ def _question_shape(q: Question) -> list[str]:
 
 def _static_problems(path: Path, source: str, problems: _Problems, *, condition: bool) -> bool:
     """Report slips like ``&&`` and what the sandbox refuses on every run; True when any was found."""
+    from dealrescue.core.exprcheck import operator_slips, sandbox_refusals
+
     found = operator_slips(source, condition=condition) or sandbox_refusals(source, condition=condition)
     for message in found:
         problems.add(path, message)
@@ -248,6 +244,9 @@ def _static_problems(path: Path, source: str, problems: _Problems, *, condition:
 
 
 def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
+    from dealrescue.core.customer_text import leak_problems
+    from dealrescue.core.exprcheck import impossible_comparisons, mismatched_kinds, possible_values
+
     pb = compiled.playbook
     score_ids = [s.id for s in pb.scores]
     question_ids = [q.id for q in pb.questions]
