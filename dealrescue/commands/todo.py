@@ -74,8 +74,8 @@ def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: 
         terminal.notice(f"Nothing overdue or due by {until}.")
     elif fmt != "json":
         overdue = sum(1 for i in items if i.due < today)
-        counts = f"{overdue} overdue, " if overdue else ""
-        terminal.notice(f"{counts}{len(items)} to do by {until}. Tick one off with `dealrescue todo done ID`.")
+        late = f" ({overdue} of them overdue)" if overdue else ""
+        terminal.notice(f"{len(items)} to do by {until}{late}. Tick one off with `dealrescue todo done ID`.")
 
 
 def _write_ics(items: list[TodoItem], target: Path, kind: str, force: bool) -> None:
