@@ -480,7 +480,7 @@ class Bench:
         print(f"    A: rm -rf DEALRESCUE_HOME/cache, then dealrescue {' '.join(self.triage_args)}")
         print("    B: cookiecutter --no-input -f -o OUT --config-file CFG triage-template/ (1 markdown file)")
         alternate(a, b, self.reps, self.scratch)
-        if not any(cache.rglob("*.marshal")):
+        if not any(cache.rglob("*.entry")):
             raise CommandFailed("the triage run wrote no cache entry: the figure would not be a cache miss")
         self.check_cookiecutter_output()
         report_pair(result, a, b)
