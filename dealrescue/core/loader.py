@@ -87,6 +87,8 @@ class _Problems:
         self.source = source
         self.doc = doc
         self.items: list[str] = []
+        # Keys whose bad value was reported and left out to check the rest (their default stands in).
+        self.defaulted: set[Path] = set()
 
     def add(self, path: Path, message: str) -> None:
         line = self.doc.line_of(path) if self.doc else None
@@ -166,6 +168,7 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
         # Misspelt and unknown keys leave a playbook that can be checked further: report its
         # other problems in the same run instead of one kind per round.
         fixed = repaired(doc.data, [dict(e) for e in errors])
+        problems.defaulted = {tuple(e["loc"]) for e in errors if e["type"] not in ("missing", "extra_forbidden", "unexpected_keyword_argument")}
         if fixed is None:
             raise PlaybookError(problems.items, hint=_hint(source)) from None
         try:
@@ -307,7 +310,8 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     earlier: set[str] = set(_BASE_NAMES) | _SCORE_NAMES
     for i, q in enumerate(pb.questions):
         path: Path = ("questions", i)
-        for message in _question_shape(q):
+        # A type already reported as unknown stands as text: its shape would be a second, false error.
+        for message in [] if (*path, "type") in problems.defaulted else _question_shape(q):
             problems.add(path, message)
         if q.id in RESERVED_NAMES:
             problems.add((*path, "id"), f"{q.id!r} is a reserved name: choose another id")
