@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import random
 from pathlib import Path
@@ -22,7 +23,7 @@ BUNDLED = ["pulse", "qualify", "recover", "review", "triage", "walkaway"]
 
 def _rankable(playbook: str) -> bool:
     try:
-        ranking_sql(catalog.load(playbook)[0], "t", "duckdb")
+        ranking_sql(catalog.load(playbook)[0], "t", "duckdb", today="2027-01-04")
     except SqlUnavailable:
         return False
     return True
@@ -121,13 +122,13 @@ def test_sql_orders_by_the_score_given_with_by(tmp_path: Path) -> None:
     assert [(int(r[0]), r[1]) for r in ours] == [(r[0], r[1]) for r in theirs]
 
 
-def test_a_playbook_sql_cannot_express_is_refused_with_the_reason() -> None:
+def test_a_playbook_sql_cannot_express_is_refused_with_the_reason(mini: Path) -> None:
     result = runner.invoke(app, ["rank", "--sql", "--table", "t", "-p", "walkaway"])
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "error: scores[0].rules[0].when" in result.stderr
     assert "no SQL form for the filter" in result.stderr
-    no_scores = runner.invoke(app, ["rank", "--sql", "--table", "t", "-p", "triage"])
+    no_scores = runner.invoke(app, ["rank", "--sql", "--table", "t", "-p", str(mini)])
     assert no_scores.exit_code == 2
     assert "has no scores" in no_scores.stderr
 
@@ -148,3 +149,69 @@ def test_sql_needs_a_table_and_a_known_dialect() -> None:
     assert "--sql needs --table" in runner.invoke(app, ["rank", "--sql"]).stderr
     bad = runner.invoke(app, ["rank", "--sql", "--table", "t", "--dialect", "oracle"])
     assert bad.exit_code == 2 and "--dialect 'oracle'" in bad.stderr
+
+
+def _pulse_renewals(path: Path, renewals: list[str]) -> None:
+    """A pulse export whose renewal column holds ``renewals``, one row each, the other cells the same."""
+    make_sample_csv(path, len(renewals), seed=3, playbook="pulse")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    column = rows[0].index("renewal")
+    for row, renewal in zip(rows[1:], renewals, strict=True):
+        row[column] = renewal
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def _days_out(days: int) -> dt.date:
+    return dt.date.today() + dt.timedelta(days=days)
+
+
+@pytest.mark.parametrize("dayfirst", [False, True])
+def test_sql_counts_days_until_renewal_as_rank_does(tmp_path: Path, dayfirst: bool) -> None:
+    """Renewals 10, 45, 80 and 200 days out (each band of pulse's renewal rules and none), written ISO,
+    with a time, as 8 digits, US or day-first; past, impossible, ambiguous-the-wrong-way and blank cells."""
+    numeric = "{0.day}.{0.month}.{0.year}" if dayfirst else "{0.month}/{0.day}/{0.year}"
+    renewals = []
+    for days in (10, 45, 80, 200, 30, 31, 60, 90, 0, -5):
+        day = _days_out(days)
+        renewals += [day.isoformat(), f"{day.isoformat()}T09:30:00Z", day.strftime("%Y%m%d"), numeric.format(day),
+                     f" {numeric.format(day)} "]
+    wrong_way = "{0.month}/{0.day}/{0.year}" if dayfirst else "{0.day}/{0.month}/{0.year}"
+    renewals += [wrong_way.format(dt.date(_days_out(45).year + 1, 1, 20)), "2/30/2027", "30.2.2027", "2027-02-30",
+                 "2028-02-29", "2027-13-01", "0000-01-01", "soon", "", "   ", "1/2/27"]
+    path = tmp_path / "renewals.csv"
+    _pulse_renewals(path, renewals)
+    flag = ["--dayfirst"] if dayfirst else []
+    ours = runner.invoke(app, ["rank", str(path), "-p", "pulse", "--format", "csv", "--raw", *flag])
+    assert ours.exit_code == 0, ours.stderr
+    query = runner.invoke(app, ["rank", "--sql", "--table", "crm_export", "-p", "pulse", str(path), *flag])
+    assert query.exit_code == 0, query.stderr
+    assert f"DATE '{dt.date.today().isoformat()}'" in query.stdout
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE crm_export AS SELECT * FROM read_csv('{path}', all_varchar=true, header=true)")
+    theirs = con.execute(query.stdout).fetchall()
+    rows = list(csv.DictReader(io.StringIO(ours.stdout)))
+    assert len(rows) == len(theirs) == len(renewals)
+    got = [(r["deal"], float(r["risk"]), r["risk_band"], r["verdict"], r["reasons"]) for r in rows]
+    names = [d[0] for d in con.execute("SELECT * FROM (" + query.stdout.rstrip().rstrip(";") + ") LIMIT 0").description]
+    at = {name: n for n, name in enumerate(names)}
+    assert got == [(t[at["deal"]], float(t[at["risk"]]), t[at["risk_band"]], t[at["verdict"]], t[at["reasons"]])
+                   for t in theirs]
+    # The renewal rules fired where they should, so the comparison above is not vacuous.
+    reasons = " ".join(r["reasons"] for r in rows)
+    assert "Renewal within 30 days" in reasons and "Renewal within 60 days" in reasons
+
+
+@pytest.mark.parametrize(("dialect", "difference"), [
+    ("postgres", " AS DATE) - DATE '"),
+    ("snowflake", "DATEDIFF('day', DATE '"),
+    ("bigquery", " AS DATE), DATE '"),
+])
+def test_other_dialects_count_days_with_their_date_function(dialect: str, difference: str) -> None:
+    result = runner.invoke(app, ["rank", "--sql", "--table", "t", "--dialect", dialect, "-p", "pulse"])
+    assert result.exit_code == 0, result.stderr
+    assert difference in result.stdout
+    if dialect == "bigquery":
+        assert "DATE_DIFF(CAST(" in result.stdout and ", DAY)" in result.stdout
+    assert f"DATE '{dt.date.today().isoformat()}'" in result.stdout

@@ -83,7 +83,19 @@ def load_file(path: Path, *, use_cache: bool = True) -> CompiledPlaybook:
         from dealrescue.catalog.cache import FileCodeCache
 
         cache = FileCodeCache()
-    return load_playbook(read_bytes(path), str(path), cache)
+    try:
+        return load_playbook(read_bytes(path), str(path), cache)
+    except PlaybookError as exc:
+        # The core names no command: what to run next is said here, at the edge.
+        exc.hint = exc.hint or validate_hint(path)
+        raise
+
+
+def validate_hint(path: Path | str) -> str:
+    """What to do about a playbook that fails its checks."""
+    import shlex
+
+    return f"fix the playbook, then check it with: dealrescue playbooks validate {shlex.quote(str(path))}"
 
 
 def load(ref: str, playbooks_dir: Path | None = None) -> tuple[CompiledPlaybook, str]:

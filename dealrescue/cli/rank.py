@@ -83,7 +83,7 @@ def rank_command(
     if sql:
         from dealrescue.commands.ranksql import print_sql
 
-        print_sql(playbook, dialect, table, file, playbooks_dir, by)
+        print_sql(playbook, dialect, table, file, playbooks_dir, by, dayfirst)
         return
     from dealrescue.commands.rank import RankOptions, rank
     from dealrescue.errors import UsageError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery")
 
 
 def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None, playbooks_dir: Path | None,
-              by: str | None = None) -> None:
+              by: str | None = None, dayfirst: bool = False) -> None:
     """The query on stdout; with FILE, its header names the columns the query reads."""
     if dialect not in DIALECTS:
         raise UsageError(f"--dialect {dialect!r} is not known", hint=f"use one of: {', '.join(DIALECTS)}")
@@ -28,7 +29,9 @@ def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None,
                          hint="rank --sql --by SCORE_ID, then weight by amount in the warehouse if needed")
     order = score_order(compiled, by)
     header = _header(file) if file is not None else None
-    sys.stdout.write(ranking_sql(compiled, table, dialect, header, order))
+    # The plan date as rank takes it: today, on this machine's clock.
+    today = dt.date.today().isoformat()
+    sys.stdout.write(ranking_sql(compiled, table, dialect, header, order, today=today, dayfirst=dayfirst))
     sys.stdout.flush()
 
 

@@ -211,7 +211,7 @@ def finish_run(run: Run) -> None:
                 print_explanation(run.playbook, {a.id: a.value for a in plan.answers}, plan.deal, plan.date.isoformat())
         except PlaybookError as exc:
             # A condition or template that fails on these answers (division by zero, ...).
-            raise _kept_for_resume(exc, recorder) from None
+            raise _kept_for_resume(exc, recorder, run.playbook.source) from None
         # Saved before it is written out, so a closed pipe or a failed write loses nothing.
         unrecorded: JournalError | None = None
         try:
@@ -348,7 +348,7 @@ def _not_recorded(exc: JournalError, recorder: Recorder, ref: str) -> JournalErr
     return JournalError(f"{exc.message}; the plan was written but not recorded{kept}", hint=f"record it later with: {later}")
 
 
-def _kept_for_resume(exc: PlaybookError, recorder: Recorder) -> PlaybookError:
+def _kept_for_resume(exc: PlaybookError, recorder: Recorder, source: str = "") -> PlaybookError:
     """A plan that fails to render after the answers were given: say they are kept, and how to go on."""
     if recorder.enabled and recorder.run_id is not None:
         recorder.interrupted()
@@ -356,4 +356,6 @@ def _kept_for_resume(exc: PlaybookError, recorder: Recorder) -> PlaybookError:
             f"{len(recorder.kept)} answer(s) are kept as run {recorder.run_id}: "
             f"fix the playbook, then dealrescue resume {recorder.run_id}"
         )
+    elif exc.hint is None and source:
+        exc.hint = catalog.validate_hint(source)
     return exc

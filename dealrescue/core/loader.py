@@ -70,7 +70,7 @@ class CompiledPlaybook:
 
     def problem(self, path: str, message: object) -> PlaybookError:
         """An error in the condition or template at ``path`` found on a run: ``FILE:LINE: path: message``."""
-        return PlaybookError([f"{self.where(path)}: {path}: {message}"], hint=_hint(self.source))
+        return PlaybookError([f"{self.where(path)}: {path}: {message}"])
 
     def where(self, path: str) -> str:
         """``FILE:LINE`` of a key path such as ``plan[2].text`` (the file is read again: this is for errors only)."""
@@ -151,11 +151,11 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
     except YamlProblem as exc:
         where = f"{source}:{exc.line}" if exc.line else source
         said = [f"{where}: YAML parser said: {exc.detail}"] if exc.detail else []
-        raise PlaybookError([f"{where}: {exc.message}", *said], hint=_hint(source)) from None
+        raise PlaybookError([f"{where}: {exc.message}", *said]) from None
     problems = _Problems(source, doc)
     if not isinstance(doc.data, dict):
         problems.add((), "a playbook is a mapping of keys (id, title, questions, ...), not a single value or list")
-        raise PlaybookError(problems.items, hint=_hint(source))
+        raise PlaybookError(problems.items)
     from pydantic import ValidationError
 
     try:
@@ -170,16 +170,16 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
         fixed = repaired(doc.data, [dict(e) for e in errors])
         problems.defaulted = {tuple(e["loc"]) for e in errors if e["type"] not in ("missing", "extra_forbidden", "unexpected_keyword_argument")}
         if fixed is None:
-            raise PlaybookError(problems.items, hint=_hint(source)) from None
+            raise PlaybookError(problems.items) from None
         try:
             playbook = validate_as(Playbook, fixed)
         except ValidationError:
-            raise PlaybookError(problems.items, hint=_hint(source)) from None
+            raise PlaybookError(problems.items) from None
     check_constraints(playbook, (), problems)
     compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
     _check(compiled, problems)
     if problems.items:
-        raise PlaybookError(problems.items, hint=_hint(source))
+        raise PlaybookError(problems.items)
     return compiled
 
 
@@ -208,12 +208,6 @@ def _source_at(compiled: CompiledPlaybook, path: str) -> str:
     for part in parse_path(path):
         node = node[part] if isinstance(part, int) else getattr(node, part)
     return str(node)
-
-
-def _hint(source: str) -> str:
-    import shlex
-
-    return f"fix the playbook, then check it with: dealrescue playbooks validate {shlex.quote(source)}"
 
 
 def names_in_when(source: str | None) -> set[str]:

@@ -8,7 +8,8 @@ their syntax tree, and anything without a faithful SQL form is refused with the 
 
 What the SQL reads of a cell (a subset of ``rank``'s forgiveness, documented in the
 README): values or labels in any case with spaces, ``_`` or ``-``; yes/no words; numbers
-with thousands commas; several choices separated by ``,``, ``;`` or ``|``. A cell it
+with thousands commas; several choices separated by ``,``, ``;`` or ``|``; dates as
+``rank`` reads them (``sqldates``), ``days_until`` counting from the given plan date. A cell it
 cannot read is a missing answer, as in ``rank``; a row with no deal name or without a
 required answer is left out.
 """
@@ -25,6 +26,7 @@ from dealrescue.core.model import Question, QuestionType
 from dealrescue.core.rank.cells import _key
 from dealrescue.core.rank.columns import DEAL_ALIASES, DEAL_COLUMN, normalize_header
 from dealrescue.core.rank.scorer import REASONS_SHOWN, reason_topics
+from dealrescue.core.rank.sqldates import date_digits
 from dealrescue.errors import UsageError
 
 _CAST = {"duckdb": "DOUBLE", "postgres": "DOUBLE PRECISION", "snowflake": "DOUBLE", "bigquery": "FLOAT64"}
@@ -37,8 +39,11 @@ class SqlUnavailable(UsageError):
 
 
 class _Sql:
-    def __init__(self, compiled: CompiledPlaybook, dialect: str, header: list[str] | None) -> None:
+    def __init__(self, compiled: CompiledPlaybook, dialect: str, header: list[str] | None, today: str,
+                 dayfirst: bool = False) -> None:
         self.compiled = compiled
+        self.today = today  # the plan date days_until counts from, as rank's
+        self.dayfirst = dayfirst
         self.pb = compiled.playbook
         self.dialect = dialect
         self.qs = {q.id: q for q in self.pb.questions}
@@ -109,7 +114,9 @@ class _Sql:
     def typed_default(self, q: Question) -> str:
         from dealrescue.core.answers import parse_answer
 
-        return self.literal(parse_answer(q, q.default))
+        value = parse_answer(q, q.default)
+        # A date's cell is read to digits first (see sqldates), its default too.
+        return self.literal(value.replace("-", "") if q.type is QuestionType.date else value)
 
     def parse(self, q: Question, raw: str) -> str:
         kind = q.type
@@ -153,11 +160,7 @@ class _Sql:
             checks += [f"length({value}) <= {int(q.max)}"] if q.max is not None else []
             return f"(CASE WHEN {' AND '.join(checks)} THEN {value} END)" if checks else value
         if kind is QuestionType.date:
-            # Only whether there is a date matters (no rule reads one): ISO, or day and month with / or .
-            text = f"trim({raw})"
-            iso = self.matches(text, "^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?$")
-            numeric = self.matches(text, "^[0-9]{1,2}[/.][0-9]{1,2}[/.][0-9]{4}$")
-            return f"(CASE WHEN {iso} OR {numeric} THEN {text} END)"
+            return date_digits(self, raw, self.dayfirst)  # sqlquery makes it a real day's ISO text
         raise SqlUnavailable(f"question {q.id} is of type {kind.value}, which --sql does not read")
 
     def items(self, q: Question, raw: str) -> str:
@@ -223,24 +226,33 @@ class _Sql:
             return f"(NOT {self.boolean(node.node, scope)})"
         if isinstance(node, nodes.Test) and node.name == "none" and not node.args:
             return f"({self.value(node.node, scope)} IS NULL)"
-        if isinstance(node, nodes.Compare) and len(node.ops) == 1:
+        if isinstance(node, nodes.Compare) and len(node.ops) == 1 and node.ops[0].op in ("in", "notin"):
             op = node.ops[0]
-            if op.op in ("in", "notin"):
-                held = self.membership(node.expr, op.expr, scope)
-                return f"(NOT {held})" if op.op == "notin" else held
-            left, right = self.value(node.expr, scope), self.value(op.expr, scope)
-            if op.op == "eq":
-                return f"({left} IS NOT DISTINCT FROM {right})"
-            if op.op == "ne":
-                return f"({left} IS DISTINCT FROM {right})"
-            sign = {"lt": "<", "lteq": "<=", "gt": ">", "gteq": ">="}.get(op.op)
-            if sign is not None:
-                return f"COALESCE({left} {sign} {right}, FALSE)"
+            held = self.membership(node.expr, op.expr, scope)
+            return f"(NOT {held})" if op.op == "notin" else held
+        if isinstance(node, nodes.Compare):
+            # `0 <= x <= 30` is `0 <= x and x <= 30`, as in Python.
+            terms, left = [], node.expr
+            for op in node.ops:
+                terms.append(self.comparison(op.op, self.value(left, scope), self.value(op.expr, scope)))
+                left = op.expr
+            return terms[0] if len(terms) == 1 else "(" + " AND ".join(terms) + ")"
         if isinstance(node, nodes.Name) and node.name in self.qs:
             return self.truthy(node.name, scope)
         if isinstance(node, nodes.Const) and isinstance(node.value, bool):
             return "TRUE" if node.value else "FALSE"
         raise SqlUnavailable(f"no SQL form for {type(node).__name__.lower()} here")
+
+    def comparison(self, op: str, left: str, right: str) -> str:
+        """One comparison; an ordered one with NULL (no answer) is false, as the engine's TypeError."""
+        if op == "eq":
+            return f"({left} IS NOT DISTINCT FROM {right})"
+        if op == "ne":
+            return f"({left} IS DISTINCT FROM {right})"
+        sign = {"lt": "<", "lteq": "<=", "gt": ">", "gteq": ">="}.get(op)
+        if sign is None:
+            raise SqlUnavailable(f"no SQL form for the comparison {op} here")
+        return f"COALESCE({left} {sign} {right}, FALSE)"
 
     def truthy(self, qid: str, scope: dict[str, str]) -> str:
         q, value = self.qs[qid], scope.get(qid, "NULL")
@@ -278,6 +290,8 @@ class _Sql:
                 return scope[node.name]
             if node.name == "deal":
                 return "deal"
+            if node.name == "today":
+                return self.text(self.today)
         if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
             key = f"{node.node.name}.{node.attr}"
             if key in scope:
@@ -293,14 +307,16 @@ class _Sql:
 
 
 def ranking_sql(compiled: CompiledPlaybook, table: str, dialect: str, header: list[str] | None = None,
-                order: tuple[int, ...] | None = None) -> str:
-    """One query: deal, rank, each score and band, verdict and reasons, highest first."""
+                order: tuple[int, ...] | None = None, *, today: str, dayfirst: bool = False) -> str:
+    """One query: deal, rank, each score and band, verdict and reasons, highest first.
+
+    ``today`` (ISO) is the plan date ``days_until`` counts from; ``dayfirst`` reads dates as rank's."""
     from dealrescue.core.rank.sqlquery import build
 
     pb = compiled.playbook
     if not pb.scores:
         raise SqlUnavailable(f"playbook {compiled.id} has no scores, so there is nothing to rank by")
-    return build(_Sql(compiled, dialect, header), table, order or tuple(range(len(pb.scores))), REASONS_SHOWN,
+    return build(_Sql(compiled, dialect, header, today, dayfirst), table, order or tuple(range(len(pb.scores))), REASONS_SHOWN,
                  reason_topics(compiled))
 
 

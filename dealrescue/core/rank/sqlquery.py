@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealrescue.core.model import QuestionType
+from dealrescue.core.rank.sqldates import days_until, real_date
 from dealrescue.core.rank.tables import fast_path_obstacle
 
 _NONE = "-1e308"  # a max score that nothing has reached yet
@@ -23,10 +24,6 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
             raise SqlUnavailable(f"playbook {compiled.id} cannot be ranked in SQL: question {q.id} gives points per "
                                  "step of its answer, so its reasons have no fixed order")
     read = _read_by_rules(compiled)
-    for q in pb.questions:
-        if q.type is QuestionType.date and q.id in read:
-            raise SqlUnavailable(f"playbook {compiled.id} cannot be ranked in SQL: a rule reads the date {q.id}, "
-                                 "and dates as CRMs write them have no portable SQL reading")
     # Columns: v_<i> typed answer, c_<i>_<n> multiselect choice ticked, a_<i> asked.
     scope: dict[str, str] = {}
     cells: dict[str, str] = {"deal": f"trim(src.{sql.ident(sql.deal_column)})", "_line": "ROW_NUMBER() OVER ()"}
@@ -44,6 +41,9 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
             cells[f"v_{i}"] = sql.answer(q)
             columns[f"v_{i}"] = f"v_{i}"
             scope[q.id] = f"v_{i}"
+            if q.type is QuestionType.date:  # digits in cells, the answer (ISO text) from here on
+                columns[f"v_{i}"] = real_date(sql, f"v_{i}")
+                scope[f"days_until.{q.id}"] = days_until(sql, f"v_{i}", sql.today)
         else:
             scope[q.id] = "NULL"  # a text, date or note no rule reads: its value changes nothing
         columns[f"a_{i}"] = "TRUE"
@@ -138,6 +138,8 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
     ctes = ",\n".join(f"{name} AS (\n  {body}\n)" for name, body in layers)
     head = (f"-- dealrescue rank --sql: playbook {compiled.id} version {pb.version}, dialect {sql.dialect}\n"
             "-- Same scores, bands, verdict and reasons as `dealrescue rank`, highest first.\n")
+    if any(key.startswith("days_until.") for key in scope):
+        head += f"-- Days until a date count from {sql.today}, the day this query was written (rank counts from its day).\n"
     return f"{head}WITH {ctes}\nSELECT {', '.join(outputs)}\nFROM {layers[-1][0]}\nORDER BY 1;\n"
 
 
@@ -159,4 +161,6 @@ def _read_by_rules(compiled: Any) -> set[str]:
     for path, condition in compiled.conditions.items():
         if path.startswith(("questions", "scores", "verdicts")):
             names |= names_in_condition(condition.source)
+    if "days_until" in names:  # it reads the date answers
+        names |= {q.id for q in compiled.playbook.questions if q.type is QuestionType.date}
     return names | {q.id for q in compiled.playbook.questions if q.choices or q.points}
