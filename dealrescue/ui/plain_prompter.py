@@ -57,7 +57,7 @@ class PlainPrompter:
             if kind is QuestionType.multiline:
                 raw: Any = self._lines(hint, default)
             else:
-                raw = self._line(wrapped(f"({hint}) ", self._width, indent="  ") + "")
+                raw = self._line(wrapped(f"({hint})", self._width, indent="  ") + " ")
                 if raw.strip() == BACK and not first:
                     raise GoBack
                 if not raw.strip() and default is not None:
