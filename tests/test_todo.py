@@ -254,3 +254,24 @@ def test_todo_on_a_terminal_is_a_table_and_an_empty_journal_says_so(
     shown = cli("todo", "--date", "2026-11-24").stdout
     assert "Deal" in shown and "Who" in shown and "OVERDUE 4d" in shown and "in 1d" in shown
     assert "\t" not in shown
+
+
+def test_a_step_of_a_replaced_plan_is_not_ticked_off(write_playbook: Callable[..., Path]) -> None:
+    """Its run was re-run: the step is closed as superseded (cancelled in the calendar); ticking it
+    would revive it there. The newer plan's steps are the ones to tick."""
+    old = plan(write_playbook, "Acme", "2026-11-20")
+    old_ids = [row[0] for row in todo_rows("--date", "2026-11-20")]
+    assert old_ids
+    again = cli("deals", "rerun", old, "--no-input", "--set", "contact=Lee")
+    assert again.exit_code == 0, again.stderr
+    new = re.search(r"Saved as run (\w+)", again.stderr)
+    assert new
+    result = cli("todo", "done", old_ids[0])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {old_ids[0]} is a step of run {old}, which run {new.group(1)} replaced: there is nothing to tick",
+        "hint: see the open steps and their ids with: dealrescue todo",
+    ]
+    with Journal.open() as journal:
+        item = journal.get_item(old_ids[0])
+    assert item.done_at is None and item.superseded_at is not None

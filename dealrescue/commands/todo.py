@@ -89,6 +89,13 @@ def mark_done(item_id: str) -> None:
         raise UsageError(f"no step or follow-up with id {item_id!r}: the journal is empty")
     with journal:
         before = journal.get_item(item_id)
+        if before.superseded_at is not None and before.done_at is None:
+            # Closed when its deal was run again (cancelled in the calendar): ticking it would revive it.
+            later = journal.relations(before.run_id)[1]
+            newer = f"run {', '.join(later)}" if later else "a newer run"
+            raise UsageError(f"{before.id} is a {'step' if before.kind == 'step' else 'follow-up'} of run {before.run_id}, "
+                             f"which {newer} replaced: there is nothing to tick",
+                             hint="see the open steps and their ids with: dealrescue todo")
         after = journal.mark_item_done(before.id)
     if before.done_at is not None:
         terminal.notice(f"{after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
