@@ -133,3 +133,18 @@ def test_a_run_already_replaced_is_not_rerun_again_so_one_plan_stays_live() -> N
     newest = third.stderr.split("Saved as run ")[1].split(";")[0].split()[0]
     again = runner.invoke(app, ["deals", "rerun", old_id, "--no-input"])
     assert again.exit_code == 2 and f"dealrescue deals rerun {newest} --set" in again.stderr
+
+
+def test_a_follow_up_of_a_replaced_run_is_not_ticked_off() -> None:
+    old_id, _doc = first_run()
+    old_followup = next(f["id"] for f in followups() if f["run_id"] == old_id)
+    again = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--set", "pressure=5"])
+    assert again.exit_code == 0, again.stderr
+    newer = again.stderr.split("Saved as run ")[1].split(";")[0].split()[0]
+    result = runner.invoke(app, ["followups", "done", str(old_followup)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {old_followup} is a follow-up of run {old_id}, which run {newer} replaced: there is nothing to tick",
+        "hint: see the open follow-ups and their ids with: dealrescue followups",
+    ]
+    assert {f["run_id"] for f in followups()} == {newer}
