@@ -215,3 +215,17 @@ def test_a_misspelt_question_type_names_the_types_and_adds_no_second_error(tmp_p
         f"error: pb.yaml:{line_of(raw, 'type: selct')}: questions[1].type: 'selct' is not one of: text, multiline, select, multiselect, "
         "confirm, scale, number, date (did you mean 'select'?)"
     ], result.stderr
+
+
+def test_a_misspelt_id_in_a_playbook_test_suggests_the_close_one(tmp_path: Path) -> None:
+    raw = MINIMAL + (
+        "tests:\n"
+        "  - name: a gap is fought\n"
+        "    answers: {competitr: Globex, reason: gap, gap: SSO}\n"
+        "    verdict: fihgt\n"
+    )
+    result = validate(tmp_path, raw)
+    assert result.exit_code == 3
+    said = result.stderr
+    assert f"pb.yaml:{line_of(raw, 'verdict: fihgt')}: tests[0].verdict: no verdict has id 'fihgt' (did you mean 'fight'?)" in said, said
+    assert "tests[0].answers.competitr: no question has id 'competitr' (did you mean 'competitor'?)" in said, said

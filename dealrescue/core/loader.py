@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.customer_text import leak_problems
 from dealrescue.core.exprcheck import (
+    closest_hint,
     impossible_comparisons,
     mismatched_kinds,
     operator_slips,
@@ -382,10 +383,10 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     for t, test in enumerate(pb.tests):
         path = ("tests", t)
         if test.verdict not in verdict_ids:
-            problems.add((*path, "verdict"), f"no verdict has id {test.verdict!r}")
+            problems.add((*path, "verdict"), f"no verdict has id {test.verdict!r}{closest_hint(test.verdict, verdict_ids, '')}")
         for answer_id in test.answers:
             if answer_id not in question_ids:
-                problems.add((*path, "answers", answer_id), f"no question has id {answer_id!r}")
+                problems.add((*path, "answers", answer_id), f"no question has id {answer_id!r}{closest_hint(answer_id, question_ids, '')}")
         for score_id in test.scores:
             if score_id not in score_ids:
-                problems.add((*path, "scores", score_id), f"no score has id {score_id!r}")
+                problems.add((*path, "scores", score_id), f"no score has id {score_id!r}{closest_hint(score_id, score_ids, '')}")
