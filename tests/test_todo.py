@@ -275,3 +275,13 @@ def test_a_step_of_a_replaced_plan_is_not_ticked_off(write_playbook: Callable[..
     with Journal.open() as journal:
         item = journal.get_item(old_ids[0])
     assert item.done_at is None and item.superseded_at is not None
+
+
+def test_an_unknown_id_to_tick_says_where_the_ids_are(write_playbook: Callable[..., Path]) -> None:
+    plan(write_playbook, "Acme", "2026-11-20")
+    result = cli("todo", "done", "zzzz")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: no step or follow-up with id 'zzzz' in the journal",
+        "hint: see `dealrescue todo` for ids",
+    ]

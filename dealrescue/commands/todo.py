@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import open_existing_journal, parse_date, write_calendar
+from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date, write_calendar
 from dealrescue.commands.common import today as local_today
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
@@ -98,7 +98,7 @@ def mark_done(item_id: str) -> None:
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no step or follow-up with id {item_id!r}: the journal is empty")
-    with journal:
+    with journal, journal_hints():
         before = journal.get_item(item_id)
         refuse_superseded(journal, before)
         after = journal.mark_item_done(before.id)
