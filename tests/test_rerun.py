@@ -148,3 +148,14 @@ def test_a_follow_up_of_a_replaced_run_is_not_ticked_off() -> None:
         "hint: see the open follow-ups and their ids with: dealrescue followups",
     ]
     assert {f["run_id"] for f in followups()} == {newer}
+
+
+def test_rerun_and_resume_take_explain_like_every_run() -> None:
+    """A manager changing one answer wants to see why the verdict moved."""
+    old_id, _doc = first_run()
+    again = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--set", "reason=price",
+                                "--set", "price_gap=too_far", "--explain"])
+    assert again.exit_code == 0, again.stderr
+    assert "explain: verdict rules, tried in order" in again.stderr
+    assert "explain:" not in again.stdout
+    assert "--explain" in runner.invoke(app, ["resume", "--help"]).stdout

@@ -47,6 +47,7 @@ class ResumeOptions:
     date: str | None = None
     review: bool = True
     plain: bool = False
+    explain: bool = False
 
 
 def resume(options: ResumeOptions) -> None:
@@ -183,4 +184,5 @@ def _run_options(record: RunRecord, stored: StoredOptions, options: ResumeOption
         date=stored.date,
         review=options.review,
         plain=options.plain,
+        explain=options.explain,
     )
