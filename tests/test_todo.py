@@ -285,3 +285,23 @@ def test_an_unknown_id_to_tick_says_where_the_ids_are(write_playbook: Callable[.
         "error: no step or follow-up with id 'zzzz' in the journal",
         "hint: see `dealrescue todo` for ids",
     ]
+
+
+@pytest.mark.pty
+@pytest.mark.parametrize("less_options", ["", "-i"])
+def test_the_pager_shows_styles_even_when_less_options_are_set_without_r(less_options: str, user_home: Path) -> None:
+    """A LESS of the user's own (often "-i") without -R made less print bold as the text `ESC[1m`."""
+    answers = ["--set", "competitor=Globex", "--set", "signed=not_signed", "--set", "reason=unknown"]
+    result = cli("run", "triage", "Acme", "--date", "2026-11-22", *answers)
+    run_id = re.search(r"Saved as run (\w+)", result.stderr).group(1)  # type: ignore[union-attr]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DEALRESCUE_", "PYTEST_", "PAGER"))}
+    environ.update(DEALRESCUE_HOME=str(user_home), TERM="xterm-256color", COLUMNS="100", LINES="20", LESS=less_options)
+    command = f"{shlex.quote(sys.executable)} -m dealrescue deals show {run_id}"
+    child = pexpect.spawn("bash", ["-c", command], env=environ, encoding="utf-8", timeout=60, dimensions=(20, 100))
+    child.expect_exact("Acme")
+    child.expect([r"\n:", r"\(END\)"])
+    shown = str(child.before)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    # less shows a control it does not pass through as ESC in reverse video, then the rest: ESC[1m.
+    assert not re.search(r"ESC(\x1b\[27m)?\[", shown), shown[:400]
