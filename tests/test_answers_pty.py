@@ -349,3 +349,20 @@ def test_plain_prompts_ctrl_c_keeps_the_answers(start: Start, tmp_path: Path, lo
     found = re.search(r"1 answer\(s\) kept in the journal as run (\w+)", s.text)
     assert found, s.text
     assert journal_record(found.group(1)).answers == {"competitor": "Globex"}
+
+
+def test_plain_ctrl_c_without_saving_ends_the_line_and_names_the_deal_to_start_again(
+    start: Start, tmp_path: Path, loss: Path
+) -> None:
+    """The error starts on its own line (not glued to the prompt's ^C), and the command in the
+    hint is the one that was run: the playbook and the deal, quoted for the shell."""
+    s = start(f'{DR} run loss.yaml "Acme Corp" --date {DATE} --no-save --plain > plan.md; echo "RC:$?"')
+    s.answer(L_COMPETITOR, "Globex" + ENTER)
+    s.answer("type a number", CTRL_C)
+    s.wait("RC:130")
+    assert s.finish() == 0
+    lines = s.text.replace("\r", "").split("\n")
+    assert any(line.startswith("error: interrupted: 1 answer(s) given; --no-save was set") for line in lines), s.text
+    assert any(line.startswith("hint: start again with: dealrescue run loss.yaml 'Acme Corp' (-o FILE") for line in lines), s.text
+    # What is typed is set off from the prompt's hint by a space, as on any shell prompt.
+    assert "  (type the answer) Globex" in lines, s.text

@@ -190,3 +190,18 @@ def test_a_plan_format_registered_in_the_render_registry_is_a_run_format(mini: P
     assert f"Plan written to {out}" in to_file.stderr
     unknown = invoke("run", mini, "Acme", *ANSWERS, "--no-save", "--format", "shout")  # not registered here
     assert unknown.exit_code == 2 and "'shout' is not one of 'markdown', 'json'" in unknown.stderr
+
+
+def test_the_next_command_line_never_carries_a_deal_names_control_characters() -> None:
+    """`cat plan.md` must not retitle the terminal or recolour it: the rest of the plan shows a
+    control character as a picture, and the copyable Next line, which cannot, names no deal."""
+    deal = "Evil\x1b]0;pwned\x07\x1b[31mRed\u202e"
+    result = invoke("triage", deal, "--no-input", "--no-save", "--set", "competitor=Globex",
+                    "--set", "signed=signed", "--set", "reason=price")
+    assert result.exit_code == 0, result.stderr
+    assert "**Next:** `dealrescue run review DEAL`" in result.stdout
+    for unsafe in ("\x1b", "\x07", "\u202e"):
+        assert unsafe not in result.stdout
+    clean = invoke("triage", "Acme Corp", "--no-input", "--no-save", "--set", "competitor=Globex",
+                   "--set", "signed=signed", "--set", "reason=price")
+    assert "**Next:** `dealrescue run review 'Acme Corp'`" in clean.stdout

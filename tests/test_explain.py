@@ -150,3 +150,38 @@ def test_the_explain_example_in_the_docs_is_real(tmp_path: Path) -> None:
     result = invoke(*args, "--no-save")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == printed
+
+
+ESCALATIONS = """\
+id: esc
+version: 1
+title: Escalations
+summary: A number that may be left empty.
+questions:
+  - id: open_escalations
+    prompt: How many escalations are open?
+    type: number
+    required: false
+scores:
+  - id: risk
+    title: Risk
+    rules:
+      - {when: 'open_escalations is not none and open_escalations >= 3', points: 5, label: Three or more open}
+verdicts:
+  - id: calm
+    default: true
+    title: Calm
+    rationale: Nothing to do.
+"""
+
+
+def test_a_negated_test_reads_as_written(tmp_path: Path) -> None:
+    """`x is not none` is shown as the author wrote it, not as `not x is none`."""
+    path = tmp_path / "esc.yaml"
+    path.write_text(ESCALATIONS, encoding="utf-8")
+    result = invoke("run", path, "Acme", "--no-input", "--no-save", "--explain")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        'rule "Three or more open": no: open_escalations is not none is false (open_escalations is not answered)'
+        in result.stderr
+    ), result.stderr

@@ -126,7 +126,7 @@ def test_a_playbook_sql_cannot_express_is_refused_with_the_reason(mini: Path) ->
     result = runner.invoke(app, ["rank", "--sql", "--table", "t", "-p", "walkaway"])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "error: scores[0].rules[0].when" in result.stderr
+    assert "cannot be ranked in SQL: scores[0].rules[0].when" in result.stderr
     assert "no SQL form for the filter" in result.stderr
     no_scores = runner.invoke(app, ["rank", "--sql", "--table", "t", "-p", str(mini)])
     assert no_scores.exit_code == 2
@@ -215,3 +215,13 @@ def test_other_dialects_count_days_with_their_date_function(dialect: str, differ
     if dialect == "bigquery":
         assert "DATE_DIFF(CAST(" in result.stdout and ", DAY)" in result.stdout
     assert f"DATE '{dt.date.today().isoformat()}'" in result.stdout
+
+
+def test_a_refusal_names_the_playbook_and_says_what_to_run_instead() -> None:
+    """The reason alone ("scores[0].rules[0].when ...: no SQL form") leaves a manager stuck."""
+    result = runner.invoke(app, ["rank", "--sql", "--table", "t", "-p", "walkaway"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: playbook walkaway cannot be ranked in SQL: scores[0].rules[0].when"), lines
+    assert lines[1] == "hint: rank the export itself, with the same rules: dealrescue rank FILE.csv -p walkaway"
+    assert len(lines) == 2

@@ -111,3 +111,51 @@ def test_an_interrupted_rerun_supersedes_when_resume_finishes_it() -> None:
     assert f"it replaces run {old_id}" in resumed.stderr
     assert {f["run_id"] for f in followups()} == {new_id}
     assert f"replaced by run {new_id}" in runner.invoke(app, ["deals", "show", old_id]).stdout
+
+
+def test_a_run_already_replaced_is_not_rerun_again_so_one_plan_stays_live() -> None:
+    """Re-running the old run a second time would leave two live plans for the deal (todo and
+    followups listing both); the newest run is the one to change."""
+    old_id, _doc = first_run()
+    first = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--set", "pressure=5"])
+    assert first.exit_code == 0, first.stderr
+    newer = first.stderr.split("Saved as run ")[1].split(";")[0].split()[0]
+    second = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--set", "pressure=6"])
+    assert second.exit_code == 2
+    assert second.stdout == ""
+    assert second.stderr.splitlines() == [
+        f"error: run {old_id} was already replaced by run {newer}",
+        f"hint: change the newest plan instead: dealrescue deals rerun {newer} --set ID=VALUE",
+    ]
+    assert {f["run_id"] for f in followups()} == {newer}
+    # Down the chain: a run replaced twice over points at the newest.
+    third = runner.invoke(app, ["deals", "rerun", newer, "--no-input", "--set", "pressure=7"])
+    newest = third.stderr.split("Saved as run ")[1].split(";")[0].split()[0]
+    again = runner.invoke(app, ["deals", "rerun", old_id, "--no-input"])
+    assert again.exit_code == 2 and f"dealrescue deals rerun {newest} --set" in again.stderr
+
+
+def test_a_follow_up_of_a_replaced_run_is_not_ticked_off() -> None:
+    old_id, _doc = first_run()
+    old_followup = next(f["id"] for f in followups() if f["run_id"] == old_id)
+    again = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--set", "pressure=5"])
+    assert again.exit_code == 0, again.stderr
+    newer = again.stderr.split("Saved as run ")[1].split(";")[0].split()[0]
+    result = runner.invoke(app, ["followups", "done", str(old_followup)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {old_followup} is a follow-up of run {old_id}, which run {newer} replaced: there is nothing to tick",
+        "hint: see the open follow-ups and their ids with: dealrescue followups",
+    ]
+    assert {f["run_id"] for f in followups()} == {newer}
+
+
+def test_rerun_and_resume_take_explain_like_every_run() -> None:
+    """A manager changing one answer wants to see why the verdict moved."""
+    old_id, _doc = first_run()
+    again = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--set", "reason=price",
+                                "--set", "price_gap=too_far", "--explain"])
+    assert again.exit_code == 0, again.stderr
+    assert "explain: verdict rules, tried in order" in again.stderr
+    assert "explain:" not in again.stdout
+    assert "--explain" in runner.invoke(app, ["resume", "--help"]).stdout

@@ -254,3 +254,54 @@ def test_todo_on_a_terminal_is_a_table_and_an_empty_journal_says_so(
     shown = cli("todo", "--date", "2026-11-24").stdout
     assert "Deal" in shown and "Who" in shown and "OVERDUE 4d" in shown and "in 1d" in shown
     assert "\t" not in shown
+
+
+def test_a_step_of_a_replaced_plan_is_not_ticked_off(write_playbook: Callable[..., Path]) -> None:
+    """Its run was re-run: the step is closed as superseded (cancelled in the calendar); ticking it
+    would revive it there. The newer plan's steps are the ones to tick."""
+    old = plan(write_playbook, "Acme", "2026-11-20")
+    old_ids = [row[0] for row in todo_rows("--date", "2026-11-20")]
+    assert old_ids
+    again = cli("deals", "rerun", old, "--no-input", "--set", "contact=Lee")
+    assert again.exit_code == 0, again.stderr
+    new = re.search(r"Saved as run (\w+)", again.stderr)
+    assert new
+    result = cli("todo", "done", old_ids[0])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {old_ids[0]} is a step of run {old}, which run {new.group(1)} replaced: there is nothing to tick",
+        "hint: see the open steps and their ids with: dealrescue todo",
+    ]
+    with Journal.open() as journal:
+        item = journal.get_item(old_ids[0])
+    assert item.done_at is None and item.superseded_at is not None
+
+
+def test_an_unknown_id_to_tick_says_where_the_ids_are(write_playbook: Callable[..., Path]) -> None:
+    plan(write_playbook, "Acme", "2026-11-20")
+    result = cli("todo", "done", "zzzz")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: no step or follow-up with id 'zzzz' in the journal",
+        "hint: see `dealrescue todo` for ids",
+    ]
+
+
+@pytest.mark.pty
+@pytest.mark.parametrize("less_options", ["", "-i"])
+def test_the_pager_shows_styles_even_when_less_options_are_set_without_r(less_options: str, user_home: Path) -> None:
+    """A LESS of the user's own (often "-i") without -R made less print bold as the text `ESC[1m`."""
+    answers = ["--set", "competitor=Globex", "--set", "signed=not_signed", "--set", "reason=unknown"]
+    result = cli("run", "triage", "Acme", "--date", "2026-11-22", *answers)
+    run_id = re.search(r"Saved as run (\w+)", result.stderr).group(1)  # type: ignore[union-attr]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DEALRESCUE_", "PYTEST_", "PAGER"))}
+    environ.update(DEALRESCUE_HOME=str(user_home), TERM="xterm-256color", COLUMNS="100", LINES="20", LESS=less_options)
+    command = f"{shlex.quote(sys.executable)} -m dealrescue deals show {run_id}"
+    child = pexpect.spawn("bash", ["-c", command], env=environ, encoding="utf-8", timeout=60, dimensions=(20, 100))
+    child.expect_exact("Acme")
+    child.expect([r"\n:", r"\(END\)"])
+    shown = str(child.before)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    # less shows a control it does not pass through as ESC in reverse video, then the rest: ESC[1m.
+    assert not re.search(r"ESC(\x1b\[27m)?\[", shown), shown[:400]

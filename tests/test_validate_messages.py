@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from dealrescue.cli.app import app
 from tests.conftest import MINIMAL, REPO
-from tests.test_hostile_playbooks import BAD, SCORED, Bad, _authoring_cases, edit
+from tests.test_hostile_playbooks import BAD, SCORED, Bad, _authoring_cases, edit, line_of
 
 runner = CliRunner()
 
@@ -202,3 +202,30 @@ def test_several_files_one_report_and_the_documented_exit_codes(tmp_path: Path) 
     as_json = run(missing, tmp_path / "bad.yaml", fmt="json")
     assert as_json.exit_code == 3 and as_json.stderr == ""
     assert [r["ok"] for r in json.loads(as_json.stdout)] == [False, False]
+
+
+def test_a_misspelt_question_type_names_the_types_and_adds_no_second_error(tmp_path: Path) -> None:
+    """`type: selct` on a question with choices: one line in plain words with the likely type,
+    not pydantic's "Input should be" nor "a text question takes no choices" from the type's default."""
+    raw = edit("    type: select\n", "    type: selct\n", MINIMAL)
+    result = validate(tmp_path, raw)
+    assert result.exit_code == 3
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: pb.yaml:{line_of(raw, 'type: selct')}: questions[1].type: 'selct' is not one of: text, multiline, select, multiselect, "
+        "confirm, scale, number, date (did you mean 'select'?)"
+    ], result.stderr
+
+
+def test_a_misspelt_id_in_a_playbook_test_suggests_the_close_one(tmp_path: Path) -> None:
+    raw = MINIMAL + (
+        "tests:\n"
+        "  - name: a gap is fought\n"
+        "    answers: {competitr: Globex, reason: gap, gap: SSO}\n"
+        "    verdict: fihgt\n"
+    )
+    result = validate(tmp_path, raw)
+    assert result.exit_code == 3
+    said = result.stderr
+    assert f"pb.yaml:{line_of(raw, 'verdict: fihgt')}: tests[0].verdict: no verdict has id 'fihgt' (did you mean 'fight'?)" in said, said
+    assert "tests[0].answers.competitr: no question has id 'competitr' (did you mean 'competitor'?)" in said, said

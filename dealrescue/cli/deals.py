@@ -12,6 +12,7 @@ import typer
 
 from dealrescue.cli.options import (
     AnswersFile,
+    Explain,
     Force,
     ListFormat,
     NoInput,
@@ -93,6 +94,7 @@ def rerun(
     force: Force = False,
     date: PlanDate = None,
     playbooks_dir: PlaybooksDir = None,
+    explain: Explain = False,
 ) -> None:
     """Run a finished run again with its answers, changed by --set/--answers (and, on a terminal, the review screen).
 
@@ -103,7 +105,7 @@ def rerun(
     rerun(
         ResumeOptions(
             run_id=run_id, no_input=no_input, playbooks_dir=playbooks_dir, answers_file=answers_file, sets=sets or [],
-            format=fmt, output=output, force=force, date=date, review=not no_review, plain=plain,
+            format=fmt, output=output, force=force, date=date, review=not no_review, plain=plain, explain=explain,
         )
     )
 

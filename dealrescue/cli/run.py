@@ -126,6 +126,7 @@ def resume_command(
         typer.Option("--date", metavar="YYYY-MM-DD", help="The day the plan is made (default: the run's own date)."),
     ] = None,
     playbooks_dir: PlaybooksDir = None,
+    explain: Explain = False,
 ) -> None:
     """Continue an interrupted run: asks only what is still missing, then makes the plan.
 
@@ -146,5 +147,6 @@ def resume_command(
             date=date,
             review=not no_review,
             plain=plain,
+            explain=explain,
         )
     )

@@ -130,6 +130,9 @@ def mark_done(followup_id: str) -> None:
         raise UsageError(f"no follow-up with id {followup_id!r}: the journal is empty")
     with journal, journal_hints():
         before = journal.get_followup(followup_id)
+        from dealrescue.commands.todo import refuse_superseded
+
+        refuse_superseded(journal, journal.get_item(before.id))
         after = journal.mark_followup_done(before.id)
     if before.done_at is not None:
         terminal.notice(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {one_line(after.text)} ({one_line(after.deal)})")

@@ -22,7 +22,7 @@ def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None,
                          hint="dealrescue rank --sql --table crm_export [--dialect postgres]")
     compiled, _origin = catalog.load(playbook, playbooks_dir)
     from dealrescue.core.rank import score_order
-    from dealrescue.core.rank.sql import ranking_sql
+    from dealrescue.core.rank.sql import SqlUnavailable, ranking_sql
 
     if by == "amount":
         raise UsageError("--sql ranks by the playbook's scores; --by amount is for rank FILE",
@@ -31,7 +31,15 @@ def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None,
     header = _header(file) if file is not None else None
     # The plan date as rank takes it: today, on this machine's clock.
     today = dt.date.today().isoformat()
-    sys.stdout.write(ranking_sql(compiled, table, dialect, header, order, today=today, dayfirst=dayfirst))
+    try:
+        query = ranking_sql(compiled, table, dialect, header, order, today=today, dayfirst=dayfirst)
+    except SqlUnavailable as exc:
+        if not compiled.playbook.scores:
+            raise
+        said = exc.message if exc.message.startswith("playbook ") else (
+            f"playbook {compiled.id} cannot be ranked in SQL: {exc.message}")
+        raise SqlUnavailable(said, hint=f"rank the export itself, with the same rules: dealrescue rank FILE.csv -p {playbook}") from None
+    sys.stdout.write(query)
     sys.stdout.flush()
 
 

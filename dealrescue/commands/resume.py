@@ -25,6 +25,7 @@ from dealrescue.ui import terminal
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
+    from dealrescue.journal import Journal
     from dealrescue.journal.records import RunRecord
 
 
@@ -46,6 +47,7 @@ class ResumeOptions:
     date: str | None = None
     review: bool = True
     plain: bool = False
+    explain: bool = False
 
 
 def resume(options: ResumeOptions) -> None:
@@ -80,10 +82,16 @@ def rerun(options: ResumeOptions) -> None:
     given = _checked_given(options, "rerun")
     with Journal.open(notify=terminal.notice) as journal, journal_hints():
         record = journal.get_run(options.run_id or "")
+        replaced_by = journal.relations(record.id)[1] if record is not None else []
+        newest = _newest_replacement(journal, record.id) if replaced_by and record is not None else None
     if record is None:
         raise UsageError(f"no run with id {options.run_id!r} in the journal", hint="see past runs with: dealrescue deals list")
     if record.status != "done":
         raise UsageError(f"run {record.id} is not finished", hint=f"continue it with: dealrescue resume {record.id}")
+    if newest is not None:
+        # Its steps are closed already; a second re-run would leave two live plans for the deal.
+        raise UsageError(f"run {record.id} was already replaced by run {', '.join(replaced_by)}",
+                         hint=f"change the newest plan instead: dealrescue deals rerun {newest} --set ID=VALUE")
     compiled = _load_recorded(record, options.playbooks_dir, "its answers are checked against the new version")
     old = _kept_answers(compiled, record, given, "it will be asked")
     stored = _stored_for(record, options)
@@ -95,6 +103,18 @@ def rerun(options: ResumeOptions) -> None:
     changed = ", ".join(sorted(given)) or "none yet"
     terminal.notice(f"Re-running run {record.id} ({compiled.id}, {one_line(record.deal)}) with {len(old)} answer(s) kept; changed: {changed}.")
     finish_run(Run(compiled, run_options, stored, record.deal, {**old, **given}, Recorder(enabled=True, notify=terminal.notice)))
+
+
+def _newest_replacement(journal: Journal, run_id: str) -> str | None:
+    """The last run down the chain of re-runs that replace ``run_id``, or None when nothing replaces it."""
+    newest = None
+    seen = {run_id}
+    later = journal.relations(run_id)[1]
+    while later and later[-1] not in seen:
+        newest = later[-1]
+        seen.add(newest)
+        later = journal.relations(newest)[1]
+    return newest
 
 
 def _checked_given(options: ResumeOptions, command: str) -> dict[str, Any]:
@@ -164,4 +184,5 @@ def _run_options(record: RunRecord, stored: StoredOptions, options: ResumeOption
         date=stored.date,
         review=options.review,
         plain=options.plain,
+        explain=options.explain,
     )

@@ -311,7 +311,10 @@ def _stopped(run: Run, closed: bool, signum: int | None = None) -> DealRescueErr
     if recorder.run_id and recorder.enabled:
         how = f"continue with: dealrescue resume {recorder.run_id}"
     else:
-        how = f"start again with: dealrescue run {run.options.playbook}"
+        import shlex
+
+        again = [run.options.playbook, *([run.deal] if run.deal else [])]
+        how = f"start again with: dealrescue run {shlex.join(again)}"
     if run.options.output is None and terminal.stdout_is_file():
         # The shell made the file before we ran; -o writes only a finished plan.
         how += " (-o FILE writes the plan only once it is made)"

@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import open_existing_journal, parse_date, write_calendar
+from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date, write_calendar
 from dealrescue.commands.common import today as local_today
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
-    from dealrescue.journal import TodoItem
+    from dealrescue.journal import Journal, TodoItem
 
 # "This week": today and the six days after it.
 WEEK_DAYS = 7
@@ -82,13 +82,25 @@ def _write_ics(items: list[TodoItem], target: Path, kind: str, force: bool) -> N
     write_calendar(items, target, kind, force, calendar="dealrescue", noun="item")
 
 
+def refuse_superseded(journal: Journal, item: TodoItem) -> None:
+    """An item closed when its deal was run again is cancelled in the calendar: ticking it would revive it."""
+    if item.superseded_at is None or item.done_at is not None:
+        return
+    later = journal.relations(item.run_id)[1]
+    newer = f"run {', '.join(later)}" if later else "a newer run"
+    kind, listing = ("step", "todo") if item.kind == "step" else ("follow-up", "followups")
+    raise UsageError(f"{item.id} is a {kind} of run {item.run_id}, which {newer} replaced: there is nothing to tick",
+                     hint=f"see the open {kind}s and their ids with: dealrescue {listing}")
+
+
 def mark_done(item_id: str) -> None:
     """``todo done``: tick a step or follow-up off (saying so if it already was)."""
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no step or follow-up with id {item_id!r}: the journal is empty")
-    with journal:
+    with journal, journal_hints():
         before = journal.get_item(item_id)
+        refuse_superseded(journal, before)
         after = journal.mark_item_done(before.id)
     if before.done_at is not None:
         terminal.notice(f"{after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")

@@ -202,6 +202,8 @@ def _text(node: Any) -> str:
         return " ".join([_text(node.expr), *(f"{_OPS.get(op.op, op.op)} {_text(op.expr)}" for op in node.ops)])
     if isinstance(node, (nodes.And, nodes.Or)):
         return f"({_text(node.left)} {kind.lower()} {_text(node.right)})"
+    if isinstance(node, nodes.Not) and isinstance(node.node, nodes.Test):
+        return f"{_text(node.node.node)} is not {node.node.name}"  # the parser reads `x is not none` as not (x is none)
     if isinstance(node, nodes.Not):
         return f"not {_text(node.node)}"
     if isinstance(node, (nodes.List, nodes.Tuple)):

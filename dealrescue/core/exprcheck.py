@@ -210,9 +210,9 @@ def impossible_comparisons(
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         subject = _subject(node)
         if subject and subject[0] in ("score", "band", "band label") and subject[1] not in score_ids:
-            found.append(f"{_written(subject)}: no score has id {subject[1]!r}{_closest(subject[1], score_ids, ' (add it under scores:)')}")
+            found.append(f"{_written(subject)}: no score has id {subject[1]!r}{closest_hint(subject[1], score_ids, ' (add it under scores:)')}")
         elif subject and subject[0] == "label" and subject[1] not in question_ids:
-            found.append(f"{_written(subject)}: no question has id {subject[1]!r}{_closest(subject[1], question_ids, '')}")
+            found.append(f"{_written(subject)}: no question has id {subject[1]!r}{closest_hint(subject[1], question_ids, '')}")
     for subject, constant in _compared(tree):
         allowed = values.get(subject)
         if allowed is None or constant is None or constant in allowed:
@@ -221,13 +221,14 @@ def impossible_comparisons(
             continue  # a number compared with a choice is reported by the loader's type check
         listed = ", ".join(repr(v) for v in allowed) or "nothing: add bands to the score"
         found.append(
-            f"compares {_written(subject)} with {constant!r}, which it can never be{_closest(constant, allowed, '')}; "
+            f"compares {_written(subject)} with {constant!r}, which it can never be{closest_hint(constant, allowed, '')}; "
             f"it can be: {listed}"
         )
     return list(dict.fromkeys(found))
 
 
-def _closest(value: Any, candidates: list[Any], otherwise: str) -> str:
+def closest_hint(value: Any, candidates: list[Any], otherwise: str) -> str:
+    """" (did you mean 'x'?)" for the closest of ``candidates``, else ``otherwise``."""
     close = difflib.get_close_matches(str(value), [str(c) for c in candidates], n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else otherwise
 

@@ -78,6 +78,8 @@ class _Problems:
         self.source = source
         self.doc = doc
         self.items: list[str] = []
+        # Keys whose bad value was reported and left out to check the rest (their default stands in).
+        self.defaulted: set[Path] = set()
 
     def add(self, path: Path, message: str) -> None:
         line = self.doc.line_of(path) if self.doc else None
@@ -160,6 +162,7 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
         # Misspelt and unknown keys leave a playbook that can be checked further: report its
         # other problems in the same run instead of one kind per round.
         fixed = repaired(doc.data, [dict(e) for e in errors])
+        problems.defaulted = {tuple(e["loc"]) for e in errors if e["type"] not in ("missing", "extra_forbidden", "unexpected_keyword_argument")}
         if fixed is None:
             raise PlaybookError(problems.items) from None
         try:
@@ -245,7 +248,7 @@ def _static_problems(path: Path, source: str, problems: _Problems, *, condition:
 
 def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     from dealrescue.core.customer_text import leak_problems
-    from dealrescue.core.exprcheck import impossible_comparisons, mismatched_kinds, possible_values
+    from dealrescue.core.exprcheck import closest_hint, impossible_comparisons, mismatched_kinds, possible_values
 
     pb = compiled.playbook
     score_ids = [s.id for s in pb.scores]
@@ -300,7 +303,8 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     earlier: set[str] = set(_BASE_NAMES) | _SCORE_NAMES
     for i, q in enumerate(pb.questions):
         path: Path = ("questions", i)
-        for message in _question_shape(q):
+        # A type already reported as unknown stands as text: its shape would be a second, false error.
+        for message in [] if (*path, "type") in problems.defaulted else _question_shape(q):
             problems.add(path, message)
         if q.id in RESERVED_NAMES:
             problems.add((*path, "id"), f"{q.id!r} is a reserved name: choose another id")
@@ -377,10 +381,10 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     for t, test in enumerate(pb.tests):
         path = ("tests", t)
         if test.verdict not in verdict_ids:
-            problems.add((*path, "verdict"), f"no verdict has id {test.verdict!r}")
+            problems.add((*path, "verdict"), f"no verdict has id {test.verdict!r}{closest_hint(test.verdict, verdict_ids, '')}")
         for answer_id in test.answers:
             if answer_id not in question_ids:
-                problems.add((*path, "answers", answer_id), f"no question has id {answer_id!r}")
+                problems.add((*path, "answers", answer_id), f"no question has id {answer_id!r}{closest_hint(answer_id, question_ids, '')}")
         for score_id in test.scores:
             if score_id not in score_ids:
-                problems.add((*path, "scores", score_id), f"no score has id {score_id!r}")
+                problems.add((*path, "scores", score_id), f"no score has id {score_id!r}{closest_hint(score_id, score_ids, '')}")

@@ -72,6 +72,11 @@ def describe_error(error: Any, path: Path) -> str:
         return f"unknown key{suggestion}"
     if kind == "missing":
         return "is required but missing"
+    if kind in ("enum", "literal_error") and isinstance(value, str):
+        # pydantic says "Input should be 'a', 'b' or 'c'"; an author wants the list and the likely one.
+        allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+        close = difflib.get_close_matches(value, allowed, n=1)
+        return f"{value!r} is not one of: {', '.join(allowed)}" + (f" (did you mean {close[0]!r}?)" if close else "")
     message = str(error["msg"])
     pattern = (error.get("ctx") or {}).get("pattern")
     if kind == "string_pattern_mismatch" and pattern in _PATTERN_WORDS:

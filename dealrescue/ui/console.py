@@ -52,7 +52,9 @@ def _page(text: str) -> bool:
     if not command:
         return False
     # less: keep colours, quit at once when the text fits after all, leave it on the screen.
-    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
+    env = {**os.environ, "LESS": os.environ.get("LESS") or "FRX"}
+    if os.path.basename(command[0]) == "less" and not any(flag in env["LESS"] for flag in ("R", "r")):
+        command.append("-R")  # the user's own LESS (often "-i") would show the styles as ESC[1m text
     try:
         subprocess.run(command, input=text, text=True, env=env, check=False)
     except OSError:

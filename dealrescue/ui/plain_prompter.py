@@ -32,7 +32,13 @@ class PlainPrompter:
     def _line(self, prompt: str) -> str:
         self._streams.output.write(prompt)
         self._streams.output.flush()
-        line = self._streams.input.readline()
+        try:
+            line = self._streams.input.readline()
+        except KeyboardInterrupt:
+            # The terminal echoed ^C after the prompt: end that line so the error starts its own.
+            self._streams.output.write("\n")
+            self._streams.output.flush()
+            raise
         if not line:
             raise EOFError
         return line.rstrip("\r\n")
@@ -51,7 +57,7 @@ class PlainPrompter:
             if kind is QuestionType.multiline:
                 raw: Any = self._lines(hint, default)
             else:
-                raw = self._line(wrapped(f"({hint}) ", self._width, indent="  ") + "")
+                raw = self._line(wrapped(f"({hint})", self._width, indent="  ") + " ")
                 if raw.strip() == BACK and not first:
                     raise GoBack
                 if not raw.strip() and default is not None:

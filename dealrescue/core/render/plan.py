@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from dealrescue.core.expressions import display_value
-from dealrescue.core.mdescape import escape_inline
+from dealrescue.core.mdescape import escape_inline, strip_controls
 from dealrescue.core.plan import Plan
 from dealrescue.core.render.email import email_lines
 from dealrescue.core.render.registry import PLAN as RENDERERS
@@ -60,7 +60,9 @@ def _next_command(playbook: str, deal: str) -> str:
     import shlex
 
     command = f"dealrescue run {playbook} {shlex.quote(deal) if deal else 'DEAL'}"
-    return f"`{command}`" if "`" not in command else f"`dealrescue run {playbook} DEAL`"
+    # A backtick would end the code span; a control character cannot be shown in a line to copy.
+    safe = "`" not in command and strip_controls(command) == command
+    return f"`{command}`" if safe else f"`dealrescue run {playbook} DEAL`"
 
 
 def to_markdown(plan: Plan) -> str:
