@@ -14,6 +14,7 @@ from dealrescue.cli.options import (
     AnswersFile,
     Explain,
     Force,
+    KeptFormat,
     ListFormat,
     NoInput,
     NoReview,
@@ -86,10 +87,7 @@ def rerun(
     no_input: NoInput = False,
     no_review: NoReview = False,
     plain: Plain = False,
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", metavar="markdown|json", help="Plan as markdown or JSON (default: as that run's)."),
-    ] = None,
+    fmt: KeptFormat = None,
     output: Output = None,
     force: Force = False,
     date: PlanDate = None,
@@ -105,7 +103,7 @@ def rerun(
     rerun(
         ResumeOptions(
             run_id=run_id, no_input=no_input, playbooks_dir=playbooks_dir, answers_file=answers_file, sets=sets or [],
-            format=fmt, output=output, force=force, date=date, review=not no_review, plain=plain, explain=explain,
+            format=fmt.value if fmt is not None else None, output=output, force=force, date=date, review=not no_review, plain=plain, explain=explain,
         )
     )
 

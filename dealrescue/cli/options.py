@@ -60,6 +60,10 @@ _PLAN_FORMATS = "|".join(PLAN.names())
 Format = Annotated[
     PlanFormat, typer.Option("--format", metavar=_PLAN_FORMATS, help="The plan's format (default markdown; json for scripts).")
 ]
+KeptFormat = Annotated[
+    Optional[PlanFormat],
+    typer.Option("--format", metavar="|".join(PlanFormat.__members__), help="The plan's format (default: as the run began)."),
+]
 Output = Annotated[
     Optional[Path],
     typer.Option("-o", "--output", metavar="FILE", help="Write to FILE atomically (stdout otherwise).", dir_okay=False),

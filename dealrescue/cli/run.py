@@ -13,6 +13,7 @@ from dealrescue.cli.options import (
     Explain,
     Force,
     Format,
+    KeptFormat,
     NoInput,
     NoReview,
     NoSave,
@@ -115,10 +116,7 @@ def resume_command(
     no_input: NoInput = False,
     no_review: NoReview = False,
     plain: Plain = False,
-    fmt: Annotated[
-        Optional[PlanFormat],
-        typer.Option("--format", metavar="|".join(PlanFormat.__members__), help="The plan's format (default: as the run began)."),
-    ] = None,
+    fmt: KeptFormat = None,
     output: Output = None,
     force: Force = False,
     date: Annotated[
