@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from dealrescue.cli.options import CalendarKind, Force, ListFormat
+from dealrescue.cli.options import CalendarKind, Force, IcsKind, ListFormat
 
 followups_app = typer.Typer(
     help="Due and upcoming follow-ups across all deals; export them to a calendar; mark them done.",
@@ -30,10 +30,7 @@ def followups(
             "Entries keep their ids, so importing a newer file updates them; use --all to carry 'done' over.",
         ),
     ] = None,
-    kind: Annotated[
-        CalendarKind,
-        typer.Option("--ics-kind", help="In the calendar file: all-day events, or to-dos."),
-    ] = CalendarKind.event,
+    kind: IcsKind = CalendarKind.event,
     force: Force = False,
     on: Annotated[
         str | None,

@@ -60,6 +60,7 @@ _PLAN_FORMATS = "|".join(PLAN.names())
 Format = Annotated[
     PlanFormat, typer.Option("--format", metavar=_PLAN_FORMATS, help="The plan's format (default markdown; json for scripts).")
 ]
+IcsKind = Annotated[CalendarKind, typer.Option("--ics-kind", help="In the calendar file: all-day events, or to-dos.")]
 KeptFormat = Annotated[
     Optional[PlanFormat],
     typer.Option("--format", metavar="|".join(PlanFormat.__members__), help="The plan's format (default: as the run began)."),

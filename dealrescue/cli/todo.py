@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dealrescue.cli.options import CalendarKind, ListFormat
+from dealrescue.cli.options import CalendarKind, Force, IcsKind, ListFormat
 
 todo_app = typer.Typer(
     help="What is overdue, due today and due this week across all deals; tick items off; a calendar file.",
@@ -40,11 +40,8 @@ def todo(
             "the calendar) to an iCalendar FILE ('-' for stdout) instead of listing them.",
         ),
     ] = None,
-    kind: Annotated[
-        CalendarKind,
-        typer.Option("--ics-kind", help="In the calendar file: all-day events, or to-dos."),
-    ] = CalendarKind.event,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --ics FILE if it exists.")] = False,
+    kind: IcsKind = CalendarKind.event,
+    force: Force = False,
 ) -> None:
     """List plan steps and follow-ups that are overdue, due today or due this week, oldest first."""
     if ctx.invoked_subcommand is not None:
