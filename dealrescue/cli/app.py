@@ -97,7 +97,9 @@ def main() -> None:
     stdout_before = _stdout_identity()
     code: Any = 0
     try:
-        app(prog_name="dealrescue")
+        from dealrescue.cli.lazy import command_tree
+
+        command_tree(app)(prog_name="dealrescue")
     except SystemExit as done:
         code = done.code
         if code == 1 and _closed_pipe_seen(stdout_before):

@@ -1,0 +1,62 @@
+"""The lazily built command tree is the tree typer builds eagerly, and builds only what a run uses."""
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import typer
+from typer._click import Command
+from typer.testing import CliRunner
+
+from dealrescue.cli.app import app
+from dealrescue.cli.lazy import LazyCommands, command_tree
+
+
+def _shape(command: Any) -> dict[str, Any]:
+    """Everything click parses and shows: names, parameters (with their options and types), help."""
+    params = [
+        (p.name, tuple(p.opts), tuple(p.secondary_opts), p.type.name, p.required, p.multiple, p.nargs, repr(p.default))
+        for p in command.params
+    ]
+    shape: dict[str, Any] = {"name": command.name, "help": command.help, "params": params, "class": type(command).__name__}
+    commands = getattr(command, "commands", None)
+    if commands is not None:
+        shape["commands"] = {name: _shape(commands[name]) for name in commands}
+    return shape
+
+
+def test_the_lazy_tree_is_the_eager_tree() -> None:
+    eager = typer.main.get_command(app)
+    lazy = command_tree(app)
+    assert list(lazy.commands) == list(eager.commands)  # type: ignore[attr-defined]
+    assert _shape(lazy) == _shape(eager)
+
+
+def test_a_run_builds_only_the_command_it_calls() -> None:
+    lazy = command_tree(app)
+    commands = lazy.commands
+    assert isinstance(commands, LazyCommands)
+    ctx = lazy.make_context("dealrescue", ["deals", "list"], resilient_parsing=True)
+    deals = lazy.get_command(ctx, "deals")
+    assert deals is not None
+    built = [name for name, found in commands._commands.items() if isinstance(found, Command)]
+    assert built == ["deals"]
+    assert "list" in deals.commands  # type: ignore[attr-defined]
+    # Names alone answer a typo: nothing else is built for it.
+    assert sorted(commands) == sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_help_and_typos_read_as_before(tmp_path: Any) -> None:
+    """The installed CLI (which builds lazily) prints what the eagerly built app prints."""
+    env = {**os.environ, "DEALRESCUE_HOME": str(tmp_path), "COLUMNS": "100", "NO_COLOR": "1"}
+    env.pop("DEALRESCUE_DEBUG", None)
+    runner = CliRunner()
+    for args in (["--help"], ["deals", "--help"], ["triage", "--help"], ["deals", "lisst"], ["trage"]):
+        eager = runner.invoke(app, args, prog_name="dealrescue", env={"COLUMNS": "100", "NO_COLOR": "1"})
+        lazy = subprocess.run([sys.executable, "-m", "dealrescue", *args], capture_output=True, text=True, env=env, timeout=60)
+        assert lazy.returncode == eager.exit_code, args
+        assert lazy.stdout == eager.stdout, args
+    typo = subprocess.run([sys.executable, "-m", "dealrescue", "deals", "lisst"], capture_output=True, text=True, env=env, timeout=60)
+    assert typo.returncode == 2
+    assert typo.stderr.splitlines() == ["error: No such command 'lisst'. Did you mean 'list'?", "hint: see dealrescue deals --help"]
