@@ -10,6 +10,7 @@ import pytest
 
 from dealrescue.core.model import Choice, validate_as
 from dealrescue.core.records import record
+from dealrescue.core.validate import ShapeError
 
 
 @record
@@ -67,8 +68,9 @@ def test_a_mutable_record_can_change_and_is_unhashable() -> None:
         hash(box)
 
 
-def test_pydantic_still_validates_the_playbook_format() -> None:
+def test_the_playbook_format_is_still_validated_strictly() -> None:
     choice = validate_as(Choice, {"value": "gap", "label": "A gap"})
     assert isinstance(choice, Choice) and choice.value == "gap"
-    with pytest.raises(Exception, match="colour\n  Unexpected keyword argument"):
+    with pytest.raises(ShapeError, match="colour\n  Unexpected keyword argument") as caught:
         validate_as(Choice, {"value": "gap", "label": "A gap", "colour": "red"})
+    assert [(e["type"], e["loc"]) for e in caught.value.errors()] == [("unexpected_keyword_argument", ("colour",))]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 from dealrescue.core.mdescape import strip_controls
@@ -91,12 +90,10 @@ def _fix_code(code: str) -> str:
     return re.sub(r"(?<![=!<>])=(?!=)", "==", code)
 
 
-@lru_cache(maxsize=2048)
 def _parse(source: str, *, condition: bool) -> Any:
-    """The parsed tree, shared by the checks below (read only: never compiled from)."""
-    from dealrescue.core.expressions import environment
+    from dealrescue.core.expressions import parsed
 
-    return environment().parse("{{ (" + source + ") }}" if condition else source)
+    return parsed(source, condition=condition)
 
 
 def sandbox_refusals(source: str, *, condition: bool) -> list[str]:

@@ -8,6 +8,7 @@ passed in, never template source.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from functools import lru_cache
@@ -139,6 +140,15 @@ def names_in_condition(source: str) -> set[str]:
     return set(_condition_names(source))
 
 
+@lru_cache(maxsize=2048)
+def parsed(source: str, *, condition: bool) -> Any:
+    """The parsed tree of a condition or a template, once per distinct text, for the checks to read.
+
+    Read only: compiling rewrites a tree (``with_budget``), so it parses afresh.
+    """
+    return _parse_condition(source) if condition else environment().parse(source)
+
+
 @lru_cache(maxsize=1024)
 def _condition_names(source: str) -> frozenset[str]:
     """The names a condition reads (parsed once per distinct condition)."""
@@ -146,7 +156,16 @@ def _condition_names(source: str) -> frozenset[str]:
 
     # A single expression assigns nothing, so every name it loads comes from outside. (Jinja's
     # meta.find_undeclared_variables compiles with constant folding: quadratic, see environment().)
-    return frozenset(name.name for name in _parse_condition(source).find_all(nodes.Name) if name.ctx == "load")
+    return frozenset(name.name for name in parsed(source, condition=True).find_all(nodes.Name) if name.ctx == "load")
+
+
+def is_plain_text(source: str) -> bool:
+    """Text with nothing for Jinja to read (no ``{{``, ``{%`` or ``{#``): it renders as itself."""
+    return _JINJA_TAG.search(source) is None
+
+
+_JINJA_TAG = re.compile(r"\{[{%#]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def printed_names(source: str) -> set[str]:
@@ -154,7 +173,9 @@ def printed_names(source: str) -> set[str]:
     from jinja2 import nodes
 
     found: set[str] = set()
-    for output in environment().parse(source).find_all(nodes.Output):
+    if is_plain_text(source):
+        return found
+    for output in parsed(source, condition=False).find_all(nodes.Output):
         for child in output.nodes:
             if isinstance(child, nodes.TemplateData):
                 continue
@@ -225,19 +246,11 @@ class Condition:
 
 
 def compile_condition(source: str, known: set[str]) -> Condition:
-    from jinja2 import TemplateSyntaxError, nodes
+    from jinja2 import TemplateSyntaxError
 
     try:
         check_names(names_in_condition(source), known)
-        env = environment()
-        # What Environment.compile_expression does, keeping the code object for the cache.
-        body = _parse_condition(source).body
-        if len(body) != 1 or not isinstance(body[0], nodes.Output) or len(body[0].nodes) != 1:
-            raise ExpressionProblem("a condition is a single expression, without {{ }} or {% %}")
-        expression = body[0].nodes[0]
-        tree = with_budget(nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1))
-        tree.set_environment(env)
-        code = env.compile(tree)
+        code = _condition_code(source)
     except ExpressionProblem:
         raise
     except TemplateSyntaxError as exc:
@@ -245,6 +258,22 @@ def compile_condition(source: str, known: set[str]) -> Condition:
     except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows
         raise ExpressionProblem(f"condition does not compile: {_explain(exc)}") from None
     return Condition.from_code(source, code)
+
+
+@lru_cache(maxsize=1024)
+def _condition_code(source: str) -> Any:
+    """The compiled code of a condition, once per distinct text (a playbook repeats many)."""
+    from jinja2 import nodes
+
+    env = environment()
+    # What Environment.compile_expression does, keeping the code object for the cache.
+    body = _parse_condition(source).body
+    if len(body) != 1 or not isinstance(body[0], nodes.Output) or len(body[0].nodes) != 1:
+        raise ExpressionProblem("a condition is a single expression, without {{ }} or {% %}")
+    expression = body[0].nodes[0]
+    tree = with_budget(nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1))
+    tree.set_environment(env)
+    return env.compile(tree)
 
 
 @record
@@ -257,9 +286,14 @@ class Template:
 
     @classmethod
     def from_code(cls, source: str, code: Any) -> Template:
-        return cls(source, code, _from_code(code))
+        """``code`` is None for plain text, which needs no Jinja to render."""
+        return cls(source, code, None if code is None else _from_code(code))
 
     def render(self, context: dict[str, Any], *, markdown: bool) -> str:
+        if self._compiled is None:
+            # What Jinja makes of text without tags: line breaks made \n (interpolated values
+            # alone are escaped for markdown, and there are none).
+            return _LINE_BREAK.sub("\n", self.source).strip()
         token = _MARKDOWN.set(markdown)
         budget = BUDGET.set(Budget())
         try:
@@ -280,15 +314,13 @@ class Template:
 
 
 def compile_template(source: str, known: set[str]) -> Template:
-    from jinja2 import TemplateSyntaxError, meta
+    from jinja2 import TemplateSyntaxError
 
+    if is_plain_text(source):
+        return Template.from_code(source, None)
     try:
-        env = environment()
-        tree = env.parse(source)
-        check_names(meta.find_undeclared_variables(tree), known)
-        tree = with_budget(tree)
-        # Compile from the parsed tree: the source is parsed once.
-        code = env.compile(tree)
+        check_names(_template_names(source), known)
+        code = _template_code(source)
     except ExpressionProblem:
         raise
     except TemplateSyntaxError as exc:
@@ -296,3 +328,18 @@ def compile_template(source: str, known: set[str]) -> Template:
     except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows
         raise ExpressionProblem(f"template does not compile: {_explain(exc)}") from None
     return Template.from_code(source, code)
+
+
+@lru_cache(maxsize=1024)
+def _template_names(source: str) -> frozenset[str]:
+    """The names a template reads from outside (its loop and set variables are its own)."""
+    from jinja2 import meta
+
+    return frozenset(meta.find_undeclared_variables(parsed(source, condition=False)))
+
+
+@lru_cache(maxsize=1024)
+def _template_code(source: str) -> Any:
+    """The compiled code of a template, once per distinct text."""
+    env = environment()
+    return env.compile(with_budget(env.parse(source)))

@@ -88,6 +88,10 @@ class _Problems:
         self.items.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
+# Raised when what a cache entry holds changes shape: older entries become misses.
+_ENTRY_FORMAT = 2
+
+
 class CodeCache(Protocol):
     """Somewhere to keep compiled code between runs (the edge decides where)."""
 
@@ -105,7 +109,7 @@ def cache_key(raw: bytes) -> str:
 
     from dealrescue import __version__
 
-    versions = f"{__version__}|{jinja2.__version__}|{sys.version}".encode()
+    versions = f"{__version__}|{_ENTRY_FORMAT}|{jinja2.__version__}|{sys.version}".encode()
     return hashlib.sha256(versions + b"\0" + raw).hexdigest()
 
 
@@ -128,8 +132,8 @@ def load_playbook(raw: bytes, source: str, cache: CodeCache | None = None) -> Co
             key,
             {
                 "playbook": pickle.dumps(compiled.playbook),
-                "conditions": {path: c.code for path, c in compiled.conditions.items()},
-                "templates": {path: t.code for path, t in compiled.templates.items()},
+                "conditions": {path: (c.source, c.code) for path, c in compiled.conditions.items()},
+                "templates": {path: (t.source, t.code) for path, t in compiled.templates.items()},
                 "uses_scores": sorted(compiled.uses_scores),
             },
         )
@@ -150,11 +154,11 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
     if not isinstance(doc.data, dict):
         problems.add((), "a playbook is a mapping of keys (id, title, questions, ...), not a single value or list")
         raise PlaybookError(problems.items)
-    from pydantic import ValidationError
+    from dealrescue.core.validate import ShapeError
 
     try:
         playbook = validate_as(Playbook, doc.data)
-    except ValidationError as exc:
+    except ShapeError as exc:
         errors = exc.errors()
         for error in errors:
             path = tuple(error["loc"])
@@ -167,7 +171,7 @@ def _parse_and_check(raw: bytes, source: str) -> CompiledPlaybook:
             raise PlaybookError(problems.items) from None
         try:
             playbook = validate_as(Playbook, fixed)
-        except ValidationError:
+        except ShapeError:
             raise PlaybookError(problems.items) from None
     check_constraints(playbook, (), problems)
     compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
@@ -188,20 +192,12 @@ def _from_cache(entry: dict[str, Any] | None, raw: bytes, source: str) -> Compil
         if not isinstance(playbook, Playbook):
             return None
         compiled = CompiledPlaybook(playbook=playbook, source=source, text=raw.decode("utf-8-sig"))
-        compiled.conditions = {p: Condition.from_code(_source_at(compiled, p), c) for p, c in entry["conditions"].items()}
-        compiled.templates = {p: Template.from_code(_source_at(compiled, p), c) for p, c in entry["templates"].items()}
+        compiled.conditions = {p: Condition.from_code(source, c) for p, (source, c) in entry["conditions"].items()}
+        compiled.templates = {p: Template.from_code(source, c) for p, (source, c) in entry["templates"].items()}
         compiled.uses_scores = set(entry["uses_scores"])
     except Exception:  # noqa: BLE001 - a stale or damaged cache entry is just a miss
         return None
     return compiled
-
-
-def _source_at(compiled: CompiledPlaybook, path: str) -> str:
-    """The template text at a key path such as ``plan[2].text`` (for error messages)."""
-    node: Any = compiled.playbook
-    for part in parse_path(path):
-        node = node[part] if isinstance(part, int) else getattr(node, part)
-    return str(node)
 
 
 def names_in_when(source: str | None) -> set[str]:

@@ -1,11 +1,11 @@
 """The playbook format, defined once, as frozen dataclasses (``core.records.record``: cheap to declare).
 
-pydantic validates them (``validate_as``), rejecting unknown keys, but only when a file
-is checked: a run whose playbook comes from the compiled cache unpickles these plain
-classes and never imports pydantic. Each field's ``metadata`` carries its description
-and simple constraints; the loader checks the constraints (naming the key path and
-line) and ``json_schema`` copies both into the schema printed by
-``dealrescue playbooks schema``.
+``core.validate`` checks plain data against them (``validate_as``), rejecting unknown keys,
+but only when a file is checked: a run whose playbook comes from the compiled cache
+unpickles these plain classes. pydantic reads them only to print the JSON Schema. Each
+field's ``metadata`` carries its description and simple constraints; the loader checks the
+constraints (naming the key path and line) and ``json_schema`` copies both into the schema
+printed by ``dealrescue playbooks schema``.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def doc(description: str, default: Any = dataclasses.MISSING, *, factory: Any = 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(doc,))
 def spec(cls: type[T]) -> type[T]:
-    """A frozen dataclass that pydantic validates with unknown keys forbidden."""
+    """A frozen record of the format: unknown keys are refused (by ``core.validate``, and pydantic's
+    config below says the same for the JSON Schema)."""
     from dealrescue.core.records import record
 
     cls.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
@@ -267,8 +268,10 @@ def _adapter(cls: type[Any]) -> Any:
 
 
 def validate_as(cls: type[T], data: Any) -> T:
-    """Plain data to ``cls`` (raises pydantic's ValidationError, with key paths)."""
-    return _adapter(cls).validate_python(data)  # type: ignore[no-any-return,arg-type]
+    """Plain data to ``cls`` (raises ``core.validate.ShapeError``, whose errors name key paths)."""
+    from dealrescue.core.validate import validate_as as checked
+
+    return checked(cls, data)
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What the playbook format's shape says about a file: pydantic's errors in words, the
+"""What the playbook format's shape says about a file: ``core.validate``'s errors in words, the
 field rules in each field's metadata, and a copy without unknown keys to check further."""
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def describe_error(error: Any, path: Path) -> str:
     if kind == "missing":
         return "is required but missing"
     if kind in ("enum", "literal_error") and isinstance(value, str):
-        # pydantic says "Input should be 'a', 'b' or 'c'"; an author wants the list and the likely one.
+        # The check says "Input should be 'a', 'b' or 'c'"; an author wants the list and the likely one.
         allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
         close = difflib.get_close_matches(value, allowed, n=1)
         return f"{value!r} is not one of: {', '.join(allowed)}" + (f" (did you mean {close[0]!r}?)" if close else "")
