@@ -12,17 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.records import record
 
 _OFFSET = re.compile(r"^([+-]?)(\d+)([dwmy])$")
 # ``+2d``, ``decision_date``, ``decision_date -2d``, ``decision_date+1w``.
 _DATE_EXPR = re.compile(r"^\s*(?P<ref>[a-z][a-z0-9_]*)?\s*(?P<offset>[+-]?\s*\d+[dwmy])?\s*$")
 
 
-@dataclass(frozen=True)
+@record
 class DateExpr:
     """A parsed ``due``/``deadline``/``fallback``: a date question id (or None: the plan date) and an offset."""
 
@@ -104,17 +105,15 @@ def deadline_label(q: Question) -> str:
     return q.deadline_label or q.id.replace("_", " ")
 
 
-@dataclass
+@record(frozen=False)
 class Scheduler:
     """Dates each step and follow-up of one plan, and keeps the one-line notes the plan shows."""
 
     plan_date: dt.date
     answers: Mapping[str, Any]
     questions: Mapping[str, Question]
-
-    def __post_init__(self) -> None:
-        self.tight: dict[str, dt.date] = {}
-        self.passed: dict[str, dt.date] = {}
+    tight: dict[str, dt.date] = field(default_factory=dict)
+    passed: dict[str, dt.date] = field(default_factory=dict)
 
     def _answer_date(self, question_id: str) -> dt.date | None:
         value = self.answers.get(question_id)
