@@ -9,7 +9,7 @@ import typer
 from typer._click import Command
 from typer.testing import CliRunner
 
-from dealrescue.cli.app import app
+from dealrescue.cli.app import LATER, app, base_app
 from dealrescue.cli.lazy import LazyCommands, command_tree
 
 
@@ -28,13 +28,13 @@ def _shape(command: Any) -> dict[str, Any]:
 
 def test_the_lazy_tree_is_the_eager_tree() -> None:
     eager = typer.main.get_command(app)
-    lazy = command_tree(app)
+    lazy = command_tree(base_app(), LATER)
     assert list(lazy.commands) == list(eager.commands)  # type: ignore[attr-defined]
     assert _shape(lazy) == _shape(eager)
 
 
 def test_a_run_builds_only_the_command_it_calls() -> None:
-    lazy = command_tree(app)
+    lazy = command_tree(base_app(), LATER)
     commands = lazy.commands
     assert isinstance(commands, LazyCommands)
     ctx = lazy.make_context("dealrescue", ["deals", "list"], resilient_parsing=True)
@@ -45,6 +45,25 @@ def test_a_run_builds_only_the_command_it_calls() -> None:
     assert "list" in deals.commands  # type: ignore[attr-defined]
     # Names alone answer a typo: nothing else is built for it.
     assert sorted(commands) == sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_a_run_imports_only_its_own_command_module(tmp_path: Any) -> None:
+    code = (
+        "import sys\n"
+        "from dealrescue.cli.app import main\n"
+        "sys.argv = ['dealrescue', *sys.argv[1:]]\n"
+        "try:\n    main()\n"
+        "except SystemExit:\n    pass\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('dealrescue.cli.'))), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "DEALRESCUE_HOME": str(tmp_path)}
+    loaded = {}
+    for args in (["deals", "list"], ["triage", "Acme", "--set", "competitor=X", "--no-input", "--no-save"]):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60)
+        loaded[args[0]] = set(done.stderr.splitlines()[-1].split())
+    others = {"dealrescue.cli.todo", "dealrescue.cli.rank", "dealrescue.cli.playbooks", "dealrescue.cli.card", "dealrescue.cli.followups"}
+    assert "dealrescue.cli.deals" in loaded["deals"] and not others & loaded["deals"]
+    assert "dealrescue.cli.run" in loaded["triage"] and not (others | {"dealrescue.cli.deals"}) & loaded["triage"]
 
 
 def test_help_and_typos_read_as_before(tmp_path: Any) -> None:

@@ -13,9 +13,8 @@ from typer._click.exceptions import UsageError as ClickUsageError  # typer 0.28'
 from typer.core import TyperGroup
 
 from dealrescue import __version__
-from dealrescue.cli import deals, followups, playbooks, run, todo
-from dealrescue.cli.card import card_command
-from dealrescue.cli.rank import rank_command
+from dealrescue.cli import run
+from dealrescue.cli.lazy import Later, attach, command_tree
 from dealrescue.errors import EXIT_INTERRUPTED, EXIT_RUNTIME, DealRescueError
 
 
@@ -55,26 +54,16 @@ def _is_typers(exc: Exception) -> bool:
     return isinstance(exc, (typer.Exit, typer.Abort)) or type(exc).__module__.startswith(("typer", "click"))
 
 
-app = typer.Typer(
-    name="dealrescue",
-    help=(
-        "What to do in the minutes after a deal goes bad. Answer a few sharp questions "
-        "and get a verdict and a dated action plan in markdown.\n\n"
-        "Start with: dealrescue triage ACME > acme-plan.md"
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    cls=DealRescueGroup,
-    add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+# The commands after the playbook ones, in the order help lists them. Their modules load only
+# when one of them runs, or for --help (cli/lazy.py): a triage never imports the journal's flags.
+LATER = (
+    Later("rank", "dealrescue.cli.rank:rank_command", "Playbooks"),
+    Later("card", "dealrescue.cli.card:card_command", "Playbooks"),
+    Later("playbooks", "dealrescue.cli.playbooks:playbooks_app", "Playbooks and journal"),
+    Later("deals", "dealrescue.cli.deals:deals_app", "Playbooks and journal"),
+    Later("followups", "dealrescue.cli.followups:followups_app", "Playbooks and journal"),
+    Later("todo", "dealrescue.cli.todo:todo_app", "Playbooks and journal"),
 )
-run.register(app)
-app.command("rank", rich_help_panel="Playbooks")(rank_command)
-app.command("card", rich_help_panel="Playbooks")(card_command)
-app.add_typer(playbooks.playbooks_app, name="playbooks", rich_help_panel="Playbooks and journal")
-app.add_typer(deals.deals_app, name="deals", rich_help_panel="Playbooks and journal")
-app.add_typer(followups.followups_app, name="followups", rich_help_panel="Playbooks and journal")
-app.add_typer(todo.todo_app, name="todo", rich_help_panel="Playbooks and journal")
 
 
 def _version(value: bool) -> None:
@@ -83,11 +72,41 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     pass
+
+
+def base_app() -> typer.Typer:
+    """The root app with its options and the playbook commands; ``LATER`` holds the rest."""
+    made = typer.Typer(
+        name="dealrescue",
+        help=(
+            "What to do in the minutes after a deal goes bad. Answer a few sharp questions "
+            "and get a verdict and a dated action plan in markdown.\n\n"
+            "Start with: dealrescue triage ACME > acme-plan.md"
+        ),
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        cls=DealRescueGroup,
+        add_completion=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    made.callback()(_root)
+    run.register(made)
+    return made
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: every command registered, as typer's tools (CliRunner, docs) expect one app."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    full = base_app()
+    for later in LATER:
+        attach(full, later)
+    globals()["app"] = full
+    return full
 
 
 def main() -> None:
@@ -97,9 +116,7 @@ def main() -> None:
     stdout_before = _stdout_identity()
     code: Any = 0
     try:
-        from dealrescue.cli.lazy import command_tree
-
-        command_tree(app)(prog_name="dealrescue")
+        command_tree(base_app(), LATER)(prog_name="dealrescue")
     except SystemExit as done:
         code = done.code
         if code == 1 and _closed_pipe_seen(stdout_before):

@@ -13,9 +13,10 @@ click objects. ``tests/test_cli_tree.py`` checks that the tree is the one typer 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, MutableMapping
+import importlib
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import typer
 from typer._click import Command
@@ -58,17 +59,48 @@ class LazyCommands(MutableMapping[str, Command]):
         return len(self._commands)
 
 
-def command_tree(app: typer.Typer) -> TyperGroup:
-    """What ``typer.main.get_command(app)`` returns for a group app, built lazily."""
-    group = _lazy_group(
-        TyperInfo(app),
-        pretty_exceptions_short=app.pretty_exceptions_short,
-        rich_markup_mode=app.rich_markup_mode,
-        suggest_commands=app.suggest_commands,
-    )
+class Later(NamedTuple):
+    """A command declared by where it lives: ``module:object``, a typer app (a group) or a function."""
+
+    name: str
+    where: str
+    panel: str
+
+
+def attach(app: typer.Typer, later: Later) -> None:
+    """Import ``later``'s object and add it to ``app``, as ``add_typer`` or ``command`` would."""
+    module, attribute = later.where.split(":")
+    found = getattr(importlib.import_module(module), attribute)
+    if isinstance(found, typer.Typer):
+        app.add_typer(found, name=later.name, rich_help_panel=later.panel)
+    else:
+        app.command(later.name, rich_help_panel=later.panel)(found)
+
+
+def command_tree(app: typer.Typer, later: Sequence[Later] = ()) -> TyperGroup:
+    """What ``typer.main.get_command`` returns for ``app`` with ``later`` attached, built lazily:
+    a command's module is imported, and its click object made, only when it is asked for."""
+    settings = {
+        "pretty_exceptions_short": app.pretty_exceptions_short,
+        "rich_markup_mode": app.rich_markup_mode,
+        "suggest_commands": app.suggest_commands,
+    }
+    group = _lazy_group(TyperInfo(app), **settings)
+    assert isinstance(group.commands, LazyCommands)
+    for each in later:
+        group.commands.declare(each.name, partial(_build_later, each, settings))
     if app._add_completion:
         group.params.extend(get_install_completion_arguments())
     return group
+
+
+def _build_later(later: Later, settings: dict[str, Any]) -> Command:
+    holder = typer.Typer()
+    attach(holder, later)
+    if holder.registered_groups:
+        return _lazy_group(holder.registered_groups[0], **settings)
+    command_settings = {key: settings[key] for key in ("pretty_exceptions_short", "rich_markup_mode")}
+    return get_command_from_info(holder.registered_commands[0], **command_settings)
 
 
 def _lazy_group(info: TyperInfo, **settings: Any) -> TyperGroup:

@@ -141,7 +141,8 @@ def read_with_pyyaml(text: str) -> YamlDocument:
 # number or a text that starts with a letter and holds no character YAML gives a meaning to, and
 # is not one of the words YAML 1.1 reads as true, false or null. Any other line, anywhere, sends
 # the whole file to PyYAML. tests/test_yamlread.py checks the two agree.
-_FLAT_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): +(-?(?:0|[1-9][0-9]*)|[A-Za-z][A-Za-z0-9 ,.'()/&+_-]*?) *")
+# Whole numbers up to 18 digits: a longer one is PyYAML's to read (or refuse, past Python's limit).
+_FLAT_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): +(-?(?:0|[1-9][0-9]{0,17})|[A-Za-z][A-Za-z0-9 ,.'()/&+_-]*?) *")
 _SKIPPED_LINE = re.compile(r" *(?:#[ -~]*)?")
 _NOT_TEXT = frozenset(
     word

@@ -10,14 +10,20 @@ import os
 import sys
 from typing import IO
 
-from dealrescue.core.records import record
 
-
-@record(frozen=False)
 class PromptStreams:
-    input: IO[str]
-    output: IO[str]
-    owned: list[IO[str]]
+    """Where prompts are read and written, and which of those streams we opened (and close).
+
+    A plain class: this module loads on every start (for the signal handlers), ``--help`` too,
+    and a record would bring the dataclasses machinery with it.
+    """
+
+    __slots__ = ("input", "output", "owned")
+
+    def __init__(self, input: IO[str], output: IO[str], owned: list[IO[str]]) -> None:  # noqa: A002 - the stream's role
+        self.input = input
+        self.output = output
+        self.owned = owned
 
     def close(self) -> None:
         for stream in self.owned:
