@@ -246,18 +246,25 @@ class Condition:
 
 
 def compile_condition(source: str, known: set[str]) -> Condition:
+    return Condition.from_code(source, _checked_code("condition", source, known, _condition_names, _condition_code))
+
+
+def _checked_code(
+    what: str, source: str, known: set[str], names: Callable[[str], frozenset[str]], code: Callable[[str], Any]
+) -> Any:
+    """The compiled code of a condition or template whose names are all ``known``; else ExpressionProblem."""
     from jinja2 import TemplateSyntaxError
 
     try:
-        check_names(names_in_condition(source), known)
-        code = _condition_code(source)
+        check_names(names(source), known)
+        return code(source)
     except ExpressionProblem:
         raise
     except TemplateSyntaxError as exc:
-        raise ExpressionProblem(f"condition does not compile: {_explain(exc)}") from None
+        line = f" (line {exc.lineno})" if what == "template" else ""
+        raise ExpressionProblem(f"{what} does not compile{line}: {_explain(exc)}") from None
     except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows
-        raise ExpressionProblem(f"condition does not compile: {_explain(exc)}") from None
-    return Condition.from_code(source, code)
+        raise ExpressionProblem(f"{what} does not compile: {_explain(exc)}") from None
 
 
 @lru_cache(maxsize=1024)
@@ -314,20 +321,9 @@ class Template:
 
 
 def compile_template(source: str, known: set[str]) -> Template:
-    from jinja2 import TemplateSyntaxError
-
     if is_plain_text(source):
         return Template.from_code(source, None)
-    try:
-        check_names(_template_names(source), known)
-        code = _template_code(source)
-    except ExpressionProblem:
-        raise
-    except TemplateSyntaxError as exc:
-        raise ExpressionProblem(f"template does not compile (line {exc.lineno}): {_explain(exc)}") from None
-    except Exception as exc:  # noqa: BLE001 - e.g. constant folding that overflows
-        raise ExpressionProblem(f"template does not compile: {_explain(exc)}") from None
-    return Template.from_code(source, code)
+    return Template.from_code(source, _checked_code("template", source, known, _template_names, _template_code))
 
 
 @lru_cache(maxsize=1024)
