@@ -42,17 +42,15 @@ _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _PRINTABLE_OR_BEYOND_ASCII = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 # Beyond ASCII, the characters one_line changes (C1 controls, line and paragraph separators, bidi).
 _UNSAFE_BEYOND_ASCII = re.compile(f"[\x80-\x9f\u2028\u2029{BIDI_CONTROLS}]")
-# A line end read as a tab, so one search finds an empty cell wherever it is in its line.
-_LINE_END_AS_TAB = bytes.maketrans(b"\n", b"\t")
 
 
 def _clean_chunk(text: str, lines: int, width: int) -> bytes | None:
-    """``text`` (``lines`` lines of ``width`` tab-separated cells, each ending in a newline) as bytes
-    when every cell already reads as ``tsv_cell`` makes it, else None (then each cell is cleaned).
+    """``text`` (``lines`` lines of ``width`` tab-separated non-empty cells, each line ending in a
+    newline) as bytes when every cell already reads as ``tsv_cell`` makes it, else None.
 
-    That is: no cell is empty and none holds a character ``one_line`` would change (a tab or line
-    break inside a cell, a control character). Checked on the whole chunk in a few passes, so
-    the usual chunk, all plain text, costs no work per row.
+    That is: no cell holds a character ``one_line`` would change (a tab or line break inside a
+    cell, a control character). Checked on the whole chunk in two passes, so the usual chunk,
+    all plain text, costs no work per row.
     """
     plain = text.isascii()
     if not plain and _UNSAFE_BEYOND_ASCII.search(text):
@@ -61,9 +59,6 @@ def _clean_chunk(text: str, lines: int, width: int) -> bytes | None:
     separators = data.translate(None, _PRINTABLE_ASCII if plain else _PRINTABLE_OR_BEYOND_ASCII)
     if separators != (b"\t" * (width - 1) + b"\n") * lines:
         return None  # a control character, or a tab or line break inside a cell
-    one_separator = data.translate(_LINE_END_AS_TAB)
-    if one_separator.startswith(b"\t") or b"\t\t" in one_separator:
-        return None  # an empty cell
     return data
 
 
@@ -81,12 +76,14 @@ def write_tsv(batches: Iterable[Sequence[Sequence[object]]]) -> int:
     for rows in batches:
         if not rows:
             continue
-        try:
-            text = "\n".join(map("\t".join, rows)) + "\n"  # type: ignore[arg-type]
-        except TypeError:  # None or a number: cleaned cell by cell
-            data = None
-        else:
-            data = _clean_chunk(text, len(rows), len(rows[0]))
+        data = None
+        if all(map(all, rows)):  # else an empty cell (shown as EMPTY) or None: cleaned cell by cell
+            try:
+                text = "\n".join(map("\t".join, rows)) + "\n"  # type: ignore[arg-type]
+            except TypeError:  # a number: cleaned cell by cell
+                pass
+            else:
+                data = _clean_chunk(text, len(rows), len(rows[0]))
         if data is None:
             text = "".join(["\t".join([tsv_cell(c) for c in row]) + "\n" for row in rows])
         elif binary is not None and text.isascii():
