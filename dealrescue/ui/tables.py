@@ -15,7 +15,6 @@ from dealrescue.core.mdescape import BIDI_CONTROLS
 
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}]")
 _BREAKS = re.compile("\r\n|[\r\n\t\u2028\u2029]")
-_UNSAFE_BUT_TAB = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}]")
 
 
 def one_line(value: object) -> str:
