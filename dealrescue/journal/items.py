@@ -18,6 +18,8 @@ Kind = Literal["step", "followup"]
 
 @dataclass(frozen=True)
 class TodoItem:
+    """One step or follow-up of a plan, as the to-do list shows it."""
+
     id: str
     run_id: str
     deal: str

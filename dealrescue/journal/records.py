@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+# Each record has a docstring: without one, dataclass writes one from inspect.signature at import.
 @dataclass(frozen=True)
 class RunRecord:
+    """One recorded run: what was asked, answered and planned."""
+
     id: str
     deal: str
     playbook_id: str
@@ -31,6 +34,8 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class FollowupRecord:
+    """One follow-up of a run, with the run's deal and playbook."""
+
     id: str
     run_id: str
     deal: str

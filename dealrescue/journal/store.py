@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -67,6 +66,8 @@ def _dumps(value: Any, what: str) -> str:
 
 
 def _new_id() -> str:
+    import secrets  # only writes make ids: a listing does not load it (hmac, hashlib, random)
+
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 

@@ -15,7 +15,6 @@ from dealrescue.core.mdescape import BIDI_CONTROLS
 
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}]")
 _BREAKS = re.compile("\r\n|[\r\n\t\u2028\u2029]")
-_UNSAFE_BUT_TAB = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}]")
 
 
 def one_line(value: object) -> str:
@@ -37,33 +36,37 @@ def tsv_cell(value: object) -> str:
 EMPTY = "-"
 """What a tab-separated line shows for an empty cell."""
 
-# Printable ASCII plus the two separators: a batch holding only these bytes needs no cleaning.
-_PLAIN = bytes(range(0x20, 0x7F)) + b"\t\n"
+# What is left of a clean chunk once its printable text is deleted: its separators alone.
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+_PRINTABLE_OR_BEYOND_ASCII = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
+# Beyond ASCII, the characters one_line changes (C1 controls, line and paragraph separators, bidi).
+_UNSAFE_BEYOND_ASCII = re.compile(f"[\x80-\x9f\u2028\u2029{BIDI_CONTROLS}]")
 
 
-def _plain_batch(rows: Sequence[Sequence[object]]) -> bytes | None:
-    """The batch as tab-separated lines when every cell is non-empty printable ASCII text, else None."""
-    try:
-        data = "\n".join(map("\t".join, rows)).encode("ascii")  # type: ignore[arg-type]
-    except (TypeError, UnicodeEncodeError):  # None, a number or non-ASCII text: cleaned cell by cell
+def _clean_chunk(text: str, lines: int, width: int) -> bytes | None:
+    """``text`` (``lines`` lines of ``width`` tab-separated non-empty cells, each line ending in a
+    newline) as bytes when every cell already reads as ``tsv_cell`` makes it, else None.
+
+    That is: no cell holds a character ``one_line`` would change (a tab or line break inside a
+    cell, a control character). Checked on the whole chunk in two passes, so the usual chunk,
+    all plain text, costs no work per row.
+    """
+    plain = text.isascii()
+    if not plain and _UNSAFE_BEYOND_ASCII.search(text):
         return None
-    tabs = (len(rows[0]) - 1) * len(rows)
-    if (
-        data.translate(None, _PLAIN)
-        or data.count(b"\t") != tabs  # a cell holding a tab or a line break
-        or data.count(b"\n") != len(rows) - 1
-        or b"\t\t" in data or b"\t\n" in data or b"\n\t" in data  # an empty cell
-        or data.startswith(b"\t") or data.endswith(b"\t")
-    ):
-        return None
-    return data + b"\n"
+    data = text.encode("ascii" if plain else "utf-8")
+    separators = data.translate(None, _PRINTABLE_ASCII if plain else _PRINTABLE_OR_BEYOND_ASCII)
+    if separators != (b"\t" * (width - 1) + b"\n") * lines:
+        return None  # a control character, or a tab or line break inside a cell
+    return data
 
 
 def write_tsv(batches: Iterable[Sequence[Sequence[object]]]) -> int:
-    """Tab-separated lines, one per row, written a batch of rows at a time; returns how many rows.
+    """Tab-separated lines, one per row of cells, written a batch of rows at a time; returns how many rows.
 
     Rows stream from the journal in batches, so a long listing is never held whole. A batch of
-    plain text (the common case) is joined and written in one go; any other is cleaned cell by cell.
+    plain text (the common case) is joined, checked and written in one go; any other is cleaned
+    cell by cell.
     """
     count = 0
     stdout = sys.stdout
@@ -72,12 +75,22 @@ def write_tsv(batches: Iterable[Sequence[Sequence[object]]]) -> int:
     for rows in batches:
         if not rows:
             continue
-        data = _plain_batch(rows) if binary is not None else None
-        if data is not None and binary is not None:
+        data = None
+        if all(map(all, rows)):  # else an empty cell (shown as EMPTY) or None: cleaned cell by cell
+            try:
+                text = "\n".join(map("\t".join, rows)) + "\n"  # type: ignore[arg-type]
+            except TypeError:  # a number: cleaned cell by cell
+                pass
+            else:
+                data = _clean_chunk(text, len(rows), len(rows[0]))
+        if data is None:
+            text = "".join(["\t".join([tsv_cell(c) for c in row]) + "\n" for row in rows])
+        elif binary is not None and text.isascii():
             binary.write(data)
-        else:
-            stdout.write("".join(["\t".join([tsv_cell(c) for c in row]) + "\n" for row in rows]))
-            stdout.flush()
+            count += len(rows)
+            continue
+        stdout.write(text)
+        stdout.flush()
         count += len(rows)
     if binary is not None:
         binary.flush()
