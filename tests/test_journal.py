@@ -606,3 +606,31 @@ def test_ten_thousand_runs_are_listed_newest_first(tmp_path: Path, capsys: pytes
         print(f"\n  built {total} runs in {built:.2f} s (synchronous=OFF)")
         for what, seconds in timings.items():
             print(f"  {what}: {seconds * 1000:.1f} ms")
+
+
+def _locks_held_on(path: Path) -> int:
+    """How many POSIX locks this process holds on ``path`` (Linux's /proc/locks)."""
+    inode = os.stat(path).st_ino
+    held = 0
+    for line in Path("/proc/locks").read_text().split("\n"):
+        fields = line.split()
+        # e.g. "1: POSIX  ADVISORY  READ 12345 fd:01:2345678 128 128"
+        if len(fields) >= 6 and fields[1] == "POSIX" and fields[4] == str(os.getpid()) and fields[5].endswith(f":{inode}"):
+            held += 1
+    return held
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads Linux's /proc/locks")
+def test_opening_a_second_connection_keeps_sqlites_locks_on_the_shm_file(home: Path) -> None:
+    """Checking the -wal and -shm files must not open and close them: a close drops every POSIX
+    lock the process holds on the file, and a second process could then reset the -shm file
+    under the first one's memory map (it died of SIGBUS, 1 run in 5 of the test above)."""
+    with Journal.open() as first:
+        new_run(first, deal="Acme")
+        shm = paths.journal_path().with_name(paths.journal_path().name + "-shm")
+        before = _locks_held_on(shm)
+        assert before > 0  # SQLite holds its lock on the shared-memory file while a connection is open
+        with Journal.open() as second:
+            new_run(second, deal="Globex")
+        assert _locks_held_on(shm) >= before
+        new_run(first, deal="Initech")

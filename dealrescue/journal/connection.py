@@ -105,40 +105,48 @@ def _create_or_check(path: Path, timeout: float, notify: Notify) -> tuple[int, i
 
 
 def _check_owned_file(path: Path, notify: Notify) -> tuple[int, int]:
-    """Refuse a file that is not the user's; make one others can read private, and say so."""
+    """Refuse a file that is not the user's; make one others can read private, and say so.
+
+    Looked at with ``lstat``, never opened: closing a descriptor of a file drops every POSIX lock
+    this process holds on it, SQLite's included. Opening and closing the -shm file under an open
+    connection let a second process take the journal for unused and reset that file beneath
+    the first one's memory map, which then died of SIGBUS.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        info = os.lstat(path)
     except FileNotFoundError:
         raise
     except OSError as exc:
-        if os.path.islink(path):
-            raise JournalError(f"the journal file {path} is a symbolic link; it was not used", hint=_OWN_FOLDER) from exc
         raise JournalError(f"cannot read the journal {path}: {exc.strerror or exc}", hint="check its permissions") from exc
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise JournalError(f"the journal {path} is not a regular file; it was not used", hint=_OWN_FOLDER)
-        if info.st_uid != os.getuid():
-            raise JournalError(
-                f"the journal file {path} belongs to another user (uid {info.st_uid}), who could read every note "
-                "written to it; it was not used",
-                hint=_OWN_FOLDER,
-            )
-        mode = stat.S_IMODE(info.st_mode)
-        if mode & 0o077:
-            private = mode & 0o700
+    if stat.S_ISLNK(info.st_mode):
+        raise JournalError(f"the journal file {path} is a symbolic link; it was not used", hint=_OWN_FOLDER)
+    if not stat.S_ISREG(info.st_mode):
+        raise JournalError(f"the journal {path} is not a regular file; it was not used", hint=_OWN_FOLDER)
+    if info.st_uid != os.getuid():
+        raise JournalError(
+            f"the journal file {path} belongs to another user (uid {info.st_uid}), who could read every note "
+            "written to it; it was not used",
+            hint=_OWN_FOLDER,
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        private = mode & 0o700
+        try:
+            # Rare (SQLite gives -wal and -shm the journal's own mode, made private first), so
+            # here a descriptor is worth it: O_NOFOLLOW, so a link swapped in is never followed.
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             try:
                 os.fchmod(fd, private)
-            except OSError as exc:
-                raise JournalError(
-                    f"the journal file {path} can be read by other users (mode {mode:04o}) and could not be made "
-                    f"private: {exc.strerror or exc}",
-                    hint=f"chmod 600 {path}, or {_OWN_FOLDER}",
-                ) from exc
-            notify(f"The journal file {path} could be read by other users (mode {mode:04o}); it is now {private:04o}.")
-        return _identity(info)
-    finally:
-        os.close(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise JournalError(
+                f"the journal file {path} can be read by other users (mode {mode:04o}) and could not be made "
+                f"private: {exc.strerror or exc}",
+                hint=f"chmod 600 {path}, or {_OWN_FOLDER}",
+            ) from exc
+        notify(f"The journal file {path} could be read by other users (mode {mode:04o}); it is now {private:04o}.")
+    return _identity(info)
 
 
 def _probe(path: Path, timeout: float) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from dealrescue.core.records import record
 
-# Each record has a docstring: without one, dataclass writes one from inspect.signature at import.
-@dataclass(frozen=True)
+
+@record
 class RunRecord:
     """One recorded run: what was asked, answered and planned."""
 
@@ -32,7 +32,7 @@ class RunRecord:
     """Parts of the row that could not be read (a damaged value), each a sentence."""
 
 
-@dataclass(frozen=True)
+@record
 class FollowupRecord:
     """One follow-up of a run, with the run's deal and playbook."""
 
