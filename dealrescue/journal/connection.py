@@ -30,7 +30,6 @@ from dealrescue.journal import migrations
 DEFAULT_TIMEOUT = 5.0
 """Seconds a write waits for another dealrescue to finish before giving up."""
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _SIDE_FILES = ("-wal", "-shm")
 
 Notify = Callable[[str], None]
@@ -150,16 +149,16 @@ def _check_owned_file(path: Path, notify: Notify) -> tuple[int, int]:
 
 
 def _probe(path: Path, timeout: float) -> None:
-    """Read the version of an existing journal through a read-only connection."""
+    """Read the version of an existing journal through a read-only connection.
+
+    Only SQLite touches the file, and ``os.stat``: a descriptor opened and closed here would
+    drop the POSIX locks of a journal connection this process already holds.
+    """
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(100)
+        if os.stat(path).st_size == 0:
+            return  # an empty file is a new database to SQLite
     except OSError as exc:
         raise JournalError(f"cannot read the journal {path}: {exc.strerror or exc}", hint="check its permissions") from exc
-    if not head:
-        return  # an empty file is a new database to SQLite
-    if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
-        raise damaged(path, "not an SQLite database")
     uri = path.absolute().as_uri() + "?mode=ro"
     try:
         probe = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
