@@ -56,9 +56,7 @@ def user_cache_dir() -> Path:
 
 def temp_name(name: str) -> str:
     """A name for a file being written before it is renamed to ``name``, unique to this process."""
-    import secrets
-
-    return f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    return f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"  # secrets.token_hex(4), without importing it
 
 
 def is_stale_temp(filename: str, owner: int | None = None) -> bool:

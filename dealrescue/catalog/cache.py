@@ -185,11 +185,9 @@ def _read_key(folder_fd: int, *, create: bool) -> bytes | None:
         return secret if len(secret) == KEY_BYTES and not info.st_mode & 0o077 else None
     if not create:
         return None
-    import secrets  # here: only the first run of a user makes a key
-
     tmp = paths.temp_name(KEY_NAME)
     try:
-        _write_file(folder_fd, tmp, secrets.token_bytes(KEY_BYTES))
+        _write_file(folder_fd, tmp, os.urandom(KEY_BYTES))  # what secrets.token_bytes returns
         try:
             os.link(tmp, KEY_NAME, src_dir_fd=folder_fd, dst_dir_fd=folder_fd, follow_symlinks=False)
         except FileExistsError:

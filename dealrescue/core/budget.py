@@ -117,6 +117,11 @@ def _check_loop_depth(node: Any, depth: int) -> None:
 def check_condition_size(source: str, lexer: Any) -> None:
     """Refuse, in linear time, a condition too big to compile safely: the compiler recurses once
     per ``and``/``or`` and per bracket, so a long chain ends in a RecursionError (and slowly)."""
+    brackets = source.count("(") + source.count("[") + source.count("{")
+    if len(source) <= MAX_CONDITION_TERMS and brackets <= MAX_CONDITION_DEPTH:
+        # Within both limits without lexing it: a term is one character at least, and no bracket
+        # nests deeper than the brackets written (those inside strings only count too many).
+        return
     terms = depth = deepest = 0
     try:
         for _line, kind, value in lexer.tokeniter(source, None, state="variable"):

@@ -53,6 +53,8 @@ def operator_slips(source: str, *, condition: bool) -> list[str]:
 
     Strings are left alone; in a template only the code between ``{{ }}`` and ``{% %}`` is read.
     """
+    if not any(mark in source for mark in ("&", "|", "!", "=" if condition else "&")):
+        return []  # every slip below is written with one of these
     pieces = [source] if condition else [m.group(1) or m.group(2) or "" for m in _CODE.finditer(source)]
     found: list[str] = []
     for piece in pieces:

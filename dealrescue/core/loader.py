@@ -232,14 +232,11 @@ def _question_shape(q: Question) -> list[str]:
     return found
 
 
-def _static_problems(path: Path, source: str, problems: _Problems, *, condition: bool) -> bool:
-    """Report slips like ``&&`` and what the sandbox refuses on every run; True when any was found."""
+def _static_problems(source: str, *, condition: bool) -> list[str]:
+    """Slips like ``&&``, and what the sandbox refuses on every run."""
     from dealrescue.core.exprcheck import operator_slips, sandbox_refusals
 
-    found = operator_slips(source, condition=condition) or sandbox_refusals(source, condition=condition)
-    for message in found:
-        problems.add(path, message)
-    return bool(found)
+    return operator_slips(source, condition=condition) or sandbox_refusals(source, condition=condition)
 
 
 def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
@@ -262,9 +259,21 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     questions = {q.id: q for q in pb.questions}
     vocabulary = possible_values(pb)
 
+    # What a text says wrong depends on the text alone (and this playbook): a playbook repeats
+    # many conditions, each checked once and its findings reported at every place it stands.
+    static_found: dict[tuple[str, bool], list[str]] = {}
+    value_found: dict[tuple[str, bool], list[str]] = {}
+
     def checked(path: Path, source: str | None, known: set[str], *, condition: bool) -> None:
         """Compile a condition or a template at ``path``, with every check validate makes of it."""
-        if source is None or _static_problems(path, source, problems, condition=condition):
+        if source is None:
+            return
+        key = (source, condition)
+        if key not in static_found:
+            static_found[key] = _static_problems(source, condition=condition)
+        for message in static_found[key]:
+            problems.add(path, message)
+        if static_found[key]:
             return
         try:
             if condition:
@@ -274,8 +283,10 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         except ExpressionProblem as exc:
             problems.add(path, str(exc))
             return
-        found = mismatched_kinds(source, questions) if condition else []
-        for message in [*found, *impossible_comparisons(source, pb, vocabulary, condition=condition)]:
+        if key not in value_found:
+            kinds = mismatched_kinds(source, questions) if condition else []
+            value_found[key] = [*kinds, *impossible_comparisons(source, pb, vocabulary, condition=condition)]
+        for message in value_found[key]:
             problems.add(path, message)
 
     def cond(path: Path, source: str | None, known: set[str]) -> None:

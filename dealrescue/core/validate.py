@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -89,7 +90,7 @@ def check_for(hint: Any) -> Check:
 
 
 def _record_check(cls: type[Any]) -> Check:
-    hints = typing.get_type_hints(cls)
+    hints = _field_types(cls)
     fields = [(f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING) for f in dataclasses.fields(cls)]
     checks: dict[str, Check] = {}
     name = cls.__name__
@@ -143,6 +144,17 @@ def _with_rules(check: Check, rules: Any) -> Check:
         return value
 
     return ruled
+
+
+def _field_types(cls: type[Any]) -> dict[str, Any]:
+    """What ``typing.get_type_hints`` gives for a record, with each distinct annotation evaluated
+    once: the format writes ``str | None`` two dozen times, and every evaluation compiles."""
+    return {f.name: _evaluated(f.type, cls.__module__) if isinstance(f.type, str) else f.type for f in dataclasses.fields(cls)}
+
+
+@cache
+def _evaluated(annotation: str, module: str) -> Any:
+    return eval(annotation, vars(sys.modules[module]))  # the format's own annotations, as get_type_hints does
 
 
 def _choice_check(kind: str, allowed: list[Any], enum: type[Enum] | None) -> Check:

@@ -82,18 +82,29 @@ def _scan_events(yaml: Any, loader_class: Any, text: str) -> int | None:
     stops at the first level too deep. A composed alias is its anchor's node and keeps the
     anchor's position, so where the alias stands is only known here.
     """
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     depth = 0
     alias_line = None
-    for event in yaml.parse(text, Loader=loader_class):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels", event.start_mark.line + 1)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, yaml.AliasEvent) and alias_line is None:
-            alias_line = event.start_mark.line + 1
-    return alias_line
+    parser = loader_class(text)
+    try:
+        # get_event in a loop: yaml.parse's generator and its check_event cost a third more.
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind in starts:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels", event.start_mark.line + 1)
+            elif kind in ends:
+                depth -= 1
+            elif kind is yaml.AliasEvent:
+                if alias_line is None:
+                    alias_line = event.start_mark.line + 1
+            elif kind is yaml.StreamEndEvent or event is None:
+                return alias_line
+    finally:
+        parser.dispose()
 
 
 def read_yaml(raw: bytes) -> YamlDocument:
@@ -312,6 +323,8 @@ class _Builder:
             return items
         if node.tag not in _SCALAR_KINDS:
             raise _problem(path, f"tag {_tag_name(node.tag)} is not allowed", _line(node))
+        if node.tag == _STR:
+            return node.value  # what SafeConstructor.construct_yaml_str returns, without its machinery
         try:
             return self.loader.construct_object(node, deep=True)
         except Exception as exc:  # noqa: BLE001 - the constructor raises ValueError, KeyError, ... on bad scalars
