@@ -17,6 +17,7 @@ See bench/README.md for what each figure means.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import importlib
 import importlib.util
@@ -30,10 +31,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -320,17 +322,10 @@ def write_pulse_csv(path: Path, rows: int, seed: int) -> None:
 
 def fill_journal(home: Path, runs: int, answers: dict[str, object], plan_md: str, plan_json: str) -> float:
     """``runs`` finished triage runs through the journal API, in one process. Returns seconds taken."""
-    from dealrescue.journal import Journal
-
     followups = [(f["text"], f["due"]) for f in json.loads(plan_json).get("followups", [])]
     verdict = json.loads(plan_json).get("verdict") or {}
     start = time.perf_counter()
-    journal = Journal.open(home / "journal.db")
-    try:
-        # Durability does not matter for a throwaway fill; without this every answer is an fsync.
-        conn = getattr(journal, "_conn", None)
-        if conn is not None:
-            conn.execute("PRAGMA synchronous = OFF")
+    with _throwaway_journal(home) as journal:
         rng = random.Random(7)
         for i in range(runs):
             day = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"
@@ -348,23 +343,30 @@ def fill_journal(home: Path, runs: int, answers: dict[str, object], plan_md: str
                     plan_json,
                     followups,
                 )
-    finally:
-        journal.close()
     return time.perf_counter() - start
 
 
-def fill_todo_journal(home: Path, deals: int, steps_per_deal: int) -> tuple[float, str]:
-    """``deals`` finished runs with ``steps_per_deal`` open steps each, due from 30 days before to
-    60 days after a fixed day; returns the seconds taken and that day (for ``todo --date``)."""
+@contextlib.contextmanager
+def _throwaway_journal(home: Path) -> Iterator[Any]:
+    """The journal in ``home``, for a fill: durability does not matter, so no fsync per answer."""
     from dealrescue.journal import Journal
 
-    today = date(2026, 11, 22)
-    start = time.perf_counter()
     journal = Journal.open(home / "journal.db")
     try:
         conn = getattr(journal, "_conn", None)
         if conn is not None:
             conn.execute("PRAGMA synchronous = OFF")
+        yield journal
+    finally:
+        journal.close()
+
+
+def fill_todo_journal(home: Path, deals: int, steps_per_deal: int) -> tuple[float, str]:
+    """``deals`` finished runs with ``steps_per_deal`` open steps each, due from 30 days before to
+    60 days after a fixed day; returns the seconds taken and that day (for ``todo --date``)."""
+    today = date(2026, 11, 22)
+    start = time.perf_counter()
+    with _throwaway_journal(home) as journal:
         rng = random.Random(13)
         for i in range(deals):
             run_id = journal.start_run(f"Account {i + 1:05d}", "recover", 1, "bundled", today.isoformat(), {})
@@ -374,8 +376,6 @@ def fill_todo_journal(home: Path, deals: int, steps_per_deal: int) -> tuple[floa
                 for n in range(steps_per_deal)
             ]
             journal.finish_run(run_id, "recoverable_now", "Recoverable now", "# plan", "{}", (), steps=steps)
-    finally:
-        journal.close()
     return time.perf_counter() - start, today.isoformat()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +29,25 @@ def make_sample_csv(path: Path, rows: int, seed: int = 0, playbook: str = "pulse
     questions = compiled.playbook.questions
     rng = random.Random(seed)
     base = dt.date(2026, 1, 1)
+
+    def made() -> Iterator[list[str]]:
+        for number in range(rows):
+            deal = f"{rng.choice(_NAMES)} {rng.choice(_KINDS)} {rng.randrange(10**6):06d}-{number}"
+            yield [deal, *(_sample_answer(q, rng, base) for q in questions)]
+
+    _write_csv(path, ["deal", *[q.id for q in questions]], made())
+
+
+def _write_csv(path: Path, header: list[str], rows: Iterable[list[str]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["deal", *[q.id for q in questions]])
-        for number in range(rows):
-            row = [f"{rng.choice(_NAMES)} {rng.choice(_KINDS)} {rng.randrange(10**6):06d}-{number}"]
-            for q in questions:
-                row.append(_sample_answer(q, rng, base))
-            writer.writerow(row)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _pulse_signals() -> list[Any]:
+    pulse = catalog.load("pulse")[0].playbook
+    return pulse.question("signals").choices  # type: ignore[union-attr]
 
 
 def _sample_answer(question: Any, rng: random.Random, base: dt.date) -> str:
@@ -86,19 +98,17 @@ def salesforce_export(path: Path, rows: int, seed: int = 0, notes_bytes: int = 0
     """A Salesforce report export: Title Case headers, US dates, TRUE/FALSE, picklist labels,
     signals joined with ``;`` (multi-select picklists), amounts like ``$210,000.00``, and a
     long Description on the first row (``notes_bytes`` characters)."""
-    pulse = catalog.load("pulse")[0].playbook
-    signals = pulse.question("signals").choices  # type: ignore[union-attr]
+    signals = _pulse_signals()
     rng = random.Random(seed)
     base = dt.date(2026, 1, 1)
     header = ["Account Name", "Opportunity Owner", "Stage", "Amount", "Close Date", "Signals", "Pulse",
               "Asked Loss Question", "Calling High", "Competitor Knocking", "Knows Their Fear", "Shared Our Fear",
               "In The Way", "Renewal", "Description"]
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
+
+    def made() -> Iterator[list[str]]:
         for number in range(rows):
             ticked = rng.sample(signals, rng.choice((0, 0, 1, 1, 2, 3)))
-            writer.writerow([
+            yield [
                 f"{rng.choice(_NAMES)} {rng.choice(_KINDS)} {number + 1:03d}",
                 rng.choice(_OWNERS), rng.choice(_STAGES), _money(rng),
                 _us_date(base + dt.timedelta(days=rng.randrange(500))),
@@ -108,25 +118,25 @@ def salesforce_export(path: Path, rows: int, seed: int = 0, notes_bytes: int = 0
                 rng.choice(("TRUE", "FALSE")), rng.choice(("TRUE", "FALSE")), rng.choice(("TRUE", "FALSE", "")),
                 _us_date(base + dt.timedelta(days=90 + rng.randrange(400))),
                 "x" * notes_bytes if number == 0 and notes_bytes else rng.choice(("", "QBR went fine", "=cmd|' /C calc'!A0")),
-            ])
+            ]
+
+    _write_csv(path, header, made())
 
 
 def hubspot_export(path: Path, rows: int, seed: int = 0) -> None:
     """A HubSpot deals export: "Deal Name", "Deal owner", "Amount (USD)" with thousands separators,
     Yes/No and checkbox ``x`` answers, values in other case and spacing, signals joined with ``|``."""
-    pulse = catalog.load("pulse")[0].playbook
-    signals = pulse.question("signals").choices  # type: ignore[union-attr]
+    signals = _pulse_signals()
     rng = random.Random(seed)
     base = dt.date(2026, 1, 1)
     header = ["Deal Name", "Deal owner", "Deal Stage", "Amount (USD)", "Close Date", "signals", "Pulse Score",
               "asked loss question", "Calling-High", "competitor knocking", "knows their fear", "shared our fear",
               "in the way", "renewal", "Notes"]
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
+
+    def made() -> Iterator[list[str]]:
         for number in range(rows):
             ticked = rng.sample(signals, rng.choice((0, 1, 2)))
-            writer.writerow([
+            yield [
                 f"{rng.choice(_NAMES)} {rng.choice(_KINDS)} deal {number + 1}",
                 rng.choice(_OWNERS), rng.choice(("appointmentscheduled", "contractsent", "closedwon")),
                 f"{rng.choice((5_000, 64_000, 130_000, 2_400_000)):,}",
@@ -137,7 +147,9 @@ def hubspot_export(path: Path, rows: int, seed: int = 0) -> None:
                 rng.choice(("yes", "no", "dont know", "Dont-Know")),
                 rng.choice(("x", "")), rng.choice(("Y", "N")), rng.choice(("1", "0")),
                 (base + dt.timedelta(days=rng.randrange(600))).isoformat(), rng.choice(("", "@SUM(A1:A9)", "fine")),
-            ])
+            ]
+
+    _write_csv(path, header, made())
 
 
 _GRADES = ("Unknown", "identified", "Validated", "CONFIRMED", "")
@@ -152,16 +164,17 @@ def open_deals_export(path: Path, rows: int, seed: int = 0) -> None:
                 "Champion", "Competition")
     header = ["Opportunity Name", "Account Name", "Opportunity Owner", "Stage", "Amount", "Close Date", *elements,
               "Champion Name"]
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
+
+    def made() -> Iterator[list[str]]:
         for number in range(rows):
             account = f"{rng.choice(_NAMES)} {rng.choice(_KINDS)}"
             stage = rng.choice(("Discovery", "Evaluation", "Proposal", "Negotiation"))
             late = stage in ("Proposal", "Negotiation")
             grades = [rng.choice(_GRADES[1:4] if late and rng.random() < 0.6 else _GRADES) for _ in elements]
-            writer.writerow([
+            yield [
                 f"{account} - {rng.choice(('New business', 'Expansion', 'Renewal'))} {number + 1:02d}", account,
                 rng.choice(_OWNERS), stage, _money(rng), _us_date(base + dt.timedelta(days=rng.randrange(200))),
                 *grades, rng.choice(("", "Priya Raman", "Tom Reed")),
-            ])
+            ]
+
+    _write_csv(path, header, made())
