@@ -1,3 +1,3 @@
-from dealrescue.cli.app import main
+from dealrescue.cli.main import main
 
 main()

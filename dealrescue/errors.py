@@ -1,7 +1,7 @@
 """The one error tree. Each error carries the message a user sees and its exit code.
 
 The CLI turns these into one or two stderr lines in a single place
-(``dealrescue.cli.app.main``); nothing else prints errors.
+(``dealrescue.cli.failures``); nothing else prints errors.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ def test_a_plan_format_registered_in_the_render_registry_is_a_run_format(mini: P
         "import sys\n"
         "from dealrescue.core.render import registry\n"
         "registry.PLAN._entries['shout'] = 'tests.shout_renderer:to_shout'\n"
-        "from dealrescue.cli.app import main\n"
+        "from dealrescue.cli.main import main\n"
         "sys.argv[0] = 'dealrescue'\n"
         "main()\n"
     )

@@ -118,7 +118,7 @@ def test_a_closed_pipe_loses_no_plan(mini: Path, user_home: Path) -> None:
     import os
 
     env = {**os.environ, "DEALRESCUE_HOME": str(user_home)}
-    code = "import sys; from dealrescue.cli.app import main; sys.argv[0] = 'dealrescue'; main()"
+    code = "import sys; from dealrescue.cli.main import main; sys.argv[0] = 'dealrescue'; main()"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "run", str(mini), "Acme", *MINI_ANSWERS, "--no-input"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,

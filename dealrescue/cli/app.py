@@ -1,11 +1,9 @@
-"""The typer application and the one place that turns errors into messages and exit codes.
+"""The typer application: the root group, its options and the commands in help order.
 
-Only typer is imported at start-up; each command imports what it needs when it
-runs, so ``dealrescue --help`` stays fast.
+Only typer is imported here; each command imports what it needs when it runs, so
+``dealrescue --help`` stays fast. ``cli/main.py`` starts it (or the direct path).
 """
 
-import os
-import sys
 from typing import Any
 
 import typer
@@ -14,39 +12,28 @@ from typer.core import TyperGroup
 
 from dealrescue import __version__
 from dealrescue.cli import run
-from dealrescue.cli.lazy import Later, attach, command_tree
-from dealrescue.errors import EXIT_INTERRUPTED, EXIT_RUNTIME, DealRescueError
+from dealrescue.cli.failures import echo_err, exit_code_for
+from dealrescue.cli.lazy import Later, attach
 
 
 class DealRescueGroup(TyperGroup):
-    """The root group. Its ``invoke`` is the one place errors become stderr lines and exit codes."""
+    """The root group: errors raised under it become stderr lines and exit codes (``cli/failures.py``)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except DealRescueError as exc:
-            if os.environ.get("DEALRESCUE_DEBUG") == "1":
-                raise
-            from dealrescue.core.mdescape import strip_controls
-
-            for line in exc.lines():
-                typer.echo(strip_controls(line), err=True)
-            raise typer.Exit(exc.exit_code) from None
         except ClickUsageError as exc:
             # Bad flags: the same two lines as every other error, not a boxed panel.
             command = exc.ctx.command_path if exc.ctx is not None else "dealrescue"
-            typer.echo(f"error: {exc.format_message()}", err=True)
-            typer.echo(f"hint: see {command} --help", err=True)
+            echo_err(f"error: {exc.format_message()}")
+            echo_err(f"hint: see {command} --help")
             raise typer.Exit(exc.exit_code) from None
-        except OSError as exc:
-            raise typer.Exit(_output_failed(exc)) from None
-        except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for a user
+        except Exception as exc:
             # typer's own exits and usage errors are handled by typer.
-            if os.environ.get("DEALRESCUE_DEBUG") == "1" or _is_typers(exc):
+            code = None if _is_typers(exc) else exit_code_for(exc)
+            if code is None:
                 raise
-            typer.echo(f"error: unexpected {type(exc).__name__}: {exc}", err=True)
-            typer.echo("hint: this is a bug; rerun with DEALRESCUE_DEBUG=1 for the traceback and report it", err=True)
-            raise typer.Exit(EXIT_RUNTIME) from None
+            raise typer.Exit(code) from None
 
 
 def _is_typers(exc: Exception) -> bool:
@@ -107,69 +94,3 @@ def __getattr__(name: str) -> typer.Typer:
         attach(full, later)
     globals()["app"] = full
     return full
-
-
-def main() -> None:
-    from dealrescue.ui.terminal import signals_as_interrupts
-
-    signals_as_interrupts()
-    stdout_before = _stdout_identity()
-    code: Any = 0
-    try:
-        command_tree(base_app(), LATER)(prog_name="dealrescue")
-    except SystemExit as done:
-        code = done.code
-        if code == 1 and _closed_pipe_seen(stdout_before):
-            # Click or rich met a closed pipe outside a command (--help, --version) and chose 1;
-            # the rule is the same as inside one: a reader closing the pipe is not a failure.
-            code = 0
-    except KeyboardInterrupt as stop:
-        # Outside a prompt (a prompt turns Ctrl-C into its own message): no traceback.
-        _echo_err("\ninterrupted")
-        code = getattr(stop, "exit_code", EXIT_INTERRUPTED)
-    except OSError as exc:
-        code = _output_failed(exc)
-    try:
-        # Output that fit in the buffer is written only now: a full disk shows here.
-        sys.stdout.flush()
-    except OSError as exc:
-        failed = _output_failed(exc)
-        code = code or failed
-    sys.exit(code)
-
-
-def _stdout_identity() -> tuple[int, int, int] | None:
-    try:
-        info = os.fstat(sys.stdout.fileno())
-    except (OSError, ValueError):
-        return None
-    return (info.st_dev, info.st_ino, info.st_mode)
-
-
-def _closed_pipe_seen(before: tuple[int, int, int] | None) -> bool:
-    """Click's and rich's own closed-pipe exits: click wraps stdout, rich points it at /dev/null."""
-    import stat
-
-    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
-        return True
-    now = _stdout_identity()
-    return before is not None and stat.S_ISFIFO(before[2]) and now is not None and now != before
-
-
-def _output_failed(exc: OSError) -> int:
-    """One line for a failed write to stdout (none for a closed pipe); other errors go on up."""
-    from dealrescue.ui.output import is_output_failure, output_failure
-
-    if os.environ.get("DEALRESCUE_DEBUG") == "1" or not is_output_failure(exc):
-        raise exc
-    error = output_failure(exc)
-    for line in error.lines():
-        _echo_err(line)
-    return error.exit_code
-
-
-def _echo_err(line: str) -> None:
-    try:
-        typer.echo(line, err=True)
-    except OSError:
-        pass  # the terminal is gone (SIGHUP): nobody is left to read it

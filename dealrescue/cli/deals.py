@@ -2,7 +2,7 @@
 
 Only typer is imported at the top: each command imports ``dealrescue.commands.deals``
 (and with it the journal and the output helpers) when it runs, so ``dealrescue --help``
-stays fast. Errors are raised as ``DealRescueError`` kin; ``dealrescue.cli.app.main``
+stays fast. Errors are raised as ``DealRescueError`` kin; ``dealrescue.cli.failures``
 turns them into messages and exit codes.
 """
 
@@ -10,12 +10,12 @@ from typing import Annotated
 
 import typer
 
+from dealrescue.cli.choices import ListFormat, StoredFormat
 from dealrescue.cli.options import (
     AnswersFile,
     Explain,
     Force,
     KeptFormat,
-    ListFormat,
     NoInput,
     NoReview,
     Output,
@@ -23,7 +23,6 @@ from dealrescue.cli.options import (
     PlanDate,
     PlaybooksDir,
     Sets,
-    StoredFormat,
 )
 from dealrescue.core.status import RunStatus
 

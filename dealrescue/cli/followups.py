@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from dealrescue.cli.options import CalendarKind, Force, IcsKind, ListFormat
+from dealrescue.cli.choices import CalendarKind, ListFormat
+from dealrescue.cli.options import Force, IcsKind
 
 followups_app = typer.Typer(
     help="Due and upcoming follow-ups across all deals; export them to a calendar; mark them done.",

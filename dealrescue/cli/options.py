@@ -1,50 +1,12 @@
-"""Options and choice types shared by the commands, declared once.
+"""Options shared by the commands, declared once; their choice types are in ``cli/choices.py``."""
 
-Every ``--format`` is one of the Enums below: typer checks the value, and a command
-receives a member (``.value`` is the name). Plan formats come from the render registry,
-so a format registered there is a ``--format`` choice with nothing to change here.
-"""
-
-import enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from dealrescue.cli.choices import CalendarKind, PlanFormat
 from dealrescue.core.render.registry import PLAN
-
-# Functional Enum: its members are the registry's names, whatever they are.
-PlanFormat = enum.Enum("PlanFormat", {name: name for name in PLAN.names()}, type=str)  # type: ignore[misc]
-
-
-class StoredFormat(str, enum.Enum):
-    """The plan formats the journal keeps for every finished run (``deals export``)."""
-
-    markdown = "markdown"
-    json = "json"
-
-
-class ListFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-
-
-class RankFormat(str, enum.Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    html = "html"
-
-
-class ReportFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-
-
-class CalendarKind(str, enum.Enum):
-    event = "event"
-    todo = "todo"
-
 
 Deal = Annotated[Optional[str], typer.Argument(help="The deal or account name (asked for when missing on a terminal).", show_default=False)]
 AnswersFile = Annotated[

@@ -5,7 +5,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from dealrescue.cli.options import ListFormat, PlaybooksDir, ReportFormat
+from dealrescue.cli.choices import ListFormat, ReportFormat
+from dealrescue.cli.options import PlaybooksDir
 
 playbooks_app = typer.Typer(
     help="List, show, check and write playbooks (the YAML files behind every command).",

@@ -5,7 +5,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from dealrescue.cli.options import Force, Output, PlaybooksDir, RankFormat
+from dealrescue.cli.choices import RankFormat
+from dealrescue.cli.options import Force, Output, PlaybooksDir
 
 
 def rank_command(

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from dealrescue.cli.choices import PlanFormat
 from dealrescue.cli.options import (
     AnswersFile,
     Deal,
@@ -20,7 +21,6 @@ from dealrescue.cli.options import (
     Output,
     Plain,
     PlanDate,
-    PlanFormat,
     PlaybooksDir,
     Sets,
 )
@@ -48,13 +48,9 @@ Examples:
 
 
 def _run(playbook: str, **flags: Any) -> None:
-    from dealrescue.commands.run import RunOptions, run
+    from dealrescue.commands.run import run_flags
 
-    flags["sets"] = list(flags["sets"] or [])
-    flags["format"] = flags.pop("fmt").value
-    flags["answers_file"] = flags.pop("answers")
-    flags["review"] = not flags.pop("no_review")
-    run(RunOptions(playbook=playbook, **flags))
+    run_flags(playbook=playbook, **flags)
 
 
 def _playbook_command(playbook_id: str) -> Callable[..., None]:

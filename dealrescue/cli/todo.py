@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from dealrescue.cli.options import CalendarKind, Force, IcsKind, ListFormat
+from dealrescue.cli.choices import CalendarKind, ListFormat
+from dealrescue.cli.options import Force, IcsKind
 
 todo_app = typer.Typer(
     help="What is overdue, due today and due this week across all deals; tick items off; a calendar file.",

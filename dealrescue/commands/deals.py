@@ -3,7 +3,7 @@
 Each command takes plain arguments (strings, paths, flags). The journal
 (sqlite3), rich and icalendar still load inside the functions that need them,
 so a read command on a journal never made creates nothing and imports little.
-Errors are raised as ``DealRescueError`` kin; ``dealrescue.cli.app.main`` turns
+Errors are raised as ``DealRescueError`` kin; ``dealrescue.cli.failures`` turns
 them into messages and exit codes.
 """
 

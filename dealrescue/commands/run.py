@@ -172,6 +172,18 @@ class Run:
         return parse_date(self.stored.date, "--date")
 
 
+def run_flags(playbook: str, **flags: Any) -> None:
+    """A playbook command's parameters, named as it declares them, into one run.
+
+    The typer commands (``cli/run.py``) and the direct path (``cli/direct.py``) both call this.
+    """
+    flags["sets"] = list(flags["sets"] or [])
+    flags["format"] = flags.pop("fmt").value
+    flags["answers_file"] = flags.pop("answers")
+    flags["review"] = not flags.pop("no_review")
+    run(RunOptions(playbook=playbook, **flags))
+
+
 def run(options: RunOptions) -> None:
     """Load the playbook, settle the answers (asking on a terminal), build, write and record the plan."""
     check_format(options.format)

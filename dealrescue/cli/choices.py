@@ -1,0 +1,43 @@
+"""The choice types of ``--format`` and ``--ics-kind``, without typer.
+
+Every ``--format`` is one of these Enums: typer checks the value, and a command receives a
+member (``.value`` is the name). Plan formats come from the render registry, so a format
+registered there is a ``--format`` choice with nothing to change here. No typer import: the
+direct path of a playbook run (``cli/direct.py``) converts ``--format`` with these too.
+"""
+
+import enum
+
+from dealrescue.core.render.registry import PLAN
+
+# Functional Enum: its members are the registry's names, whatever they are.
+PlanFormat = enum.Enum("PlanFormat", {name: name for name in PLAN.names()}, type=str)  # type: ignore[misc]
+
+
+class StoredFormat(str, enum.Enum):
+    """The plan formats the journal keeps for every finished run (``deals export``)."""
+
+    markdown = "markdown"
+    json = "json"
+
+
+class ListFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+class RankFormat(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    html = "html"
+
+
+class ReportFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+class CalendarKind(str, enum.Enum):
+    event = "event"
+    todo = "todo"

@@ -1,0 +1,75 @@
+"""The console script: ``dealrescue`` starts here.
+
+A playbook run whose flags the direct path reads with certainty (``cli/direct.py``) runs without
+importing typer, about a fifth of a scripted run; anything else goes to the typer tree. Both end
+in the same exit rules below.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from dealrescue.cli.failures import echo_err, output_failed
+from dealrescue.errors import EXIT_INTERRUPTED
+
+
+def main() -> None:
+    from dealrescue.cli import direct
+    from dealrescue.ui.terminal import signals_as_interrupts
+
+    signals_as_interrupts()
+    stdout_before = _stdout_identity()
+    code: Any = 0
+    try:
+        call = direct.parse(sys.argv[1:])
+        if call is not None:
+            code = direct.invoke(call)
+        else:
+            from dealrescue.cli.app import LATER, base_app
+            from dealrescue.cli.lazy import command_tree
+
+            command_tree(base_app(), LATER)(prog_name="dealrescue")
+    except SystemExit as done:
+        code = done.code
+        if code == 1 and _closed_pipe_seen(stdout_before):
+            # Click or rich met a closed pipe outside a command (--help, --version) and chose 1;
+            # the rule is the same as inside one: a reader closing the pipe is not a failure.
+            code = 0
+    except KeyboardInterrupt as stop:
+        # Outside a prompt (a prompt turns Ctrl-C into its own message): no traceback.
+        echo_err("\ninterrupted")
+        code = getattr(stop, "exit_code", EXIT_INTERRUPTED)
+    except OSError as exc:
+        code = output_failed(exc)
+        if code is None:
+            raise
+    try:
+        # Output that fit in the buffer is written only now: a full disk shows here.
+        sys.stdout.flush()
+    except OSError as exc:
+        failed = output_failed(exc)
+        if failed is None:
+            raise
+        code = code or failed
+    sys.exit(code)
+
+
+def _stdout_identity() -> tuple[int, int, int] | None:
+    import os
+
+    try:
+        info = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino, info.st_mode)
+
+
+def _closed_pipe_seen(before: tuple[int, int, int] | None) -> bool:
+    """Click's and rich's own closed-pipe exits: click wraps stdout, rich points it at /dev/null."""
+    import stat
+
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        return True
+    now = _stdout_identity()
+    return before is not None and stat.S_ISFIFO(before[2]) and now is not None and now != before
