@@ -80,3 +80,21 @@ def test_help_and_typos_read_as_before(tmp_path: Any) -> None:
     typo = subprocess.run([sys.executable, "-m", "dealrescue", "deals", "lisst"], capture_output=True, text=True, env=env, timeout=60)
     assert typo.returncode == 2
     assert typo.stderr.splitlines() == ["error: No such command 'lisst'. Did you mean 'list'?", "hint: see dealrescue deals --help"]
+
+
+def test_a_list_of_commands_builds_none_of_them(capsys: Any, monkeypatch: Any) -> None:
+    """Help lists summaries (name, help, panel); every command stays unbuilt, and is whole when run."""
+    monkeypatch.setenv("COLUMNS", "100")
+    lazy = command_tree(base_app(), LATER)
+    eager = typer.main.get_command(app)
+    shown = []
+    for group in (lazy, eager):
+        with group.make_context("dealrescue", ["triage"], resilient_parsing=True) as ctx:
+            shown.append(group.get_help(ctx) + capsys.readouterr().out)  # rich prints it, click returns it
+    assert "triage" in shown[0] and shown[0] == shown[1]
+    commands = lazy.commands
+    assert isinstance(commands, LazyCommands) and not commands.listing
+    leaves = [name for name, found in commands._commands.items() if isinstance(found, Command) and not hasattr(found, "commands")]
+    assert leaves == []
+    # A command asked for outside the listing is the whole command, parameters and all.
+    assert _shape(commands["triage"]) == _shape(eager.commands["triage"])  # type: ignore[attr-defined]
