@@ -1,7 +1,8 @@
-"""The direct path of a playbook run (cli/direct.py) against the typer tree it stands in for.
+"""The direct path (cli/direct.py) against the typer tree it stands in for.
 
-Whatever command line the direct path accepts, typer must accept too and hand ``run_flags`` the
-very same arguments; errors and exits must come out the same either way.
+Whatever command line the direct path accepts, typer must accept too and hand the same function
+(``run_flags``, ``followups_flags``) the very same arguments; errors and exits must come out the
+same either way.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import dealrescue.commands.followups as followups_module
 import dealrescue.commands.run as run_module
 from dealrescue.cli import direct, direct_gen
 from dealrescue.cli.app import LATER, base_app
@@ -26,19 +28,22 @@ from .conftest import REPO
 
 
 class Called(BaseException):
-    """Raised by the stand-in ``run_flags`` (past every error handler): what it was given."""
+    """Raised by a stand-in target (past every error handler): which one, and what it was given."""
 
-    def __init__(self, flags: dict[str, Any]) -> None:
+    def __init__(self, target: str, flags: dict[str, Any]) -> None:
         super().__init__("called")
-        self.flags = flags
+        self.call = (target, flags)
 
 
 @pytest.fixture
 def caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    def stand_in(**flags: Any) -> None:
-        raise Called(flags)
+    for module, name in ((run_module, "run_flags"), (followups_module, "followups_flags")):
+        target = f"{module.__name__}:{name}"
 
-    monkeypatch.setattr(run_module, "run_flags", stand_in)
+        def stand_in(target: str = target, **flags: Any) -> None:
+            raise Called(target, flags)
+
+        monkeypatch.setattr(module, name, stand_in)
 
 
 @pytest.fixture
@@ -46,29 +51,32 @@ def tree() -> Any:
     return command_tree(base_app(), LATER)
 
 
-def typer_reading(tree: Any, argv: list[str]) -> dict[str, Any] | None:
-    """What typer hands ``run_flags`` for ``argv``; None when it refuses the line or does not run."""
+Call = tuple[str, dict[str, Any]]
+
+
+def typer_reading(tree: Any, argv: list[str]) -> Call | None:
+    """What typer calls for ``argv``; None when it refuses the line or does not run."""
     try:
         tree.main(argv, prog_name="dealrescue", standalone_mode=False)
-    except Called as call:
-        return call.flags
+    except Called as called:
+        return called.call
     except Exception:  # noqa: BLE001 - a usage error, --help's exit: typer did not run it
         return None
     return None
 
 
-def direct_reading(argv: list[str]) -> dict[str, Any] | None:
+def direct_reading(argv: list[str]) -> Call | None:
     try:
-        flags = direct.parse(argv)
-        if flags is not None:
-            run_module.run_flags(**flags)
-    except Called as call:
-        return call.flags
+        call = direct.parse(argv)
+        if call is not None:
+            direct.invoke(call)
+    except Called as called:
+        return called.call
     return None
 
 
-def same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a == b and all(type(a[k]) is type(b[k]) for k in a)
+def same(a: Call, b: Call) -> bool:
+    return a == b and all(type(a[1][k]) is type(b[1][k]) for k in a[1])
 
 
 def test_the_table_is_what_the_typer_declarations_say() -> None:
@@ -77,9 +85,9 @@ def test_the_table_is_what_the_typer_declarations_say() -> None:
     )
 
 
-def test_every_playbook_command_is_in_the_table() -> None:
+def test_every_command_meant_for_the_direct_path_is_in_the_table() -> None:
     """A declaration the direct path cannot read leaves its command out; none does today."""
-    assert list(COMMANDS) == [name for name, _, _ in PLAYBOOK_COMMANDS] + ["run"]
+    assert list(COMMANDS) == list(direct_gen.direct_commands()) == [name for name, _, _ in PLAYBOOK_COMMANDS] + ["run", "followups"]
 
 
 @pytest.fixture
@@ -107,6 +115,10 @@ COMMON = [
     ["run", "playbooks/triage.yaml", "Acme", "--no-input", "--no-save"],
     ["run", "my-playbook", "--set", "a=b=c", "--date", "2026-01-01"],
     ["walkaway", "--no-input", "Acme"],
+    ["followups"],
+    ["followups", "--date", "2026-11-22", "--format", "json", "--all"],
+    ["followups", "--ics", "new.ics", "--ics-kind", "todo", "--force"],
+    ["followups", "--ics", "-"],
 ]
 
 
@@ -144,6 +156,10 @@ DECLINED = [
     ["deals", "list"],
     ["--version"],
     ["resume"],
+    ["followups", "done", "abc"],
+    ["followups", "--help"],
+    ["followups", "--ics-kind", "Event"],
+    ["followups", "--format", "csv"],
     [],
 ]
 
@@ -167,6 +183,7 @@ TOKENS = [
     "--format", "json", "markdown", "JSON", "--format=json", "--format=xml", "--format=",
     "-o", "-oplan.md", "-o=plan.md", "--output", "--output=new.md", "plan.md", "new.md", "dir", "locked.md",
     "--playbooks-dir", "--playbooks-dir=dir", "--date", "2026-11-22", "--dat",
+    "--all", "--ics", "--ics=-", "new.ics", "--ics-kind", "event", "todo", "--ics-kind=Todo", "table", "done",
 ]  # fmt: skip
 
 
@@ -176,7 +193,7 @@ def test_random_command_lines_read_the_same_or_go_to_typer(tree: Any) -> None:
     rng = random.Random(20261130)
     accepted = 0
     for _ in range(3000):
-        argv = [rng.choice(["triage", "run", "qualify"])] + [rng.choice(TOKENS) for _ in range(rng.randint(0, 7))]
+        argv = [rng.choice(["triage", "run", "qualify", "followups"])] + [rng.choice(TOKENS) for _ in range(rng.randint(0, 7))]
         found = direct_reading(argv)
         if found is None:
             continue
@@ -205,16 +222,18 @@ ERRORS = [
     ["triage", "Acme\x1b]0;pwned\x07", "--no-input", "--no-save", "-o", "plan.md", "--answers", "a.yaml"],
     ["run", "not-a-playbook", "Acme", "--no-input"],
     ["run", "a.yaml", "Acme", "--no-input", "--no-save"],
+    ["followups", "--date", "yesterday"],
+    ["followups", "--ics", "plan.md"],
 ]
 
 
 @pytest.mark.usefixtures("scratch")
 @pytest.mark.parametrize("argv", ERRORS, ids=[" ".join(a) for a in ERRORS])
 def test_errors_read_the_same_on_either_path(tree: Any, capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    flags = direct.parse(argv)
-    assert flags is not None
+    call = direct.parse(argv)
+    assert call is not None
     by_typer = outcome(capsys, lambda: tree.main(argv, prog_name="dealrescue", standalone_mode=True))
-    by_direct = outcome(capsys, lambda: direct.invoke(flags))
+    by_direct = outcome(capsys, lambda: direct.invoke(call))
     assert by_direct == by_typer
     assert by_direct[0] != 0 and by_direct[2].startswith("error: ")
 
@@ -229,8 +248,8 @@ def test_what_escapes_a_run_exits_the_same_on_either_path(
 
     monkeypatch.setattr(run_module, "run_flags", failing)
     argv = ["triage", "Acme", "--no-input"]
-    flags = direct.parse(argv)
-    assert flags is not None
+    call = direct.parse(argv)
+    assert call is not None
 
     def either(call: Any) -> tuple[Any, str, str]:
         try:
@@ -240,7 +259,7 @@ def test_what_escapes_a_run_exits_the_same_on_either_path(
             return ("raised", type(exc).__name__, str(exc))
 
     by_typer = either(lambda: tree.main(argv, prog_name="dealrescue", standalone_mode=True))
-    by_direct = either(lambda: direct.invoke(flags))
+    by_direct = either(lambda: direct.invoke(call))
     assert by_direct == by_typer
 
 
@@ -278,5 +297,17 @@ def test_help_and_completion_still_come_from_typer(tmp_path: Path) -> None:
 
 
 def test_the_vocabulary_names_every_option() -> None:
-    options = {flag for _, _, table, _ in COMMANDS.values() for flag in table}
+    options = {flag for _, _, _, table, _ in COMMANDS.values() for flag in table}
     assert options <= {token.partition("=")[0] for token in TOKENS}
+
+
+def test_followups_never_imports_typer_and_lists_what_typer_lists(tmp_path: Path) -> None:
+    answers = ["--set", "competitor=Globex", "--set", "signed=not_signed", "--set", "reason=price", "--set", "price_gap=too_far",
+               "--set", "pressure=3", "--no-input", "--date", "2026-11-22"]  # fmt: skip
+    _, made = installed_cli_modules(tmp_path, "triage", "Acme", *answers)
+    assert made.returncode == 0, made.stderr
+    loaded, listed = installed_cli_modules(tmp_path, "followups", "--date", "2026-11-23")
+    assert not {m for m in loaded if m.startswith(("typer", "click"))}
+    assert "Acme" in listed.stdout and listed.returncode == 0
+    loaded, by_typer = installed_cli_modules(tmp_path, "followups", "--date", "2026-11-23", "--")
+    assert "typer" in loaded and (by_typer.stdout, by_typer.returncode) == (listed.stdout, listed.returncode)

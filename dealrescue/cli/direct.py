@@ -1,9 +1,10 @@
-"""The direct path of a playbook run: its flags read without typer, when that is beyond doubt.
+"""The direct path: a playbook run's (or ``followups``') flags read without typer, when that is beyond doubt.
 
 Importing typer (and its click) and building a command is about a fifth of a scripted
-``dealrescue triage ... --no-input``. The playbook commands' parameters are in
+``dealrescue triage ... --no-input``. The parameters of these commands are in
 ``cli/direct_table.py``, generated from the typer declarations by ``cli/direct_gen.py``, so they
-are still declared once, in ``cli/options.py`` and ``cli/run.py``. This module reads only the plain
+are still declared once, in ``cli/``, and the table names the function each command's typer
+callback calls (``run_flags``, ``followups_flags``), which is what this path calls. This module reads only the plain
 forms of a command line and gives up on anything else: the typer tree then reads it, with its
 help, its completion and its messages. Whatever it accepts, typer accepts and reads the same way;
 ``tests/test_direct.py`` compares the two on thousands of command lines.
@@ -28,16 +29,18 @@ from dealrescue.errors import EXIT_INTERRUPTED
 _COMPLETION_VARIABLE = "_DEALRESCUE_COMPLETE"
 
 
-def parse(argv: list[str]) -> dict[str, Any] | None:
-    """The keyword arguments of ``run_flags`` for ``argv``, as typer would give them; None to let typer read it."""
+def parse(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """The function to call for ``argv`` ("module:function") and its keyword arguments, as typer would
+    give them; None to let typer read it."""
     if not argv or _COMPLETION_VARIABLE in os.environ:
         return None
     from dealrescue.cli.direct_table import COMMANDS
 
-    shape = COMMANDS.get(argv[0])
+    commands: dict[str, tuple[Any, ...]] = COMMANDS
+    shape = commands.get(argv[0])
     if shape is None:
         return None
-    fixed, arguments, options, defaults = shape
+    target, fixed, arguments, options, defaults = shape
     flags: dict[str, Any] = {**defaults, **fixed}
     given: set[str] = set()
     positional: list[str] = []
@@ -73,16 +76,19 @@ def parse(argv: list[str]) -> dict[str, Any] | None:
         return None
     for (parameter, _), value in zip(arguments, positional, strict=False):
         flags[parameter] = value
-    return flags
+    return target, flags
 
 
-def invoke(flags: dict[str, Any]) -> int:
-    """Run the playbook with ``flags``; the exit code, by the same rules as under typer."""
+def invoke(call: tuple[str, dict[str, Any]]) -> int:
+    """Make the call ``parse`` read; the exit code, by the same rules as under typer."""
+    import importlib
+
     from dealrescue.cli.failures import exit_code_for
-    from dealrescue.commands.run import run_flags
 
+    target, flags = call
+    module, function = target.split(":")
     try:
-        run_flags(**flags)
+        getattr(importlib.import_module(module), function)(**flags)
     except KeyboardInterrupt:
         # typer's rule for a Ctrl-C that reaches it: 130, no message (a prompt has its own).
         return EXIT_INTERRUPTED

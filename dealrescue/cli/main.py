@@ -1,7 +1,7 @@
 """The console script: ``dealrescue`` starts here.
 
-A playbook run whose flags the direct path reads with certainty (``cli/direct.py``) runs without
-importing typer, about a fifth of a scripted run; anything else goes to the typer tree. Both end
+A playbook run (or ``followups``) whose flags the direct path reads with certainty
+(``cli/direct.py``) runs without importing typer, about a fifth of a scripted run; anything else goes to the typer tree. Both end
 in the same exit rules below.
 """
 

@@ -45,6 +45,12 @@ def _every_row(journal: Journal, include_done: bool, today: str) -> list[tuple[A
     return [row for batch in journal.stream_followups(_COLUMNS, include_done=include_done, today=today) for row in batch]
 
 
+def followups_flags(**flags: Any) -> None:
+    """``followups`` with its parameters named as the command line declares them: the typer
+    callback (``cli/followups.py``) and the direct path (``cli/direct.py``) both call this."""
+    list_followups(flags["include_done"], flags["ics"], flags["kind"].value, flags["force"], flags["on"], flags["fmt"].value)
+
+
 def list_followups(
     include_done: bool,
     ics: Path | None,
