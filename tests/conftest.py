@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -79,3 +82,19 @@ def write_playbook(tmp_path: Path) -> Callable[[str, str], Path]:
 @pytest.fixture
 def mini(write_playbook: Callable[[str, str], Path]) -> Path:
     return write_playbook(MINIMAL, "mini.yaml")
+
+
+def installed_cli_modules(tmp_path: Path, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """Run the CLI's ``main`` in a fresh interpreter (``DEALRESCUE_HOME=tmp_path``): the modules of
+    ``dealrescue.cli``, typer and click it imported, and the finished process."""
+    code = (
+        "import sys\n"
+        "from dealrescue.cli.main import main\n"
+        "sys.argv = ['dealrescue', *sys.argv[1:]]\n"
+        "try:\n    main()\n"
+        "except SystemExit:\n    pass\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith(('dealrescue.cli', 'typer', 'click')))), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "DEALRESCUE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60, cwd=REPO)
+    return set(done.stderr.splitlines()[-1].split()), done

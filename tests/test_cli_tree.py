@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from dealrescue.cli.app import LATER, app, base_app
 from dealrescue.cli.lazy import LazyCommands, command_tree
 
+from .conftest import installed_cli_modules
+
 
 def _shape(command: Any) -> dict[str, Any]:
     """Everything click parses and shows: names, parameters (with their options and types), help."""
@@ -48,20 +50,10 @@ def test_a_run_builds_only_the_command_it_calls() -> None:
 
 
 def test_a_run_imports_only_its_own_command_module(tmp_path: Any) -> None:
-    code = (
-        "import sys\n"
-        "from dealrescue.cli.main import main\n"
-        "sys.argv = ['dealrescue', *sys.argv[1:]]\n"
-        "try:\n    main()\n"
-        "except SystemExit:\n    pass\n"
-        "print(' '.join(sorted(m for m in sys.modules if m.startswith('dealrescue.cli.'))), file=sys.stderr)\n"
-    )
-    env = {**os.environ, "DEALRESCUE_HOME": str(tmp_path)}
     loaded = {}
     # The triage is written with `--` so that typer reads it (tests/test_direct.py has the direct path).
     for args in (["deals", "list"], ["triage", "--set", "competitor=X", "--no-input", "--no-save", "--", "Acme"]):
-        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60)
-        loaded[args[0]] = set(done.stderr.splitlines()[-1].split())
+        loaded[args[0]], _ = installed_cli_modules(tmp_path, *args)
     others = {"dealrescue.cli.todo", "dealrescue.cli.rank", "dealrescue.cli.playbooks", "dealrescue.cli.card", "dealrescue.cli.followups"}
     assert "dealrescue.cli.deals" in loaded["deals"] and not others & loaded["deals"]
     assert "dealrescue.cli.run" in loaded["triage"] and not (others | {"dealrescue.cli.deals"}) & loaded["triage"]

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from dealrescue.cli.direct_table import COMMANDS
 from dealrescue.cli.lazy import command_tree
 from dealrescue.cli.run import PLAYBOOK_COMMANDS
 
-from .conftest import REPO
+from .conftest import installed_cli_modules
 
 
 class Called(BaseException):
@@ -261,20 +259,6 @@ def test_what_escapes_a_run_exits_the_same_on_either_path(
     by_typer = either(lambda: tree.main(argv, prog_name="dealrescue", standalone_mode=True))
     by_direct = either(lambda: direct.invoke(call))
     assert by_direct == by_typer
-
-
-def installed_cli_modules(tmp_path: Path, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
-    code = (
-        "import sys\n"
-        "from dealrescue.cli.main import main\n"
-        "sys.argv = ['dealrescue', *sys.argv[1:]]\n"
-        "try:\n    main()\n"
-        "except SystemExit:\n    pass\n"
-        "print(' '.join(sorted(m for m in sys.modules if m.startswith(('dealrescue.cli', 'typer', 'click')))), file=sys.stderr)\n"
-    )
-    env = {**os.environ, "DEALRESCUE_HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60, cwd=REPO)
-    return set(done.stderr.splitlines()[-1].split()), done
 
 
 def test_a_scripted_triage_never_imports_typer(tmp_path: Path) -> None:
