@@ -79,6 +79,21 @@ def test_ctrl_c_during_start_up_prints_no_traceback(user_home: Path) -> None:
     assert cleaned, "no interrupt landed before the command finished: the test proved nothing"
 
 
+def test_a_ctrl_c_in_pythons_shutdown_cannot_kill_a_finished_run(user_home: Path) -> None:
+    """Python puts SIGINT's default action back while it shuts down: a Ctrl-C there used to end a
+    finished command as killed by SIGINT (exit -2, no message), about one in six near the end."""
+    code = (
+        "import signal, sys\n"
+        "from dealrescue.cli.main import main\n"
+        "sys.argv = ['dealrescue', 'playbooks', 'list']\n"
+        "try:\n    main()\n"
+        "except SystemExit as done:\n"
+        "    print(done.code, signal.getsignal(signal.SIGINT) is signal.SIG_IGN, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(user_home), timeout=60)
+    assert done.stderr.splitlines()[-1] == "0 True", done.stderr
+
+
 @pytest.mark.parametrize(
     "args",
     [["--version"], ["--help"], ["playbooks", "list"], ["playbooks", "show", "triage"], ["deals", "list"], ["followups"],

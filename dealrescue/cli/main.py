@@ -52,6 +52,11 @@ def main() -> None:
         if failed is None:
             raise
         code = code or failed
+    # The work is done and written. Python's shutdown puts back the default SIGINT action, so a
+    # Ctrl-C landing in it would end a finished run as "killed by signal", with no message.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(code)
 
 
