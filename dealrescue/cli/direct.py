@@ -111,7 +111,10 @@ def _converted(kind: Any, value: str) -> Any:
     if isinstance(kind, tuple):
         return _path(value, *kind[1:])
     # An Enum: typer offers its values as choices, case and all, and passes the member.
-    return kind(value) if value in kind._value2member_map_ else None
+    try:
+        return kind(value)
+    except ValueError:
+        return None
 
 
 def _path(value: str, file_okay: bool, dir_okay: bool, readable: bool) -> Path | None:

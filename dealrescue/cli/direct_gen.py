@@ -56,16 +56,13 @@ def direct_commands() -> dict[str, tuple[str, dict[str, str]]]:
 
 
 def table_source() -> str:
-    from dealrescue.cli.app import LATER, base_app
-    from dealrescue.cli.lazy import attach, command_tree
+    import typer
 
-    app = base_app()
-    group = command_tree(app, LATER)
-    full = base_app()
-    for later in LATER:
-        attach(full, later)
-    functions = {info.name: info.callback for info in full.registered_commands}
-    for info in full.registered_groups:
+    from dealrescue.cli.app import app
+
+    group = typer.main.get_command(app)
+    functions = {info.name: info.callback for info in app.registered_commands}
+    for info in app.registered_groups:
         callback = info.typer_instance.registered_callback if info.typer_instance is not None else None
         if callback is not None:
             functions[info.name] = callback.callback
@@ -75,7 +72,7 @@ def table_source() -> str:
     left_out: list[str] = []
     for name, (target, fixes) in direct_commands().items():
         try:
-            arguments, options, defaults = _shape(group.commands[name], functions[name], target, enums)
+            arguments, options, defaults = _shape(group.commands[name], functions[name], (target, fixes), enums)  # type: ignore[attr-defined]
         except Unreadable as why:
             left_out.append(f"# {name}: left out, {why}")
             continue
@@ -92,7 +89,7 @@ def table_source() -> str:
     return "\n".join(lines)
 
 
-def _shape(command: Any, function: Any, target: str, enums: set[type[enum.Enum]]) -> tuple[str, str, str]:
+def _shape(command: Any, function: Any, call: tuple[str, dict[str, str]], enums: set[type[enum.Enum]]) -> tuple[str, str, str]:
     """A command's positional arguments, options and defaults, each as Python source."""
     hints = {p.name: p.annotation for p in inspect.signature(function).parameters.values()}
     arguments: list[str] = []
@@ -113,7 +110,7 @@ def _shape(command: Any, function: Any, target: str, enums: set[type[enum.Enum]]
         options += [f"{opt!r}: ({param.name!r}, {kind})" for opt in param.opts]
     if getattr(command, "commands", None) is not None and not command.invoke_without_command:
         raise Unreadable("a group that does nothing without a subcommand")
-    defaults = _defaults(command, target, [a for a in command.params if isinstance(a, TyperArgument) and a.required])
+    defaults = _defaults(command, call, [a for a in command.params if isinstance(a, TyperArgument) and a.required])
     return (
         "(" + "".join(f"{a}, " for a in arguments).rstrip(" ") + ")",
         "{\n" + "".join(f"    {o},\n" for o in options) + "}",
@@ -154,10 +151,12 @@ def _kind(param: Any, python_type: Any, enums: set[type[enum.Enum]]) -> str:
     raise Unreadable(f"option {param.name} has a type the direct path does not read ({python_type!r})")
 
 
-def _defaults(command: Any, target: str, required: list[Any]) -> dict[str, Any]:
-    """What the command's function passes ``target`` for every parameter left out, by running it."""
+def _defaults(command: Any, call: tuple[str, dict[str, str]], required: list[Any]) -> dict[str, Any]:
+    """What the command's function passes its target for every parameter left out, by running it
+    (less what the command fixes and its required arguments, which are never left out)."""
     import importlib
 
+    target, fixed = call
     module_name, function_name = target.split(":")
     module = importlib.import_module(module_name)
     received: dict[str, Any] = {}
@@ -167,8 +166,8 @@ def _defaults(command: Any, target: str, required: list[Any]) -> dict[str, Any]:
         command.main(["x"] * len(required), prog_name="dealrescue", standalone_mode=False)
     finally:
         setattr(module, function_name, real)
-    for fixed_or_required in ("playbook", *(param.name for param in required)):
-        received.pop(fixed_or_required, None)
+    for fixed_or_required in (*fixed, *(param.name for param in required)):
+        received.pop(fixed_or_required)
     return received
 
 

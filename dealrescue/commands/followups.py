@@ -14,6 +14,8 @@ from dealrescue.ui import terminal
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
+    from enum import Enum
+
     from dealrescue.journal import FollowupRecord, Journal
 
 
@@ -45,10 +47,11 @@ def _every_row(journal: Journal, include_done: bool, today: str) -> list[tuple[A
     return [row for batch in journal.stream_followups(_COLUMNS, include_done=include_done, today=today) for row in batch]
 
 
-def followups_flags(**flags: Any) -> None:
-    """``followups`` with its parameters named as the command line declares them: the typer
-    callback (``cli/followups.py``) and the direct path (``cli/direct.py``) both call this."""
-    list_followups(flags["include_done"], flags["ics"], flags["kind"].value, flags["force"], flags["on"], flags["fmt"].value)
+def followups_flags(*, include_done: bool, ics: Path | None, kind: Enum, force: bool, on: str | None, fmt: Enum) -> None:
+    """``followups`` with its parameters named as the command line declares them (``kind`` and
+    ``fmt`` are its choice Enums): the typer callback (``cli/followups.py``) and the direct path
+    (``cli/direct.py``) both call this."""
+    list_followups(include_done, ics, kind.value, force, on, fmt.value)
 
 
 def list_followups(

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from dealrescue.core.expressions import parsed
 from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Playbook, Question, QuestionType
 from dealrescue.core.questions import kind_of
@@ -92,12 +93,6 @@ def _fix_code(code: str) -> str:
     return re.sub(r"(?<![=!<>])=(?!=)", "==", code)
 
 
-def _parse(source: str, *, condition: bool) -> Any:
-    from dealrescue.core.expressions import parsed
-
-    return parsed(source, condition=condition)
-
-
 def sandbox_refusals(source: str, *, condition: bool) -> list[str]:
     """What the sandbox would refuse on every run, found in the parsed template or condition."""
     from jinja2 import nodes
@@ -105,7 +100,7 @@ def sandbox_refusals(source: str, *, condition: bool) -> list[str]:
     if not _MAY_BE_REFUSED.search(source):
         return []  # nothing the sandbox refuses can be written without one of these
     try:
-        tree = _parse(source, condition=condition)
+        tree = parsed(source, condition=condition)
     except Exception:  # noqa: BLE001 - a syntax error is reported when the text compiles
         return []
     found: list[str] = []
@@ -142,7 +137,7 @@ def mismatched_kinds(source: str, questions: dict[str, Question]) -> list[str]:
     from jinja2 import nodes
 
     try:
-        tree = _parse(source, condition=True)
+        tree = parsed(source, condition=True)
     except Exception:  # noqa: BLE001 - a syntax error is reported when the text compiles
         return []
     found = []
@@ -197,7 +192,7 @@ def impossible_comparisons(
     if not condition and not _MAY_COMPARE.search(source):
         return []  # no comparison and no score, band, label or verdict named
     try:
-        tree = _parse(source, condition=condition)
+        tree = parsed(source, condition=condition)
     except Exception:  # noqa: BLE001 - a syntax error is reported when the text compiles
         return []
     stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "store"}  # {% set %} and loop names

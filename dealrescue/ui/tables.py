@@ -38,7 +38,7 @@ EMPTY = "-"
 
 # What is left of a clean chunk once its printable text is deleted: its separators alone.
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
-_PRINTABLE_OR_BEYOND_ASCII = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
+_PRINTABLE_OR_BEYOND_ASCII = _PRINTABLE_ASCII + bytes(range(0x80, 0x100))
 # Beyond ASCII, the characters one_line changes (C1 controls, line and paragraph separators, bidi).
 _UNSAFE_BEYOND_ASCII = re.compile(f"[\x80-\x9f\u2028\u2029{BIDI_CONTROLS}]")
 
