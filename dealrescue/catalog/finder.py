@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dealrescue import paths
-from dealrescue.core.records import record
 from dealrescue.errors import DealRescueError, PlaybookError, PlaybookNotFoundError
 
 if TYPE_CHECKING:
@@ -15,13 +15,13 @@ if TYPE_CHECKING:
 SUFFIXES = (".yaml", ".yml")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Folder:
     path: Path
     origin: str  # "--playbooks-dir", "$DEALRESCUE_PLAYBOOKS", "user", "bundled"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Entry:
     id: str
     path: Path
@@ -116,7 +116,7 @@ def list_entries(playbooks_dir: Path | None = None, *, load: bool = True) -> lis
                 continue
             chosen[path.stem] = _entry(path, folder.origin, load)
     return [
-        Entry(**{**e.__dict__, "shadows": tuple(shadowed.get(e.id, ()))}) for e in sorted(chosen.values(), key=lambda e: e.id)
+        replace(e, shadows=tuple(shadowed.get(e.id, ()))) for e in sorted(chosen.values(), key=lambda e: e.id)
     ]
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
 from dealrescue.commands.common import answer_hints, parse_date
-from dealrescue.core.records import record
 from dealrescue.errors import AnswerError, DealRescueError, Interrupted, JournalError, PlaybookError, UsageError
 from dealrescue.journal.recorder import Recorder
 from dealrescue.ui import terminal
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from dealrescue.core.plan import Plan
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class RunOptions:
     playbook: str
     deal: str | None = None
@@ -120,7 +119,7 @@ def emit_plan(text: str, options: RunOptions) -> None:
     emit(text, options.output, force=options.force, written=f"Plan written to {options.output}")
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class StoredOptions:
     """How a run's plan is written, kept with the run so that resume writes it the same way."""
 
@@ -154,7 +153,7 @@ class StoredOptions:
         )
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class Run:
     """One run on its way from answers to a written plan: what every step of the run path needs."""
 

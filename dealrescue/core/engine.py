@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 from functools import reduce
 from operator import add
 from typing import Any
@@ -20,7 +20,6 @@ from dealrescue.core.expressions import ExpressionProblem, display_value
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Band, Question, Score
 from dealrescue.core.questions import kind_of
-from dealrescue.core.records import record
 from dealrescue.core.schedule import days_until
 from dealrescue.errors import AnswerError
 
@@ -30,7 +29,7 @@ Ask = Callable[[Question, Any], Any]
 OnAnswer = Callable[[str, Any], None]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Contribution:
     """Points a score received, and from what (for the plan's "what drove this")."""
 
@@ -38,7 +37,7 @@ class Contribution:
     points: float
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ScoreOutcome:
     id: str
     title: str
@@ -49,7 +48,7 @@ class ScoreOutcome:
     contributions: tuple[Contribution, ...] = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """Everything the plan builder needs: answers, scores, verdict."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +28,6 @@ from dealrescue.core.budget import (
     with_budget,
 )
 from dealrescue.core.mdescape import escape_inline
-from dealrescue.core.records import record
 
 
 class ExpressionProblem(Exception):
@@ -221,7 +221,7 @@ def _from_code(code: Any) -> Any:
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Condition:
     """A compiled ``when``. ``code`` is the compiled Python code, kept so it can be cached."""
 
@@ -339,7 +339,7 @@ def _tracking_generator() -> Any:
     return Tracking
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Template:
     """A compiled template. ``code`` is the compiled Python code, kept so it can be cached."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
@@ -27,7 +27,6 @@ from dealrescue.core.model import (
     validate_as,
 )
 from dealrescue.core.questions import kind_of
-from dealrescue.core.records import record
 from dealrescue.core.schedule import date_problems
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
@@ -37,7 +36,7 @@ _BASE_NAMES = {"deal", "today", "days_until", "playbook", "labels"}
 _SCORE_NAMES = {"scores", "bands", "band_labels"}
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class CompiledPlaybook:
     """A playbook whose conditions and templates are compiled once, keyed by key path."""
 
@@ -89,7 +88,7 @@ class _Problems:
 
 
 # Raised when what a cache entry holds changes shape: older entries become misses.
-_ENTRY_FORMAT = 2
+_ENTRY_FORMAT = 3
 
 
 class CodeCache(Protocol):

@@ -1,4 +1,4 @@
-"""The playbook format, defined once, as frozen dataclasses (``core.records.record``: cheap to declare).
+"""The playbook format, defined once, as frozen dataclasses.
 
 ``core.validate`` checks plain data against them (``validate_as``), rejecting unknown keys,
 but only when a file is checked: a run whose playbook comes from the compiled cache
@@ -49,10 +49,9 @@ def doc(description: str, default: Any = dataclasses.MISSING, *, factory: Any = 
 def spec(cls: type[T]) -> type[T]:
     """A frozen record of the format: unknown keys are refused (by ``core.validate``, and pydantic's
     config below says the same for the JSON Schema)."""
-    from dealrescue.core.records import record
 
     cls.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
-    return record(cls)
+    return dataclasses.dataclass(frozen=True, slots=True)(cls)
 
 
 class QuestionType(str, Enum):

@@ -7,25 +7,25 @@ Every text is rendered twice from the same template: ``plain`` for JSON and
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from dealrescue.core.answers import display_answer
 from dealrescue.core.engine import Outcome, ScoreOutcome, guard
 from dealrescue.core.expressions import ExpressionProblem
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.core.records import record
 from dealrescue.core.schedule import Scheduler, add_offset
 
 __all__ = ["Plan", "add_offset", "build_plan"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Text:
     plain: str
     markdown: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AnswerLine:
     id: str
     prompt: str
@@ -33,20 +33,20 @@ class AnswerLine:
     display: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Step:
     text: Text
     due: dt.date
     owner: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class TalkTrack:
     title: Text
     text: Text
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Email:
     title: Text
     subject: Text
@@ -54,7 +54,7 @@ class Email:
     audience: str = "customer"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Section:
     title: Text
     text: Text | None
@@ -62,13 +62,13 @@ class Section:
     checklist: bool
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Followup:
     text: Text
     due: dt.date
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class VerdictResult:
     id: str
     title: str
@@ -76,7 +76,7 @@ class VerdictResult:
     next: str | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Plan:
     playbook_id: str
     playbook_title: str

@@ -12,18 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 from dealrescue.core.model import Question, QuestionType
-from dealrescue.core.records import record
 
 _OFFSET = re.compile(r"^([+-]?)(\d+)([dwmy])$")
 # ``+2d``, ``decision_date``, ``decision_date -2d``, ``decision_date+1w``.
 _DATE_EXPR = re.compile(r"^\s*(?P<ref>[a-z][a-z0-9_]*)?\s*(?P<offset>[+-]?\s*\d+[dwmy])?\s*$")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class DateExpr:
     """A parsed ``due``/``deadline``/``fallback``: a date question id (or None: the plan date) and an offset."""
 
@@ -105,7 +104,7 @@ def deadline_label(q: Question) -> str:
     return q.deadline_label or q.id.replace("_", " ")
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class Scheduler:
     """Dates each step and follow-up of one plan, and keeps the one-line notes the plan shows."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from dealrescue.core.answers import number_text
@@ -10,14 +11,13 @@ from dealrescue.core.engine import Outcome, run_non_interactive
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import PlaybookTest
 from dealrescue.core.plan import Plan, build_plan
-from dealrescue.core.records import record
 from dealrescue.core.render.plan import to_document, to_json, to_markdown
 from dealrescue.errors import DealRescueError
 
 TEST_DATE = dt.date(2026, 1, 15)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CaseResult:
     name: str
     passed: bool

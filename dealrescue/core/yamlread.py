@@ -10,10 +10,8 @@ them by key path and constructs plain data, so every problem has a line and a pa
 from __future__ import annotations
 
 import re
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
-
-from dealrescue.core.records import record
 
 Path = tuple[str | int, ...]
 
@@ -35,7 +33,7 @@ _SCALAR_KINDS = {
 }
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class YamlDocument:
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
@@ -279,7 +277,7 @@ def _line(node: Any) -> int:
     return int(node.start_mark.line) + 1
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class _Builder:
     """One walk over the composed nodes: check them (no alias, no tag beyond plain data, unique
     word keys), index their lines by key path, and construct plain data."""

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
-
-from dealrescue.core.records import record
 
 Kind = Literal["step", "followup"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class TodoItem:
     """One step or follow-up of a plan, as the to-do list shows it."""
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from dealrescue.core.records import record
 
-
-@record
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     """One recorded run: what was asked, answered and planned."""
 
@@ -32,7 +31,7 @@ class RunRecord:
     """Parts of the row that could not be read (a damaged value), each a sentence."""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FollowupRecord:
     """One follow-up of a run, with the run's deal and playbook."""
 
