@@ -203,7 +203,11 @@ def test_bad_rows_are_reported_with_line_and_column_and_the_rest_ranked(tmp_path
                for line in lines)
     assert f"{path}:6: column deal: a deal name is required" in lines
     assert any(line.startswith(f"{path}:7: column asked_loss_question: missing") for line in lines)
-    assert lines[-3] == f"{path}: 3 cells ignored (the rows are still ranked), 2 rows left out"
+    # Rows left out come first, then the warnings, then the data-quality line.
+    assert lines.index(f"{path}:6: column deal: a deal name is required") < lines.index(
+        f"warning: {path}:3: column pulse: must be at most 10 (got '11')")
+    assert lines[-3] == (f"{path}: 6 rows read: 4 ranked, 2 left out, 0 skipped; 48 answer cells, "
+                         "3 not understood (6.2%)")
     assert lines[-2].startswith("error: 2 bad rows were left out of the ranking")
     assert "(4 ranked)" in lines[-2]
 
@@ -246,7 +250,10 @@ def test_missing_optional_columns_take_their_defaults(tmp_path: Path) -> None:
     )
     first, second = invoke("rank", short), invoke("rank", full)
     assert first.exit_code == second.exit_code == 0
-    assert first.stdout == second.stdout
+    # The same ranking; the full file's own columns follow it (every input column is kept).
+    width = len(parsed(first.stdout)[0])
+    assert [list(r.values())[:width] for r in parsed(first.stdout)] == [
+        list(r.values())[:width] for r in parsed(second.stdout)]
     assert first.stderr == ""
 
 
@@ -260,7 +267,7 @@ def test_missing_required_column_is_an_error_before_any_row(tmp_path: Path, deal
 
 
 def test_missing_deal_column_is_an_error(tmp_path: Path) -> None:
-    result = invoke("rank", write(tmp_path, "customer,pulse\nAcme,3\n"))
+    result = invoke("rank", write(tmp_path, "region,pulse\nEMEA,3\n"))
     assert result.exit_code == 2
     assert "no deal column" in result.stderr
     semicolons = invoke("rank", write(tmp_path, "deal;pulse\nAcme;3\n", "semi.csv"))
@@ -280,7 +287,9 @@ def test_headers_are_forgiving_and_other_columns_passed_through(tmp_path: Path, 
     assert result.stderr == ""
     plain = parsed(invoke("rank", small).stdout)
     rows = parsed(result.stdout)
-    assert [{k: v for k, v in r.items() if k not in ("Owner", "Pulse Notes")} for r in rows] == plain
+    ranking = ["rank", "deal", "step", "step_band", "risk", "risk_band", "verdict", "verdict_title", "reasons"]
+    assert [{k: r[k] for k in ranking} for r in rows] == [{k: r[k] for k in ranking} for r in plain]
+    assert list(rows[0])[len(ranking):] == next(csv.reader(io.StringIO(forgiving.lstrip("\ufeff"))))
     assert {(r["Owner"], r["Pulse Notes"]) for r in rows} == {("Sam", "fine")}
     close = write(tmp_path, "deal,puls,Owner\nAcme,3,Sam\n", "close.csv")
     warned = invoke("rank", close)
@@ -311,7 +320,8 @@ def test_header_only_file_says_no_rows_and_exits_0(tmp_path: Path) -> None:
     as_csv = invoke("rank", path)
     assert as_csv.exit_code == 0
     assert "No rows to rank" in as_csv.stderr
-    assert as_csv.stdout.splitlines() == ["rank,deal,step,step_band,risk,risk_band,verdict,verdict_title,reasons"]
+    assert as_csv.stdout.splitlines() == ["rank,deal,step,step_band,risk,risk_band,verdict,verdict_title,reasons,"
+                                          + HEADER.removeprefix("deal,")]
     as_json = invoke("rank", path, "--format", "json")
     assert as_json.exit_code == 0
     assert json.loads(as_json.stdout)["rows"] == []
@@ -386,7 +396,9 @@ def test_output_file_needs_force_to_be_replaced(tmp_path: Path, small: Path) -> 
 def test_csv_shape(small: Path) -> None:
     result = invoke("rank", small, "--format", "csv")
     header = result.stdout.splitlines()[0].split(",")
-    assert header == ["rank", "deal", "step", "step_band", "risk", "risk_band", "verdict", "verdict_title", "reasons"]
+    # The ranking's columns, then every column of the file in its order (one named "deal" is not repeated).
+    assert header == ["rank", "deal", "step", "step_band", "risk", "risk_band", "verdict", "verdict_title", "reasons",
+                      *HEADER.split(",")[1:]]
     assert result.stdout_bytes.endswith(b"\n")
     assert b"\r" not in result.stdout_bytes
 
@@ -399,7 +411,8 @@ def test_json_shape(small: Path) -> None:
     assert doc["by"] == "step"
     assert doc["bad_rows"] == []
     first = doc["rows"][0]
-    assert set(first) == {"rank", "deal", "line", "scores", "verdict", "reasons"}
+    assert set(first) == {"rank", "deal", "line", "scores", "verdict", "reasons", "columns"}
+    assert list(first["columns"]) == HEADER.split(",")[1:]
     assert first["rank"] == 1 and first["deal"] == "Acme" and first["line"] == 4
     assert first["scores"]["step"] == {"total": 4, "band": "decision", "label": "Step 4: deciding to defect"}
     assert first["scores"]["risk"]["total"] == 26

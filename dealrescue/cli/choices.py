@@ -8,7 +8,7 @@ direct path of a playbook run (``cli/direct.py``) converts ``--format`` with the
 
 import enum
 
-from dealrescue.core.render.registry import PLAN
+from dealrescue.core.render.registry import PLAN, RANKING
 
 # Functional Enum: its members are the registry's names, whatever they are.
 PlanFormat = enum.Enum("PlanFormat", {name: name for name in PLAN.names()}, type=str)  # type: ignore[misc]
@@ -26,11 +26,7 @@ class ListFormat(str, enum.Enum):
     json = "json"
 
 
-class RankFormat(str, enum.Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    html = "html"
+RankFormat = enum.Enum("RankFormat", {name: name for name in RANKING.names()}, type=str)  # type: ignore[misc]
 
 
 class ReportFormat(str, enum.Enum):

@@ -53,6 +53,16 @@ def rank_command(
     explain: Annotated[
         bool, typer.Option("--explain-columns", help="Say which column feeds which question, then stop.")
     ] = False,
+    mapping: Annotated[
+        Optional[list[str]],
+        typer.Option("--map", metavar="COLUMN=TARGET",
+                     help="Which column feeds which question id, or the deal, owner, amount, close_date, stage or status "
+                          "(repeatable), e.g. --map \"Identify Pain=pain\"."),
+    ] = None,
+    map_file: Annotated[
+        Optional[Path],
+        typer.Option("--map-file", metavar="FILE.yaml", help="The same as --map, as YAML lines: Identify Pain: pain."),
+    ] = None,
     sql: Annotated[
         bool, typer.Option("--sql", help="Print one SQL query computing the same ranking over a table (no FILE).")
     ] = False,
@@ -95,6 +105,6 @@ def rank_command(
         RankOptions(
             file=file, playbook=playbook, by=by, format=fmt.value if fmt is not None else None, output=output, force=force,
             playbooks_dir=playbooks_dir, amount=amount, dayfirst=dayfirst, wide=wide, top=top, raw=raw,
-            explain_columns=explain,
+            explain_columns=explain, mapping=mapping or [], map_file=map_file,
         )
     )

@@ -15,7 +15,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,9 +26,9 @@ from dealrescue.ui.output import check_target
 
 if TYPE_CHECKING:
     from dealrescue.commands.rankfile import ScoredFile
+    from dealrescue.core.loader import CompiledPlaybook
     from dealrescue.core.render.rank import BandCount, RankingView
 
-FORMATS = ("table", "csv", "json", "html")
 # Open deals are what a manager ranks most: qualify is the default (DESIGN: qualification).
 DEFAULT_PLAYBOOK = "qualify"
 # Lines a terminal table leaves for its title, header, "more" line, chart and summary.
@@ -50,6 +50,8 @@ class RankOptions:
     top: int | None = None
     raw: bool = False
     explain_columns: bool = False
+    mapping: list[str] = field(default_factory=list)  # --map "Column=target", in order
+    map_file: Path | None = None  # --map-file: a YAML mapping of column -> target
 
 
 def rank(options: RankOptions) -> None:
@@ -60,9 +62,19 @@ def rank(options: RankOptions) -> None:
     if options.top is not None and options.top < 1:
         raise UsageError(f"--top {options.top}: give a number of rows, 1 or more")
     compiled, _origin = catalog.load(options.playbook, options.playbooks_dir)
+    mapping = column_mapping(options.mapping, options.map_file)
+    from dealrescue.commands.rankfile import readable_twice
+
+    with readable_twice(options.file) as path:
+        _rank_file(options, fmt, compiled, mapping, path)
+
+
+def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mapping: dict[str, str],
+               path: Path) -> None:
     from dealrescue.commands.rankfile import report_problems, score_file
     from dealrescue.core.rank import explain_columns, score_order, unknown_columns_note
 
+    source = str(options.file)
     weighted = options.by == "amount"
     order = score_order(compiled, None if weighted else options.by)
     if options.explain_columns:
@@ -73,7 +85,7 @@ def rank(options: RankOptions) -> None:
             raise _Explained
 
         try:
-            score_file(options.file, compiled, order, "", amount=options.amount, on_header=explain)
+            score_file(path, compiled, order, "", amount=options.amount, on_header=explain, mapping=mapping, source=source)
         except _Explained:
             return
 
@@ -88,8 +100,8 @@ def rank(options: RankOptions) -> None:
             terminal.notice(strip_controls(f"warning: {note}"))
 
     with _collector_paused():
-        scored = score_file(options.file, compiled, order, dt.date.today().isoformat(), amount=options.amount,
-                            dayfirst=options.dayfirst, weighted=weighted, on_header=warn)
+        scored = score_file(path, compiled, order, dt.date.today().isoformat(), amount=options.amount,
+                            dayfirst=options.dayfirst, weighted=weighted, on_header=warn, mapping=mapping, source=source)
         if not len(scored.ranked) and not scored.scorer.bad_rows:
             terminal.notice(f"No rows to rank in {options.file}: it has a header and nothing else.")
         on_terminal = fmt == "table" and options.output is None and terminal.stdout_is_terminal()
@@ -113,6 +125,21 @@ def rank(options: RankOptions) -> None:
         )
 
 
+def column_mapping(pairs: list[str], map_file: Path | None) -> dict[str, str]:
+    """``--map-file`` then ``--map COLUMN=TARGET`` (later ones win): column header -> question id or role."""
+    mapping: dict[str, str] = {}
+    if map_file is not None:
+        from dealrescue.commands.rankfile import read_map_file
+
+        mapping.update(read_map_file(map_file))
+    for pair in pairs:
+        column, sep, target = pair.rpartition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise UsageError(f"--map {pair!r}: write COLUMN=TARGET", hint='e.g. --map "Identify Pain=pain"')
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
 class _Explained(Exception):
     """--explain-columns: the header is all that is read."""
 
@@ -120,8 +147,10 @@ class _Explained(Exception):
 def _choose_format(options: RankOptions) -> str:
     if options.format is None:
         return "table" if options.output is None and terminal.stdout_is_terminal() else "csv"
-    if options.format not in FORMATS:
-        raise UsageError(f"--format {options.format!r} is not known", hint="use --format table, csv, json or html")
+    from dealrescue.core.render.registry import RANKING
+
+    if options.format not in RANKING:
+        raise UsageError(f"--format {options.format!r} is not known", hint=f"use --format {' or '.join(RANKING.names())}")
     return options.format
 
 
@@ -158,12 +187,14 @@ def _bands(scored: ScoredFile, order: tuple[int, ...], compiled: object) -> list
 def ranking_view(options: RankOptions, scored: ScoredFile, compiled: object, order: tuple[int, ...],
                  top: int | None) -> RankingView:
     from dealrescue.commands.rankfile import passed_cells
-    from dealrescue.core.render.rank import RankingView
+    from dealrescue.core.render.rank import RankingView, ranking_columns
 
     columns = scored.columns
-    passed = columns.passed_through()
+    # Every column of the file, in its order; one named like a ranking column (deal, a score id) is not repeated.
+    added = set(ranking_columns(compiled, columns.amount is not None))  # type: ignore[arg-type]
+    passed = tuple(i for i in columns.passed_through() if columns.headers[i] not in added)
     roles = {role: passed.index(index) for role, index in columns.roles.items() if index in passed}
-    cells = passed_cells(options.file, scored)
+    cells = passed_cells(scored, passed)
     rows = ((row, cells(row[4])) for row in scored.ranked.rows(0, top))
     return RankingView(
         compiled=compiled,  # type: ignore[arg-type]
@@ -181,12 +212,13 @@ def ranking_view(options: RankOptions, scored: ScoredFile, compiled: object, ord
         wide=options.wide,
         top=top,
         width=shutil.get_terminal_size((160, 24)).columns,
+        quality=scored.scorer.quality(),
     )
 
 
 def _write(view: RankingView, fmt: str, options: RankOptions, on_terminal: bool) -> None:
     from dealrescue.core.mdescape import strip_controls
-    from dealrescue.core.render.rank import RENDERERS
+    from dealrescue.core.render.registry import RANKING
 
     if on_terminal:
         from dealrescue.core.render.rank import table_lines
@@ -200,7 +232,7 @@ def _write(view: RankingView, fmt: str, options: RankOptions, on_terminal: bool)
 
     # csv or json on a terminal: no escape sequence gets through.
     emit(
-        RENDERERS[fmt](view),
+        RANKING.get(fmt)(view),
         options.output,
         force=options.force,
         written=f"Ranking of {view.count} row(s) written to {options.output}",

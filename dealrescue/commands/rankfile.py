@@ -13,7 +13,7 @@ import io
 import os
 import sys
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 CELL_LIMIT = 131_072
 # Cells up to this size are read (then skipped); a longer one means a broken file.
 _READ_LIMIT = 64 << 20
+# One line of the file (a quoted cell's line breaks end lines too): a longer one is not a CRM export.
+LINE_LIMIT = _READ_LIMIT
+# Columns of a header: Salesforce reports stop at a few hundred.
+COLUMN_LIMIT = 10_000
+# What a pipe may bring (rank spools it to a private temp file to read it twice).
+PIPE_LIMIT = 4 << 30
 # A progress bar is worth showing from this size on (about 10,000 rows).
 _PROGRESS_BYTES = 1 << 20
 # Problems kept for the report after the output; beyond this they are only counted.
@@ -39,8 +45,10 @@ PROBLEMS_KEPT = 10_000
 class ExportReader:
     """``csv.reader`` over a file read as bytes, noting where each row starts."""
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: IO[bytes], source: str = "", size: int | None = None) -> None:
         self.handle = handle
+        self.source = source
+        self.size = size  # bytes to read: the file's size when it was opened (it may grow meanwhile)
         self.position = 0
         self.offsets = array("q")
         self.line_num = 0
@@ -49,7 +57,7 @@ class ExportReader:
 
     def _lines(self) -> Iterator[str]:
         first = True
-        for raw in self.handle:
+        for raw in bounded_lines(self.handle, self.source, self.size):
             self.position += len(raw)
             text = raw.decode("utf-8")
             if first:
@@ -70,6 +78,22 @@ class ExportReader:
         return row
 
 
+def bounded_lines(handle: IO[bytes], source: str, size: int | None) -> Iterator[bytes]:
+    """The lines of ``handle`` up to ``size`` bytes, none longer than ``LINE_LIMIT``."""
+    left = size if size is not None else -1
+    number = 0
+    while left:
+        raw = handle.readline(LINE_LIMIT if left < 0 else min(LINE_LIMIT, left))
+        if not raw:
+            return
+        number += 1
+        if len(raw) == LINE_LIMIT and not raw.endswith(b"\n"):
+            raise UsageError(f"{source}:{number}: a line over {LINE_LIMIT >> 20} MiB: not a CSV export rank can read",
+                             hint="export the report again as CSV; a cell that long belongs in an attachment")
+        left -= len(raw) if left > 0 else 0
+        yield raw
+
+
 @dataclass
 class ScoredFile:
     """A scored file: the ranking, where each row starts, and what went wrong."""
@@ -82,6 +106,8 @@ class ScoredFile:
     first_row: int  # offsets index of the first row after the header
     problems: list[RowProblem] = field(default_factory=list)
     problem_count: int = 0
+    path: Path | None = None  # where the rows are read again (the spooled copy of a pipe)
+    snapshot: tuple[int, int, int] = (0, 0, 0)  # inode, size, mtime when scored: a change is an error
 
 
 @contextmanager
@@ -100,14 +126,17 @@ def long_cells_readable() -> contextlib.AbstractContextManager[None]:
 
 def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], today: str, *,
                engine: bool = False, amount: str | None = None, dayfirst: bool = False,
-               weighted: bool = False, on_header: Callable[[ColumnMap], None] | None = None) -> ScoredFile:
-    """Score every row of the CSV file at ``path``, streaming it; problems are kept, not printed."""
+               weighted: bool = False, on_header: Callable[[ColumnMap], None] | None = None,
+               mapping: Mapping[str, str] | None = None, source: str | None = None) -> ScoredFile:
+    """Score every row of the CSV file at ``path`` (named ``source`` in messages), streaming it;
+    problems are kept, not printed."""
     from dealrescue.core.rank import CellReader, RowProblem, make_scorer, match_columns
 
-    source = str(path)
+    source = source if source is not None else str(path)
     handle = _open(path)
     with handle, _field_limit(_READ_LIMIT):
-        reader = ExportReader(handle)
+        snapshot = _snapshot(handle.fileno())
+        reader = ExportReader(handle, source, snapshot[1])
         try:
             header = next((row for row in reader if any(cell.strip() for cell in row)), None)
             if header is None:
@@ -115,11 +144,15 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
                     f"{source} is empty",
                     hint=f"export a header row first: deal, then question ids (dealrescue playbooks show {compiled.id} --questions)",
                 )
-            columns = match_columns(header, compiled, source, amount)
+            if len(header) > COLUMN_LIMIT:
+                raise UsageError(f"{source}: a header of {len(header):,} columns, over the {COLUMN_LIMIT:,} rank reads",
+                                 hint="export only the columns the ranking needs (rank --explain-columns lists them)")
+            columns = match_columns(header, compiled, source, amount, mapping)
             if on_header is not None:
                 on_header(columns)
             scorer = make_scorer(compiled, columns, order, today, engine=engine, cells=CellReader(dayfirst))
-            scored = ScoredFile(source, columns, scorer, None, reader.offsets, len(reader.offsets))  # type: ignore[arg-type]
+            scored = ScoredFile(source, columns, scorer, None, reader.offsets, len(reader.offsets),  # type: ignore[arg-type]
+                                path=path, snapshot=snapshot)
 
             def keep(problem: RowProblem) -> None:
                 scored.problem_count += 1
@@ -154,12 +187,21 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
     return scored
 
 
-def passed_cells(path: Path, scored: ScoredFile) -> Callable[[int], list[str]]:
-    """A function giving the passed-through cells of a row (by its position in the file)."""
-    indexes = scored.columns.passed_through()
+def passed_cells(scored: ScoredFile, indexes: tuple[int, ...] | None = None) -> Callable[[int], list[str]]:
+    """A function giving the passed-through cells of a row (by its position in the file).
+
+    The file must be the one scored: a file replaced or rewritten meanwhile is an error, never
+    rows read at the wrong offsets.
+    """
+    indexes = scored.columns.passed_through() if indexes is None else indexes
     if not indexes:
         return lambda ordinal: []
-    fd = os.open(path, os.O_RDONLY)
+    assert scored.path is not None
+    fd = os.open(scored.path, os.O_RDONLY)
+    if _snapshot(fd) != scored.snapshot:
+        os.close(fd)
+        raise UsageError(f"{scored.source} changed while rank was reading it",
+                         hint="rank it again once the export is written")
     offsets, first, width = scored.offsets, scored.first_row, scored.columns.width
 
     def cells(ordinal: int) -> list[str]:
@@ -194,6 +236,57 @@ def _row_end(data: bytes) -> int | None:
         position = newline + 1
 
 
+def _snapshot(fd: int) -> tuple[int, int, int]:
+    info = os.fstat(fd)
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+@contextmanager
+def readable_twice(path: Path) -> Iterator[Path]:
+    """``path`` itself when it is a regular file; a pipe (``/dev/stdin``, ``<(cat f.csv)``) is first
+    copied to a private temp file (0600, removed after), as rank reads the rows twice."""
+    import stat
+    import tempfile
+
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # _open says what is wrong
+    if regular:
+        yield path
+        return
+    with _open(path) as source, tempfile.NamedTemporaryFile(prefix="dealrescue-rank-", suffix=".csv") as copy:
+        total = 0
+        for raw in bounded_lines(source, str(path), None):
+            total += len(raw)
+            if total > PIPE_LIMIT:
+                raise UsageError(f"{path}: over {PIPE_LIMIT >> 30} GiB through a pipe",
+                                 hint="save the export to a file and rank the file")
+            copy.write(raw)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def read_map_file(path: Path) -> dict[str, str]:
+    """``--map-file``: a YAML mapping of column header -> question id or role (deal, owner, amount...)."""
+    from dealrescue.core.yamlread import MAX_BYTES, YamlProblem, read_yaml
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read --map-file {path}: {exc.strerror}", hint="check the path") from None
+    try:
+        doc = read_yaml(raw)
+    except YamlProblem as exc:
+        raise UsageError(f"--map-file {path}{f':{exc.line}' if exc.line else ''}: {exc.message}",
+                         hint='write one "Column header: question_id" line per column') from None
+    if not isinstance(doc.data, dict) or not all(isinstance(v, str) for v in doc.data.values()):
+        raise UsageError(f"--map-file {path}: expected a mapping of column headers to question ids or roles",
+                         hint="for example:  Identify Pain: pain")
+    return {str(k): v for k, v in doc.data.items()}
+
+
 def _open(path: Path) -> IO[bytes]:
     try:
         return open(path, "rb")  # noqa: SIM115 - closed by the caller
@@ -201,6 +294,8 @@ def _open(path: Path) -> IO[bytes]:
         raise UsageError(f"cannot read {path}: no such file", hint="check the path of the CSV export") from None
     except IsADirectoryError:
         raise UsageError(f"{path} is a folder", hint="give the path of a CSV file") from None
+    except PermissionError:
+        raise UsageError(f"cannot read {path}: permission denied", hint="check the file's permissions") from None
     except OSError as exc:
         raise DealRescueError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -208,7 +303,7 @@ def _open(path: Path) -> IO[bytes]:
 def _undecodable(path: Path) -> tuple[int, int]:
     """The line and column (1-based, in bytes) of the first byte that is not UTF-8."""
     with open(path, "rb") as handle:
-        for number, line in enumerate(handle, 1):
+        for number, line in enumerate(bounded_lines(handle, str(path), None), 1):
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -234,22 +329,44 @@ def _progress(path: Path, handle: IO[bytes], reader: ExportReader) -> Iterator[C
 
 
 def report_problems(source: str, scored: ScoredFile, shown: int | None) -> None:
-    """Each problem on stderr as ``FILE:LINE: column COLUMN: message`` (the first ``shown``), then one summary line."""
+    """What went wrong, on stderr: the rows left out first (``FILE:LINE: column COLUMN: message``,
+    the first ``shown``), then the ignored cells grouped by column and message with a count,
+    what was skipped, and the data-quality line."""
     from dealrescue.core.mdescape import strip_controls
 
-    problems = scored.problems if shown is None else scored.problems[:shown]
-    for problem in problems:
-        kind = "" if problem.left_out else "warning: "
-        terminal.notice(strip_controls(f"{kind}{source}:{problem.line}: column {problem.column}: {problem.message}"))
-    hidden = scored.problem_count - len(problems)
-    scorer = scored.scorer
-    if not scored.problem_count:
-        return
-    parts = []
-    if scorer.ignored_cells:
-        parts.append(f"{scorer.ignored_cells} cell{'s' if scorer.ignored_cells != 1 else ''} ignored "
-                     "(the rows are still ranked)")
-    if scorer.bad_rows:
-        parts.append(f"{scorer.bad_rows} row{'s' if scorer.bad_rows != 1 else ''} left out")
-    more = f"; {hidden} more not shown (--format json lists them)" if hidden > 0 else ""
-    terminal.notice(strip_controls(f"{source}: {', '.join(parts)}{more}"))
+    def say(text: str) -> None:
+        terminal.notice(strip_controls(text))
+
+    limit = shown if shown is not None else 50
+    left_out = [p for p in scored.problems if p.left_out]
+    for problem in left_out[:limit]:
+        say(f"{source}:{problem.line}: column {problem.column}: {problem.message}")
+    if len(left_out) > limit:
+        say(f"{source}: {len(left_out) - limit} more rows left out (--format json lists them)")
+    groups: dict[tuple[str, str], list[int]] = {}
+    for problem in scored.problems:
+        if not problem.left_out:
+            groups.setdefault((problem.column, problem.message), []).append(problem.line)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0]))
+    for (column, message), lines in ordered[:limit]:
+        if len(lines) == 1:
+            say(f"warning: {source}:{lines[0]}: column {column}: {message}")
+        else:
+            where = ", ".join(map(str, lines[:5])) + (", …" if len(lines) > 5 else "")
+            say(f"warning: {source}: column {column} ×{len(lines)}: {message} (lines {where})")
+    if len(ordered) > limit:
+        say(f"{source}: {len(ordered) - limit} more kinds of warning (--format json lists every cell)")
+    note = scored.scorer.skipper.note()
+    if note is not None:
+        say(f"{source}: {note}")
+    quality = scored.scorer.quality()
+    if quality["rows"] != quality["ranked"] or quality["ignored"]:
+        say(f"{source}: {quality_text(quality)}")
+
+
+def quality_text(quality: dict[str, int]) -> str:
+    """The data-quality line in words (the terminal footer, the HTML banner and stderr say it)."""
+    cells, ignored = quality["cells"], quality["ignored"]
+    share = f" ({100 * ignored / cells:.1f}%)" if cells else ""
+    return (f"{quality['rows']:,} rows read: {quality['ranked']:,} ranked, {quality['left_out']:,} left out, "
+            f"{quality['skipped']:,} skipped; {cells:,} answer cells, {ignored:,} not understood{share}")

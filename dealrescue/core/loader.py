@@ -26,7 +26,7 @@ from dealrescue.core.model import (
     Question,
     validate_as,
 )
-from dealrescue.core.questions import kind_of
+from dealrescue.core.questions import choice_key, choice_words, kind_of
 from dealrescue.core.schedule import date_problems
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
@@ -88,7 +88,7 @@ class _Problems:
 
 
 # Raised when what a cache entry holds changes shape: older entries become misses.
-_ENTRY_FORMAT = 3
+_ENTRY_FORMAT = 4
 
 
 class CodeCache(Protocol):
@@ -221,6 +221,7 @@ def _question_shape(q: Question) -> list[str]:
     repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
         found.append(f"choice values repeat: {', '.join(repeated)}")
+    found += _word_clashes(q)
     if q.min is not None and q.max is not None and q.min > q.max:
         found.append("min is larger than max")
     if q.pattern is not None:
@@ -228,6 +229,25 @@ def _question_shape(q: Question) -> list[str]:
             re.compile(q.pattern)
         except re.error as exc:
             found.append(f"pattern is not a valid regular expression: {exc}")
+    return found
+
+
+def _word_clashes(q: Question) -> list[str]:
+    """Aliases, ``other`` and ``closed`` words must each say one thing."""
+    found = []
+    owner: dict[str, str] = {}
+    for choice in q.choices:
+        for word in (choice_key(choice.value), choice_key(choice.label)):
+            owner.setdefault(word, choice.value)
+    for choice in q.choices:
+        for word in choice_words(choice) - {choice_key(choice.value), choice_key(choice.label)}:
+            if owner.setdefault(word, choice.value) != choice.value:
+                found.append(f"alias {word!r} of choice {choice.value} is also a word of choice {owner[word]}")
+    if q.other is not None and q.other not in {c.value for c in q.choices}:
+        found.append(f"other: {q.other!r} is not one of the choice values")
+    for word in q.closed:
+        if choice_key(word) in owner:
+            found.append(f"closed: {word!r} is also a word of choice {owner[choice_key(word)]}")
     return found
 
 

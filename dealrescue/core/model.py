@@ -74,6 +74,11 @@ class Choice:
     help: str | None = doc("A hint shown beside the label.", default=None)
     points: dict[str, float] = doc("Points this choice adds to named scores, e.g. {risk: 3}.", factory=dict)
     group: str | None = doc("A heading that groups choices (shown as a separator).", default=None)
+    aliases: list[str] = doc(
+        "Other words for this choice, as a CRM or a team writes them (Closed Won, Met, Yes...): rank and typed answers "
+        "read them, in any case and spacing.",
+        factory=list,
+    )
 
 
 @spec
@@ -100,6 +105,15 @@ class Question:
     )
     deadline_label: str | None = doc(
         "date: how the plan names this date when a step is pulled in before it, e.g. \"their decision\".", default=None
+    )
+    other: str | None = doc(
+        "select: the choice value any other non-empty text in a rank cell means, e.g. identified for a competitor's "
+        "name in Competition.",
+        default=None,
+    )
+    closed: list[str] = doc(
+        "Cell values meaning the deal is closed (Closed Won, Lost...): rank skips such rows, with one note.",
+        factory=list,
     )
 
 
@@ -129,6 +143,10 @@ class Score:
     id: str = doc("Score id, used in conditions as scores.<id>.", pattern=ID_PATTERN)
     title: str = doc("How the plan names the score.")
     combine: Literal["sum", "max"] = doc("sum the points, or keep the largest.", default="sum")
+    better: Literal["higher", "lower"] = doc(
+        "Whether a higher or a lower total is better: rank breaks ties on this score in its own direction.",
+        default="higher",
+    )
     rules: list[ScoreRule] = doc("Extra points when a condition holds.", factory=list)
     bands: list[Band] = doc("Labels for ranges of the total.", factory=list)
 

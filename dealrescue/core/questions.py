@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.model import Choice, Question, QuestionType
 
 TRUE_WORDS = {"y", "yes", "true", "1", "on"}
 FALSE_WORDS = {"n", "no", "false", "0", "off"}
@@ -49,6 +49,21 @@ def _bounds_text(low: float | None, high: float | None) -> str | None:
     return None
 
 
+_WORD_BREAKS = re.compile(r"[\s_\-]+")
+_APOSTROPHES = re.compile(r"['’]")
+
+
+def choice_key(text: str) -> str:
+    """How a typed or exported word is compared with a choice's value, label and aliases: case,
+    apostrophes and runs of spaces, ``_`` and ``-`` do not count (``Closed-Won`` is ``closed won``)."""
+    return _WORD_BREAKS.sub(" ", _APOSTROPHES.sub("", text.strip().casefold())).strip()
+
+
+def choice_words(choice: Choice) -> set[str]:
+    """Every key a choice answers to: its value, its label and its aliases."""
+    return {choice_key(choice.value), choice_key(choice.label), *map(choice_key, choice.aliases)}
+
+
 def _choice_value(question: Question, raw: Any) -> str:
     text = str(raw).strip()
     for choice in question.choices:
@@ -58,6 +73,10 @@ def _choice_value(question: Question, raw: Any) -> str:
     for choice in question.choices:
         if lowered in (choice.value.lower(), choice.label.lower()):
             return choice.value
+    key = choice_key(text)
+    for choice in question.choices:
+        if any(choice_key(alias) == key for alias in choice.aliases):
+            return choice.value
     allowed = ", ".join(c.value for c in question.choices)
     raise AnswerProblem(f"{text!r} is not one of the choices: {allowed}")
 
@@ -66,7 +85,7 @@ def _choice_from_bool(question: Question, raw: bool) -> str:
     """An answers file's bare ``no`` arrives as false (YAML): take it as the choice ``no`` if there is one."""
     words = TRUE_WORDS if raw else FALSE_WORDS
     for choice in question.choices:
-        if choice.value.lower() in words:
+        if choice.value.lower() in words or any(alias.lower() in words for alias in choice.aliases):
             return choice.value
     allowed = ", ".join(c.value for c in question.choices)
     raise AnswerProblem(

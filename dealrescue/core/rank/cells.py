@@ -4,8 +4,10 @@
   ``D/M/YYYY`` or ``D.M.YYYY`` with ``dayfirst``; a date that only reads the other way
   round is an error that says so, never a silent guess;
 - yes/no: TRUE/FALSE, Yes/No, Y/N, 1/0, x (ticked), in any case;
-- choices: the value or the label, in any case, with spaces, dashes or underscores;
-  a cell that fits two choices is an error naming both;
+- choices: the value, the label or one of the choice's ``aliases``, in any case, with
+  spaces, dashes or underscores; a cell that fits two choices is an error naming both;
+  a question with ``other`` reads any other non-empty text as that choice;
+- null words (N/A, TBD, -, none, null...) are blanks, unless a choice takes the word;
 - several choices: separated by ``;``, ``|`` or ``,`` (one kind per cell; labels may
   hold commas);
 - amounts: currency symbols and codes, thousands separators, ``(1,200)`` as negative.
@@ -16,21 +18,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from dealrescue.core.answers import AnswerProblem
+from dealrescue.core.answers import AnswerProblem, is_empty
 from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.questions import choice_key, choice_words
 
 _ISO_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 _NUMERIC_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
-_WORDS = re.compile(r"[\s_\-]+")
 _TICKED = {"x", "✓", "✔"}
+# Words a CRM or a team writes for "nothing entered": read as a blank cell (the question's
+# default). "unknown" is not one of them: it is a grade in most playbooks.
+NULL_WORDS = frozenset({"n/a", "na", "n.a.", "tbd", "tbc", "-", "--", "—", "–", "none", "null", "nil", "(blank)",
+                        "(none)", "not set", "#n/a"})
 
 
-_QUOTES = re.compile(r"['’]")
-
-
-def _key(text: str) -> str:
-    """How a value or label is compared: case, apostrophes and runs of spaces, _ and - do not count."""
-    return _WORDS.sub(" ", _QUOTES.sub("", text.strip().casefold())).strip()
+def closed_words(question: Question) -> frozenset[str]:
+    """The keys (``choice_key``) of the cell values at which a row is a closed deal."""
+    return frozenset(map(choice_key, question.closed))
 
 
 class CellReader:
@@ -39,6 +42,13 @@ class CellReader:
     def __init__(self, dayfirst: bool = False) -> None:
         self.dayfirst = dayfirst
         self._choices: dict[int, dict[str, list[str]]] = {}
+
+    def blank(self, question: Question, raw: str) -> bool:
+        """A blank cell, or a null word no choice of ``question`` takes."""
+        if is_empty(raw):
+            return True
+        key = choice_key(raw)  # "-" and "--" read as "": only dashes
+        return (not key or key in NULL_WORDS) and key not in self._table(question)
 
     def canonical(self, question: Question, raw: str) -> str:
         kind = question.type
@@ -75,11 +85,12 @@ class CellReader:
         raise AnswerProblem(f"{text!r} reads only as day first: rank the file with --dayfirst")
 
     def _table(self, question: Question) -> dict[str, list[str]]:
+        """Every word of every choice (value, label, aliases) -> the choice values it names."""
         table = self._choices.get(id(question))
         if table is None:
             table = {}
             for choice in question.choices:
-                for text in {_key(choice.value), _key(choice.label)}:
+                for text in choice_words(choice):
                     table.setdefault(text, [])
                     if choice.value not in table[text]:
                         table[text].append(choice.value)
@@ -89,9 +100,9 @@ class CellReader:
     def choice(self, question: Question, raw: str) -> str:
         if any(raw.strip() == c.value for c in question.choices):
             return raw.strip()
-        found = self._table(question).get(_key(raw))
+        found = self._table(question).get(choice_key(raw))
         if found is None:
-            return raw  # parse_answer says what the choices are
+            return raw if question.other is None else question.other  # parse_answer says what the choices are
         if len(found) > 1:
             raise AnswerProblem(f"{raw.strip()!r} fits more than one choice: {', '.join(found)}; write the value")
         return found[0]
@@ -109,7 +120,7 @@ class CellReader:
             if not pending.strip():
                 pending = ""
                 continue
-            found = table.get(_key(pending))
+            found = table.get(choice_key(pending))
             if found is not None:
                 if len(found) > 1:
                     raise AnswerProblem(f"{pending.strip()!r} fits more than one choice: {', '.join(found)}")

@@ -16,7 +16,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from dealrescue.core import engine as rules
-from dealrescue.core.answers import AnswerProblem, is_empty, parse_answer
+from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.expressions import names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
@@ -193,7 +193,7 @@ class FastScorer(Scorer, ReasonStates):
     def _cell(self, i: int, raw: str) -> Entry:
         """The entry for one distinct cell text of question ``i`` (blank: its default)."""
         q = self.questions[i]
-        blank = is_empty(raw)
+        blank = self.cell_reader.blank(q, raw)
         try:
             text = raw if blank else self.cell_reader.canonical(q, raw)
             if q.type is QuestionType.multiselect and not blank:
@@ -204,8 +204,12 @@ class FastScorer(Scorer, ReasonStates):
                     return found
             value = parse_answer(q, q.default if blank else text)
         except AnswerProblem as exc:
-            none = self.none_entries[i]
-            entry = Entry(None, cell_problem(exc, None if blank else raw), none.parts, none.state)
+            # An unreadable cell reads as a blank one (the default), with its problem attached;
+            # when a blank is itself a problem (required, no default) the answer is missing.
+            like = self.none_entries[i] if blank else self.cells[i][""]
+            if like.problem is not None:
+                like = self.none_entries[i]
+            entry = Entry(like.value, cell_problem(exc, None if blank else raw), like.parts, like.state)
             self.problem_entries[i].add(entry)
             return entry
         key = tuple(value) if isinstance(value, list) else value
@@ -265,7 +269,7 @@ class FastScorer(Scorer, ReasonStates):
         context = self._context(zip(self.verdict_refs, key[count:], strict=True))
         context["scores"] = {score.id: totals[s] for s, score in enumerate(self.scores)}
         context["bands"] = {score.id: bands[s] for s, score in enumerate(self.scores)}
-        return make_standing(totals, bands, rules.pick_verdict(self.compiled, context), self.order)
+        return make_standing(totals, bands, rules.pick_verdict(self.compiled, context), self.order, self.signs)
 
     # -- a chunk of rows -------------------------------------------------------------------------
 
@@ -274,7 +278,7 @@ class FastScorer(Scorer, ReasonStates):
         columns = self.columns
         cells = list(zip(*rows, strict=True))
         blank = ("",) * len(rows)
-        deals = list(map(str.strip, cells[columns.deal]))
+        deals = self.deal_names(list(map(str.strip, cells[columns.deal])), rows)
         unread = [self.none_entries[0]] * len(rows)
         entries: list[list[Entry]] = [unread] * len(self.questions)
         for i in self.read:

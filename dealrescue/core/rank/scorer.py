@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from itertools import accumulate, islice
 from typing import Any, Protocol
 
-from dealrescue.core.answers import AnswerProblem, is_empty, parse_answer
+from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.engine import ScoreOutcome, collect_answers, decide, missing_answers
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.rank.cells import CellReader, parse_amount
 from dealrescue.core.rank.columns import ColumnMap
-from dealrescue.errors import AnswerError, UsageError
+from dealrescue.core.rank.order import tie_signs
+from dealrescue.core.rank.skipping import RowSkipper
+from dealrescue.errors import AnswerError
 
 REASONS_SHOWN = 3
 _CHUNK = 4096
@@ -43,32 +45,16 @@ class Standing:
     totals: tuple[float, ...]  # in the playbook's score order
     bands: tuple[str | None, ...]  # band id per score, in the playbook's score order
     verdict: int  # index into the playbook's verdicts
-    rank_key: tuple[float, ...]  # minus the totals, ranking score first: sorts most at risk first
+    rank_key: tuple[float, ...]  # the totals as they sort (see ``tie_signs``), ranking score first
 
 
 # A ranked row: deal name, line, standing, reasons, position among the file's rows, amount (or None).
 RankedRow = tuple[str, int, Standing, tuple[str, ...], int, float | None]
 
 
-def score_order(compiled: CompiledPlaybook, by: str | None) -> tuple[int, ...]:
-    """Score indexes in ranking order: ``by`` first (if given), then the rest as declared."""
-    ids = [s.id for s in compiled.playbook.scores]
-    if not ids:
-        raise UsageError(
-            f"playbook {compiled.id} has no scores, so there is nothing to rank by",
-            hint="rank with a playbook that declares scores (pulse does)",
-        )
-    if by is None:
-        return tuple(range(len(ids)))
-    if by not in ids:
-        raise UsageError(f"--by {by!r}: playbook {compiled.id} has no such score",
-                         hint=f"its scores: {', '.join(ids)} (or amount, with an amount column)")
-    first = ids.index(by)
-    return (first, *(i for i in range(len(ids)) if i != first))
-
-
-def make_standing(totals: Sequence[float], bands: Sequence[str | None], verdict: int, order: Sequence[int]) -> Standing:
-    return Standing(tuple(totals), tuple(bands), verdict, tuple(-totals[i] for i in order))
+def make_standing(totals: Sequence[float], bands: Sequence[str | None], verdict: int, order: Sequence[int],
+                  signs: Sequence[float]) -> Standing:
+    return Standing(tuple(totals), tuple(bands), verdict, tuple(signs[i] * totals[i] for i in order))
 
 
 def reason_topics(compiled: CompiledPlaybook) -> dict[tuple[int, str], str]:
@@ -153,6 +139,7 @@ class Scorer:
         self.compiled = compiled
         self.columns = columns
         self.order = tuple(order)
+        self.signs = tie_signs(compiled, self.order)
         self.today = today
         self.cell_reader = cells or CellReader()
         self.topics = reason_topics(compiled)
@@ -164,6 +151,7 @@ class Scorer:
         self.amounts = array("d")
         self.bad_rows = 0
         self.ignored_cells = 0
+        self.skipper = RowSkipper(compiled, columns)
         self._count = 0
         self._sink: ProblemSink = lambda problem: None
 
@@ -182,6 +170,10 @@ class Scorer:
             ordinals: Sequence[int] = range(self._count, self._count + len(chunk))
             problems: dict[int, list[RowProblem]] = {}
             rows, lines, ordinals = self._shape(chunk, lines, ordinals, end, problems)
+            skipped = self.skipper.skipped(rows)
+            if skipped:
+                keep = [k for k in range(len(rows)) if k not in skipped]
+                rows, lines, ordinals = [rows[k] for k in keep], [lines[k] for k in keep], [ordinals[k] for k in keep]
             if rows:
                 self._score_chunk(rows, lines, ordinals, problems)
             for line in sorted(problems):
@@ -265,7 +257,7 @@ class Scorer:
                 kept.append(row)
                 kept_lines.append(line)
                 kept_ordinals.append(ordinal)
-            elif any(cell.strip() for cell in row):
+            elif any(cell.strip() for cell in row) and not self.skipper.short_row(row):
                 span = _line_span(row)
                 # An unclosed quote joins every line up to the next quote into one cell.
                 end = min(line + span - 1, last)
@@ -279,11 +271,27 @@ class Scorer:
                 problems[line] = [problem]
         return kept, kept_lines, kept_ordinals
 
+    def deal_names(self, deals: list[str], rows: list[list[str]]) -> list[str]:
+        """Each row's deal name: its deal cell, or when that is blank the first filled account-like cell."""
+        fallbacks = self.columns.fallbacks
+        if not fallbacks or "" not in deals:
+            return deals
+        return [deal or next((name for name in (row[i].strip() for i in fallbacks) if name), "")
+                for deal, row in zip(deals, rows, strict=True)]
+
+    def quality(self) -> dict[str, int]:
+        """What was read and what became of it (the JSON ``quality`` object)."""
+        ranked, left_out, skipped = len(self.deals), self.bad_rows, self.skipper.count
+        return {"rows": ranked + left_out + skipped, "ranked": ranked, "left_out": left_out, "skipped": skipped,
+                "cells": (ranked + left_out) * len(self.columns.questions), "ignored": self.ignored_cells}
+
     def _deal_problem(self, row: list[str], line: int) -> list[RowProblem] | None:
         """A row with no deal name: blank (skipped, None) or bad."""
         if not any(cell.strip() for cell in row):
             return None
-        return [RowProblem(line, self.columns.headers[self.columns.deal], "a deal name is required", True)]
+        named = [self.columns.headers[i] for i in (self.columns.deal, *self.columns.fallbacks)]
+        return [RowProblem(line, named[0], f"no name: {' and '.join(repr(n) for n in named)} are blank"
+                           if len(named) > 1 else "a deal name is required", True)]
 
 
 class Ranked:
@@ -311,8 +319,8 @@ class Ranked:
 class EngineScorer(Scorer):
     """Every row through ``collect_answers`` and ``decide``: slow, and the definition of right.
 
-    A cell that does not parse is set aside (the answer is missing, never its default) and
-    reported; the row is left out only when that answer is required and has no default.
+    A cell that does not parse is read as a blank one (the question's default) and reported;
+    the row is left out only when that answer is required and has no default.
     """
 
     def _score_chunk(self, rows: list[list[str]], lines: Sequence[int], ordinals: Sequence[int],
@@ -325,35 +333,37 @@ class EngineScorer(Scorer):
                 problems[line] = found
             if scored is not None:
                 kept.append(row)
-                kept_at.append((row[self.columns.deal].strip(), line, ordinal, *scored))
+                kept_at.append((self.deal_names([row[self.columns.deal].strip()], [row])[0], line, ordinal, *scored))
         self._keep(kept, [k[0] for k in kept_at], [k[1] for k in kept_at], [k[2] for k in kept_at],
                    [k[3] for k in kept_at], [k[4] for k in kept_at], problems)
 
     def score_row(self, row: list[str], line: int) -> tuple[tuple[Standing, tuple[str, ...]] | None, list[RowProblem]]:
         """The standing and reasons of one row of the header's width (None: left out or blank), and its problems."""
         columns = self.columns
-        deal = row[columns.deal].strip()
+        deal = self.deal_names([row[columns.deal].strip()], [row])[0]
         if not deal:
             return None, self._deal_problem(row, line) or []
         found: list[RowProblem] = []
         given: dict[str, Any] = {}
-        settled: dict[str, Any] = {}
+        reader = self.cell_reader
         for q in self.compiled.playbook.questions:
             index = columns.questions.get(q.id)
             raw = row[index] if index is not None else ""
-            if is_empty(raw):
+            if reader.blank(q, raw):
                 continue
             try:
-                given[q.id] = parse_answer(q, self.cell_reader.canonical(q, raw))
+                given[q.id] = parse_answer(q, reader.canonical(q, raw))
             except AnswerProblem as exc:
+                # Read as a blank cell (the question's default): a cell never counts against a deal
+                # because it could not be read.
                 required = q.required and q.default is None
                 found.append(RowProblem(line, columns.column_name(q.id), cell_problem(exc, raw), required))
-                settled[q.id] = None
         try:
-            answers, asked = collect_answers(self.compiled, given=given, deal=deal, today=self.today, ask=None,
-                                             settled=settled)
+            answers, asked = collect_answers(self.compiled, given=given, deal=deal, today=self.today, ask=None)
         except AnswerError:
-            missing = missing_answers(self.compiled, given=given, deal=deal, today=self.today, settled=settled)
+            missing = missing_answers(self.compiled, given=given, deal=deal, today=self.today)
+            reported = {problem.column for problem in found}
+            missing = [m for m in missing if columns.column_name(m) not in reported]
             return None, found + [RowProblem(line, columns.column_name(m), "an answer is required", True) for m in missing]
         # A cell of a question its `when` skipped is not read, so not reported either.
         names = {columns.column_name(qid) for qid in asked}
@@ -362,6 +372,7 @@ class EngineScorer(Scorer):
             return None, found
         outcome = decide(self.compiled, answers, asked, deal, self.today)
         standing = make_standing(
-            [s.total for s in outcome.scores], [s.band_id for s in outcome.scores], outcome.verdict_index, self.order
+            [s.total for s in outcome.scores], [s.band_id for s in outcome.scores], outcome.verdict_index, self.order,
+            self.signs,
         )
         return (standing, reasons_of(outcome.scores, self.order, self.topics)), found

@@ -23,8 +23,10 @@ from dealrescue.core.answers import FALSE_WORDS, TRUE_WORDS, scale_bounds
 from dealrescue.core.expressions import environment
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, QuestionType
-from dealrescue.core.rank.cells import _key
-from dealrescue.core.rank.columns import DEAL_ALIASES, DEAL_COLUMN, normalize_header
+from dealrescue.core.questions import choice_key as _key
+from dealrescue.core.questions import choice_words
+from dealrescue.core.rank.cells import NULL_WORDS
+from dealrescue.core.rank.columns import ACCOUNT_NAMES, DEAL_ALIASES, DEAL_COLUMN, normalize_header
 from dealrescue.core.rank.scorer import REASONS_SHOWN, reason_topics
 from dealrescue.core.rank.sqldates import date_digits
 from dealrescue.errors import UsageError
@@ -48,7 +50,7 @@ class _Sql:
         self.dialect = dialect
         self.qs = {q.id: q for q in self.pb.questions}
         names = {normalize_header(h): h for h in reversed(header)} if header else {}
-        deal = next((names[n] for n in (DEAL_COLUMN, *DEAL_ALIASES) if n in names), DEAL_COLUMN)
+        deal = next((names[n] for n in (DEAL_COLUMN, *DEAL_ALIASES, *ACCOUNT_NAMES) if n in names), DEAL_COLUMN)
         self.deal_column = deal
         self.column = {q.id: names.get(q.id, q.id) if header else q.id for q in self.pb.questions}
         self.present = {q.id for q in self.pb.questions if not header or q.id in names}
@@ -99,8 +101,15 @@ class _Sql:
     def raw(self, q: Question) -> str | None:
         return f"src.{self.ident(self.column[q.id])}" if q.id in self.present else None
 
-    def blank(self, raw: str | None) -> str:
-        return "TRUE" if raw is None else f"({raw} IS NULL OR trim({raw}) = '')"
+    def blank(self, raw: str | None, q: Question | None = None) -> str:
+        """A blank cell, or (for ``q``) a null word no choice takes, as ``CellReader.blank`` reads it."""
+        if raw is None:
+            return "TRUE"
+        if q is None:
+            return f"({raw} IS NULL OR trim({raw}) = '')"
+        taken = {word for c in q.choices for word in choice_words(c)}
+        nulls = ", ".join(self.text(w) for w in sorted(NULL_WORDS - taken | ({""} - taken)))
+        return f"({raw} IS NULL OR trim({raw}) = '' OR {self.words(raw)} IN ({nulls}))"
 
     def answer(self, q: Question) -> str:
         """The typed answer of question ``q`` (NULL: no answer), before its ``when``."""
@@ -109,7 +118,9 @@ class _Sql:
             raise AssertionError("multiselect answers are read per choice")
         default = None if q.default is None else self.typed_default(q)
         parsed = "NULL" if raw is None else self.parse(q, raw)
-        return f"(CASE WHEN {self.blank(raw)} THEN {default or 'NULL'} ELSE {parsed} END)"
+        # A cell that does not read is a blank one: the default (rank does the same).
+        read = parsed if default is None else f"COALESCE({parsed}, {default})"
+        return f"(CASE WHEN {self.blank(raw, q)} THEN {default or 'NULL'} ELSE {read} END)"
 
     def typed_default(self, q: Question) -> str:
         from dealrescue.core.answers import parse_answer
@@ -123,12 +134,13 @@ class _Sql:
         if kind is QuestionType.select:
             table: dict[str, list[str]] = {}
             for c in q.choices:
-                for key in {_key(c.value), _key(c.label)}:
+                for key in choice_words(c):
                     table.setdefault(key, [])
                     if c.value not in table[key]:
                         table[key].append(c.value)
             arms = " ".join(f"WHEN {self.text(k)} THEN {self.text(v[0])}" for k, v in table.items() if len(v) == 1)
-            return f"(CASE {self.words(raw)} {arms} ELSE NULL END)"
+            other = self.text(q.other) if q.other is not None else "NULL"
+            return f"(CASE {self.words(raw)} {arms} ELSE {other} END)"
         if kind is QuestionType.confirm:
             yes = ", ".join(map(self.text, sorted(TRUE_WORDS | {"x", "✓", "✔"})))
             no = ", ".join(map(self.text, sorted(FALSE_WORDS)))
@@ -186,11 +198,11 @@ class _Sql:
         choice whether it is ticked (a cell with an unknown item, or outside min/max, ticks nothing)."""
         raw = self.raw(q)
         default = set(q.default or [])
-        first = {f"m_{i}": self.items(q, raw) if raw is not None else "''", f"e_{i}": self.blank(raw)}
+        first = {f"m_{i}": self.items(q, raw) if raw is not None else "''", f"e_{i}": self.blank(raw, q)}
         second = {f"k_{i}": f"(length(m_{i}) - length(replace(m_{i}, '|', '')) - 1)"}
         for n, c in enumerate(q.choices):
             second[f"h_{i}_{n}"] = "(" + " OR ".join(f"(m_{i} LIKE {self.text('%|' + k + '|%')})"
-                                                     for k in sorted({_key(c.value), _key(c.label)})) + ")"
+                                                     for k in sorted(choice_words(c))) + ")"
         matched = " + ".join(f"(CASE WHEN h_{i}_{n} THEN 1 ELSE 0 END)" for n in range(len(q.choices))) or "0"
         valid = f"({matched}) = k_{i}"
         if q.min is not None:
@@ -200,7 +212,8 @@ class _Sql:
         third = {}
         for n, c in enumerate(q.choices):
             when_blank = "TRUE" if c.value in default else "FALSE"
-            third[f"c_{i}_{n}"] = f"(CASE WHEN e_{i} THEN {when_blank} WHEN {valid} THEN h_{i}_{n} ELSE FALSE END)"
+            # A cell that does not read is a blank one: the default.
+            third[f"c_{i}_{n}"] = f"(CASE WHEN e_{i} THEN {when_blank} WHEN {valid} THEN h_{i}_{n} ELSE {when_blank} END)"
         return first, second, third
 
     # -- conditions ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealrescue.core.model import QuestionType
+from dealrescue.core.rank.order import tie_signs
 from dealrescue.core.rank.sqldates import days_until, real_date
 from dealrescue.core.rank.tables import fast_path_obstacle
 
@@ -129,7 +130,8 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
         layers.append((f"reason_{n}", f"SELECT *, {reason} AS r_{n}, {topic} AS t_{n} FROM {layers[-1][0]}"))
         picked.append((f"r_{n}", f"t_{n}"))
     collate = ' COLLATE "C"' if sql.dialect == "postgres" else ""
-    keys = ", ".join(f"s_{s} DESC" for s in order) + f", lower(deal){collate}, deal{collate}, _line"
+    signs = tie_signs(sql.compiled, order)  # each score in its own direction, as rank sorts
+    keys = ", ".join(f"s_{s} {'DESC' if signs[s] < 0 else 'ASC'}" for s in order) + f", lower(deal){collate}, deal{collate}, _line"
     joined = "COALESCE(r_1, '')" + "".join(f" || COALESCE('; ' || r_{n}, '')" for n in range(2, shown + 1))
     outputs = [f"ROW_NUMBER() OVER (ORDER BY {keys}) AS {sql.ident('rank')}", f"deal AS {sql.ident('deal')}"]
     for s, score in enumerate(pb.scores):

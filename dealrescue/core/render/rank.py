@@ -1,6 +1,6 @@
 """Rendering a ranking: table, csv, json and html, each a generator of text chunks.
 
-``RENDERERS`` maps a format name to its renderer. A renderer never builds the whole
+``registry.RANKING`` maps a format name to its renderer. A renderer never builds the whole
 output: it yields pieces (a line, or a few hundred rows joined) that the edge writes to
 the destination as they come, so memory stays flat however many rows there are.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from dealrescue.core.loader import CompiledPlaybook
@@ -55,6 +55,7 @@ class RankingView:
     wide: bool = False
     top: int | None = None  # table rows shown (None: all)
     width: int = 120  # table width in characters
+    quality: dict[str, int] = field(default_factory=dict)  # rows, ranked, left_out, skipped, cells, ignored
 
 
 def number_text(value: float) -> str:
@@ -90,14 +91,33 @@ def at_risk(view: RankingView, standing: Standing) -> bool:
     return standing.bands[first] not in (None, lowest.id)
 
 
-def csv_header(view: RankingView) -> list[str]:
+def ranking_columns(compiled: CompiledPlaybook, has_amount: bool) -> list[str]:
+    """The columns a CSV ranking adds before the file's own: rank, deal, scores and bands, verdict, reasons."""
     columns = ["rank", "deal"]
-    for score in view.compiled.playbook.scores:
+    for score in compiled.playbook.scores:
         columns += [score.id, f"{score.id}_band"]
     columns += ["verdict", "verdict_title", "reasons"]
-    if view.has_amount:
+    if has_amount:
         columns.append("amount_at_risk")
-    return columns + view.passed
+    return columns
+
+
+def csv_header(view: RankingView) -> list[str]:
+    return ranking_columns(view.compiled, view.has_amount) + view.passed
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Headers made unique for JSON keys: a second ``Stage`` becomes ``Stage (2)``; nothing is dropped."""
+    taken: set[str] = set()
+    unique = []
+    for name in names:
+        key, count = name, 1
+        while key in taken:
+            count += 1
+            key = f"{name} ({count})"
+        taken.add(key)
+        unique.append(key)
+    return unique
 
 
 def render_csv(view: RankingView) -> Iterator[str]:
@@ -110,7 +130,7 @@ def render_csv(view: RankingView) -> Iterator[str]:
     cell = (lambda text: text) if view.raw else neutralise
     field = csv_field if view.raw else _safe_field
     risky: dict[int, bool] = {}
-    yield ",".join(map(csv_field, csv_header(view))) + "\n"
+    yield ",".join(map(field, csv_header(view))) + "\n"  # header cells are neutralised like data cells
     middle: dict[int, str] = {}
     reasons: dict[int, str] = {}
     chunk: list[str] = []
@@ -148,11 +168,13 @@ def render_json(view: RankingView) -> Iterator[str]:
         "file": view.source,
         "date": view.date,
         "by": pb.scores[view.order[0]].id,
+        "quality": view.quality,
     }
     yield json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "rows": [\n'
     shared: dict[int, str] = {}
     chunk: list[str] = []
     first = True
+    keys = unique_names(view.passed)
     for rank, ((deal, line, standing, why, _ordinal, amount), passed) in enumerate(view.rows, 1):
         key = id(standing)
         if key not in shared:
@@ -170,7 +192,7 @@ def render_json(view: RankingView) -> Iterator[str]:
             row["amount"] = amount
             row["amount_at_risk"] = amount if amount is not None and at_risk(view, standing) else 0
         if view.passed:
-            row["columns"] = dict(zip(view.passed, passed, strict=True))
+            row["columns"] = dict(zip(keys, passed, strict=True))
         text = json.dumps(row, ensure_ascii=False)
         chunk.append(("    " if first else ",\n    ") + text[:-1] + ", " + shared[key] + "}")
         first = False
@@ -326,12 +348,3 @@ def table_cells(view: RankingView) -> Iterator[list[str]]:
             cells.append(pb.verdicts[standing.verdict].title)
         cells.append("; ".join(why) if view.wide else (why[0] if why else ""))
         yield cells
-
-
-Renderer = Callable[[RankingView], Iterator[str]]
-RENDERERS: dict[str, Renderer] = {
-    "table": render_table,
-    "csv": render_csv,
-    "json": render_json,
-    "html": render_html,
-}

@@ -49,3 +49,15 @@ PLAN = Renderers(
     },
 )
 """Plan formats: ``run``/``resume --format`` and what ``render.plan.render(name, plan)`` accepts."""
+
+RANKING = Renderers(
+    "ranking",
+    {
+        "table": "dealrescue.core.render.rank:render_table",
+        "csv": "dealrescue.core.render.rank:render_csv",
+        "json": "dealrescue.core.render.rank:render_json",
+        "html": "dealrescue.core.render.rank:render_html",
+    },
+)
+"""Ranking formats, the one list: ``rank --format`` choices and the renderer each names (each
+returns the text in chunks, see ``render.rank``)."""
