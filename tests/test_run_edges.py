@@ -3,6 +3,8 @@ a plan that fails on the answers given, a closed pipe, line breaks in the render
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -241,9 +243,9 @@ def test_rank_prefers_the_deal_column_to_an_account_column(tmp_path: Path) -> No
     data.write_text("account,deal,signals\nAcme Inc,Acme renewal,announced\n")
     result = invoke("rank", data, "-p", "pulse", "--format", "csv")
     assert result.exit_code == 0, result.stderr
-    line = result.stdout.splitlines()[1].split(",")
+    line = next(row for row in csv.reader(io.StringIO(result.stdout)) if row[0] == "1")
     assert line[1] == "Acme renewal"
-    assert line[-1] == "Acme Inc"  # the account column is passed through
+    assert line[9:] == ["Acme Inc", "announced"]  # every column of the file follows the ranking's, in its order
 
 
 def test_choices_separated_by_semicolons_or_bars_are_read(tmp_path: Path) -> None:
@@ -251,7 +253,7 @@ def test_choices_separated_by_semicolons_or_bars_are_read(tmp_path: Path) -> Non
     data.write_text("deal,signals\nAcme,kept_quiet;exit_planning\nGlobex,kept_quiet | exit_planning\nInitech,\"kept_quiet,exit_planning\"\n")
     result = invoke("rank", data, "-p", "pulse", "--format", "csv")
     assert result.exit_code == 0, result.stderr
-    rows = [line.split(",", 3)[2:] for line in result.stdout.splitlines()[1:]]
+    rows = [row[2:9] for row in list(csv.reader(io.StringIO(result.stdout)))[1:]]  # the scores, verdict, reasons
     assert rows[0] == rows[1] == rows[2]
 
 
