@@ -89,7 +89,7 @@ def questions_text(compiled: CompiledPlaybook) -> str:
 
 def questions_document(compiled: CompiledPlaybook) -> dict[str, Any]:
     """The answers a playbook takes, as data: for scripts that build answer files (--answers)."""
-    from dealrescue.core.answers import scale_bounds
+    from dealrescue.core.questions import kind_of
 
     pb = compiled.playbook
     rows: list[dict[str, Any]] = [
@@ -97,7 +97,7 @@ def questions_document(compiled: CompiledPlaybook) -> dict[str, Any]:
          "choices": [], "min": None, "max": None, "when": None, "help": None}
     ]  # fmt: skip
     for q in pb.questions:
-        low, high = scale_bounds(q) if q.type.value == "scale" else (q.min, q.max)
+        low, high = kind_of(q).bounds(q)
         rows.append(
             {
                 "id": q.id,

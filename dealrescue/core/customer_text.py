@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dealrescue.core.expressions import printed_names
-from dealrescue.core.model import Playbook, QuestionType
+from dealrescue.core.model import Playbook
+from dealrescue.core.questions import kind_of
 
 Path = tuple[str | int, ...]
 
@@ -30,7 +31,7 @@ def customer_templates(pb: Playbook) -> Iterator[tuple[Path, str]]:
 
 def leak_problems(pb: Playbook) -> list[tuple[Path, str]]:
     """``(key path, message)`` for each rep note a customer-facing template would print."""
-    private = {q.id for q in pb.questions if q.type in (QuestionType.text, QuestionType.multiline) and not q.customer_safe}
+    private = {q.id for q in pb.questions if kind_of(q).free_text and not q.customer_safe}
     found = []
     for path, source in customer_templates(pb):
         try:

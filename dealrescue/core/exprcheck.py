@@ -19,7 +19,7 @@ from typing import Any
 
 from dealrescue.core.expressions import parsed
 from dealrescue.core.mdescape import strip_controls
-from dealrescue.core.model import Playbook, Question, QuestionType
+from dealrescue.core.model import Playbook, Question
 from dealrescue.core.questions import kind_of
 
 # The sandbox refuses these on every object a playbook can reach.
@@ -171,7 +171,7 @@ def possible_values(playbook: Playbook) -> dict[tuple[str, str], list[Any]]:
     """Every value each comparable thing can hold: ``("answer", id)``, ``("band", score)``, ``("verdict", "")``, ..."""
     values: dict[tuple[str, str], list[Any]] = {("verdict", ""): [v.id for v in playbook.verdicts]}
     for q in playbook.questions:
-        if q.type in (QuestionType.select, QuestionType.multiselect):
+        if kind_of(q).has_choices:
             values[("answer", q.id)] = [c.value for c in q.choices]
             values[("label", q.id)] = [c.label for c in q.choices]
     for score in playbook.scores:

@@ -130,6 +130,18 @@ class Kind:
     narrow = False
     # An empty answer is a value of its own (an empty list), not "no answer".
     empty_is_answer = False
+    # The answer is the rep's own words: a rep note unless marked customer_safe.
+    free_text = True
+    # The answer may hold line breaks.
+    multiline = False
+    # The answer is a list of choice values (read per choice).
+    many = False
+    # The answer is a day (ISO text); ``days_until`` counts to it.
+    dated = False
+    # A number answer must be whole (a scale).
+    whole = False
+    # The prompt a terminal shows: text, lines, select, checkbox or confirm.
+    widget = "text"
 
     def parse(self, question: Question, raw: Any) -> Any:
         if isinstance(raw, (dict, list)):
@@ -168,6 +180,10 @@ class Kind:
         """The numbers the question takes, in a few words, or None."""
         return None
 
+    def bounds(self, question: Question) -> tuple[float | None, float | None]:
+        """The lowest and highest number a numeric answer may be (None: no bound)."""
+        return question.min, question.max
+
     def prompt_hint(self, question: Question) -> str | None:
         """The answer's form, for the hint after a typed prompt (None: nothing to say)."""
         return None
@@ -179,6 +195,8 @@ class Kind:
 
 class MultilineKind(Kind):
     __slots__ = ()
+    multiline = True
+    widget = "lines"
 
     def _lines(self, value: str) -> str:
         return value.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
@@ -192,6 +210,8 @@ class SelectKind(Kind):
     has_choices = True
     noun = "a choice"
     narrow = True
+    free_text = False
+    widget = "select"
 
     def parse(self, question: Question, raw: Any) -> str:
         if isinstance(raw, bool):
@@ -216,6 +236,9 @@ class MultiselectKind(Kind):
     text_answer = False
     noun = "a list of choices"
     empty_is_answer = True
+    free_text = False
+    many = True
+    widget = "checkbox"
 
     def parse(self, question: Question, raw: Any) -> list[str]:
         if raw is None:
@@ -257,6 +280,8 @@ class ConfirmKind(Kind):
     yes_no = True
     noun = "yes or no"
     narrow = True
+    free_text = False
+    widget = "confirm"
 
     def parse(self, question: Question, raw: Any) -> bool:
         if isinstance(raw, bool):
@@ -284,13 +309,14 @@ class NumberKind(Kind):
     text_answer = False
     numeric = True
     noun = "a number"
+    free_text = False
 
     def parse(self, question: Question, raw: Any) -> int | float:
         value = _number_in_range(raw, question.min, question.max)
         return int(value) if value.is_integer() else value
 
     def range_text(self, question: Question) -> str | None:
-        return _bounds_text(question.min, question.max)
+        return _bounds_text(*self.bounds(question))
 
     def prompt_hint(self, question: Question) -> str | None:
         numbers = self.range_text(question)
@@ -300,6 +326,10 @@ class NumberKind(Kind):
 class ScaleKind(NumberKind):
     __slots__ = ()
     narrow = True
+    whole = True
+
+    def bounds(self, question: Question) -> tuple[float | None, float | None]:
+        return scale_bounds(question)
 
     def parse(self, question: Question, raw: Any) -> int:
         low, high = scale_bounds(question)
@@ -307,9 +337,6 @@ class ScaleKind(NumberKind):
         if not value.is_integer():
             raise AnswerProblem(f"expected a whole number from {number_text(low)} to {number_text(high)}")
         return int(value)
-
-    def range_text(self, question: Question) -> str | None:
-        return _bounds_text(*scale_bounds(question))
 
     def prompt_hint(self, question: Question) -> str | None:
         low, high = scale_bounds(question)
@@ -323,6 +350,8 @@ class ScaleKind(NumberKind):
 class DateKind(Kind):
     __slots__ = ()
     noun = "a date"
+    free_text = False
+    dated = True
 
     def parse(self, question: Question, raw: Any) -> str:
         if isinstance(raw, dt.datetime):

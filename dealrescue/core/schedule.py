@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.model import Question
+from dealrescue.core.questions import kind_of
 
 _OFFSET = re.compile(r"^([+-]?)(\d+)([dwmy])$")
 # ``+2d``, ``decision_date``, ``decision_date -2d``, ``decision_date+1w``.
@@ -81,11 +82,11 @@ def reference_problems(field: str, source: str | None, questions: Mapping[str, Q
     if expr.ref is None:
         return []
     q = questions.get(expr.ref)
-    dates = sorted(i for i, x in questions.items() if x.type is QuestionType.date)
+    dates = sorted(i for i, x in questions.items() if kind_of(x).dated)
     known = f"this playbook's date questions: {', '.join(dates)}" if dates else "this playbook has no date question"
     if q is None:
         return [f"{expr.ref!r} is not a question ({known})"]
-    if q.type is not QuestionType.date:
+    if not kind_of(q).dated:
         return [f"{expr.ref!r} is a {q.type.value} question, not a date question ({known})"]
     return []
 
@@ -163,7 +164,7 @@ def days_until(plan_date: dt.date, questions: Iterable[Question], answers: Mappi
     """Days from the plan date to each date answer (negative when past, None when empty)."""
     found: dict[str, int | None] = {}
     for q in questions:
-        if q.type is QuestionType.date:
+        if kind_of(q).dated:
             value = answers.get(q.id)
             found[q.id] = (dt.date.fromisoformat(str(value)) - plan_date).days if value else None
     return found

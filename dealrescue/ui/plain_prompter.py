@@ -11,11 +11,19 @@ from typing import Any
 
 from dealrescue.core.answers import AnswerProblem, display_answer, parse_answer
 from dealrescue.core.mdescape import strip_controls
-from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.model import Question
+from dealrescue.core.questions import kind_of
 from dealrescue.ui.interview import GoBack, instruction, review_choice, review_listing, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams
 
 BACK = "<"
+# What to type, for each widget a terminal would show (a typed answer's hint comes from its kind).
+_WIDGET_WORDS = {
+    "select": "type a number",
+    "checkbox": "numbers separated by commas, or none",
+    "confirm": "y or n, then Enter",
+    "lines": "several lines; a line with only . ends",
+}
 
 
 class PlainPrompter:
@@ -47,14 +55,14 @@ class PlainPrompter:
         if question.help:
             self.note("\n" + wrapped(strip_controls(question.help), self._width, indent="  "))
         back = "" if first else f"; {BACK} back"
-        kind = question.type
+        kind = kind_of(question)
         while True:
             self.note(wrapped(strip_controls(question.prompt), self._width, first="? ", indent="  "))
             if question.choices:
                 for number, choice in enumerate(question.choices, start=1):
                     self.note(wrapped(strip_controls(choice.label), self._width, first=f"  {number:>2}. ", indent="      "))
             hint = self._hint(question, default) + back
-            if kind is QuestionType.multiline:
+            if kind.multiline:
                 raw: Any = self._lines(hint, default)
             else:
                 raw = self._line(wrapped(f"({hint})", self._width, indent="  ") + " ")
@@ -73,30 +81,22 @@ class PlainPrompter:
             return value
 
     def _hint(self, question: Question, default: Any) -> str:
-        kind = question.type
+        kind = kind_of(question)
         shown = "" if default is None else strip_controls(display_answer(question, default))
-        keeps = "" if default is None else f"{'a lone .' if kind is QuestionType.multiline else 'Enter'} keeps {shown}"
-        if kind is QuestionType.select:
-            words = "type a number"
-        elif kind is QuestionType.multiselect:
-            words = "numbers separated by commas, or none"
-        elif kind is QuestionType.confirm:
-            words = "y or n, then Enter"
-        elif kind is QuestionType.multiline:
-            words = "several lines; a line with only . ends"
-        else:
-            words = instruction(question).strip("()") or "type the answer"
+        keeps = "" if default is None else f"{'a lone .' if kind.multiline else 'Enter'} keeps {shown}"
+        words = _WIDGET_WORDS.get(kind.widget) or instruction(question).strip("()") or "type the answer"
         return "; ".join(part for part in (words, keeps) if part)
 
     def _numbers(self, question: Question, raw: str) -> Any:
         """Typed choice numbers as choice values; anything else is left for the parser (a value or label)."""
-        if question.type is QuestionType.multiselect and raw.strip().lower() == "none":
+        many = kind_of(question).many
+        if many and raw.strip().lower() == "none":
             return []
         parts = [part.strip() for part in raw.split(",") if part.strip()]
         if not all(part.isdigit() and 1 <= int(part) <= len(question.choices) for part in parts):
             return raw
         values = [question.choices[int(part) - 1].value for part in parts]
-        return values if question.type is QuestionType.multiselect else ",".join(values)
+        return values if many else ",".join(values)
 
     def _lines(self, hint: str, default: Any) -> Any:
         self.note(wrapped(f"({hint})", self._width, indent="  "))

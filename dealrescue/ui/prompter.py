@@ -12,7 +12,8 @@ from typing import Any
 from dealrescue.core.answers import AnswerProblem, display_answer, parse_answer
 from dealrescue.core.expressions import display_value
 from dealrescue.core.mdescape import strip_controls
-from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.model import Question
+from dealrescue.core.questions import kind_of
 from dealrescue.ui.interview import BACK_KEY, GoBack, instruction, review_choice, review_listing, shortened, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams, color_allowed
 
@@ -48,7 +49,7 @@ class TerminalPrompter:
             raise
         value = parse_answer(question, raw)
         # The prompt is erased when answered; this line, wrapped at words, stays in the scrollback.
-        if question.type is QuestionType.multiselect:
+        if kind_of(question).many:
             labels = [shortened(strip_controls(c.label), 40) for c in question.choices if c.value in (value or [])]
             shown = "; ".join(labels) or "(none)"
         else:
@@ -122,36 +123,43 @@ class TerminalPrompter:
         return prompt.unsafe_ask()
 
     def _widget(self, question: Question, default: Any, *, back: bool) -> Any:
-        import questionary
-
-        common = self._common()
         # Playbook text reaches the terminal: through the one sanitiser (no escape sequences, no bidi tricks).
         text = strip_controls(question.prompt)
-        kind = question.type
-        if kind is QuestionType.select:
-            choices = [questionary.Choice(title=self._label(c.label), value=c.value) for c in question.choices]
-            known = default if any(c.value == default for c in question.choices) else None
-            hint = "(arrow keys, Enter" + (f"; {BACK_KEY})" if back else ")")
-            prompt = questionary.select(self._message(text, hint), choices=choices, default=known, instruction=hint, **common)
-        elif kind is QuestionType.multiselect:
-            return self._multiselect(question, text, default, back=back)
-        elif kind is QuestionType.confirm:
-            # Enter confirms: a `y` typed out of habit with Enter never answers the next question.
-            yes_no = "(y/N, then Enter" if not default else "(Y/n, then Enter"
-            hint = yes_no + (f"; {BACK_KEY})" if back else ")")
-            message = self._message(text, hint)
-            prompt = questionary.confirm(message, default=bool(default), auto_enter=False, instruction=hint, **common)
-        else:
-            hint = instruction(question, back=back)
-            prompt = questionary.text(
-                self._message(text, hint),
-                default="" if default is None else display_value(default),
-                validate=self._validate(question),
-                multiline=kind is QuestionType.multiline,
-                instruction=hint,
-                **common,
-            )
-            _message_under_the_input(prompt)
+        widgets = {"select": self._select, "checkbox": self._multiselect, "confirm": self._confirm}
+        return widgets.get(kind_of(question).widget, self._text)(question, text, default, back=back)
+
+    def _select(self, question: Question, text: str, default: Any, *, back: bool) -> Any:
+        import questionary
+
+        choices = [questionary.Choice(title=self._label(c.label), value=c.value) for c in question.choices]
+        known = default if any(c.value == default for c in question.choices) else None
+        hint = "(arrow keys, Enter" + (f"; {BACK_KEY})" if back else ")")
+        prompt = questionary.select(self._message(text, hint), choices=choices, default=known, instruction=hint, **self._common())
+        return self._run(prompt)
+
+    def _confirm(self, question: Question, text: str, default: Any, *, back: bool) -> Any:
+        import questionary
+
+        # Enter confirms: a `y` typed out of habit with Enter never answers the next question.
+        yes_no = "(y/N, then Enter" if not default else "(Y/n, then Enter"
+        hint = yes_no + (f"; {BACK_KEY})" if back else ")")
+        message = self._message(text, hint)
+        prompt = questionary.confirm(message, default=bool(default), auto_enter=False, instruction=hint, **self._common())
+        return self._run(prompt)
+
+    def _text(self, question: Question, text: str, default: Any, *, back: bool) -> Any:
+        import questionary
+
+        hint = instruction(question, back=back)
+        prompt = questionary.text(
+            self._message(text, hint),
+            default="" if default is None else display_value(default),
+            validate=self._validate(question),
+            multiline=kind_of(question).multiline,
+            instruction=hint,
+            **self._common(),
+        )
+        _message_under_the_input(prompt)
         return self._run(prompt)
 
     def _multiselect(self, question: Question, text: str, default: Any, *, back: bool) -> Any:

@@ -19,8 +19,8 @@ import datetime as dt
 import re
 
 from dealrescue.core.answers import AnswerProblem, is_empty
-from dealrescue.core.model import Question, QuestionType
-from dealrescue.core.questions import choice_key, choice_words
+from dealrescue.core.model import Question
+from dealrescue.core.questions import choice_key, choice_words, kind_of
 
 _ISO_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 _NUMERIC_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
@@ -51,15 +51,15 @@ class CellReader:
         return (not key or key in NULL_WORDS) and key not in self._table(question)
 
     def canonical(self, question: Question, raw: str) -> str:
-        kind = question.type
-        if kind is QuestionType.date:
+        kind = kind_of(question)
+        if kind.dated:
             return self.date(raw)
-        if kind is QuestionType.confirm:
+        if kind.yes_no:
             return "yes" if raw.strip().casefold() in _TICKED else raw
-        if kind is QuestionType.select:
-            return self.choice(question, raw)
-        if kind is QuestionType.multiselect:
+        if kind.many:
             return ",".join(self.choices(question, raw))
+        if kind.has_choices:
+            return self.choice(question, raw)
         return raw
 
     def date(self, raw: str) -> str:

@@ -19,7 +19,7 @@ from dealrescue.core import engine as rules
 from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.expressions import names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
 from dealrescue.core.rank.cells import CellReader
 from dealrescue.core.rank.columns import ColumnMap
@@ -116,7 +116,7 @@ class FastScorer(Scorer, ReasonStates):
         condition = self.compiled.condition(path)
         names = names_in_condition(condition.source) if condition is not None else set()
         if "days_until" in names:  # it reads the date answers
-            names = (names - {"days_until"}) | {q.id for q in self.questions if q.type is QuestionType.date}
+            names = (names - {"days_until"}) | {q.id for q in self.questions if kind_of(q).dated}
         return sorted(names)
 
     def _holds(self, path: str, context: dict[str, Any]) -> bool:
@@ -196,7 +196,7 @@ class FastScorer(Scorer, ReasonStates):
         blank = self.cell_reader.blank(q, raw)
         try:
             text = raw if blank else self.cell_reader.canonical(q, raw)
-            if q.type is QuestionType.multiselect and not blank:
+            if kind_of(q).many and not blank:
                 # Its answer depends only on the set of items, whatever their order.
                 items = frozenset(part.strip() for part in text.split(",") if part.strip())
                 found = self.item_sets[i].get(items)
@@ -218,7 +218,7 @@ class FastScorer(Scorer, ReasonStates):
             found = self._entry(i, value)
             if len(self.by_value[i]) < MEMO_LIMIT:
                 self.by_value[i][key] = found
-        if q.type is QuestionType.multiselect and not blank and len(self.item_sets[i]) < MEMO_LIMIT:
+        if kind_of(q).many and not blank and len(self.item_sets[i]) < MEMO_LIMIT:
             self.item_sets[i][items] = found
         return found
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dealrescue.core.answers import FALSE_WORDS, TRUE_WORDS, scale_bounds
+from dealrescue.core.answers import FALSE_WORDS, TRUE_WORDS
 from dealrescue.core.expressions import environment
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.model import Question
 from dealrescue.core.questions import choice_key as _key
-from dealrescue.core.questions import choice_words
+from dealrescue.core.questions import choice_words, kind_of
 from dealrescue.core.rank.cells import NULL_WORDS
 from dealrescue.core.rank.columns import ACCOUNT_NAMES, DEAL_ALIASES, DEAL_COLUMN, normalize_header
 from dealrescue.core.rank.scorer import REASONS_SHOWN, reason_topics
@@ -114,7 +114,7 @@ class _Sql:
     def answer(self, q: Question) -> str:
         """The typed answer of question ``q`` (NULL: no answer), before its ``when``."""
         raw = self.raw(q)
-        if q.type is QuestionType.multiselect:
+        if kind_of(q).many:
             raise AssertionError("multiselect answers are read per choice")
         default = None if q.default is None else self.typed_default(q)
         parsed = "NULL" if raw is None else self.parse(q, raw)
@@ -127,11 +127,11 @@ class _Sql:
 
         value = parse_answer(q, q.default)
         # A date's cell is read to digits first (see sqldates), its default too.
-        return self.literal(value.replace("-", "") if q.type is QuestionType.date else value)
+        return self.literal(value.replace("-", "") if kind_of(q).dated else value)
 
     def parse(self, q: Question, raw: str) -> str:
-        kind = q.type
-        if kind is QuestionType.select:
+        kind = kind_of(q)
+        if kind.has_choices and not kind.many:
             table: dict[str, list[str]] = {}
             for c in q.choices:
                 for key in choice_words(c):
@@ -141,28 +141,28 @@ class _Sql:
             arms = " ".join(f"WHEN {self.text(k)} THEN {self.text(v[0])}" for k, v in table.items() if len(v) == 1)
             other = self.text(q.other) if q.other is not None else "NULL"
             return f"(CASE {self.words(raw)} {arms} ELSE {other} END)"
-        if kind is QuestionType.confirm:
+        if kind.yes_no:
             yes = ", ".join(map(self.text, sorted(TRUE_WORDS | {"x", "✓", "✔"})))
             no = ", ".join(map(self.text, sorted(FALSE_WORDS)))
             word = f"lower(trim({raw}))"
             return f"(CASE WHEN {word} IN ({yes}) THEN TRUE WHEN {word} IN ({no}) THEN FALSE ELSE NULL END)"
-        if kind in (QuestionType.scale, QuestionType.number):
+        if kind.numeric:
             text = f"replace(trim({raw}), ',', '')"
             value = f"CAST({text} AS {_CAST[self.dialect]})"
-            low, high = scale_bounds(q) if kind is QuestionType.scale else (q.min, q.max)
+            low, high = kind.bounds(q)
             checks = [self.matches(text, _NUMBER)]
             checks += [f"{value} >= {float(low)}"] if low is not None else []
             checks += [f"{value} <= {float(high)}"] if high is not None else []
-            if kind is QuestionType.scale:
+            if kind.whole:
                 checks.append(f"{value} = floor({value})")
             # Nested CASEs: the cast only runs on text that is a number.
             inner = f"CASE WHEN {checks[0]} THEN {value} END"
             rest = " AND ".join(c.replace(value, f"({inner})") for c in checks[1:]) or "TRUE"
             return f"(CASE WHEN {checks[0]} THEN (CASE WHEN {rest} THEN {inner} END) END)"
-        if kind in (QuestionType.text, QuestionType.multiline):
+        if kind.free_text:
             if q.pattern:
                 raise SqlUnavailable(f"question {q.id} checks its text with a pattern")
-            if kind is QuestionType.text:
+            if not kind.multiline:
                 value = f"trim({self.regex_replace(raw, '[[:space:]]+', ' ')})"
             else:
                 # Regex escapes, not the characters themselves: a raw CR in a query does not survive every client.
@@ -171,9 +171,9 @@ class _Sql:
             checks = [f"length({value}) >= {int(q.min)}"] if q.min is not None else []
             checks += [f"length({value}) <= {int(q.max)}"] if q.max is not None else []
             return f"(CASE WHEN {' AND '.join(checks)} THEN {value} END)" if checks else value
-        if kind is QuestionType.date:
+        if kind.dated:
             return date_digits(self, raw, self.dayfirst)  # sqlquery makes it a real day's ISO text
-        raise SqlUnavailable(f"question {q.id} is of type {kind.value}, which --sql does not read")
+        raise SqlUnavailable(f"question {q.id} is of type {q.type.value}, which --sql does not read")
 
     def items(self, q: Question, raw: str) -> str:
         """The cell's choices as ``|a|b|`` (keys), separators ``,``, ``;`` and ``|`` alike."""
@@ -269,11 +269,12 @@ class _Sql:
 
     def truthy(self, qid: str, scope: dict[str, str]) -> str:
         q, value = self.qs[qid], scope.get(qid, "NULL")
-        if q.type is QuestionType.confirm:
+        kind = kind_of(q)
+        if kind.yes_no:
             return f"COALESCE({value}, FALSE)"
-        if q.type in (QuestionType.scale, QuestionType.number):
+        if kind.numeric:
             return f"COALESCE({value} <> 0, FALSE)"
-        if q.type is QuestionType.multiselect:
+        if kind.many:
             return "(" + " OR ".join(scope[f"{qid}={c.value}"] for c in q.choices) + ")"
         return f"COALESCE({value} <> '', FALSE)"
 
@@ -284,7 +285,7 @@ class _Sql:
             container = container.left  # `x in (ticked or [])`
         if isinstance(container, nodes.Name) and self.qs.get(container.name, None) is not None:
             q = self.qs[container.name]
-            if q.type is QuestionType.multiselect and isinstance(item, nodes.Const):
+            if kind_of(q).many and isinstance(item, nodes.Const):
                 key = f"{q.id}={item.value}"
                 return scope.get(key, "FALSE")
         if isinstance(container, (nodes.List, nodes.Tuple)) and all(isinstance(i, nodes.Const) for i in container.items):
@@ -299,7 +300,7 @@ class _Sql:
         if isinstance(node, nodes.Const):
             return self.literal(node.value)
         if isinstance(node, nodes.Name):
-            if node.name in self.qs and self.qs[node.name].type is not QuestionType.multiselect:
+            if node.name in self.qs and not kind_of(self.qs[node.name]).many:
                 return scope[node.name]
             if node.name == "deal":
                 return "deal"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealrescue.core.model import QuestionType
+from dealrescue.core.questions import kind_of
 from dealrescue.core.rank.order import tie_signs
 from dealrescue.core.rank.sqldates import days_until, real_date
 from dealrescue.core.rank.tables import fast_path_obstacle
@@ -21,7 +21,7 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
     if obstacle is not None:
         raise SqlUnavailable(f"playbook {compiled.id} cannot be ranked in SQL: {obstacle}")
     for q in pb.questions:
-        if q.points and q.type in (QuestionType.scale, QuestionType.number):
+        if q.points and kind_of(q).numeric:
             raise SqlUnavailable(f"playbook {compiled.id} cannot be ranked in SQL: question {q.id} gives points per "
                                  "step of its answer, so its reasons have no fixed order")
     read = _read_by_rules(compiled)
@@ -31,7 +31,7 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
     ticks: dict[str, str] = {}
     columns: dict[str, str] = {"deal": "deal", "_line": "_line"}
     for i, q in enumerate(pb.questions):
-        if q.type is QuestionType.multiselect:
+        if kind_of(q).many:
             first, second, third = sql.ticked(q, i)
             cells.update(first)
             ticks.update(second)
@@ -42,7 +42,7 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
             cells[f"v_{i}"] = sql.answer(q)
             columns[f"v_{i}"] = f"v_{i}"
             scope[q.id] = f"v_{i}"
-            if q.type is QuestionType.date:  # digits in cells, the answer (ISO text) from here on
+            if kind_of(q).dated:  # digits in cells, the answer (ISO text) from here on
                 columns[f"v_{i}"] = real_date(sql, f"v_{i}")
                 scope[f"days_until.{q.id}"] = days_until(sql, f"v_{i}", sql.today)
         else:
@@ -59,13 +59,13 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
         changed[f"a_{i}"] = asked
         if f"v_{i}" in columns:
             changed[f"v_{i}"] = f"(CASE WHEN {asked} THEN v_{i} END)"
-        for n in range(len(q.choices) if q.type is QuestionType.multiselect else 0):
+        for n in range(len(q.choices) if kind_of(q).many else 0):
             changed[f"c_{i}_{n}"] = f"({asked} AND c_{i}_{n})"
         layers.append((f"when_{i}", _select(sql, changed, layers[-1][0])))
     kept = ["deal <> ''", "deal IS NOT NULL"]
     for i, q in enumerate(pb.questions):
         if q.required and q.default is None:
-            if q.type is QuestionType.multiselect:
+            if kind_of(q).many:
                 ticked = " OR ".join(f"c_{i}_{n}" for n in range(len(q.choices))) or "FALSE"
                 kept.append(f"NOT (a_{i} AND NOT ({ticked}))")
             else:
@@ -77,7 +77,7 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
         parts: list[tuple[str, float, str]] = []  # (fired, points, source), in the engine's order
         for q in pb.questions:
             for choice in q.choices:
-                fired = scope[f"{q.id}={choice.value}"] if q.type is QuestionType.multiselect else \
+                fired = scope[f"{q.id}={choice.value}"] if kind_of(q).many else \
                     f"COALESCE({scope[q.id]} = {sql.text(choice.value)}, FALSE)"
                 if score.id in choice.points:
                     parts.append((fired, choice.points[score.id], choice.label))
@@ -164,5 +164,5 @@ def _read_by_rules(compiled: Any) -> set[str]:
         if path.startswith(("questions", "scores", "verdicts")):
             names |= names_in_condition(condition.source)
     if "days_until" in names:  # it reads the date answers
-        names |= {q.id for q in compiled.playbook.questions if q.type is QuestionType.date}
+        names |= {q.id for q in compiled.playbook.questions if kind_of(q).dated}
     return names | {q.id for q in compiled.playbook.questions if q.choices or q.points}

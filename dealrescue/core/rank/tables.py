@@ -8,7 +8,8 @@ from typing import Any
 from dealrescue.core.answers import scale_bounds
 from dealrescue.core.expressions import names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.model import Question
+from dealrescue.core.questions import kind_of
 
 # Names a condition may use that are the same for every row.
 # Names a fast-path condition may read besides the answers; days_until reads the date answers.
@@ -40,9 +41,10 @@ def fast_path_obstacle(compiled: CompiledPlaybook) -> str | None:
     for q in pb.questions:
         for choice in q.choices:
             points += choice.points.values()
-        if q.points and q.type is QuestionType.number:
+        kind = kind_of(q)
+        if q.points and kind.numeric and not kind.whole:
             return f"question {q.id} gives points per number"
-        if q.points and q.type is QuestionType.scale:
+        if q.points and kind.numeric:
             low, high = scale_bounds(q)
             points += [w * v for w in q.points.values() for v in (low, high)]
         else:
@@ -89,7 +91,7 @@ class Entry:
 
 def always_fits(question: Question) -> bool:
     """A text answer with no rules of its own: any cell fits, so the column need not be read."""
-    text = question.type in (QuestionType.text, QuestionType.multiline)
+    text = kind_of(question).free_text
     unchecked = question.min is None and question.max is None and question.pattern is None
     return text and unchecked and (not question.required or question.default is not None)
 
