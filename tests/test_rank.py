@@ -206,8 +206,8 @@ def test_bad_rows_are_reported_with_line_and_column_and_the_rest_ranked(tmp_path
     # Rows left out come first, then the warnings, then the data-quality line.
     assert lines.index(f"{path}:6: column deal: a deal name is required") < lines.index(
         f"warning: {path}:3: column pulse: must be at most 10 (got '11')")
-    assert lines[-3] == (f"{path}: 6 rows read: 4 ranked, 2 left out, 0 skipped; 48 answer cells, "
-                         "3 not understood (6.2%)")
+    assert lines[-3] == (f"{path}: 6 rows: 4 ranked, 2 left out, 0 skipped; 3 of 48 answer cells "
+                         "not understood (6.2%)")
     assert lines[-2].startswith("error: 2 bad rows were left out of the ranking")
     assert "(4 ranked)" in lines[-2]
 

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -66,7 +67,7 @@ def test_salesforce_export_ranks_every_account_and_keeps_the_managers_columns(sa
     assert result.stderr.splitlines() == [
         f"warning: {salesforce}:2: column Description: a cell of 1,048,576 characters, over the 131,072 a CSV "
         "cell may hold: skipped",
-        f"{salesforce}: 30 rows read: 30 ranked, 0 left out, 0 skipped; 270 answer cells, 1 not understood (0.4%)",
+        f"{salesforce}: 30 rows: 30 ranked, 0 left out, 0 skipped; 1 of 270 answer cells not understood (0.4%)",
     ]
 
 
@@ -227,10 +228,18 @@ def test_the_table_is_one_line_per_account_then_the_chart_and_warnings_come_afte
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "Account pulse: 30 ranked by step on the defection path, highest first"
-    assert lines[1].split() [:5] == ["#", "Deal", "Owner", "Amount", "Step"]
+    # At 100 columns the deal, owner, amount and close date keep their place; the reason gets what is left.
+    assert lines[1].split()[:5] == ["#", "Deal", "Owner", "Amount", "Close"]
     assert [line.split()[0] for line in lines[2:7]] == ["1", "2", "3", "4", "5"]
     assert lines[7] == "… 25 more (--top 30 shows all; --format csv or json writes every column)"
-    assert all(len(line) <= 100 for line in lines[:8])
+    assert lines[8] == "Data quality: 30 rows: 30 ranked, 0 left out, 0 skipped; 1 of 270 answer cells not understood (0.4%)"
+    assert all(len(line) <= 100 for line in lines[:9])
+    assert all(re.search(r"  \d{4}-\d{2}-\d{2}  ", line) for line in lines[2:7])  # close dates as ISO dates
+    wide = subprocess.run([*DEALRESCUE, "rank", str(salesforce), "-p", "pulse", "--format", "table", "--top", "5"],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, check=False)
+    header, *rows = wide.stdout.splitlines()[1:7]
+    assert "Stage" in header and "Verdict" in header
+    assert all("…" not in row[: header.index("Owner")] for row in rows)  # the deal column fits its names
     chart = lines.index("Step on the defection path by band")
     assert chart > 7 and "█" in lines[chart + 1]
     warning = next(n for n, line in enumerate(lines) if line.startswith("warning:"))

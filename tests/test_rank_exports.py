@@ -227,3 +227,22 @@ def test_a_file_changed_while_ranked_is_an_error_not_a_spin(tmp_path: Path) -> N
     path.write_text("deal,pulse,Owner\nAcme,3,Sam\nBeta,4,Ann\n", encoding="utf-8")
     with pytest.raises(UsageError, match="changed while rank was reading it"):
         passed_cells(scored)
+
+
+def test_disqualified_rows_show_their_warning_signs_and_html_says_the_data_quality(tmp_path: Path) -> None:
+    path = tmp_path / "report.csv"
+    salesforce_meddpicc_report(path)
+    doc, _stderr, _code = _json(path)
+    flags = {rule.label for rule in _QUALIFY.playbook.scores[1].rules}
+    disqualified = [row for row in doc["rows"] if row["verdict"]["id"] == "disqualify"]
+    assert disqualified
+    for row in disqualified:
+        if row["scores"]["red_flags"]["total"]:
+            assert row["reasons"][0] in flags, row
+    page = tmp_path / "r.html"
+    result = runner.invoke(app, ["rank", str(path), "--format", "html", "-o", str(page)])
+    assert result.exit_code == 2
+    text = page.read_text(encoding="utf-8")
+    assert '<p class="quality">Data quality: 303 rows: 268 ranked, 1 left out, 34 skipped;' in text
+    dates = [cell for cell in text.split('<td class="date">')[1:]]
+    assert dates and all(len(cell.split("<")[0]) == 10 and cell[4] == "-" for cell in dates)

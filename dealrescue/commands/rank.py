@@ -213,6 +213,7 @@ def ranking_view(options: RankOptions, scored: ScoredFile, compiled: object, ord
         top=top,
         width=shutil.get_terminal_size((160, 24)).columns,
         quality=scored.scorer.quality(),
+        dayfirst=options.dayfirst,
     )
 
 
@@ -221,7 +222,7 @@ def _write(view: RankingView, fmt: str, options: RankOptions, on_terminal: bool)
     from dealrescue.core.render.registry import RANKING
 
     if on_terminal:
-        from dealrescue.core.render.rank import table_lines
+        from dealrescue.core.render.ranktable import table_lines
         from dealrescue.ui.console import show_chart
 
         for line in table_lines(view):

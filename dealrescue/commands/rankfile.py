@@ -359,14 +359,8 @@ def report_problems(source: str, scored: ScoredFile, shown: int | None) -> None:
     note = scored.scorer.skipper.note()
     if note is not None:
         say(f"{source}: {note}")
+    from dealrescue.core.render.rank import quality_text
+
     quality = scored.scorer.quality()
     if quality["rows"] != quality["ranked"] or quality["ignored"]:
         say(f"{source}: {quality_text(quality)}")
-
-
-def quality_text(quality: dict[str, int]) -> str:
-    """The data-quality line in words (the terminal footer, the HTML banner and stderr say it)."""
-    cells, ignored = quality["cells"], quality["ignored"]
-    share = f" ({100 * ignored / cells:.1f}%)" if cells else ""
-    return (f"{quality['rows']:,} rows read: {quality['ranked']:,} ranked, {quality['left_out']:,} left out, "
-            f"{quality['skipped']:,} skipped; {cells:,} answer cells, {ignored:,} not understood{share}")

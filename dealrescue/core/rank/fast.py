@@ -23,6 +23,7 @@ from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
 from dealrescue.core.rank.cells import CellReader
 from dealrescue.core.rank.columns import ColumnMap
+from dealrescue.core.rank.order import reason_ranks
 from dealrescue.core.rank.reasons import ReasonStates
 from dealrescue.core.rank.scorer import (
     EngineScorer,
@@ -82,7 +83,7 @@ class FastScorer(Scorer, ReasonStates):
         self.sindex = {s.id: n for n, s in enumerate(pb.scores)}
         self.joins = tuple(rules.combine_operator(s) for s in pb.scores)
         self.neutral = tuple(rules.combine_start(s) for s in pb.scores)
-        self.rank_of = {s: rank for rank, s in enumerate(self.order)}
+        self.rank_of = reason_ranks(compiled, self.order)
         self.constants: dict[str, Any] = {
             "today": today,
             "playbook": {"id": pb.id, "title": pb.title, "version": pb.version},

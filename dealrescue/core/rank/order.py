@@ -36,3 +36,16 @@ def tie_signs(compiled: CompiledPlaybook, order: Sequence[int]) -> tuple[float, 
     scores = compiled.playbook.scores
     first = 1 if scores[order[0]].better == "higher" else -1
     return tuple(-1.0 * first * (1 if score.better == "higher" else -1) for score in scores)
+
+
+def reason_ranks(compiled: CompiledPlaybook, order: Sequence[int]) -> dict[int, int]:
+    """Score index -> the rank of its reasons among a row's: warning signs first.
+
+    The points of a score where lower is better (``better: lower``: red flags, risk) are what
+    is wrong with a deal, so a row shows them before the points of a score where higher is
+    better (evidence, fit); within each group, the ranking order. A deal disqualified for its
+    warning signs shows them, not only what it has going for it.
+    """
+    scores = compiled.playbook.scores
+    ranked = sorted(order, key=lambda s: scores[s].better == "higher")
+    return {s: rank for rank, s in enumerate(ranked)}

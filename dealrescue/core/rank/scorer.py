@@ -20,7 +20,7 @@ from dealrescue.core.engine import ScoreOutcome, collect_answers, decide, missin
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.rank.cells import CellReader, parse_amount
 from dealrescue.core.rank.columns import ColumnMap
-from dealrescue.core.rank.order import tie_signs
+from dealrescue.core.rank.order import reason_ranks, tie_signs
 from dealrescue.core.rank.skipping import RowSkipper
 from dealrescue.errors import AnswerError
 
@@ -89,14 +89,15 @@ def pick_reasons(candidates: Iterable[tuple[Any, ...]]) -> tuple[str, ...]:
     return tuple(picked)
 
 
-def reasons_of(scores: Sequence[ScoreOutcome], order: Sequence[int], topics: dict[tuple[int, str], str]) -> tuple[str, ...]:
-    """The main reasons: sources of the positive contributions, the ranking score's first.
+def reasons_of(scores: Sequence[ScoreOutcome], ranks: dict[int, int], topics: dict[tuple[int, str], str]) -> tuple[str, ...]:
+    """The main reasons: sources of the positive contributions, by ``order.reason_ranks`` (warning
+    signs first, then the ranking order).
 
     Within a score the larger points come first, ties in the engine's order; a
     source (or a question) counted by two scores is named once.
     """
     candidates = []
-    for rank, s in enumerate(order):
+    for s, rank in sorted(ranks.items(), key=lambda item: item[1]):
         for position, contribution in enumerate(scores[s].contributions):
             if contribution.points > 0:
                 source = contribution.source
@@ -140,6 +141,7 @@ class Scorer:
         self.columns = columns
         self.order = tuple(order)
         self.signs = tie_signs(compiled, self.order)
+        self.reason_ranks = reason_ranks(compiled, self.order)
         self.today = today
         self.cell_reader = cells or CellReader()
         self.topics = reason_topics(compiled)
@@ -375,4 +377,4 @@ class EngineScorer(Scorer):
             [s.total for s in outcome.scores], [s.band_id for s in outcome.scores], outcome.verdict_index, self.order,
             self.signs,
         )
-        return (standing, reasons_of(outcome.scores, self.order, self.topics)), found
+        return (standing, reasons_of(outcome.scores, self.reason_ranks, self.topics)), found

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealrescue.core.questions import kind_of
-from dealrescue.core.rank.order import tie_signs
+from dealrescue.core.rank.order import reason_ranks, tie_signs
 from dealrescue.core.rank.sqldates import days_until, real_date
 from dealrescue.core.rank.tables import fast_path_obstacle
 
@@ -72,7 +72,7 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
                 kept.append(f"NOT (a_{i} AND v_{i} IS NULL)")
     scored: dict[str, str] = {"deal": "deal", "_line": "_line"}
     candidates: list[tuple[Any, ...]] = []
-    rank_of = {s: r for r, s in enumerate(order)}
+    rank_of = reason_ranks(sql.compiled, order)  # warning signs first, as rank shows them
     for s, score in enumerate(pb.scores):
         parts: list[tuple[str, float, str]] = []  # (fired, points, source), in the engine's order
         for q in pb.questions:

@@ -11,7 +11,6 @@ spreadsheets expect; ``raw`` writes them as they are.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -56,6 +55,7 @@ class RankingView:
     top: int | None = None  # table rows shown (None: all)
     width: int = 120  # table width in characters
     quality: dict[str, int] = field(default_factory=dict)  # rows, ranked, left_out, skipped, cells, ignored
+    dayfirst: bool = False  # how the close dates are read (shown as ISO in the table and HTML)
 
 
 def number_text(value: float) -> str:
@@ -223,128 +223,9 @@ def amount_text(amount: float | None) -> str:
     return f"{amount:,.0f}"
 
 
-def _fit(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-_ROLE_TITLES = (("owner", "Owner"), ("amount", "Amount"), ("close_date", "Close"), ("stage", "Stage"))
-
-
-def table_columns(view: RankingView) -> list[tuple[str, int]]:
-    """(header, width) of the one-line table; the reasons take what is left (all of it with ``wide``)."""
-    digits = max(len(str(view.count)), 1)
-    first = view.compiled.playbook.scores[view.order[0]]
-    wanted = [("#", digits), ("Deal", 22)]
-    wanted += [("Owner", 14)] if "owner" in view.roles else []
-    wanted += [("Amount", 7)] if view.has_amount else []
-    wanted += [("Close", 10)] if "close_date" in view.roles else []
-    wanted += [("Stage", 12)] if "stage" in view.roles else []
-    wanted += [(first.title, 18), ("Score", 5), ("Verdict", 16)]
-    # On a narrow screen these give way to the reason, in this order.
-    for title in ("Stage", "Close", "Verdict", "Owner"):
-        if view.wide or sum(w + 2 for _h, w in wanted) + 20 <= view.width:
-            break
-        wanted = [(h, w) for h, w in wanted if h != title]
-    used = sum(w + 2 for _h, w in wanted)
-    return [*wanted, ("Main reasons" if view.wide else "Top reason", max(view.width - used, 16))]
-
-
-def heading(view: RankingView) -> str:
-    pb = view.compiled.playbook
-    return f"{pb.title}: {view.count} ranked by {pb.scores[view.order[0]].title.lower()}, highest first"
-
-
-def table_lines(view: RankingView) -> Iterator[str]:
-    """The table as lines: one line per account (reasons in full with ``wide``)."""
-    columns = table_columns(view)
-    yield heading(view)
-    right = {0, [h for h, _w in columns].index("Score")}
-    yield "  ".join(_fit(h, w).rjust(w) if n in right else _fit(h, w).ljust(w)
-                    for n, (h, w) in enumerate(columns)).rstrip()
-    for cells in table_cells(view):
-        out = []
-        for n, (text, (_h, w)) in enumerate(zip(cells, columns, strict=True)):
-            last = n == len(columns) - 1
-            fitted = " ".join(text.split()) if last and view.wide else _fit(text, w)
-            out.append(fitted.rjust(w) if n in right else fitted if last else fitted.ljust(w))
-        yield "  ".join(out).rstrip()
-    if view.top is not None and view.count > view.top:
-        more = view.count - view.top
-        yield f"… {more} more (--top {view.count} shows all; --format csv or json writes every column)"
-
-
-def chart_lines(view: RankingView, width: int = 30) -> Iterator[str]:
-    """Accounts and amount per band of the ranking score, as text bars (the terminal draws them with Rich)."""
-    if not view.bands:
-        return
-    score = view.compiled.playbook.scores[view.order[0]]
-    yield f"{score.title} by band"
-    most = max((b.accounts for b in view.bands), default=0) or 1
-    label_width = max(len(b.label) for b in view.bands)
-    for band in reversed(view.bands):
-        bar = "█" * round(width * band.accounts / most)
-        amount = f"  {amount_text(band.amount)}" if view.has_amount else ""
-        yield f"  {band.label.ljust(label_width)}  {bar.ljust(width)}  {band.accounts}{amount}"
-
-
-def render_table(view: RankingView) -> Iterator[str]:
-    for line in table_lines(view):
-        yield line + "\n"
-    chart = list(chart_lines(view))
-    if chart:
-        yield "\n" + "\n".join(chart) + "\n"
-
-
-_HTML_STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
-    "table{border-collapse:collapse;font-size:14px}th,td{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}"
-    ".bar{background:#c0392b;height:14px}.chart td{border:none}"
-)
-
-
-def render_html(view: RankingView) -> Iterator[str]:
-    """One self-contained page: the chart, then the table (no script, no link to anything)."""
-    pb = view.compiled.playbook
-    e = html.escape
-    yield (f"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{e(pb.title)}: {e(view.source)}</title>"
-           f"<style>{_HTML_STYLE}</style></head><body>\n<h1>{e(pb.title)}</h1>\n"
-           f"<p>{e(heading(view))}, from {e(view.source)} on {e(view.date)}.</p>\n")
-    if view.bands:
-        most = max(b.accounts for b in view.bands) or 1
-        yield f"<h2>{e(pb.scores[view.order[0]].title)} by band</h2>\n<table class=\"chart\">\n"
-        for band in reversed(view.bands):
-            amount = f"<td>{e(amount_text(band.amount))}</td>" if view.has_amount else ""
-            yield (f"<tr><td>{e(band.label)}</td><td style=\"width:320px\"><div class=\"bar\" "
-                   f"style=\"width:{100 * band.accounts / most:.1f}%\"></div></td><td>{band.accounts}</td>{amount}</tr>\n")
-        yield "</table>\n"
-    columns = table_columns(RankingView(**{**view.__dict__, "wide": True}))
-    yield "<h2>Ranking</h2>\n<table>\n<tr>" + "".join(f"<th>{e(h)}</th>" for h, _w in columns) + "</tr>\n"
-    chunk: list[str] = []
-    wide = RankingView(**{**view.__dict__, "wide": True, "top": None, "width": 10**6})
-    lines = table_cells(wide)
-    for cells in lines:
-        chunk.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
-        if len(chunk) == _ROWS_PER_CHUNK:
-            yield "\n".join(chunk) + "\n"
-            chunk = []
-    yield "\n".join(chunk) + "\n</table>\n</body></html>\n"
-
-
-def table_cells(view: RankingView) -> Iterator[list[str]]:
-    """The table's cells per row, unfitted: rank, deal, the manager's columns, score, verdict, reasons."""
-    pb = view.compiled.playbook
-    first = view.order[0]
-    labels = {b.id: b.label for b in pb.scores[first].bands}
-    titles = {h for h, _w in table_columns(view)}
-    shown = [role for role, title in _ROLE_TITLES if title in titles]
-    for rank, ((deal, _line, standing, why, _ordinal, amount), passed) in enumerate(view.rows, 1):
-        cells = [str(rank), deal]
-        for role in shown:
-            cells.append(amount_text(amount) if role == "amount" else passed[view.roles[role]])
-        band = labels.get(standing.bands[first] or "", "")
-        cells += [band, number_text(standing.totals[first])]
-        if "Verdict" in titles:
-            cells.append(pb.verdicts[standing.verdict].title)
-        cells.append("; ".join(why) if view.wide else (why[0] if why else ""))
-        yield cells
+def quality_text(quality: dict[str, int]) -> str:
+    """The data-quality line in words (the table's footer, the HTML banner and stderr say it)."""
+    cells, ignored = quality["cells"], quality["ignored"]
+    share = f" ({100 * ignored / cells:.1f}%)" if cells else ""
+    return (f"{quality['rows']:,} rows: {quality['ranked']:,} ranked, {quality['left_out']:,} left out, "
+            f"{quality['skipped']:,} skipped; {ignored:,} of {cells:,} answer cells not understood{share}")

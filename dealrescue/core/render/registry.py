@@ -53,10 +53,10 @@ PLAN = Renderers(
 RANKING = Renderers(
     "ranking",
     {
-        "table": "dealrescue.core.render.rank:render_table",
+        "table": "dealrescue.core.render.ranktable:render_table",
         "csv": "dealrescue.core.render.rank:render_csv",
         "json": "dealrescue.core.render.rank:render_json",
-        "html": "dealrescue.core.render.rank:render_html",
+        "html": "dealrescue.core.render.ranktable:render_html",
     },
 )
 """Ranking formats, the one list: ``rank --format`` choices and the renderer each names (each
