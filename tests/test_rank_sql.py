@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from dealrescue.catalog import finder as catalog
 from dealrescue.cli.app import app
-from dealrescue.core.rank.sql import SqlUnavailable, ranking_sql
+from dealrescue.core.rank.sqlquery import ranking_sql
+from dealrescue.core.rank.sqltext import SqlUnavailable
 from tests.crm_exports import hubspot_export, make_sample_csv, open_deals_export, salesforce_export
 
 duckdb = pytest.importorskip("duckdb")

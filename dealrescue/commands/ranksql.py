@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 from dealrescue.catalog import finder as catalog
+from dealrescue.core.rank.sqltext import DIALECTS
 from dealrescue.errors import UsageError
-
-DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery")
 
 
 def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None, playbooks_dir: Path | None,
@@ -22,7 +21,8 @@ def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None,
                          hint="dealrescue rank --sql --table crm_export [--dialect postgres]")
     compiled, _origin = catalog.load(playbook, playbooks_dir)
     from dealrescue.core.rank import score_order
-    from dealrescue.core.rank.sql import SqlUnavailable, ranking_sql
+    from dealrescue.core.rank.sqlquery import ranking_sql
+    from dealrescue.core.rank.sqltext import SqlUnavailable
 
     if by == "amount":
         raise UsageError("--sql ranks by the playbook's scores; --by amount is for rank FILE",

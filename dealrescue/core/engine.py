@@ -18,7 +18,7 @@ from typing import Any
 from dealrescue.core.answers import AnswerProblem, labels_of, parse_answer
 from dealrescue.core.expressions import ExpressionProblem, display_value
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.core.model import Band, Question, Score
+from dealrescue.core.model import Band, Playbook, Question, Score
 from dealrescue.core.questions import kind_of
 from dealrescue.core.schedule import days_until
 from dealrescue.errors import AnswerError
@@ -197,7 +197,7 @@ def missing_answers(
             return kept[q.id]
         if q.id in given:
             return typed_answer(q, given[q.id])
-        if q.default is None and q.required:
+        if needs_answer(q):
             missing.append(q.id)
             return None
         return typed_answer(q, q.default)
@@ -298,13 +298,22 @@ def compute_scores(compiled: CompiledPlaybook, answers: Mapping[str, Any], conte
     return tuple(outcomes)
 
 
+def needs_answer(question: Question) -> bool:
+    """Whether a walk that asks ``question`` cannot go on without an answer to it."""
+    return question.required and question.default is None
+
+
+def verdict_order(playbook: Playbook) -> tuple[tuple[int, ...], int]:
+    """The verdicts whose rules are tried, in the order they are tried, and the one taken when none holds."""
+    tried = tuple(v for v, verdict in enumerate(playbook.verdicts) if not verdict.default)
+    default = max((v for v, verdict in enumerate(playbook.verdicts) if verdict.default), default=0)
+    return tried, default
+
+
 def pick_verdict(compiled: CompiledPlaybook, context: dict[str, Any]) -> int:
     """The first verdict whose rule holds, else the default one."""
-    default = 0
-    for v, verdict in enumerate(compiled.playbook.verdicts):
-        if verdict.default:
-            default = v
-            continue
+    tried, default = verdict_order(compiled.playbook)
+    for v in tried:
         if guard(compiled, f"verdicts[{v}].when", context):
             return v
     return default

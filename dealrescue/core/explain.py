@@ -1,7 +1,8 @@
 """Why a run gave its verdict: each verdict rule in order, and each score point by point.
 
 A pure function of the compiled playbook and the settled answers. It uses the engine's own
-decision (``decide``) and the compiled conditions, and takes a failed condition apart only to
+decision (``decide``), the playbook's ``Scoring`` description (what each answer and rule gives,
+the order verdicts are tried in) and the compiled conditions, and takes a failed condition apart only to
 say which part was false, with the values it saw.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 from dealrescue.core.answers import number_text
 from dealrescue.core.engine import Outcome, decide
 from dealrescue.core.loader import CompiledPlaybook
+from dealrescue.core.rank.scoring import Scoring
 
 _OPS = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
 _BINARY = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "FloorDiv": "//", "Mod": "%", "Pow": "**"}
@@ -82,40 +84,49 @@ def explain(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: str, t
 
 def explain_outcome(compiled: CompiledPlaybook, outcome: Outcome) -> Explanation:
     pb = compiled.playbook
+    scoring = Scoring(compiled)
     context = outcome.context
+    chosen = outcome.verdict_index
+    tried = scoring.verdicts_tried
+    # Rules after the chosen one in the order they are tried were never tried.
+    last_tried = tried.index(chosen) if chosen in tried else len(tried)
     verdicts: list[RuleLine] = []
     for v, verdict in enumerate(pb.verdicts):
-        if verdict.default:
-            why = "chosen: no rule above holds" if v == outcome.verdict_index else "the default, not needed"
+        if v not in tried:
+            why = "chosen: no rule above holds" if v == chosen else "the default, not needed"
             verdicts.append(RuleLine(verdict.id, None, None, why))
-        elif v > outcome.verdict_index and not pb.verdicts[outcome.verdict_index].default:
+        elif tried.index(v) > last_tried:
             verdicts.append(RuleLine(verdict.id, None, None, "not tried: an earlier rule holds"))
         else:
-            held = v == outcome.verdict_index
+            held = v == chosen
             why = f"{verdict.when}" if held else why_false(verdict.when or "", context)
             verdicts.append(RuleLine(verdict.id, held, None, why))
     scores = []
     for s, (score, result) in enumerate(zip(pb.scores, outcome.scores, strict=True)):
         rules = []
-        for r, rule in enumerate(score.rules):
+        for r, part in enumerate(scoring.rule_parts[s]):
+            rule = score.rules[r]
             condition = compiled.condition(f"scores[{s}].rules[{r}].when")
             held = condition is None or condition.holds(context)
-            name = json.dumps(rule.label or rule.when, ensure_ascii=False)
-            rules.append(RuleLine(name, held, rule.points if held else 0.0, "" if held else why_false(rule.when, context)))
-        # The engine lists answer points first, then the points of each rule that held.
-        from_rules = sum(1 for rule in rules if rule.held and rule.points)
-        kept = result.contributions[: len(result.contributions) - from_rules]
+            name = json.dumps(part.source, ensure_ascii=False)
+            rules.append(RuleLine(name, held, part.points if held else 0.0, "" if held else why_false(rule.when, context)))
+        from_answers = tuple(
+            (part.source, part.points)
+            for i, q in enumerate(pb.questions)
+            for part in scoring.answer_parts(i, outcome.answers.get(q.id))
+            if part.score == s and part.points
+        )
         scores.append(
             ScoreLines(
                 id=score.id,
                 total=result.total,
                 band=result.band_id,
                 combine=score.combine,
-                from_answers=tuple((c.source, c.points) for c in kept),
+                from_answers=from_answers,
                 rules=tuple(rules),
             )
         )
-    return Explanation(verdict=pb.verdicts[outcome.verdict_index].id, verdicts=tuple(verdicts), scores=tuple(scores))
+    return Explanation(verdict=pb.verdicts[chosen].id, verdicts=tuple(verdicts), scores=tuple(scores))
 
 
 def why_false(source: str, context: dict[str, Any]) -> str:

@@ -325,6 +325,12 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         band_ids = [b.id for b in score.bands]
         if len(set(band_ids)) != len(band_ids):
             problems.add(("scores", s_index, "bands"), "band ids repeat")
+        for lowest in sorted({b.min for b in score.bands}):
+            same = [b.id for b in score.bands if b.min == lowest]
+            if len(same) > 1:
+                problems.add(("scores", s_index, "bands"),
+                             f"score {score.id}: bands {', '.join(same)} have the same min {lowest:g}, so only one of "
+                             "them could ever be reached: give each band its own min")
 
     earlier: set[str] = set(_BASE_NAMES) | _SCORE_NAMES
     for i, q in enumerate(pb.questions):

@@ -49,8 +49,12 @@ def _bounds_text(low: float | None, high: float | None) -> str | None:
     return None
 
 
-_WORD_BREAKS = re.compile(r"[\s_\-]+")
-_APOSTROPHES = re.compile(r"['’]")
+# What ``choice_key`` leaves out, and what it reads as one space besides white space
+# (``rank --sql`` builds its own reading of a cell from these too).
+APOSTROPHES = "'’"
+WORD_JOINERS = "_-"
+_WORD_BREAKS = re.compile(rf"[\s{re.escape(WORD_JOINERS)}]+")
+_APOSTROPHES = re.compile(f"[{APOSTROPHES}]")
 
 
 def choice_key(text: str) -> str:

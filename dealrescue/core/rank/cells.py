@@ -24,7 +24,8 @@ from dealrescue.core.questions import choice_key, choice_words, kind_of
 
 _ISO_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 _NUMERIC_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
-_TICKED = {"x", "✓", "✔"}
+# Cells that tick a yes/no box (rank --sql reads the same).
+TICKED = frozenset({"x", "✓", "✔"})
 # Words a CRM or a team writes for "nothing entered": read as a blank cell (the question's
 # default). "unknown" is not one of them: it is a grade in most playbooks.
 NULL_WORDS = frozenset({"n/a", "na", "n.a.", "tbd", "tbc", "-", "--", "—", "–", "none", "null", "nil", "(blank)",
@@ -34,6 +35,17 @@ NULL_WORDS = frozenset({"n/a", "na", "n.a.", "tbd", "tbc", "-", "--", "—", "�
 def closed_words(question: Question) -> frozenset[str]:
     """The keys (``choice_key``) of the cell values at which a row is a closed deal."""
     return frozenset(map(choice_key, question.closed))
+
+
+def choice_keys(question: Question) -> dict[str, list[str]]:
+    """Every word of every choice (value, label, aliases) -> the choice values it names (two: ambiguous)."""
+    table: dict[str, list[str]] = {}
+    for choice in question.choices:
+        for text in choice_words(choice):
+            table.setdefault(text, [])
+            if choice.value not in table[text]:
+                table[text].append(choice.value)
+    return table
 
 
 class CellReader:
@@ -55,7 +67,7 @@ class CellReader:
         if kind.dated:
             return self.date(raw)
         if kind.yes_no:
-            return "yes" if raw.strip().casefold() in _TICKED else raw
+            return "yes" if raw.strip().casefold() in TICKED else raw
         if kind.many:
             return ",".join(self.choices(question, raw))
         if kind.has_choices:
@@ -88,13 +100,7 @@ class CellReader:
         """Every word of every choice (value, label, aliases) -> the choice values it names."""
         table = self._choices.get(id(question))
         if table is None:
-            table = {}
-            for choice in question.choices:
-                for text in choice_words(choice):
-                    table.setdefault(text, [])
-                    if choice.value not in table[text]:
-                        table[text].append(choice.value)
-            self._choices[id(question)] = table
+            table = self._choices[id(question)] = choice_keys(question)
         return table
 
     def choice(self, question: Question, raw: str) -> str:

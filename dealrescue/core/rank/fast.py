@@ -1,11 +1,10 @@
 """The fast scorer: the engine's own rules, precomputed into look-up tables.
 
 Identical results to ``EngineScorer`` (tests hold them to it). Nothing here restates a
-rule: the points an answer gives come from ``rules.answer_points``, rules and verdicts
-from ``rules.guard`` and ``rules.pick_verdict``, bands from ``rules.band_for``, the
-way parts of a score join from ``rules.combine_operator``. What is new is only when
-they are called: once per distinct answer (or set of totals) instead of once per row.
-"""
+rule: what an answer or a rule gives, how parts join, the bands and the reasons' order come
+from the playbook's ``Scoring`` description (built from the engine's functions); conditions
+and verdicts from ``rules.guard`` and ``rules.pick_verdict``. What is new is only when they
+are called: once per distinct answer (or set of totals) instead of once per row."""
 
 from __future__ import annotations
 
@@ -23,7 +22,6 @@ from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
 from dealrescue.core.rank.cells import CellReader
 from dealrescue.core.rank.columns import ColumnMap
-from dealrescue.core.rank.order import reason_ranks
 from dealrescue.core.rank.reasons import ReasonStates
 from dealrescue.core.rank.scorer import (
     EngineScorer,
@@ -33,6 +31,7 @@ from dealrescue.core.rank.scorer import (
     cell_problem,
     make_standing,
 )
+from dealrescue.core.rank.scoring import Part, Scoring
 from dealrescue.core.rank.tables import (
     MEMO_LIMIT,
     Entry,
@@ -42,9 +41,6 @@ from dealrescue.core.rank.tables import (
     fast_path_obstacle,
 )
 from dealrescue.core.schedule import days_until
-
-# Question types whose answers are few (one entry each), folded together per row in one look-up.
-
 
 # Narrow columns folded together per memo (see FastScorer.__init__).
 NARROW_CHUNK = 3
@@ -77,13 +73,13 @@ class FastScorer(Scorer, ReasonStates):
             raise FastPathUnavailable(f"the fast scorer cannot take playbook {compiled.id}: {obstacle}")
         pb = compiled.playbook
         self._plan_date = dt.date.fromisoformat(today)
+        self.scoring = Scoring(compiled)
         self.questions = pb.questions
         self.qindex = {q.id: i for i, q in enumerate(pb.questions)}
         self.scores = pb.scores
-        self.sindex = {s.id: n for n, s in enumerate(pb.scores)}
-        self.joins = tuple(rules.combine_operator(s) for s in pb.scores)
-        self.neutral = tuple(rules.combine_start(s) for s in pb.scores)
-        self.rank_of = reason_ranks(compiled, self.order)
+        self.joins = tuple(table.join for table in self.scoring.scores)
+        self.neutral = tuple(table.start for table in self.scoring.scores)
+        self.rank_of = self.reason_ranks
         self.constants: dict[str, Any] = {
             "today": today,
             "playbook": {"id": pb.id, "title": pb.title, "version": pb.version},
@@ -140,7 +136,7 @@ class FastScorer(Scorer, ReasonStates):
         parts = list(self.neutral)
         candidates: list[int] = []
         for s, score in enumerate(self.scores):
-            for r, rule in enumerate(score.rules):
+            for r in range(len(score.rules)):
                 path = f"scores[{s}].rules[{r}].when"
                 refs = [self.qindex[n] for n in self._names(path) if n in self.qindex]
                 if len(refs) == 1:
@@ -149,7 +145,7 @@ class FastScorer(Scorer, ReasonStates):
                     self.multi_rules.append((s, r, path))
                     multi_refs.update(refs)
                 elif self._holds(path, dict(self.constants)):
-                    self._add(parts, candidates, s, self.rule_base + r, rule.points, rule.label or rule.when)
+                    self._add(parts, candidates, self.scoring.rule_parts[s][r])
         self.const_entry = Entry(None, None, tuple(parts), self._state(candidates))
         self.empty_entry = Entry(None, None, tuple(self.neutral), self._state([]))
         self.multi_refs = sorted(multi_refs)
@@ -180,11 +176,11 @@ class FastScorer(Scorer, ReasonStates):
         q = self.questions[i]
         return bool(any(c.points for c in q.choices) or q.points or i in self.single_rules)
 
-    def _add(self, parts: list[float], candidates: list[int], s: int, position: int, points: float,
-             source: str) -> None:
-        parts[s] = self.joins[s](parts[s], points)
-        if points > 0:
-            candidates.append(self._candidate(s, position, points, source))
+    def _add(self, parts: list[float], candidates: list[int], part: Part) -> None:
+        s = part.score
+        parts[s] = self.joins[s](parts[s], part.points)
+        if part.points > 0:
+            candidates.append(self._candidate(part))
 
     def _combine(self, first: tuple[float, ...], second: tuple[float, ...]) -> tuple[float, ...]:
         return tuple(join(a, b) for a, b, join in zip(first, second, self.joins, strict=True))
@@ -228,17 +224,11 @@ class FastScorer(Scorer, ReasonStates):
         q: Question = self.questions[i]
         parts = list(self.neutral)
         candidates: list[int] = []
-        base = self.stride * i
-        if value is not None:
-            # The engine's own points, in its order: chosen choices first, then per-answer points.
-            positions = {c.label: base + n for n, c in enumerate(q.choices)}
-            for score_id, contribution in rules.answer_points(q, value):
-                position = positions.get(contribution.source, base + len(q.choices))
-                self._add(parts, candidates, self.sindex[score_id], position, contribution.points, contribution.source)
+        for part in self.scoring.answer_parts(i, value):
+            self._add(parts, candidates, part)
         for s, r, path in self.single_rules.get(i, []):
             if self._holds(path, {**self.constants, q.id: value}):
-                rule = self.scores[s].rules[r]
-                self._add(parts, candidates, s, self.rule_base + r, rule.points, rule.label or rule.when)
+                self._add(parts, candidates, self.scoring.rule_parts[s][r])
         return Entry(value, None, tuple(parts), self._state(candidates))
 
     def _derived_entry(self, entries: tuple[Entry, ...]) -> Entry:
@@ -248,8 +238,7 @@ class FastScorer(Scorer, ReasonStates):
         context = self._context(zip(self.multi_refs, entries, strict=True))
         for s, r, path in self.multi_rules:
             if self._holds(path, context):
-                rule = self.scores[s].rules[r]
-                self._add(parts, candidates, s, self.rule_base + r, rule.points, rule.label or rule.when)
+                self._add(parts, candidates, self.scoring.rule_parts[s][r])
         return Entry(None, None, tuple(parts), self._state(candidates))
 
     def _group(self, entries: tuple[Entry, ...], first: bool = True) -> Entry:
@@ -265,8 +254,7 @@ class FastScorer(Scorer, ReasonStates):
         """Bands and verdict for one set of totals, then the entries of the questions the verdicts name."""
         count = len(self.scores)
         totals = [rules.score_total(score, (part,)) for score, part in zip(self.scores, key[:count], strict=True)]
-        found = [rules.band_for(score, total) for score, total in zip(self.scores, totals, strict=True)]
-        bands = [band.id if band else None for band in found]
+        bands = [table.band(total) for table, total in zip(self.scoring.scores, totals, strict=True)]
         context = self._context(zip(self.verdict_refs, key[count:], strict=True))
         context["scores"] = {score.id: totals[s] for s, score in enumerate(self.scores)}
         context["bands"] = {score.id: bands[s] for s, score in enumerate(self.scores)}
@@ -360,7 +348,7 @@ class FastScorer(Scorer, ReasonStates):
                 problem = column[k].problem
                 if problem is not None:
                     q = self.questions[i]
-                    required = q.required and q.default is None
+                    required = self.scoring.needs_answer[i]
                     found.append(RowProblem(lines[k], self.columns.column_name(q.id), problem, required))
                     if required:
                         left_out.add(k)

@@ -10,30 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.rank.scorer import REASONS_SHOWN
-from dealrescue.core.rank.tables import EXACT_SCALE, Memo, largest_answer
+from dealrescue.core.rank.scoring import Part, Scoring
+from dealrescue.core.rank.tables import Memo
 
 
 class ReasonStates:
-    """Mixed into ``FastScorer``: what it needs is the playbook, the score order and the topics."""
+    """Mixed into ``FastScorer``: what it needs is the scoring's description and the score order."""
 
-    compiled: CompiledPlaybook
+    scoring: Scoring
     rank_of: dict[int, int]
-    topics: dict[tuple[int, str], str]
 
     def _place_candidates(self) -> None:
-        """Reason candidates as ints that sort like (score rank, -points, the engine's position)."""
-        pb = self.compiled.playbook
-        # Positions keep the engine's order of contributions within a score:
-        # by question, then choice, then per-answer points; rules after every question.
-        self.stride = 2 + max(len(q.choices) for q in pb.questions)
-        self.rule_base = self.stride * (len(pb.questions) + 1)
-        self.positions = self.rule_base + max((len(s.rules) for s in pb.scores), default=0) + 1
-        points = [abs(p) for q in pb.questions for c in q.choices for p in c.points.values()]
-        points += [abs(r.points) for s in pb.scores for r in s.rules]
-        points += [abs(w) * largest_answer(q) for q in pb.questions for w in q.points.values()]
-        self.most = int(max(points, default=0.0) * EXACT_SCALE) + 1
         self.sources: dict[int, str] = {}
         self.topic_of: dict[int, str] = {}
         self.state_ids: dict[tuple[int, ...], int] = {(): 0}
@@ -41,10 +29,11 @@ class ReasonStates:
         self.state_reasons: list[tuple[str, ...]] = [()]
         self.merges = Memo(self._merges_with)
 
-    def _candidate(self, s: int, position: int, points: float, source: str) -> int:
-        code = (self.rank_of[s] * 2 * self.most + (self.most - int(points * EXACT_SCALE))) * self.positions + position
-        self.sources[code] = source
-        self.topic_of[code] = self.topics.get((s, source), source)
+    def _candidate(self, part: Part) -> int:
+        """A reason candidate as an int that sorts like ``Scoring.reason_key``."""
+        code = self.scoring.reason_code(self.rank_of[part.score], part)
+        self.sources[code] = part.source
+        self.topic_of[code] = part.topic
         return code
 
     def _state(self, candidates: Iterable[int]) -> int:

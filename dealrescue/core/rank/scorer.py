@@ -155,7 +155,6 @@ class Scorer:
         self.ignored_cells = 0
         self.skipper = RowSkipper(compiled, columns)
         self._count = 0
-        self._sink: ProblemSink = lambda problem: None
 
     def feed(self, reader: LineReader, on_problem: ProblemSink, on_progress: ProgressSink | None = None) -> None:
         """Score every row ``reader`` gives; problems go to ``on_problem`` in line order."""

@@ -1,22 +1,38 @@
-"""Assembling the ranking query from ``sql._Sql``'s pieces, one layer (CTE) per step:
-answers, each question's ``when`` in order, scores, bands and verdict, then the reasons."""
+"""The ranking query, generated from the playbook's ``Scoring`` description, one layer (CTE) per step:
+answers, each question's ``when`` in order, the points, bands and verdict, then the reasons.
+
+Nothing here decides a band, a verdict or a reason: each score's parts (what fires them, what
+they give), its band thresholds, the verdicts' order, which answers a row needs, and the reason
+candidates' order and which of them are shown once come from ``Scoring``; this module only
+writes them as CASE tables. The query gives per row what ``rank`` gives: each score and band,
+the verdict, the top reasons, and the rank.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
+from dealrescue.core.engine import score_total
+from dealrescue.core.expressions import names_in_condition
+from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.questions import kind_of
+from dealrescue.core.rank.scorer import REASONS_SHOWN
 from dealrescue.core.rank.order import reason_ranks, tie_signs
+from dealrescue.core.rank.scoring import Part, Scoring, same_reason
+from dealrescue.core.rank.sql import SqlWriter
 from dealrescue.core.rank.sqldates import days_until, real_date
+from dealrescue.core.rank.sqltext import SqlUnavailable
 from dealrescue.core.rank.tables import fast_path_obstacle
 
 _NONE = "-1e308"  # a max score that nothing has reached yet
 
 
-def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict[tuple[int, str], str]) -> str:
-    from dealrescue.core.rank.sql import SqlUnavailable
+def ranking_sql(compiled: CompiledPlaybook, table: str, dialect: str, header: list[str] | None = None,
+                order: tuple[int, ...] | None = None, *, today: str, dayfirst: bool = False) -> str:
+    """One query: deal, rank, each score and band, verdict and reasons, highest first.
 
-    compiled, pb = sql.compiled, sql.pb
+    ``today`` (ISO) is the plan date ``days_until`` counts from; ``dayfirst`` reads dates as rank's."""
+    pb = compiled.playbook
+    if not pb.scores:
+        raise SqlUnavailable(f"playbook {compiled.id} has no scores, so there is nothing to rank by")
     obstacle = fast_path_obstacle(compiled)
     if obstacle is not None:
         raise SqlUnavailable(f"playbook {compiled.id} cannot be ranked in SQL: {obstacle}")
@@ -24,141 +40,204 @@ def build(sql: Any, table: str, order: tuple[int, ...], shown: int, topics: dict
         if q.points and kind_of(q).numeric:
             raise SqlUnavailable(f"playbook {compiled.id} cannot be ranked in SQL: question {q.id} gives points per "
                                  "step of its answer, so its reasons have no fixed order")
-    read = _read_by_rules(compiled)
-    # Columns: v_<i> typed answer, c_<i>_<n> multiselect choice ticked, a_<i> asked.
-    scope: dict[str, str] = {}
-    cells: dict[str, str] = {"deal": f"trim(src.{sql.ident(sql.deal_column)})", "_line": "ROW_NUMBER() OVER ()"}
-    ticks: dict[str, str] = {}
-    columns: dict[str, str] = {"deal": "deal", "_line": "_line"}
-    for i, q in enumerate(pb.questions):
-        if kind_of(q).many:
-            first, second, third = sql.ticked(q, i)
-            cells.update(first)
-            ticks.update(second)
-            columns.update(third)
-            for n, choice in enumerate(q.choices):
-                scope[f"{q.id}={choice.value}"] = f"c_{i}_{n}"
-        elif q.id in read or (q.required and q.default is None):
-            cells[f"v_{i}"] = sql.answer(q)
-            columns[f"v_{i}"] = f"v_{i}"
-            scope[q.id] = f"v_{i}"
-            if kind_of(q).dated:  # digits in cells, the answer (ISO text) from here on
-                columns[f"v_{i}"] = real_date(sql, f"v_{i}")
-                scope[f"days_until.{q.id}"] = days_until(sql, f"v_{i}", sql.today)
-        else:
-            scope[q.id] = "NULL"  # a text, date or note no rule reads: its value changes nothing
-        columns[f"a_{i}"] = "TRUE"
-    layers = [("cells", _select(sql, cells, f"{table_name(sql, table)} AS src"))]
-    layers.append(("ticks", f"SELECT *{''.join(f', {e} AS {n}' for n, e in ticks.items())} FROM cells"))
-    layers.append(("answers", _select(sql, columns, "ticks")))
-    for i, q in enumerate(pb.questions):
-        if q.when is None:
-            continue
-        asked = sql.condition(f"questions[{i}].when", scope)
-        changed = {name: name for name in columns}
-        changed[f"a_{i}"] = asked
-        if f"v_{i}" in columns:
-            changed[f"v_{i}"] = f"(CASE WHEN {asked} THEN v_{i} END)"
-        for n in range(len(q.choices) if kind_of(q).many else 0):
-            changed[f"c_{i}_{n}"] = f"({asked} AND c_{i}_{n})"
-        layers.append((f"when_{i}", _select(sql, changed, layers[-1][0])))
-    kept = ["deal <> ''", "deal IS NOT NULL"]
-    for i, q in enumerate(pb.questions):
-        if q.required and q.default is None:
+    return _Query(SqlWriter(compiled, dialect, header, today, dayfirst), Scoring(compiled),
+                  order or tuple(range(len(pb.scores))), table).text()
+
+
+class _Query:
+    def __init__(self, sql: SqlWriter, scoring: Scoring, order: tuple[int, ...], table: str) -> None:
+        self.sql, self.scoring, self.order, self.table = sql, scoring, order, table
+        self.pb = sql.pb
+        self.scope: dict[str, str] = {}  # what a condition names -> the column that holds it
+        self.layers: list[tuple[str, str]] = []
+
+    def add(self, name: str, columns: dict[str, str], where: str = "") -> None:
+        source = self.layers[-1][0] if self.layers else f"{self.sql.table_name(self.table)} AS src"
+        body = ",\n    ".join(expr if expr == name_ else f"{expr} AS {name_}" for name_, expr in columns.items())
+        self.layers.append((name, f"SELECT\n    {body}\n  FROM {source}" + (f"\n  WHERE {where}" if where else "")))
+
+    def text(self) -> str:
+        self.answers()
+        self.asked()
+        parts = self.points()
+        self.bands()
+        self.verdict()
+        self.reasons(parts)
+        return self.assemble()
+
+    # -- answers and whens ---------------------------------------------------------------------
+
+    def answers(self) -> None:
+        sql, pb = self.sql, self.pb
+        read = _read_by_rules(sql.compiled)
+        self.deal, self.line = sql.name("deal"), sql.name("line_in_table")
+        cells = {self.deal: f"trim(src.{sql.ident(sql.deal_column)})", self.line: "ROW_NUMBER() OVER ()"}
+        ticks: dict[str, str] = {}
+        columns = {self.deal: self.deal, self.line: self.line}
+        for i, q in enumerate(pb.questions):
             if kind_of(q).many:
-                ticked = " OR ".join(f"c_{i}_{n}" for n in range(len(q.choices))) or "FALSE"
-                kept.append(f"NOT (a_{i} AND NOT ({ticked}))")
+                first, second, third = sql.ticked(q)
+                cells.update(first)
+                ticks.update(second)
+                columns.update(third)
+                for choice in q.choices:
+                    self.scope[f"{q.id}={choice.value}"] = sql.name("ticked", q.id, choice.value)
+            elif q.id in read or self.scoring.needs_answer[i]:
+                answer = sql.name("answer", q.id)
+                cells[answer] = sql.answer(q)
+                columns[answer] = answer
+                self.scope[q.id] = answer
+                if kind_of(q).dated:  # digits in cells, the answer (ISO text) from here on
+                    columns[answer] = real_date(sql, answer)
+                    self.scope[f"days_until.{q.id}"] = days_until(sql, answer, sql.today)
             else:
-                kept.append(f"NOT (a_{i} AND v_{i} IS NULL)")
-    scored: dict[str, str] = {"deal": "deal", "_line": "_line"}
-    candidates: list[tuple[Any, ...]] = []
-    rank_of = reason_ranks(sql.compiled, order)  # warning signs first, as rank shows them
-    for s, score in enumerate(pb.scores):
-        parts: list[tuple[str, float, str]] = []  # (fired, points, source), in the engine's order
-        for q in pb.questions:
-            for choice in q.choices:
-                fired = scope[f"{q.id}={choice.value}"] if kind_of(q).many else \
-                    f"COALESCE({scope[q.id]} = {sql.text(choice.value)}, FALSE)"
-                if score.id in choice.points:
-                    parts.append((fired, choice.points[score.id], choice.label))
-            if score.id in q.points:  # confirm only (refused above for numbers)
-                parts.append((f"COALESCE({scope[q.id]}, FALSE)", q.points[score.id], f"{q.prompt} yes"))
-        for r, rule in enumerate(score.rules):
-            parts.append((sql.condition(f"scores[{s}].rules[{r}].when", scope), rule.points, rule.label or rule.when))
-        if score.combine == "max":
-            best = ", ".join(f"CASE WHEN {f} THEN {float(p)} ELSE {_NONE} END" for f, p, _src in parts)
+                self.scope[q.id] = "NULL"  # a text, date or note no rule reads: its value changes nothing
+            columns[sql.name("asked", q.id)] = "TRUE"
+        self.add("cells", cells)
+        self.layers.append(("ticks", f"SELECT *{''.join(f', {e} AS {n}' for n, e in ticks.items())} FROM cells"))
+        self.add("answers", columns)
+        self.columns = columns
+
+    def asked(self) -> None:
+        """Each question's ``when`` in order: a question it skips has no answer."""
+        sql = self.sql
+        for i, q in enumerate(self.pb.questions):
+            if q.when is None:
+                continue
+            asked = sql.condition(f"questions[{i}].when", self.scope)
+            changed = {name: name for name in self.columns}
+            changed[sql.name("asked", q.id)] = asked
+            if q.id in self.scope and self.scope[q.id] != "NULL":
+                changed[self.scope[q.id]] = f"(CASE WHEN {asked} THEN {self.scope[q.id]} END)"
+            for choice in q.choices if kind_of(q).many else ():
+                ticked = self.scope[f"{q.id}={choice.value}"]
+                changed[ticked] = f"({asked} AND {ticked})"
+            self.add(f"when_{q.id}", changed)
+
+    # -- points, bands, verdict ----------------------------------------------------------------
+
+    def fired(self, i: int, answer: object) -> str:
+        """Whether question ``i``'s answer is ``answer`` (a choice value, a yes/no, a ticked choice)."""
+        q = self.pb.questions[i]
+        if kind_of(q).many:
+            return self.scope[f"{q.id}={answer[0]}"]  # type: ignore[index]
+        return f"COALESCE({self.scope[q.id]} = {self.sql.literal(answer)}, FALSE)"
+
+    def points(self) -> list[tuple[Part, str]]:
+        """Each score's total, and every part that can be given with what fires it."""
+        sql, scoring = self.sql, self.scoring
+        parts: list[tuple[Part, str]] = []
+        for i, q in enumerate(self.pb.questions):
+            if q.choices or q.points:
+                for _name, answer in scoring.choice_answers(i):
+                    parts += [(part, self.fired(i, answer)) for part in scoring.answer_parts(i, answer)]
+        for s, score_rules in enumerate(scoring.rule_parts):
+            for r, part in enumerate(score_rules):
+                parts.append((part, sql.condition(f"scores[{s}].rules[{r}].when", self.scope)))
+        kept = [f"{self.deal} <> ''", f"{self.deal} IS NOT NULL"]
+        for i, q in enumerate(self.pb.questions):
+            if scoring.needs_answer[i]:
+                asked = sql.name("asked", q.id)
+                if kind_of(q).many:
+                    ticked = " OR ".join(self.scope[f"{q.id}={c.value}"] for c in q.choices) or "FALSE"
+                    kept.append(f"NOT ({asked} AND NOT ({ticked}))")
+                else:
+                    kept.append(f"NOT ({asked} AND {self.scope[q.id]} IS NULL)")
+        scored = {self.deal: self.deal, self.line: self.line}
+        for s, table in enumerate(scoring.scores):
+            mine = [(part, fired) for part, fired in parts if part.score == s]
+            scored[sql.name("points", table.id)] = self._total(s, mine)
+        ranks = reason_ranks(sql.compiled, self.order)  # warning signs first, as rank shows them
+        self.candidates = sorted(((part, fired) for part, fired in parts if part.points > 0),
+                                 key=lambda c: scoring.reason_key(ranks[c[0].score], c[0]))
+        for k, (_part, fired) in enumerate(self.candidates):
+            scored[sql.name("reason_candidate", str(k))] = fired
+        for column in self.scope.values():
+            if column in self.columns:
+                scored[column] = column  # verdicts read answers too
+        self.add("scored", scored, " AND ".join(kept))
+        self.passed = list(scored)
+        return parts
+
+    def _total(self, s: int, parts: list[tuple[Part, str]]) -> str:
+        """The SQL form of the score's join (``combine_operator``) from its start (``combine_start``)."""
+        table = self.scoring.scores[s]
+        empty = float(score_total(self.pb.scores[s], ()))
+        if table.join is max:
+            best = ", ".join(f"CASE WHEN {f} THEN {float(p.points)} ELSE {_NONE} END" for p, f in parts)
             total = f"GREATEST({_NONE}, {best})" if parts else _NONE
-            scored[f"s_{s}"] = f"(CASE WHEN {total} = {_NONE} THEN 0.0 ELSE {total} END)"
-        else:
-            scored[f"s_{s}"] = "(0.0" + "".join(f" + CASE WHEN {f} THEN {float(p)} ELSE 0.0 END" for f, p, _src in parts) + ")"
-        for position, (fired, points, source) in enumerate(parts):
-            if points > 0:
-                candidates.append((rank_of[s], -points, position, source, topics.get((s, source), source), fired))
-    candidates.sort(key=lambda c: c[:3])
-    for k, candidate in enumerate(candidates):
-        scored[f"f_{k}"] = candidate[5]
-    for expr in scope.values():
-        if expr.startswith(("v_", "c_")):
-            scored[expr] = expr  # verdicts read answers too
-    layers.append(("scored", _select(sql, scored, layers[-1][0], " AND ".join(kept))))
-    verdict_scope = dict(scope)
-    banded: dict[str, str] = {name: name for name in scored}
-    for s, score in enumerate(pb.scores):
-        verdict_scope[f"scores.{score.id}"] = f"s_{s}"
-        verdict_scope[f"bands.{score.id}"] = f"b_{s}"
-        arms = " ".join(f"WHEN s_{s} >= {float(b.min)} THEN {sql.text(b.id)}"
-                        for b in sorted(score.bands, key=lambda b: -b.min))
-        banded[f"b_{s}"] = f"(CASE {arms} ELSE NULL END)" if arms else "NULL"
-    layers.append(("banded", _select(sql, banded, layers[-1][0])))
-    default = next((v.id for v in pb.verdicts if v.default), pb.verdicts[0].id if pb.verdicts else "")
-    arms = " ".join(f"WHEN {sql.condition(f'verdicts[{v}].when', verdict_scope)} THEN {sql.text(verdict.id)}"
-                    for v, verdict in enumerate(pb.verdicts) if not verdict.default)
-    verdict = f"(CASE {arms} ELSE {sql.text(default)} END)" if arms else sql.text(default)
-    decided = {name: name for name in banded}
-    decided["verdict"] = verdict
-    layers.append(("decided", _select(sql, decided, layers[-1][0])))
-    picked: list[tuple[str, str]] = []
-    for n in range(1, shown + 1):
-        reason_arms, topic_arms = [], []
-        for k, (_r, _p, _pos, source, topic, _f) in enumerate(candidates):
-            guard = "".join(f" AND {sql.text(source)} IS DISTINCT FROM {r} AND {sql.text(topic)} IS DISTINCT FROM {t}"
-                            for r, t in picked)
-            reason_arms.append(f"WHEN f_{k}{guard} THEN {sql.text(source)}")
-            topic_arms.append(f"WHEN f_{k}{guard} THEN {sql.text(topic)}")
-        reason = f"(CASE {' '.join(reason_arms)} END)" if reason_arms else "NULL"
-        topic = f"(CASE {' '.join(topic_arms)} END)" if topic_arms else "NULL"
-        layers.append((f"reason_{n}", f"SELECT *, {reason} AS r_{n}, {topic} AS t_{n} FROM {layers[-1][0]}"))
-        picked.append((f"r_{n}", f"t_{n}"))
-    collate = ' COLLATE "C"' if sql.dialect == "postgres" else ""
-    signs = tie_signs(sql.compiled, order)  # each score in its own direction, as rank sorts
-    keys = ", ".join(f"s_{s} {'DESC' if signs[s] < 0 else 'ASC'}" for s in order) + f", lower(deal){collate}, deal{collate}, _line"
-    joined = "COALESCE(r_1, '')" + "".join(f" || COALESCE('; ' || r_{n}, '')" for n in range(2, shown + 1))
-    outputs = [f"ROW_NUMBER() OVER (ORDER BY {keys}) AS {sql.ident('rank')}", f"deal AS {sql.ident('deal')}"]
-    for s, score in enumerate(pb.scores):
-        outputs += [f"s_{s} AS {sql.ident(score.id)}", f"b_{s} AS {sql.ident(score.id + '_band')}"]
-    outputs += [f"verdict AS {sql.ident('verdict')}", f"{joined} AS {sql.ident('reasons')}"]
-    ctes = ",\n".join(f"{name} AS (\n  {body}\n)" for name, body in layers)
-    head = (f"-- dealrescue rank --sql: playbook {compiled.id} version {pb.version}, dialect {sql.dialect}\n"
-            "-- Same scores, bands, verdict and reasons as `dealrescue rank`, highest first.\n")
-    if any(key.startswith("days_until.") for key in scope):
-        head += f"-- Days until a date count from {sql.today}, the day this query was written (rank counts from its day).\n"
-    return f"{head}WITH {ctes}\nSELECT {', '.join(outputs)}\nFROM {layers[-1][0]}\nORDER BY 1;\n"
+            return f"(CASE WHEN {total} = {_NONE} THEN {empty} ELSE {total} END)"
+        return f"({float(table.start)}" + "".join(f" + CASE WHEN {f} THEN {float(p.points)} ELSE 0.0 END"
+                                                  for p, f in parts) + ")"
+
+    def bands(self) -> None:
+        sql = self.sql
+        banded = {name: name for name in self.passed}
+        for table in self.scoring.scores:
+            points = sql.name("points", table.id)
+            arms = " ".join(f"WHEN {points} >= {lowest} THEN {sql.literal(band)}" for lowest, band in table.steps)
+            banded[sql.name("band", table.id)] = f"(CASE {arms} ELSE NULL END)" if arms else "NULL"
+            self.scope[f"scores.{table.id}"] = points
+            self.scope[f"bands.{table.id}"] = sql.name("band", table.id)
+        self.add("banded", banded)
+        self.passed = list(banded)
+
+    def verdict(self) -> None:
+        sql, scoring, verdicts = self.sql, self.scoring, self.pb.verdicts
+        arms = " ".join(f"WHEN {sql.condition(f'verdicts[{v}].when', self.scope)} THEN {sql.text(verdicts[v].id)}"
+                        for v in scoring.verdicts_tried)
+        default = sql.text(verdicts[scoring.verdict_default].id)
+        decided = {name: name for name in self.passed}
+        decided[sql.name("verdict")] = f"(CASE {arms} ELSE {default} END)" if arms else default
+        self.add("decided", decided)
+
+    # -- reasons -------------------------------------------------------------------------------
+
+    def reasons(self, parts: list[tuple[Part, str]]) -> None:
+        """Reason ``n`` is the first candidate that fired and is not shown once with an earlier pick."""
+        sql = self.sql
+        picked: list[str] = []
+        for n in range(1, REASONS_SHOWN + 1):
+            arms = []
+            for k, (part, _fired) in enumerate(self.candidates):
+                once = ", ".join(str(j) for j, (other, _f) in enumerate(self.candidates) if same_reason(part, other))
+                guard = "".join(f" AND {p} NOT IN ({once})" for p in picked)
+                arms.append(f"WHEN {sql.name('reason_candidate', str(k))}{guard} THEN {k}")
+            reason = sql.name("reason", str(n))
+            expr = f"(CASE {' '.join(arms)} END)" if arms else "CAST(NULL AS INTEGER)"
+            self.layers.append((f"reason_{n}", f"SELECT *, {expr} AS {reason} FROM {self.layers[-1][0]}"))
+            picked.append(reason)
+        self.picked = picked
+
+    def reason_text(self, reason: str) -> str:
+        arms = " ".join(f"WHEN {k} THEN {self.sql.text(part.source)}" for k, (part, _f) in enumerate(self.candidates))
+        return f"(CASE {reason} {arms} END)" if arms else "CAST(NULL AS VARCHAR)"
+
+    def assemble(self) -> str:
+        sql, pb = self.sql, self.pb
+        collate = ' COLLATE "C"' if sql.dialect == "postgres" else ""
+        signs = tie_signs(sql.compiled, self.order)  # each score in its own direction, as rank sorts
+        keys = ", ".join(f"{sql.name('points', pb.scores[s].id)} {'DESC' if signs[s] < 0 else 'ASC'}" for s in self.order)
+        keys += f", lower({self.deal}){collate}, {self.deal}{collate}, {self.line}"
+        first, *rest = self.picked
+        joined = f"COALESCE({self.reason_text(first)}, '')" + "".join(
+            f" || COALESCE('; ' || {self.reason_text(r)}, '')" for r in rest)
+        outputs = [f"ROW_NUMBER() OVER (ORDER BY {keys}) AS {sql.ident('rank')}", f"{self.deal} AS {sql.ident('deal')}"]
+        for score in pb.scores:
+            outputs += [f"{sql.name('points', score.id)} AS {sql.ident(score.id)}",
+                        f"{sql.name('band', score.id)} AS {sql.ident(score.id + '_band')}"]
+        outputs += [f"{sql.name('verdict')} AS {sql.ident('verdict')}", f"{joined} AS {sql.ident('reasons')}"]
+        ctes = ",\n".join(f"{name} AS (\n  {body}\n)" for name, body in self.layers)
+        head = (f"-- dealrescue rank --sql: playbook {sql.compiled.id} version {pb.version}, dialect {sql.dialect}\n"
+                "-- Same scores, bands, verdict and reasons as `dealrescue rank`, highest first.\n")
+        if any(key.startswith("days_until.") for key in self.scope):
+            head += (f"-- Days until a date count from {sql.today}, the day this query was written "
+                     "(rank counts from its day).\n")
+        return f"{head}WITH {ctes}\nSELECT {', '.join(outputs)}\nFROM {self.layers[-1][0]}\nORDER BY 1;\n"
 
 
-def table_name(sql: Any, table: str) -> str:
-    """``schema.table`` quoted part by part."""
-    return ".".join(sql.ident(part) for part in table.split("."))
-
-
-def _select(sql: Any, columns: dict[str, str], source: str, where: str = "") -> str:
-    body = ",\n    ".join(expr if expr == name else f"{expr} AS {name}" for name, expr in columns.items())
-    return f"SELECT\n    {body}\n  FROM {source}" + (f"\n  WHERE {where}" if where else "")
-
-
-def _read_by_rules(compiled: Any) -> set[str]:
-    """Question ids a score rule, a verdict or a question's `when` reads."""
-    from dealrescue.core.expressions import names_in_condition
-
+def _read_by_rules(compiled: CompiledPlaybook) -> set[str]:
+    """Question ids a score rule, a verdict or a question's `when` reads, and those whose answers give points."""
     names: set[str] = set()
     for path, condition in compiled.conditions.items():
         if path.startswith(("questions", "scores", "verdicts")):
