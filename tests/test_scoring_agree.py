@@ -81,6 +81,7 @@ def playbooks(draw: Any) -> dict[str, Any]:
                  for _ in range(draw(st.integers(0, 3)))]
         mins = draw(st.lists(st.sampled_from([-4, -1, 0, 1, 2, 3.5, 5]), max_size=3, unique=True))
         scores.append({"id": f"s{s}", "title": f"Score {s}", "combine": draw(st.sampled_from(["sum", "max"])),
+                       "better": draw(st.sampled_from(["higher", "lower"])),
                        "rules": rules, "bands": [{"id": f"b{n}", "min": m, "label": f"Band {n}"}
                                                  for n, m in enumerate(mins)]})
     for q in qs:  # points only for the scores that exist

@@ -14,8 +14,8 @@ from dealrescue.core.engine import score_total
 from dealrescue.core.expressions import names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.questions import kind_of
-from dealrescue.core.rank.scorer import REASONS_SHOWN
 from dealrescue.core.rank.order import reason_ranks, tie_signs
+from dealrescue.core.rank.scorer import REASONS_SHOWN
 from dealrescue.core.rank.scoring import Part, Scoring, same_reason
 from dealrescue.core.rank.sql import SqlWriter
 from dealrescue.core.rank.sqldates import days_until, real_date
