@@ -117,7 +117,7 @@ def test_dates_that_read_only_day_first_say_so_and_dayfirst_reads_them(tmp_path:
     path.write_text("deal,renewal\nUS,12/31/2026\nEurope,31/12/2026\nDots,31.12.2026\nLater,1/2/2027\n", encoding="utf-8")
     us = invoke("rank", path, "-p", playbook, "--format", "csv")
     assert us.exit_code == 0
-    assert f"warning: {path}:3: column renewal: '31/12/2026' reads only as day first: rank the file with --dayfirst" in us.stderr
+    assert f"warning: {path}:3: column renewal: '31/12/2026' reads only as day first: use --dayfirst (or DEALRESCUE_DAYFIRST=1)" in us.stderr
     assert {r["deal"]: r["risk"] for r in rows_of(us.stdout)} == {"US": "1", "Europe": "0", "Dots": "0", "Later": "0"}
     dayfirst = invoke("rank", path, "-p", playbook, "--format", "csv", "--dayfirst")
     assert "'12/31/2026' reads only as month first: drop --dayfirst" in dayfirst.stderr
@@ -178,7 +178,7 @@ def test_by_amount_weights_the_first_score_by_the_amount(tmp_path: Path) -> None
     assert plain[-1] == "Big watch"
     weighted = invoke("rank", path, "--by", "amount")
     assert [r["deal"] for r in rows_of(weighted.stdout)][0] == "Big watch"
-    assert f"warning: {path}:5: column Amount (USD): '12 apples' is not an amount; amount ignored" in weighted.stderr
+    assert f"warning: {path}:5: column Amount (USD): '12 apples' is not a number; amount ignored" in weighted.stderr
     at_risk = {r["deal"]: r["amount_at_risk"] for r in rows_of(weighted.stdout)}
     assert at_risk["Big watch"] == "900000" and at_risk["Small risky"] == "1000"
     named = invoke("rank", path, "--amount", "nope")

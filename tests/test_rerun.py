@@ -75,14 +75,22 @@ def test_rerun_missing_a_new_answer_names_it() -> None:
     assert any(f["run_id"] == old_id for f in followups())
 
 
-def test_rerun_refuses_unfinished_and_unknown_runs_and_a_new_deal_name() -> None:
+def test_rerun_refuses_unfinished_and_unknown_runs_and_an_empty_deal_name() -> None:
     unknown = runner.invoke(app, ["deals", "rerun", "zzzzzz", "--no-input"])
     assert unknown.exit_code == 2 and "zzzzzz" in unknown.stderr
     old_id, _ = first_run()
-    renamed = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--set", "deal=Other"])
-    assert renamed.exit_code == 2 and "deal name" in renamed.stderr
+    renamed = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--set", "deal= "])
+    assert renamed.exit_code == 2 and "--set deal= is empty" in renamed.stderr
     typo = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--set", "reasn=price"])
     assert typo.exit_code == 2 and "reason" in typo.stderr
+
+
+def test_rerun_renames_the_deal_with_set_deal() -> None:
+    old_id, _ = first_run()
+    again = runner.invoke(app, ["deals", "rerun", old_id, "--no-input", "--format", "json", "--set", "deal=Acme Europe"])
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["deal"] == "Acme Europe"
+    assert "changed: deal" in again.stderr
 
 
 def test_resume_of_a_finished_run_points_to_rerun() -> None:

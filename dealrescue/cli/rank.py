@@ -40,7 +40,7 @@ def rank_command(
         typer.Option("--amount", metavar="COLUMN", help="The amount column (default: guessed from Amount, ARR, ACV...)."),
     ] = None,
     dayfirst: Annotated[
-        bool, typer.Option("--dayfirst", help="Read 03/04/2027 and 03.04.2027 as 3 April (default: US month first).")
+        bool, typer.Option("--dayfirst", help="Read 03/04/2027 and 03.04.2027 as 3 April (default: US month first; also DEALRESCUE_DAYFIRST=1).")
     ] = False,
     wide: Annotated[bool, typer.Option("--wide", help="The table shows every reason, not only the top one.")] = False,
     top: Annotated[

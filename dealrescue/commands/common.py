@@ -27,6 +27,16 @@ def parse_date(value: str, flag: str) -> date:
         raise UsageError(f"{flag} {value!r} is not a date", hint=f"write dates as YYYY-MM-DD, e.g. {flag} 2026-11-22") from None
 
 
+DAYFIRST_VARIABLE = "DEALRESCUE_DAYFIRST"
+
+
+def day_first(flag: bool) -> bool:
+    """Whether 03/04/2027 is 3 April: ``--dayfirst``, or DEALRESCUE_DAYFIRST set to 1 (true, yes, on)."""
+    import os
+
+    return flag or os.environ.get(DAYFIRST_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def today() -> str:
     """The local calendar day, YYYY-MM-DD: what "overdue" and "this week" count from."""
     from datetime import datetime

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dealrescue.catalog import finder as catalog
+from dealrescue.commands.common import day_first
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
 from dealrescue.ui.output import check_target
@@ -101,7 +102,7 @@ def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mappi
 
     with _collector_paused():
         scored = score_file(path, compiled, order, dt.date.today().isoformat(), amount=options.amount,
-                            dayfirst=options.dayfirst, weighted=weighted, on_header=warn, mapping=mapping, source=source)
+                            dayfirst=day_first(options.dayfirst), weighted=weighted, on_header=warn, mapping=mapping, source=source)
         if not len(scored.ranked) and not scored.scorer.bad_rows:
             terminal.notice(f"No rows to rank in {options.file}: it has a header and nothing else.")
         on_terminal = fmt == "table" and options.output is None and terminal.stdout_is_terminal()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from dealrescue.catalog import finder as catalog
+from dealrescue.commands.common import day_first
 from dealrescue.core.rank.sqltext import DIALECTS
 from dealrescue.errors import UsageError
 
@@ -32,7 +33,7 @@ def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None,
     # The plan date as rank takes it: today, on this machine's clock.
     today = dt.date.today().isoformat()
     try:
-        query = ranking_sql(compiled, table, dialect, header, order, today=today, dayfirst=dayfirst)
+        query = ranking_sql(compiled, table, dialect, header, order, today=today, dayfirst=day_first(dayfirst))
     except SqlUnavailable as exc:
         if not compiled.playbook.scores:
             raise

@@ -80,6 +80,7 @@ def rerun(options: ResumeOptions) -> None:
     from dealrescue.journal import Journal
 
     given = _checked_given(options, "rerun")
+    new_name = given.pop("deal", None)
     with Journal.open(notify=terminal.notice) as journal, journal_hints():
         record = journal.get_run(options.run_id or "")
         replaced_by = journal.relations(record.id)[1] if record is not None else []
@@ -100,9 +101,12 @@ def rerun(options: ResumeOptions) -> None:
         stored.date = plan_date(None).isoformat()  # a new plan is dated today, like a new run
     run_options = _run_options(record, stored, options)
     check_output(run_options)
-    changed = ", ".join(sorted(given)) or "none yet"
+    deal = record.deal if new_name is None else str(new_name).strip()
+    if not deal:
+        raise UsageError("--set deal= is empty", hint="give the deal's new name, e.g. --set 'deal=Acme Europe'")
+    changed = ", ".join(sorted([*given, *(["deal"] if deal != record.deal else [])])) or "none yet"
     terminal.notice(f"Re-running run {record.id} ({compiled.id}, {one_line(record.deal)}) with {len(old)} answer(s) kept; changed: {changed}.")
-    finish_run(Run(compiled, run_options, stored, record.deal, {**old, **given}, Recorder(enabled=True, notify=terminal.notice)))
+    finish_run(Run(compiled, run_options, stored, deal, {**old, **given}, Recorder(enabled=True, notify=terminal.notice)))
 
 
 def _newest_replacement(journal: Journal, run_id: str) -> str | None:
@@ -123,7 +127,7 @@ def _checked_given(options: ResumeOptions, command: str) -> dict[str, Any]:
     if options.date is not None:
         parse_date(options.date, "--date")
     given = given_answers(options.answers_file, options.sets)
-    if "deal" in given:
+    if "deal" in given and command == "resume":
         raise UsageError(f"{command} keeps the run's deal name", hint="leave deal out of --answers and --set")
     return given
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
-from dealrescue.commands.common import answer_hints, parse_date
+from dealrescue.commands.common import answer_hints, day_first, parse_date
 from dealrescue.errors import AnswerError, DealRescueError, Interrupted, JournalError, PlaybookError, UsageError
 from dealrescue.journal.recorder import Recorder
 from dealrescue.ui import terminal
@@ -37,6 +37,8 @@ class RunOptions:
     review: bool = True
     plain: bool = False
     explain: bool = False
+    # Typed dates like 03/04/2027 are 3 April (--dayfirst, DEALRESCUE_DAYFIRST).
+    dayfirst: bool = False
 
 
 def plan_date(value: str | None) -> dt.date:
@@ -127,11 +129,15 @@ class StoredOptions:
     output: str | None = None
     force: bool = False
     date: str = ""
+    # How typed dates are read (03/04 as 3 April), so that resume reads them the same way.
+    dayfirst: bool = False
     # The finished run this one replaces (``deals rerun``); its follow-ups close when this one is done.
     replaces: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        kept = {"format": self.format, "output": self.output, "force": self.force, "date": self.date}
+        kept: dict[str, Any] = {"format": self.format, "output": self.output, "force": self.force, "date": self.date}
+        if self.dayfirst:
+            kept["dayfirst"] = True
         if self.replaces is not None:
             kept["replaces"] = self.replaces
         return kept
@@ -150,6 +156,7 @@ class StoredOptions:
             force=data.get("force") is True,
             date=text("date") or plan_date,
             replaces=text("replaces"),
+            dayfirst=data.get("dayfirst") is True,
         )
 
 
@@ -198,6 +205,7 @@ def run(options: RunOptions) -> None:
         output=str(options.output) if options.output else None,
         force=options.force,
         date=today.isoformat(),
+        dayfirst=day_first(options.dayfirst),
     )
     finish_run(Run(compiled, options, stored, deal, given, Recorder(enabled=not options.no_save, notify=terminal.notice)))
 
@@ -283,15 +291,17 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
         )
 
     if streams is None:
-        answers, asked = collect_answers(compiled, given=run.given, deal=run.deal, today=iso, ask=None, settled=settled)
+        answers, asked = collect_answers(compiled, given=run.given, deal=run.deal, today=iso, ask=None, settled=settled,
+                                         dayfirst=run.stored.dayfirst)
         start(run.deal)
         for question_id, value in answers.items():
             if settled is None or question_id not in settled:
                 recorder.answer(question_id, value)
     else:
+        from dealrescue.core.engine import reading_for
         from dealrescue.ui.interview import interview, prompter_for
 
-        prompter = prompter_for(streams, plain=run.options.plain)
+        prompter = prompter_for(streams, plain=run.options.plain, reading=reading_for(iso, run.stored.dayfirst))
         try:
             prompter.banner(f"{compiled.playbook.title}: {compiled.playbook.summary}")
             if not run.deal:
@@ -307,6 +317,7 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
                 on_answer=recorder.answer,
                 on_drop=recorder.forget,
                 review=run.options.review,
+                dayfirst=run.stored.dayfirst,
             )
         except (KeyboardInterrupt, EOFError) as exc:
             signum = exc.signum if isinstance(exc, terminal.Terminated) else None

@@ -21,6 +21,7 @@ from dealrescue.core.questions import (
     number_text,
     scale_bounds,
 )
+from dealrescue.core.reading import PLAIN, Reading
 
 __all__ = [
     "FALSE_WORDS",
@@ -38,14 +39,17 @@ __all__ = [
 ]
 
 
-def parse_answer(question: Question, raw: Any) -> Any:
-    """Return the typed value of ``raw`` for ``question``, or None for an allowed empty answer."""
+def parse_answer(question: Question, raw: Any, reading: Reading = PLAIN) -> Any:
+    """Return the typed value of ``raw`` for ``question``, or None for an allowed empty answer.
+
+    ``reading`` holds the plan date (``+9d`` and ``friday`` count from it) and whether 03/04 is 3 April.
+    """
     kind = kind_of(question)
     if is_empty(raw) and not kind.empty_is_answer:
         if question.required:
             raise AnswerProblem("an answer is required")
         return None
-    return kind.parse(question, raw)
+    return kind.parse(question, raw, reading)
 
 
 def range_text(question: Question) -> str | None:

@@ -20,6 +20,7 @@ from dealrescue.core.expressions import ExpressionProblem, display_value
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Band, Playbook, Question, Score
 from dealrescue.core.questions import kind_of
+from dealrescue.core.reading import PLAIN, Reading
 from dealrescue.core.schedule import days_until
 from dealrescue.errors import AnswerError
 
@@ -102,9 +103,14 @@ def check_answer_ids(compiled: CompiledPlaybook, given: Mapping[str, Any]) -> No
             raise AnswerError(f"no question has id {answer_id!r} in playbook {compiled.id}", hint=hint, question_id=answer_id)
 
 
-def typed_answer(question: Question, raw: Any) -> Any:
+def reading_for(today: str, dayfirst: bool = False) -> Reading:
+    """How answers are read on the plan date ``today`` (ISO): ``+9d`` counts from it."""
+    return Reading(today=dt.date.fromisoformat(today), dayfirst=dayfirst)
+
+
+def typed_answer(question: Question, raw: Any, reading: Reading = PLAIN) -> Any:
     try:
-        return parse_answer(question, raw)
+        return parse_answer(question, raw, reading)
     except AnswerProblem as exc:
         raise AnswerError(
             f"answer for {question.id!r} ({question.prompt}): {exc}",
@@ -141,18 +147,21 @@ def collect_answers(
     ask: Ask | None,
     on_answer: OnAnswer | None = None,
     settled: Mapping[str, Any] | None = None,
+    dayfirst: bool = False,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """Walk the questions in order and settle each one that its ``when`` asks for.
 
     ``given`` holds raw answers (from --answers/--set), checked like typed ones;
     ``settled`` holds typed answers kept from an earlier, interrupted run. With no
     ``ask`` (non-interactive), every missing required answer is reported at once,
-    before anything is asked. Answers for skipped questions are ignored.
+    before anything is asked. Answers for skipped questions are ignored. A given date may count
+    from the plan date (``+9d``); ``dayfirst`` reads 03/04/2027 as 3 April.
     """
     check_answer_ids(compiled, given)
     kept = settled or {}
+    reading = reading_for(today, dayfirst)
     if ask is None:
-        missing = missing_answers(compiled, given=given, deal=deal, today=today, settled=kept)
+        missing = missing_answers(compiled, given=given, deal=deal, today=today, settled=kept, dayfirst=dayfirst)
         if missing:
             raise AnswerError(f"missing answers for: {', '.join(missing)}")
 
@@ -160,7 +169,7 @@ def collect_answers(
         if q.id in kept:
             return kept[q.id]
         if q.id in given:
-            value = typed_answer(q, given[q.id])
+            value = typed_answer(q, given[q.id], reading)
         elif ask is not None:
             value = ask(q, q.default)
         else:
@@ -187,16 +196,18 @@ def missing_answers(
     deal: str,
     today: str,
     settled: Mapping[str, Any] | None = None,
+    dayfirst: bool = False,
 ) -> list[str]:
     """Ids of required questions that would be asked but have no answer and no default."""
     kept = settled or {}
     missing: list[str] = []
+    reading = reading_for(today, dayfirst)
 
     def settle(q: Question) -> Any:
         if q.id in kept:
             return kept[q.id]
         if q.id in given:
-            return typed_answer(q, given[q.id])
+            return typed_answer(q, given[q.id], reading)
         if needs_answer(q):
             missing.append(q.id)
             return None

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from dealrescue.core.model import Choice, Question, QuestionType
+from dealrescue.core.reading import PLAIN, Reading, ReadProblem, date_forms, read_date, read_number
 
 TRUE_WORDS = {"y", "yes", "true", "1", "on"}
 FALSE_WORDS = {"n", "no", "false", "0", "off"}
@@ -73,14 +74,12 @@ def _choice_value(question: Question, raw: Any) -> str:
     for choice in question.choices:
         if text == choice.value:
             return choice.value
-    lowered = text.lower()
-    for choice in question.choices:
-        if lowered in (choice.value.lower(), choice.label.lower()):
-            return choice.value
     key = choice_key(text)
-    for choice in question.choices:
-        if any(choice_key(alias) == key for alias in choice.aliases):
-            return choice.value
+    found = [c.value for c in question.choices if key in choice_words(c)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise AnswerProblem(f"{text!r} fits more than one choice: {', '.join(found)}; write the value")
     allowed = ", ".join(c.value for c in question.choices)
     raise AnswerProblem(f"{text!r} is not one of the choices: {allowed}")
 
@@ -102,9 +101,9 @@ def _number_in_range(raw: Any, low: float | None, high: float | None) -> float:
     if isinstance(raw, bool):
         raise AnswerProblem("expected a number")
     try:
-        value = float(str(raw).strip().replace(",", "")) if not isinstance(raw, (int, float)) else float(raw)
-    except ValueError:
-        raise AnswerProblem(f"{raw!r} is not a number") from None
+        value = float(raw) if isinstance(raw, (int, float)) else read_number(str(raw))
+    except ReadProblem as exc:
+        raise AnswerProblem(str(exc)) from None
     if value != value or value in (float("inf"), float("-inf")):
         raise AnswerProblem("expected a finite number")
     if low is not None and value < low:
@@ -147,7 +146,8 @@ class Kind:
     # The prompt a terminal shows: text, lines, select, checkbox or confirm.
     widget = "text"
 
-    def parse(self, question: Question, raw: Any) -> Any:
+    def parse(self, question: Question, raw: Any, reading: Reading = PLAIN) -> Any:
+        """The typed answer; ``reading`` holds the plan date (for ``+9d``) and the order of 03/04."""
         if isinstance(raw, (dict, list)):
             raise AnswerProblem("expected text")
         value = raw.isoformat() if isinstance(raw, dt.date) else str(raw)
@@ -188,7 +188,7 @@ class Kind:
         """The lowest and highest number a numeric answer may be (None: no bound)."""
         return question.min, question.max
 
-    def prompt_hint(self, question: Question) -> str | None:
+    def prompt_hint(self, question: Question, reading: Reading = PLAIN) -> str | None:
         """The answer's form, for the hint after a typed prompt (None: nothing to say)."""
         return None
 
@@ -205,7 +205,7 @@ class MultilineKind(Kind):
     def _lines(self, value: str) -> str:
         return value.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
 
-    def prompt_hint(self, question: Question) -> str | None:
+    def prompt_hint(self, question: Question, reading: Reading = PLAIN) -> str | None:
         return "Esc then Enter to finish"
 
 
@@ -217,7 +217,7 @@ class SelectKind(Kind):
     free_text = False
     widget = "select"
 
-    def parse(self, question: Question, raw: Any) -> str:
+    def parse(self, question: Question, raw: Any, reading: Reading = PLAIN) -> str:
         if isinstance(raw, bool):
             return _choice_from_bool(question, raw)
         if isinstance(raw, (dict, list)):
@@ -244,7 +244,7 @@ class MultiselectKind(Kind):
     many = True
     widget = "checkbox"
 
-    def parse(self, question: Question, raw: Any) -> list[str]:
+    def parse(self, question: Question, raw: Any, reading: Reading = PLAIN) -> list[str]:
         if raw is None:
             items: list[Any] = []
         elif isinstance(raw, str):
@@ -287,7 +287,7 @@ class ConfirmKind(Kind):
     free_text = False
     widget = "confirm"
 
-    def parse(self, question: Question, raw: Any) -> bool:
+    def parse(self, question: Question, raw: Any, reading: Reading = PLAIN) -> bool:
         if isinstance(raw, bool):
             return raw
         word = str(raw).strip().lower()
@@ -315,16 +315,16 @@ class NumberKind(Kind):
     noun = "a number"
     free_text = False
 
-    def parse(self, question: Question, raw: Any) -> int | float:
+    def parse(self, question: Question, raw: Any, reading: Reading = PLAIN) -> int | float:
         value = _number_in_range(raw, question.min, question.max)
         return int(value) if value.is_integer() else value
 
     def range_text(self, question: Question) -> str | None:
         return _bounds_text(*self.bounds(question))
 
-    def prompt_hint(self, question: Question) -> str | None:
+    def prompt_hint(self, question: Question, reading: Reading = PLAIN) -> str | None:
         numbers = self.range_text(question)
-        return "a number" + (f", {numbers}" if numbers else "")
+        return "a number, e.g. 85k or $85,000" + (f"; {numbers}" if numbers else "")
 
 
 class ScaleKind(NumberKind):
@@ -335,14 +335,14 @@ class ScaleKind(NumberKind):
     def bounds(self, question: Question) -> tuple[float | None, float | None]:
         return scale_bounds(question)
 
-    def parse(self, question: Question, raw: Any) -> int:
+    def parse(self, question: Question, raw: Any, reading: Reading = PLAIN) -> int:
         low, high = scale_bounds(question)
         value = _number_in_range(raw, low, high)
         if not value.is_integer():
             raise AnswerProblem(f"expected a whole number from {number_text(low)} to {number_text(high)}")
         return int(value)
 
-    def prompt_hint(self, question: Question) -> str | None:
+    def prompt_hint(self, question: Question, reading: Reading = PLAIN) -> str | None:
         low, high = scale_bounds(question)
         low_text, high_text = number_text(low), number_text(high)
         # Not when the prompt says it already ("1-10", "1 to 10").
@@ -357,21 +357,23 @@ class DateKind(Kind):
     free_text = False
     dated = True
 
-    def parse(self, question: Question, raw: Any) -> str:
+    def parse(self, question: Question, raw: Any, reading: Reading = PLAIN) -> str:
         if isinstance(raw, dt.datetime):
             return raw.date().isoformat()
         if isinstance(raw, dt.date):
             return raw.isoformat()
+        if isinstance(raw, (dict, list, bool, int, float)):
+            raise AnswerProblem(f"expected a date: {date_forms(reading.dayfirst)}")
         try:
-            return dt.date.fromisoformat(str(raw).strip()).isoformat()
-        except ValueError:
-            raise AnswerProblem(f"{raw!r} is not a date: use YYYY-MM-DD") from None
+            return read_date(str(raw), reading).isoformat()
+        except ReadProblem as exc:
+            raise AnswerProblem(str(exc)) from None
 
-    def prompt_hint(self, question: Question) -> str | None:
-        return None if "YYYY-MM-DD" in question.prompt else "YYYY-MM-DD"
+    def prompt_hint(self, question: Question, reading: Reading = PLAIN) -> str | None:
+        return date_forms(reading.dayfirst)
 
     def accepts(self, question: Question) -> str:
-        return "YYYY-MM-DD"
+        return date_forms(False)
 
 
 KINDS: dict[QuestionType, Kind] = {

@@ -15,11 +15,12 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any, Protocol
 
 from dealrescue.core.answers import display_answer
-from dealrescue.core.engine import asked_path, typed_answer
+from dealrescue.core.engine import asked_path, reading_for, typed_answer
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
+from dealrescue.core.reading import PLAIN, Reading
 from dealrescue.ui.terminal import PromptStreams
 
 REVIEW_TITLE = "Your answers:"
@@ -42,15 +43,17 @@ class Prompter(Protocol):
     def review(self, lines: list[str]) -> int | None: ...
 
 
-def prompter_for(streams: PromptStreams, *, plain: bool) -> Prompter:
-    """Plain prompts when asked for (``--plain``, ``DEALRESCUE_PROMPTS=plain``) or on a dumb terminal."""
+def prompter_for(streams: PromptStreams, *, plain: bool, reading: Reading = PLAIN) -> Prompter:
+    """Plain prompts when asked for (``--plain``, ``DEALRESCUE_PROMPTS=plain``) or on a dumb terminal.
+
+    ``reading`` is how typed dates and numbers are read (the plan date for ``+9d``, day first or not)."""
     if plain or os.environ.get("DEALRESCUE_PROMPTS") == "plain" or os.environ.get("TERM") == "dumb":
         from dealrescue.ui.plain_prompter import PlainPrompter
 
-        return PlainPrompter(streams)
+        return PlainPrompter(streams, reading)
     from dealrescue.ui.prompter import TerminalPrompter
 
-    return TerminalPrompter(streams)
+    return TerminalPrompter(streams, reading=reading)
 
 
 def width_of(stream: IO[str] | None) -> int:
@@ -80,10 +83,10 @@ def shortened(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else textwrap.shorten(flat, width=limit, placeholder=" …")
 
 
-def instruction(question: Question, *, back: bool = False) -> str:
+def instruction(question: Question, *, back: bool = False, reading: Reading = PLAIN) -> str:
     """The hint after a typed question: its form (unless the prompt says it already) and whether it may be left empty."""
     parts = []
-    hint = kind_of(question).prompt_hint(question)
+    hint = kind_of(question).prompt_hint(question, reading)
     if hint:
         parts.append(hint)
     if not question.required and "leave empty" not in question.prompt.lower():
@@ -132,6 +135,7 @@ def interview(
     on_answer: Callable[[str, Any], None],
     on_drop: Callable[[str], None],
     review: bool,
+    dayfirst: bool = False,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """Settle every question its ``when`` asks for, letting the rep go back and review; return answers and path.
 
@@ -163,7 +167,7 @@ def interview(
             position += 1
             continue
         if question_id not in answers and question_id in given:
-            value = typed_answer(question, given[question_id])
+            value = typed_answer(question, given[question_id], reading_for(today, dayfirst))
         else:
             default = answers.get(question_id, question.default)
             try:

@@ -13,6 +13,7 @@ from dealrescue.core.answers import AnswerProblem, display_answer, parse_answer
 from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
+from dealrescue.core.reading import PLAIN, Reading
 from dealrescue.ui.interview import GoBack, instruction, review_choice, review_listing, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams
 
@@ -27,9 +28,10 @@ _WIDGET_WORDS = {
 
 
 class PlainPrompter:
-    def __init__(self, streams: PromptStreams) -> None:
+    def __init__(self, streams: PromptStreams, reading: Reading = PLAIN) -> None:
         self._streams = streams
         self._width = width_of(streams.output)
+        self._reading = reading
 
     def note(self, text: str) -> None:
         print(text, file=self._streams.output, flush=True)
@@ -73,7 +75,7 @@ class PlainPrompter:
                 elif question.choices and raw.strip():
                     raw = self._numbers(question, raw)
             try:
-                value = parse_answer(question, raw)
+                value = parse_answer(question, raw, self._reading)
             except AnswerProblem as exc:
                 self.note(wrapped(strip_controls(str(exc)), self._width, indent="    ", first="  ! "))
                 continue
@@ -84,7 +86,7 @@ class PlainPrompter:
         kind = kind_of(question)
         shown = "" if default is None else strip_controls(display_answer(question, default))
         keeps = "" if default is None else f"{'a lone .' if kind.multiline else 'Enter'} keeps {shown}"
-        words = _WIDGET_WORDS.get(kind.widget) or instruction(question).strip("()") or "type the answer"
+        words = _WIDGET_WORDS.get(kind.widget) or instruction(question, reading=self._reading).strip("()") or "type the answer"
         return "; ".join(part for part in (words, keeps) if part)
 
     def _numbers(self, question: Question, raw: str) -> Any:

@@ -14,6 +14,7 @@ from dealrescue.core.expressions import display_value
 from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
+from dealrescue.core.reading import PLAIN, Reading
 from dealrescue.ui.interview import BACK_KEY, GoBack, instruction, review_choice, review_listing, shortened, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams, color_allowed
 
@@ -21,7 +22,8 @@ from dealrescue.ui.terminal import PromptStreams, color_allowed
 class TerminalPrompter:
     """Asks questions with questionary on the given streams. Ctrl-C raises KeyboardInterrupt."""
 
-    def __init__(self, streams: PromptStreams | None = None, *, pt_input: Any = None, pt_output: Any = None) -> None:
+    def __init__(self, streams: PromptStreams | None = None, *, pt_input: Any = None, pt_output: Any = None,
+                 reading: Reading = PLAIN) -> None:
         from prompt_toolkit.input import create_input
         from prompt_toolkit.output import create_output
 
@@ -29,6 +31,8 @@ class TerminalPrompter:
         self._input = pt_input if pt_input is not None else create_input(streams.input if streams else None)  # type: ignore[arg-type]
         self._output = pt_output if pt_output is not None else create_output(stdout=streams.output if streams else None)  # type: ignore[arg-type]
         self._width = width_of(streams.output if streams else None)
+        # The plan date (``+9d`` counts from it) and the order of 03/04.
+        self._reading = reading
 
     def note(self, text: str) -> None:
         # Through prompt_toolkit's output, so notes and prompts share one stream in order.
@@ -47,7 +51,7 @@ class TerminalPrompter:
         except GoBack:
             self._echo(question.prompt, "(back)")
             raise
-        value = parse_answer(question, raw)
+        value = parse_answer(question, raw, self._reading)
         # The prompt is erased when answered; this line, wrapped at words, stays in the scrollback.
         if kind_of(question).many:
             labels = [shortened(strip_controls(c.label), 40) for c in question.choices if c.value in (value or [])]
@@ -63,7 +67,7 @@ class TerminalPrompter:
     def _validate(self, question: Question) -> Any:
         def validate(raw: Any) -> bool | str:
             try:
-                parse_answer(question, raw)
+                parse_answer(question, raw, self._reading)
             except AnswerProblem as exc:
                 return strip_controls(str(exc))
             return True
@@ -150,7 +154,7 @@ class TerminalPrompter:
     def _text(self, question: Question, text: str, default: Any, *, back: bool) -> Any:
         import questionary
 
-        hint = instruction(question, back=back)
+        hint = instruction(question, back=back, reading=self._reading)
         prompt = questionary.text(
             self._message(text, hint),
             default="" if default is None else display_value(default),

@@ -1,8 +1,8 @@
 """Cells as CRMs and spreadsheets write them, read into the text ``parse_answer`` takes.
 
-- dates: ISO (``2027-03-31``, with or without a time), ``M/D/YYYY`` (US exports), and
-  ``D/M/YYYY`` or ``D.M.YYYY`` with ``dayfirst``; a date that only reads the other way
-  round is an error that says so, never a silent guess;
+- dates: as ``core.reading`` reads them (ISO with or without a time, ``M/D/YYYY`` from US
+  exports, ``D/M/YYYY`` or ``D.M.YYYY`` with ``dayfirst``); a date that only reads the other
+  way round is an error that says so, never a silent guess;
 - yes/no: TRUE/FALSE, Yes/No, Y/N, 1/0, x (ticked), in any case;
 - choices: the value, the label or one of the choice's ``aliases``, in any case, with
   spaces, dashes or underscores; a cell that fits two choices is an error naming both;
@@ -10,20 +10,17 @@
 - null words (N/A, TBD, -, none, null...) are blanks, unless a choice takes the word;
 - several choices: separated by ``;``, ``|`` or ``,`` (one kind per cell; labels may
   hold commas);
-- amounts: currency symbols and codes, thousands separators, ``(1,200)`` as negative.
+- amounts: as ``core.reading`` reads numbers (currency symbols and codes, thousands
+  separators, ``(1,200)`` as negative, ``85k``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 from dealrescue.core.answers import AnswerProblem, is_empty
 from dealrescue.core.model import Question
 from dealrescue.core.questions import choice_key, choice_words, kind_of
+from dealrescue.core.reading import Reading, ReadProblem, read_date, read_number
 
-_ISO_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
-_NUMERIC_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
 # Cells that tick a yes/no box (rank --sql reads the same).
 TICKED = frozenset({"x", "✓", "✔"})
 # Words a CRM or a team writes for "nothing entered": read as a blank cell (the question's
@@ -53,6 +50,7 @@ class CellReader:
 
     def __init__(self, dayfirst: bool = False) -> None:
         self.dayfirst = dayfirst
+        self._reading = Reading(dayfirst=dayfirst)
         self._choices: dict[int, dict[str, list[str]]] = {}
 
     def blank(self, question: Question, raw: str) -> bool:
@@ -75,26 +73,10 @@ class CellReader:
         return raw
 
     def date(self, raw: str) -> str:
-        text = raw.strip()
-        timed = _ISO_DATETIME.fullmatch(text)
-        if timed:
-            return timed.group(1)
-        found = _NUMERIC_DATE.fullmatch(text)
-        if found is None:
-            return text
-        first, second, year = int(found.group(1)), int(found.group(3)), int(found.group(4))
-        day, month = (first, second) if self.dayfirst else (second, first)
         try:
-            return dt.date(year, month, day).isoformat()
-        except ValueError:
-            pass
-        try:
-            dt.date(year, day, month)
-        except ValueError:
-            raise AnswerProblem(f"{text!r} is not a date") from None
-        if self.dayfirst:
-            raise AnswerProblem(f"{text!r} reads only as month first: drop --dayfirst for this file")
-        raise AnswerProblem(f"{text!r} reads only as day first: rank the file with --dayfirst")
+            return read_date(raw, self._reading).isoformat()
+        except ReadProblem as exc:
+            raise AnswerProblem(str(exc)) from None
 
     def _table(self, question: Question) -> dict[str, list[str]]:
         """Every word of every choice (value, label, aliases) -> the choice values it names."""
@@ -141,38 +123,11 @@ class CellReader:
         return values
 
 
-# A currency sign or an ISO code before or after the number (``$1,200``, ``USD 1200``, ``1.200,50 €``).
-_CURRENCY = re.compile(r"^(?:[A-Z]{3}|[A-Z]{0,2}[$€£¥₹]|[$€£¥₹])\s*|\s*(?:[A-Z]{3}|[$€£¥₹])$")
-
-
-_DOT_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
-
-
 def parse_amount(raw: str) -> float:
     """``$1,234.50``, ``USD 12000``, ``1.234,50 €``, ``(500)`` -> a number; blank -> NaN."""
-    text = raw.strip()
-    if not text:
+    if not raw.strip():
         return float("nan")
-    body = _CURRENCY.sub("", text).replace(" ", "").replace("\u00a0", "").replace("'", "")
-    negative = body.startswith("(") and body.endswith(")")
-    body = body.strip("()")
-    if _DOT_THOUSANDS.fullmatch(body):
-        raise AnswerProblem(f"{text!r} reads as thousands or as decimals: write it without the dot, or with cents")
-    if "," in body and "." in body:
-        decimal = "," if body.rindex(",") > body.rindex(".") else "."
-        body = body.replace("." if decimal == "," else ",", "").replace(decimal, ".")
-    elif "," in body:
-        groups = body.split(",")
-        if all(len(g) == 3 for g in groups[1:]):
-            body = "".join(groups)
-        elif len(groups) == 2:
-            body = ".".join(groups)
-        else:
-            raise AnswerProblem(f"{text!r} is not an amount")
     try:
-        value = float(body)
-    except ValueError:
-        raise AnswerProblem(f"{text!r} is not an amount") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise AnswerProblem(f"{text!r} is not an amount")
-    return -value if negative else value
+        return read_number(raw)
+    except ReadProblem as exc:
+        raise AnswerProblem(str(exc)) from None

@@ -1,0 +1,148 @@
+"""Numbers and dates as people type them, read one way everywhere.
+
+Typed answers, ``--set``, answers files and rank's cells all come through here (by way
+of the question kinds), so they accept the same things:
+
+- numbers: ``85000``, ``85,000.00``, ``$85,000``, ``USD 85,000``, ``85 000``, ``85k``,
+  ``1.2M``, ``2bn``, ``(5,000.00)`` (negative), ``EUR 40.000,00`` (comma for decimals);
+- dates: ``2026-12-15`` or ``20261215`` (a time after it is dropped), ``12/15/2026`` (month first, or day
+  first with ``dayfirst``; ``.`` between the parts too), and relative to the plan date:
+  ``+9d``, ``9d``, ``2w``, ``in 9 days``, ``in 2 weeks``, ``today``, ``tomorrow``, and a
+  weekday name (``friday``: the next one after the plan date).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+
+class ReadProblem(ValueError):
+    """The text is not a number or a date; the message says what it would take."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What reading a date depends on: the plan date (for ``+9d``, ``friday``) and the order of 03/04."""
+
+    today: dt.date | None = None
+    dayfirst: bool = False
+
+
+PLAIN = Reading()
+
+
+# A currency sign or an ISO code before or after the number (``$1,200``, ``USD 1200``, ``1.200,50 €``).
+_CURRENCY = re.compile(r"^(?:[A-Z]{3}|[A-Z]{0,2}[$€£¥₹]|[$€£¥₹])\s*|\s*(?:[A-Z]{3}|[$€£¥₹])$")
+_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
+_SUFFIX = re.compile(r"(?i)(k|m|mm|bn|b)$")
+_TIMES = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000}
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+
+
+def read_number(text: str) -> float:
+    """The number in ``text`` (see the module's list of forms)."""
+    shown = text.strip()
+    body = _SPACES.sub("", _CURRENCY.sub("", shown))
+    negative = body.startswith("(") and body.endswith(")")
+    body = body[1:-1] if negative else body
+    body = body.replace("−", "-")  # a typographic minus
+    times = 1
+    suffix = _SUFFIX.search(body)
+    if suffix and body[: suffix.start()][-1:].isdigit():
+        times = _TIMES[suffix.group(1).lower()]
+        body = body[: suffix.start()]
+    if _DOT_THOUSANDS.fullmatch(body.lstrip("+-")) and times == 1:
+        raise ReadProblem(f"{shown!r} reads as thousands or as decimals: write it without the dot, or with cents")
+    if "," in body and "." in body:
+        decimal = "," if body.rindex(",") > body.rindex(".") else "."
+        body = body.replace("." if decimal == "," else ",", "").replace(decimal, ".")
+    elif "," in body:
+        groups = body.split(",")
+        if all(len(g) == 3 for g in groups[1:]) and times == 1:
+            body = "".join(groups)
+        elif len(groups) == 2:
+            body = ".".join(groups)  # 2,5 and 1,5k: a decimal comma
+        else:
+            raise ReadProblem(f"{shown!r} is not a number")
+    try:
+        value = Decimal(body) * times
+    except InvalidOperation:
+        raise ReadProblem(f"{shown!r} is not a number") from None
+    if not value.is_finite():
+        raise ReadProblem(f"{shown!r} is not a number")
+    number = float(value)
+    if number in (float("inf"), float("-inf")):
+        raise ReadProblem(f"{shown!r} is too large")
+    return -number if negative else number
+
+
+_ISO = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_NUMERIC = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
+_OFFSET = re.compile(r"(?:\+|in\s+)?(\d{1,4})\s*(d|days?|w|weeks?)")
+_WEEKDAYS = {name.lower(): n for n, name in enumerate(calendar.day_name)}
+_WEEKDAYS |= {name[:3].lower(): n for name, n in list(_WEEKDAYS.items())}
+_NAMED = {"today": 0, "tomorrow": 1}
+
+
+def read_date(text: str, reading: Reading = PLAIN) -> dt.date:
+    """The day ``text`` names (see the module's list of forms)."""
+    shown = text.strip()
+    word = " ".join(shown.lower().split())
+    iso = _ISO.fullmatch(shown)
+    if iso:
+        return _day(shown, int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    numeric = _NUMERIC.fullmatch(shown)
+    if numeric:
+        return _numeric_day(shown, int(numeric.group(1)), int(numeric.group(3)), int(numeric.group(4)), reading.dayfirst)
+    offset = _OFFSET.fullmatch(word)
+    if offset or word in _NAMED or word in _WEEKDAYS or word.removeprefix("next ") in _WEEKDAYS:
+        if reading.today is None:
+            raise ReadProblem(f"{shown!r}: a date counted from the plan date needs one here; write YYYY-MM-DD")
+        if offset:
+            days = int(offset.group(1)) * (7 if offset.group(2).startswith("w") else 1)
+        elif word in _NAMED:
+            days = _NAMED[word]
+        else:
+            # The next one: friday on a Friday is a week on.
+            days = (_WEEKDAYS[word.removeprefix("next ")] - reading.today.weekday() - 1) % 7 + 1
+        return reading.today + dt.timedelta(days=days)
+    try:
+        return dt.date.fromisoformat(shown)  # the rarer ISO forms, e.g. a week date 2027-W13-3
+    except ValueError:
+        raise ReadProblem(f"{shown!r} is not a date: use {date_forms(reading.dayfirst)}") from None
+
+
+def date_forms(dayfirst: bool) -> str:
+    """The accepted date forms, in a few words (for hints and messages)."""
+    return f"YYYY-MM-DD, {'15/12/2026' if dayfirst else '12/15/2026'}, +9d, 2w, friday"
+
+
+def _day(shown: str, year: int, month: int, day: int) -> dt.date:
+    """The day, or why there is none (``February 2027 has 28 days``)."""
+    if not 1 <= month <= 12:
+        raise ReadProblem(f"{shown}: there is no month {month}")
+    last = calendar.monthrange(year, month)[1] if dt.MINYEAR <= year <= dt.MAXYEAR else 0
+    if not 1 <= day <= last:
+        if last == 0:
+            raise ReadProblem(f"{shown}: the year {year} is out of range")
+        raise ReadProblem(f"{shown}: {calendar.month_name[month]} {year} has {last} days")
+    return dt.date(year, month, day)
+
+
+def _numeric_day(shown: str, first: int, second: int, year: int, dayfirst: bool) -> dt.date:
+    """12/15/2026 (month first) or 15/12/2026 (day first); a date that only reads the other way says so."""
+    day, month = (first, second) if dayfirst else (second, first)
+    try:
+        return _day(shown, year, month, day)
+    except ReadProblem as problem:
+        try:
+            _day(shown, year, day, month)
+        except ReadProblem:
+            raise problem from None
+    if dayfirst:
+        raise ReadProblem(f"{shown!r} reads only as month first: drop --dayfirst (or DEALRESCUE_DAYFIRST)")
+    raise ReadProblem(f"{shown!r} reads only as day first: use --dayfirst (or DEALRESCUE_DAYFIRST=1)")

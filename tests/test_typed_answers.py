@@ -1,0 +1,102 @@
+"""Answers as people type them, through the commands: --set, answers files, choice aliases, day first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dealrescue.cli.app import app
+from dealrescue.core.answers import AnswerProblem, parse_answer
+from dealrescue.core.model import Question, validate_as
+from dealrescue.core.reading import Reading
+
+runner = CliRunner()
+ASKED = textwrap.dedent("""\
+    id: typed
+    version: 1
+    title: Typed
+    summary: Numbers, dates and choices as typed.
+    questions:
+      - {id: size, prompt: How big?, type: number, min: 0}
+      - {id: sign, prompt: When?, type: date}
+      - id: stage
+        prompt: Stage?
+        type: select
+        choices:
+          - {value: won, label: Closed won, aliases: [inked, "signed off"]}
+          - {value: lost, label: Closed lost, aliases: [gone]}
+    verdicts:
+      - {id: fine, default: true, title: Fine, rationale: "{{ size }} on {{ sign }} ({{ stage }})"}
+    """)
+
+
+def _plan(playbook: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    result = runner.invoke(app, ["run", str(playbook), "Acme", "--no-input", "--no-save", "--date", "2026-12-06",
+                                 "--format", "json", *args], env=env)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    return dict(document["answers"])
+
+
+@pytest.fixture
+def typed(write_playbook) -> Path:  # type: ignore[no-untyped-def]
+    return write_playbook(ASKED)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("size", "sign", "stage", "expected"), [
+    ("$85,000", "+9d", "inked", (85000, "2026-12-15", "won")),
+    ("85k", "friday", "Signed-Off", (85000, "2026-12-11", "won")),
+    ("USD 85,000", "in 2 weeks", "GONE", (85000, "2026-12-20", "lost")),
+    ("1.2M", "12/15/2026", "closed lost", (1_200_000, "2026-12-15", "lost")),
+    ("85 000", "tomorrow", "won", (85000, "2026-12-07", "won")),
+])
+def test_set_takes_answers_as_people_type_them(typed: Path, size: str, sign: str, stage: str, expected: tuple) -> None:  # type: ignore[type-arg]
+    answers = _plan(typed, "--set", f"size={size}", "--set", f"sign={sign}", "--set", f"stage={stage}")
+    assert (answers["size"], answers["sign"], answers["stage"]) == expected
+
+
+def test_an_answers_file_takes_the_same_forms(typed: Path, tmp_path: Path) -> None:
+    file = tmp_path / "answers.yaml"
+    file.write_text("size: 40k\nsign: 2w\nstage: Inked\n", encoding="utf-8")
+    assert _plan(typed, "--answers", str(file)) == {"size": 40000, "sign": "2026-12-20", "stage": "won"}
+
+
+def test_day_first_from_the_environment(typed: Path) -> None:
+    sets = ["--set", "size=1", "--set", "sign=03/04/2027", "--set", "stage=won"]
+    assert _plan(typed, *sets)["sign"] == "2027-03-04"
+    assert _plan(typed, *sets, env={"DEALRESCUE_DAYFIRST": "1"})["sign"] == "2027-04-03"
+
+
+def test_a_day_that_does_not_exist_says_so(typed: Path) -> None:
+    result = runner.invoke(app, ["run", str(typed), "Acme", "--no-input", "--no-save", "--set", "size=1",
+                                 "--set", "sign=2027-02-30", "--set", "stage=won"])
+    assert result.exit_code == 2
+    assert "2027-02-30: February 2027 has 28 days" in result.stderr
+
+
+def test_an_alias_that_names_another_choice_is_refused(write_playbook) -> None:  # type: ignore[no-untyped-def]
+    path = write_playbook(ASKED.replace("aliases: [gone]", "aliases: [inked]"))
+    result = runner.invoke(app, ["playbooks", "validate", str(path)])
+    assert result.exit_code == 3
+    assert "alias 'inked' of choice lost is also a word of choice won" in result.stderr
+
+
+def test_a_multiselect_takes_aliases_too() -> None:
+    question = validate_as(Question, {"id": "why", "prompt": "Why?", "type": "multiselect", "choices": [
+        {"value": "price", "label": "Price", "aliases": ["too expensive"]},
+        {"value": "fit", "label": "Fit"}]})
+    assert parse_answer(question, "Too Expensive, fit") == ["price", "fit"]
+    with pytest.raises(AnswerProblem, match="is not one of the choices"):
+        parse_answer(question, "cheap")
+
+
+def test_a_relative_date_needs_the_plan_date() -> None:
+    question = validate_as(Question, {"id": "when", "prompt": "When?", "type": "date"})
+    assert parse_answer(question, "+2d", Reading(today=dt.date(2026, 12, 6))) == "2026-12-08"
+    with pytest.raises(AnswerProblem, match="needs one here"):
+        parse_answer(question, "+2d")
