@@ -24,13 +24,15 @@ def test_json_document_shape_is_pinned(mini: Path) -> None:
         "schema_version", "playbook", "deal", "date", "answers", "scores", "verdict",
         "steps", "sections", "talk_tracks", "emails", "followups", "schedule",
     ]
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["playbook"] == {"id": "mini", "title": "Mini", "version": 1}
     assert doc["deal"] == "Acme" and doc["date"] == "2026-11-22"
     assert doc["answers"] == {"competitor": "Globex", "reason": "gap", "gap": "sso"}
     assert list(doc["verdict"]) == ["id", "title", "rationale", "next"]
-    assert [list(s) for s in doc["steps"]] == [["text", "due", "owner"]] * 2
-    assert doc["followups"] == [{"text": "Check back with Acme", "due": "2027-02-22"}]
+    assert [list(s) for s in doc["steps"]] == [["id", "after", "text", "due", "deadline", "owner"]] * 2
+    assert [s["id"] for s in doc["steps"]] == ["plan_0", "plan_1"] and all(s["after"] == [] for s in doc["steps"])
+    assert doc["followups"] == [{"id": "followups_0", "after": [], "text": "Check back with Acme", "due": "2027-02-22", "deadline": None}]
+    assert doc["schedule"] == {"feasible": True, "short_by_days": 0, "binding": [], "notes": []}
 
 
 def test_json_scores_carry_their_drivers(tmp_path: Path) -> None:

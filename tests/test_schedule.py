@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dealrescue.cli.app import app
-from dealrescue.core.model import Question, QuestionType
+from dealrescue.core.model import Question, QuestionType, Step
 from dealrescue.core.schedule import Scheduler
 
 DATED = """\
@@ -89,15 +89,15 @@ def test_due_counts_back_from_a_date_answer_and_a_deadline_pulls_steps_in(dated:
         "Confirm the decision meeting": "2026-12-07",  # decision -3d
         "Plan the quarter": "2026-12-22",  # no deadline on this step
     }
-    assert doc["followups"] == [{"text": "Check back", "due": "2026-12-17"}]
-    assert doc["schedule"] == []
+    assert doc["followups"] == [{"id": "followups_0", "after": [], "text": "Check back", "due": "2026-12-17", "deadline": None}]
+    assert doc["schedule"] == {"feasible": True, "short_by_days": 0, "binding": [], "notes": []}
 
 
 def test_a_near_date_compresses_the_steps_and_the_plan_says_so_once(dated: Path) -> None:
     doc, _ = run_json(dated, "--set", "competitor=Globex", "--set", "decision_date=2026-11-24")
     assert dues(doc)["Present the comparison"] == "2026-11-23"
     assert dues(doc)["Confirm the decision meeting"] == "2026-11-22"  # -3d would be before the plan date
-    assert doc["schedule"] == ["tight: their decision is on 2026-11-24"]
+    assert doc["schedule"]["notes"] == ["tight: their decision is on 2026-11-24"]
     markdown = CliRunner().invoke(
         app, ["run", str(dated), "Acme", "--date", "2026-11-22", "--no-save", "--set", "competitor=Globex", "--set", "decision_date=2026-11-24"]
     ).stdout
@@ -109,12 +109,12 @@ def test_an_empty_date_answer_uses_the_fallback(dated: Path) -> None:
     assert dues(doc)["Confirm the decision meeting"] == "2026-11-27"
     assert dues(doc)["Present the comparison"] == "2026-11-29"
     assert doc["followups"][0]["due"] == "2026-12-06"
-    assert doc["schedule"] == []
+    assert doc["schedule"]["notes"] == []
 
 
 def test_a_date_already_past_is_reported_and_not_used(dated: Path) -> None:
     doc, _ = run_json(dated, "--set", "competitor=Globex", "--set", "decision_date=2026-11-20")
-    assert doc["schedule"] == ["their decision (2026-11-20) has passed: steps are dated from today"]
+    assert doc["schedule"]["notes"] == ["their decision (2026-11-20) has passed: steps are dated from today"]
     assert dues(doc)["Confirm the decision meeting"] == "2026-11-27"  # the fallback, not 2026-11-17
     assert dues(doc)["Present the comparison"] == "2026-11-29"  # the past deadline is not applied
     assert min(dues(doc).values()) >= "2026-11-22"
@@ -218,7 +218,7 @@ def test_recover_two_days_before_the_decision_is_due_by_it_and_says_tight(user_h
     args = ["run", "recover", "Acme", "--date", "2026-11-22", "--no-save", *sets({**RECOVER, "decision_date": "2026-11-24"})]
     doc = json.loads(dealrescue(user_home, *args, "--format", "json").stdout)
     assert doc["steps"] and all(s["due"] <= "2026-11-24" for s in doc["steps"])
-    assert doc["schedule"] == ["tight: their decision is on 2026-11-24"]
+    assert doc["schedule"]["notes"] == ["tight: their decision is on 2026-11-24"]
     present = next(s for s in doc["steps"] if s["text"].startswith("Present the side-by-side"))
     assert present["due"] < "2026-11-24"  # the defect had it on 2026-11-29
     markdown = dealrescue(user_home, *args).stdout
@@ -247,7 +247,7 @@ def test_triage_asks_when_they_plan_to_sign_and_dates_steps_before_it(user_home:
     doc = json.loads(dealrescue(user_home, "run", "triage", "Acme", "--date", "2026-11-22", "--no-save", "--format", "json", *sets(answers)).stdout)
     assert doc["answers"]["sign_date"] == "2026-11-25"
     assert all(s["due"] <= "2026-11-25" for s in doc["steps"])
-    assert doc["schedule"] == ["tight: their planned signature is on 2026-11-25"]
+    assert doc["schedule"]["notes"] == ["tight: their planned signature is on 2026-11-25"]
 
 
 @pytest.mark.parametrize(("renewal", "driver", "points"), [
@@ -299,8 +299,11 @@ def test_a_step_is_never_before_the_plan_date_nor_after_a_live_deadline(
     question = Question(id="decision_date", prompt="When?", type=QuestionType.date, required=False, deadline_label="their decision")
     answer = None if decision is None else (plan_date + dt.timedelta(days=decision)).isoformat()
     schedule = Scheduler(plan_date, {"decision_date": answer}, {"decision_date": question})
-    plain = schedule.due(f"+{offset}d", deadline=f"decision_date -{limit}d")
-    counted = schedule.due(f"decision_date -{back}d", fallback=f"+{offset}d")
+    timeline = schedule.place([
+        schedule.task(Step(text="a", due=f"+{offset}d", deadline=f"decision_date -{limit}d"), "plain"),
+        schedule.task(Step(text="b", due=f"decision_date -{back}d", fallback=f"+{offset}d"), "counted"),
+    ])
+    plain, counted = timeline.due["plain"], timeline.due["counted"]
     assert plain >= plan_date and counted >= plan_date
     notes = schedule.notes()
     if decision is None:
@@ -311,5 +314,7 @@ def test_a_step_is_never_before_the_plan_date_nor_after_a_live_deadline(
     else:
         assert plain <= max(plan_date, plan_date + dt.timedelta(days=decision - limit))
         assert counted == max(plan_date, plan_date + dt.timedelta(days=decision - back))
-        pulled = offset > decision - limit or back > decision
+        pulled = offset > max(0, decision - limit) or back > decision
         assert notes == ((f"tight: their decision is on {answer}",) if pulled else ())
+        # A deadline already behind the plan date cannot be kept: the plan says it is short.
+        assert (timeline.shortfall is not None) == (decision - limit < 0)

@@ -163,6 +163,39 @@ class Verdict:
     next: str | None = doc("Id of the follow-on playbook to run next.", default=None)
 
 
+GAP_PATTERN = r"^\s*\d+\s*w?d\s*$"
+
+
+def _id_field() -> Any:
+    return doc(
+        "A name other steps and follow-ups use in after (default: plan_N or followups_N, N counted from 0).",
+        default=None,
+        pattern=ID_PATTERN,
+    )
+
+
+def _after_field() -> Any:
+    return doc("Ids of the steps or follow-ups that must come first: one id, or a list.", factory=list)
+
+
+def _gap_field() -> Any:
+    return doc(
+        "The least time after the steps in after: 5wd (working days) or 3d (days).", default=None, pattern=GAP_PATTERN
+    )
+
+
+def _customer_field() -> Any:
+    return doc(
+        "The customer takes part (a call, a meeting, a milestone): it moves off a weekend when a working day is free.",
+        default=False,
+    )
+
+
+def ids_in(after: str | list[str]) -> tuple[str, ...]:
+    """``after`` as written (one id or a list) as a tuple of ids."""
+    return (after,) if isinstance(after, str) else tuple(after)
+
+
 @spec
 class Step:
     """A dated step of the action plan."""
@@ -179,6 +212,10 @@ class Step:
     deadline: str | None = doc(
         "Never due after this date answer: decision_date or decision_date -1d.", default=None, pattern=DEADLINE_PATTERN
     )
+    id: str | None = _id_field()
+    after: str | list[str] = _after_field()
+    gap: str | None = _gap_field()
+    customer: bool = _customer_field()
 
 
 @spec
@@ -229,6 +266,10 @@ class Followup:
     deadline: str | None = doc(
         "Never due after this date answer: renewal or renewal -1d.", default=None, pattern=DEADLINE_PATTERN
     )
+    id: str | None = _id_field()
+    after: str | list[str] = _after_field()
+    gap: str | None = _gap_field()
+    customer: bool = _customer_field()
 
 
 @spec

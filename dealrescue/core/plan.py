@@ -7,6 +7,7 @@ Every text is rendered twice from the same template: ``plain`` for JSON and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,10 @@ from dealrescue.core.answers import display_answer
 from dealrescue.core.engine import Outcome, ScoreOutcome, guard
 from dealrescue.core.expressions import ExpressionProblem
 from dealrescue.core.loader import CompiledPlaybook
+from dealrescue.core.model import ids_in
+from dealrescue.core.ordercheck import item_id, numbered
 from dealrescue.core.schedule import Scheduler, add_offset
+from dealrescue.core.timeline import shortfall_message, through_hidden
 
 __all__ = ["Plan", "add_offset", "build_plan"]
 
@@ -38,6 +42,9 @@ class Step:
     text: Text
     due: dt.date
     owner: str
+    id: str = ""
+    after: tuple[str, ...] = ()
+    deadline: dt.date | None = None  # the effective one: its own or a later step's, less the gaps
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,20 @@ class Section:
 class Followup:
     text: Text
     due: dt.date
+    id: str = ""
+    after: tuple[str, ...] = ()
+    deadline: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleReport:
+    """Whether the plan fits before the customer's dates; ``message`` says so in plain words when it does not."""
+
+    feasible: bool = True
+    short_by_days: int = 0
+    binding: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +112,8 @@ class Plan:
     emails: tuple[Email, ...]
     sections: tuple[Section, ...]
     followups: tuple[Followup, ...]
-    # One line per customer date that moved the steps: "tight: their decision is on 2026-11-24".
-    schedule_notes: tuple[str, ...] = ()
+    # The shortfall, if any, and one note per customer date that moved the steps.
+    schedule: ScheduleReport = ScheduleReport()
 
 
 def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt.date) -> Plan:
@@ -117,20 +138,7 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
 
     v = outcome.verdict_index
     verdict = pb.verdicts[v]
-    schedule = Scheduler(date, outcome.answers, {q.id: q for q in pb.questions})
-    steps = [
-        Step(text(f"plan[{i}].text"), schedule.due(step.due, step.fallback, step.deadline), step.owner)
-        for i, step in enumerate(pb.plan)
-        if shown(f"plan[{i}].when")
-    ]
-    # Stable sort: same-day steps keep the playbook's order.
-    steps.sort(key=lambda s: s.due)
-    followups = [
-        Followup(text(f"followups[{i}].text"), schedule.due(f.due, f.fallback, f.deadline))
-        for i, f in enumerate(pb.followups)
-        if shown(f"followups[{i}].when")
-    ]
-    followups.sort(key=lambda f: f.due)
+    steps, followups, report = _dated(compiled, date, outcome.answers, text, shown)
     return Plan(
         playbook_id=pb.id,
         playbook_title=pb.title,
@@ -140,7 +148,7 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
         answers=tuple(answers),
         scores=outcome.scores,
         verdict=VerdictResult(verdict.id, verdict.title, text(f"verdicts[{v}].rationale"), verdict.next),
-        steps=tuple(steps),
+        steps=steps,
         talk_tracks=tuple(
             TalkTrack(text(f"talk_tracks[{i}].title"), text(f"talk_tracks[{i}].text"))
             for i, t in enumerate(pb.talk_tracks)
@@ -161,6 +169,39 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
             for i, s in enumerate(pb.sections)
             if shown(f"sections[{i}].when")
         ),
-        followups=tuple(followups),
-        schedule_notes=schedule.notes(),
+        followups=followups,
+        schedule=report,
     )
+
+
+def _dated(
+    compiled: CompiledPlaybook, date: dt.date, answers: Mapping[str, Any], text: Callable[[str], Text], shown: Callable[[str], bool]
+) -> tuple[tuple[Step, ...], tuple[Followup, ...], ScheduleReport]:
+    """The shown steps and follow-ups, placed in their declared order, listed by date."""
+    pb = compiled.playbook
+    schedule = Scheduler(date, answers, {q.id: q for q in pb.questions})
+    items = numbered([*(("plan", s) for s in pb.plan), *(("followups", f) for f in pb.followups)])
+    ids = {(kind, index): item_id(kind, index, item.id) for kind, index, item in items}
+    visible = [(kind, index, item) for kind, index, item in items if shown(f"{kind}[{index}].when")]
+    after = through_hidden({ids[k, i]: ids_in(item.after) for k, i, item in items}, [ids[k, i] for k, i, _ in visible])
+    timeline = schedule.place([schedule.task(item, ids[k, i], after[ids[k, i]]) for k, i, item in visible])
+    steps, followups = [], []
+    for kind, index, item in visible:
+        task_id = ids[kind, index]
+        words, due, limit = text(f"{kind}[{index}].text"), timeline.due[task_id], timeline.deadline[task_id]
+        if kind == "plan":
+            steps.append(Step(words, due, item.owner, task_id, after[task_id], limit))
+        else:
+            followups.append(Followup(words, due, task_id, after[task_id], limit))
+    # Same-day items keep an order where each comes after its prerequisites (else the playbook's).
+    steps.sort(key=lambda s: (s.due, timeline.rank[s.id]))
+    followups.sort(key=lambda f: (f.due, timeline.rank[f.id]))
+    short = timeline.shortfall
+    report = ScheduleReport(
+        feasible=short is None,
+        short_by_days=short.days if short else 0,
+        binding=short.binding if short else (),
+        notes=schedule.notes(),
+        message=shortfall_message(short, {}) if short else None,
+    )
+    return tuple(steps), tuple(followups), report

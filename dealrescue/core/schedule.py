@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from dealrescue.core.model import Question
+from dealrescue.core.ordercheck import numbered, order_problems
 from dealrescue.core.questions import kind_of
+from dealrescue.core.timeline import NO_GAP, Task, Timeline, parse_gap, place
 
 _OFFSET = re.compile(r"^([+-]?)(\d+)([dwmy])$")
 # ``+2d``, ``decision_date``, ``decision_date -2d``, ``decision_date+1w``.
@@ -107,7 +109,8 @@ def deadline_label(q: Question) -> str:
 
 @dataclass(slots=True)
 class Scheduler:
-    """Dates each step and follow-up of one plan, and keeps the one-line notes the plan shows."""
+    """Turns the ``due``/``fallback``/``deadline`` of each step and follow-up of one plan into dates
+    (``task``), places them (``timeline.place``) and keeps the one-line notes the plan shows."""
 
     plan_date: dt.date
     answers: Mapping[str, Any]
@@ -131,24 +134,36 @@ class Scheduler:
         start = self._answer_date(expr.ref)
         return expr.on(start) if start is not None else None
 
-    def due(self, due: str, fallback: str | None = None, deadline: str | None = None) -> dt.date:
-        day = self._date(parse_date_expr(due))
-        if day is None:
-            day = parse_date_expr(fallback or "+0d").on(self.plan_date)
-        if deadline is not None:
-            expr = parse_date_expr(deadline)
+    def task(self, item: Dated, task_id: str, after: tuple[str, ...] = ()) -> Task:
+        """``item`` (a step or follow-up of the format) as a task to place, coming after ``after``."""
+        due = parse_date_expr(item.due)
+        wish = self._date(due)
+        if wish is None:
+            wish = parse_date_expr(item.fallback or "+0d").on(self.plan_date)
+        elif wish < self.plan_date and due.ref is not None:
+            # Counting back from a near date lands before today: it is due today, and tight.
+            self.tight[deadline_label(self.questions[due.ref])] = self._answer_date(due.ref) or self.plan_date
+        limit = anchor = label = None
+        if item.deadline is not None:
+            expr = parse_date_expr(item.deadline)
             limit = self._date(expr)
-            if limit is not None and day > limit:
-                day = limit
-                if expr.ref is not None:
-                    self.tight[expr.ref] = self._answer_date(expr.ref) or limit
-        if day < self.plan_date:
-            # Counting back from a near date can land before today: it is due today, and tight.
-            ref = parse_date_expr(due).ref
-            if ref is not None:
-                self.tight[ref] = self._answer_date(ref) or self.plan_date
-            day = self.plan_date
-        return day
+            if limit is not None and expr.ref is not None:
+                anchor, label = self._answer_date(expr.ref), deadline_label(self.questions[expr.ref])
+        return Task(
+            id=task_id,
+            wish=wish,
+            after=after,
+            gap=parse_gap(item.gap) if item.gap else NO_GAP,
+            deadline=limit,
+            anchor=anchor,
+            label=label,
+            working_day=item.customer,
+        )
+
+    def place(self, tasks: Sequence[Task]) -> Timeline:
+        timeline = place(tasks, self.plan_date)
+        self.tight.update(timeline.pulled)
+        return timeline
 
     def notes(self) -> tuple[str, ...]:
         """``tight: their decision is on 2026-11-24`` and ``... has passed`` lines, one per date answer."""
@@ -156,8 +171,23 @@ class Scheduler:
             f"{deadline_label(self.questions[q])} ({day.isoformat()}) has passed: steps are dated from today"
             for q, day in sorted(self.passed.items())
         ]
-        lines += [f"tight: {deadline_label(self.questions[q])} is on {day.isoformat()}" for q, day in sorted(self.tight.items())]
+        lines += [f"tight: {label} is on {day.isoformat()}" for label, day in sorted(self.tight.items())]
         return tuple(lines)
+
+
+class Dated(Protocol):
+    """What a step and a follow-up of the format share for their dates."""
+
+    @property
+    def due(self) -> str: ...
+    @property
+    def fallback(self) -> str | None: ...
+    @property
+    def deadline(self) -> str | None: ...
+    @property
+    def gap(self) -> str | None: ...
+    @property
+    def customer(self) -> bool: ...
 
 
 def days_until(plan_date: dt.date, questions: Iterable[Question], answers: Mapping[str, Any]) -> dict[str, int | None]:
@@ -171,15 +201,14 @@ def days_until(plan_date: dt.date, questions: Iterable[Question], answers: Mappi
 
 
 def date_problems(plan: Iterable[tuple[str, Any]], questions: Mapping[str, Question]) -> list[tuple[tuple[str | int, ...], str]]:
-    """Load-time checks of every ``due``/``fallback``/``deadline``, as ``(key path, message)``.
+    """Load-time checks of every ``due``/``fallback``/``deadline`` and of the declared order, as
+    ``(key path, message)``.
 
     ``plan`` gives ``("plan", step)`` and ``("followups", followup)`` pairs, in file order.
     """
-    found: list[tuple[tuple[str | int, ...], str]] = []
-    counters: dict[str, int] = {}
-    for kind, item in plan:
-        index = counters.get(kind, 0)
-        counters[kind] = index + 1
+    items = list(plan)
+    found = order_problems(items)
+    for kind, index, item in numbered(items):
         for key in ("due", "fallback", "deadline"):
             found += [((kind, index, key), m) for m in reference_problems(key, getattr(item, key), questions)]
         if item.fallback is None and needs_fallback(item.due, questions):

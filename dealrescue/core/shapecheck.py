@@ -9,7 +9,15 @@ import re
 import typing
 from typing import Any, Protocol
 
-from dealrescue.core.model import DATE_EXPR_PATTERN, DEADLINE_PATTERN, DUE_PATTERN, ID_PATTERN, PLAYBOOK_ID_PATTERN, Playbook
+from dealrescue.core.model import (
+    DATE_EXPR_PATTERN,
+    DEADLINE_PATTERN,
+    DUE_PATTERN,
+    GAP_PATTERN,
+    ID_PATTERN,
+    PLAYBOOK_ID_PATTERN,
+    Playbook,
+)
 from dealrescue.core.yamlread import Path
 
 
@@ -153,4 +161,5 @@ _PATTERN_WORDS = {
     DUE_PATTERN: "write a due offset like +2d, +1w, +3m or +1y",
     DATE_EXPR_PATTERN: "write a due offset like +2d, +1w, +3m or +1y, or a date question and an offset: decision_date -2d",
     DEADLINE_PATTERN: "write a date question, with an optional offset: decision_date or decision_date -1d",
+    GAP_PATTERN: "write working days like 5wd, or days like 3d",
 }

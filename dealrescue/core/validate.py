@@ -75,6 +75,8 @@ def check_for(hint: Any) -> Check:
     if origin is typing.Literal:
         return _choice_check("literal_error", list(args), None)
     if origin in (typing.Union, types.UnionType):
+        if set(args) == {str, list[str]}:  # one id or a list of them (a step's `after`)
+            return _one_or_list(check_for(list[str]))
         others = [arg for arg in args if arg is not type(None)]
         if len(others) != 1 or len(args) != 2:
             raise TypeError(f"only X | None unions are in the format, not {hint!r}")
@@ -175,6 +177,13 @@ def _choice_check(kind: str, allowed: list[Any], enum: type[Enum] | None) -> Che
 def _optional_check(inner: Check) -> Check:
     def check(value: Any, loc: tuple[Any, ...], errors: list[dict[str, Any]]) -> Any:
         return None if value is None else inner(value, loc, errors)
+
+    return check
+
+
+def _one_or_list(listed: Check) -> Check:
+    def check(value: Any, loc: tuple[Any, ...], errors: list[dict[str, Any]]) -> Any:
+        return value if isinstance(value, str) else listed(value, loc, errors)
 
     return check
 

@@ -6,6 +6,7 @@ Formats are looked up by name in ``RENDERERS`` (``dealrescue.core.render.registr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -16,7 +17,7 @@ from dealrescue.core.plan import Plan
 from dealrescue.core.render.email import email_lines
 from dealrescue.core.render.registry import PLAN as RENDERERS
 
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
 
 
 # Line breaks and spaces only: str.split() would also drop \x1c-\x1f, which must stay visible.
@@ -73,6 +74,7 @@ def to_markdown(plan: Plan) -> str:
         "",
         f"Playbook `{plan.playbook_id}` v{plan.playbook_version} · plan made {plan.date.isoformat()}",
         "",
+        *([f"**{e(plan.schedule.message)}**", ""] if plan.schedule.message else []),
         f"## Verdict: {e(plan.verdict.title)}",
         "",
         plan.verdict.rationale.markdown,
@@ -93,8 +95,8 @@ def to_markdown(plan: Plan) -> str:
             out += [f"- {item[0]}", *(f"  {line}" for line in item[1:])]
     if plan.steps:
         out += ["", "## Action plan", ""]
-        out += [f"**{e(line)}**" for line in plan.schedule_notes]
-        out += [""] if plan.schedule_notes else []
+        out += [f"**{e(line)}**" for line in plan.schedule.notes]
+        out += [""] if plan.schedule.notes else []
         for step in plan.steps:
             out.append(f"- [ ] **by {step.due.isoformat()}** ({e(step.owner)}) {step.text.markdown}")
     for section in plan.sections:
@@ -148,7 +150,10 @@ def to_document(plan: Plan) -> dict[str, Any]:
             "rationale": plan.verdict.rationale.plain,
             "next": plan.verdict.next,
         },
-        "steps": [{"text": s.text.plain, "due": s.due.isoformat(), "owner": s.owner} for s in plan.steps],
+        "steps": [
+            {"id": s.id, "after": list(s.after), "text": s.text.plain, "due": s.due.isoformat(), "deadline": _day(s.deadline), "owner": s.owner}
+            for s in plan.steps
+        ],
         "sections": [
             {
                 "title": s.title.plain,
@@ -163,9 +168,21 @@ def to_document(plan: Plan) -> dict[str, Any]:
             {"title": m.title.plain, "subject": m.subject.plain, "body": m.body.plain, "audience": m.audience}
             for m in plan.emails
         ],
-        "followups": [{"text": f.text.plain, "due": f.due.isoformat()} for f in plan.followups],
-        "schedule": list(plan.schedule_notes),
+        "followups": [
+            {"id": f.id, "after": list(f.after), "text": f.text.plain, "due": f.due.isoformat(), "deadline": _day(f.deadline)}
+            for f in plan.followups
+        ],
+        "schedule": {
+            "feasible": plan.schedule.feasible,
+            "short_by_days": plan.schedule.short_by_days,
+            "binding": list(plan.schedule.binding),
+            "notes": [*([plan.schedule.message] if plan.schedule.message else []), *plan.schedule.notes],
+        },
     }
+
+
+def _day(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 def to_json(plan: Plan) -> str:
