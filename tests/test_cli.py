@@ -39,7 +39,10 @@ def test_json_format_is_a_document(mini: Path) -> None:
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["verdict"]["id"] == "fight"
-    assert doc["steps"][1] == {"text": "Offer a proof of concept covering reporting", "due": "2026-11-24", "owner": "sales engineer"}
+    assert doc["steps"][1] == {
+        "id": "plan_1", "after": [], "text": "Offer a proof of concept covering reporting", "due": "2026-11-24", "deadline": None,
+        "owner": "sales engineer",
+    }
 
 
 def test_same_answers_and_date_are_byte_identical(mini: Path) -> None:
