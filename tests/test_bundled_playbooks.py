@@ -105,19 +105,18 @@ def test_plan_never_leads_with_a_price_cut(path: Path) -> None:
         outcome = run_non_interactive(compiled, case.answers, case.deal, TODAY.isoformat())
         first = build_plan(compiled, outcome, case.deal, TODAY).steps[0].text.plain.lower()
         assert not any(word in first for word in ("discount", "cut the price", "lower the price", "price cut")) or any(
-            word in first for word in ("don't", "do not", "never", "resist", "not ", "urge")
+            word in first for word in ("don't", "do not", "never", "resist", "not ", "urge", "no discount")
         )
 
 
-def test_triage_starts_with_the_pause() -> None:
+def test_triage_shows_the_pause_first_and_dates_no_live_call_guidance() -> None:
     compiled = load(next(p for p in BUNDLED if p.stem == "triage"))
     for case in compiled.playbook.tests:
         outcome = run_non_interactive(compiled, case.answers, case.deal, TODAY.isoformat())
-        first = build_plan(compiled, outcome, case.deal, TODAY).steps[0]
-        assert first.due == TODAY
-        assert "pause" in first.text.plain.lower()
-
-
+        plan = build_plan(compiled, outcome, case.deal, TODAY)
+        # The pause is for the next ten minutes: guidance on screen, never a to-do that can fall overdue.
+        assert plan.sections[0].text is not None and plan.sections[0].text.plain.startswith("Pause before you react")
+        assert not any("next ten minutes" in step.text.plain for step in plan.steps)
 
 
 # --- qualify, through the CLI ------------------------------------------------------------

@@ -247,7 +247,10 @@ def test_triage_asks_when_they_plan_to_sign_and_dates_steps_before_it(user_home:
     doc = json.loads(dealrescue(user_home, "run", "triage", "Acme", "--date", "2026-11-22", "--no-save", "--format", "json", *sets(answers)).stdout)
     assert doc["answers"]["sign_date"] == "2026-11-25"
     assert all(s["due"] <= "2026-11-25" for s in doc["steps"])
-    assert doc["schedule"]["notes"] == ["tight: their planned signature is on 2026-11-25"]
+    # Three days cannot hold a proof of concept: the plan says so first, and keeps every step before their date.
+    assert doc["schedule"]["feasible"] is False
+    assert doc["schedule"]["notes"][0].startswith("Not enough time: proposal, proof, side by side")
+    assert doc["schedule"]["notes"][1:] == ["tight: their planned signature is on 2026-11-25"]
 
 
 @pytest.mark.parametrize(("renewal", "driver", "points"), [

@@ -158,7 +158,7 @@ def test_working_day_gaps_count_mondays_to_fridays() -> None:
 
 def test_a_hidden_prerequisite_passes_its_own_on() -> None:
     after = {"a": (), "b": ("a",), "c": ("b",), "d": ("c", "a")}
-    assert through_hidden(after, ["a", "c", "d"]) == {"a": (), "c": ("a",), "d": ("c", "a")}
+    assert through_hidden(after, ["a", "c", "d"]) == {"a": (), "c": ("a",), "d": ("c",)}  # a comes before c already
     assert through_hidden(after, ["d"]) == {"d": ()}
 
 

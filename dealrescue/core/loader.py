@@ -384,27 +384,28 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         tmpl((*path, "rationale"), verdict.rationale, scored)
 
     planned = scored | {"verdict"}
+    written = planned | {"dates"}  # texts may quote the dates the plan placed; conditions come before them
     for i, step in enumerate(pb.plan):
         cond(("plan", i, "when"), step.when, planned)
-        tmpl(("plan", i, "text"), step.text, planned)
+        tmpl(("plan", i, "text"), step.text, written)
     for i, track in enumerate(pb.talk_tracks):
         cond(("talk_tracks", i, "when"), track.when, planned)
-        tmpl(("talk_tracks", i, "title"), track.title, planned)
-        tmpl(("talk_tracks", i, "text"), track.text, planned)
+        tmpl(("talk_tracks", i, "title"), track.title, written)
+        tmpl(("talk_tracks", i, "text"), track.text, written)
     for i, email in enumerate(pb.emails):
         cond(("emails", i, "when"), email.when, planned)
-        tmpl(("emails", i, "title"), email.title, planned)
-        tmpl(("emails", i, "subject"), email.subject, planned)
-        tmpl(("emails", i, "body"), email.body, planned)
+        tmpl(("emails", i, "title"), email.title, written)
+        tmpl(("emails", i, "subject"), email.subject, written)
+        tmpl(("emails", i, "body"), email.body, written)
     for i, section in enumerate(pb.sections):
         cond(("sections", i, "when"), section.when, planned)
-        tmpl(("sections", i, "title"), section.title, planned)
-        tmpl(("sections", i, "text"), section.text, planned)
+        tmpl(("sections", i, "title"), section.title, written)
+        tmpl(("sections", i, "text"), section.text, written)
         for j, item in enumerate(section.items):
-            tmpl(("sections", i, "items", j), item, planned)
+            tmpl(("sections", i, "items", j), item, written)
     for i, followup in enumerate(pb.followups):
         cond(("followups", i, "when"), followup.when, planned)
-        tmpl(("followups", i, "text"), followup.text, planned)
+        tmpl(("followups", i, "text"), followup.text, written)
 
     dated = [*(("plan", s) for s in pb.plan), *(("followups", f) for f in pb.followups)]
     for path, message in [*date_problems(dated, questions), *leak_problems(pb)]:

@@ -31,7 +31,7 @@ DATE_EXPR_PATTERN = r"^\s*(\+?\d+[dwmy]|[a-z][a-z0-9_]*(\s*[+-]\s*\d+[dwmy])?)\s
 DEADLINE_PATTERN = r"^\s*[a-z][a-z0-9_]*(\s*[+-]\s*\d+[dwmy])?\s*$"
 # Names every condition and template may use besides the question ids.
 RESERVED_NAMES = frozenset(
-    {"deal", "today", "days_until", "scores", "bands", "band_labels", "labels", "verdict", "playbook", "true", "false", "none"}
+    {"deal", "today", "days_until", "scores", "bands", "band_labels", "labels", "verdict", "playbook", "dates", "true", "false", "none"}
 )
 
 T = TypeVar("T")

@@ -118,7 +118,7 @@ class Plan:
 
 def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt.date) -> Plan:
     pb = compiled.playbook
-    context = outcome.context
+    context = dict(outcome.context)  # the plan adds the dates it places (see _dated)
 
     def text(path: str) -> Text:
         template = compiled.template(path)
@@ -138,7 +138,7 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
 
     v = outcome.verdict_index
     verdict = pb.verdicts[v]
-    steps, followups, report = _dated(compiled, date, outcome.answers, text, shown)
+    steps, followups, report = _dated(compiled, date, outcome.answers, context, text, shown)
     return Plan(
         playbook_id=pb.id,
         playbook_title=pb.title,
@@ -175,9 +175,18 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
 
 
 def _dated(
-    compiled: CompiledPlaybook, date: dt.date, answers: Mapping[str, Any], text: Callable[[str], Text], shown: Callable[[str], bool]
+    compiled: CompiledPlaybook,
+    date: dt.date,
+    answers: Mapping[str, Any],
+    context: dict[str, Any],
+    text: Callable[[str], Text],
+    shown: Callable[[str], bool],
 ) -> tuple[tuple[Step, ...], tuple[Followup, ...], ScheduleReport]:
-    """The shown steps and follow-ups, placed in their declared order, listed by date."""
+    """The shown steps and follow-ups, placed in their declared order, listed by date.
+
+    Once they are placed, ``context["dates"]`` holds each step's and follow-up's date by id (None
+    when it is not in this plan), so every text rendered after it (emails too) can quote them.
+    """
     pb = compiled.playbook
     schedule = Scheduler(date, answers, {q.id: q for q in pb.questions})
     items = numbered([*(("plan", s) for s in pb.plan), *(("followups", f) for f in pb.followups)])
@@ -185,6 +194,7 @@ def _dated(
     visible = [(kind, index, item) for kind, index, item in items if shown(f"{kind}[{index}].when")]
     after = through_hidden({ids[k, i]: ids_in(item.after) for k, i, item in items}, [ids[k, i] for k, i, _ in visible])
     timeline = schedule.place([schedule.task(item, ids[k, i], after[ids[k, i]]) for k, i, item in visible])
+    context["dates"] = {task_id: None for task_id in ids.values()} | {i: d.isoformat() for i, d in timeline.due.items()}
     steps, followups = [], []
     for kind, index, item in visible:
         task_id = ids[kind, index]

@@ -256,7 +256,7 @@ def shortfall_message(short: Shortfall, names: Mapping[str, str]) -> str:
 
 
 def through_hidden(after: Mapping[str, tuple[str, ...]], shown: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """Each shown task's prerequisites among the shown ones: a hidden prerequisite passes on its own.
+    """Each shown task's nearest prerequisites among the shown ones: a hidden prerequisite passes on its own.
 
     ``after`` holds every task's declared prerequisites (the playbook's, shown or not).
     """
@@ -274,4 +274,16 @@ def through_hidden(after: Mapping[str, tuple[str, ...]], shown: Sequence[str]) -
 
     for task in shown:
         found[task] = tuple(dict.fromkeys(resolve(task, frozenset({task}))))
-    return found
+    # Leave out a prerequisite that another one already waits for: it changes no date, and reads as noise.
+    ancestors: dict[str, set[str]] = {}
+
+    def before_of(task: str, trail: frozenset[str]) -> set[str]:
+        if task not in ancestors:
+            direct = [p for p in found.get(task, ()) if p not in trail]
+            ancestors[task] = set(direct).union(*(before_of(p, trail | {p}) for p in direct))
+        return ancestors[task]
+
+    return {
+        task: tuple(p for p in wanted if not any(p in before_of(q, frozenset({q})) for q in wanted if q != p))
+        for task, wanted in found.items()
+    }
