@@ -247,7 +247,8 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path) -> None
         assert typed in plan
     assert "- [ ] **by 2026-11-" in plan
     assert plan.count("tight: their planned signature is on 2026-11-25") == 1
-    assert max(re.findall(r"\*\*by (\d{4}-\d\d-\d\d)\*\*", plan)) == "2026-11-25"
+    # Their date is when they would sign with the competitor: our last milestone, their decision, is the day before.
+    assert max(re.findall(r"\*\*by (\d{4}-\d\d-\d\d)\*\*", plan)) == "2026-11-24"
     # Nothing meant for the person leaked into the plan (the plan lists the answers, but never a live prompt).
     for shown in ("? " + COMPETITOR, COMPETITOR_HELP, "(arrow keys, Enter", "(1-10", "Saved as run", "must be at most", REVIEW):
         assert shown not in plan

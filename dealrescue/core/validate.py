@@ -182,8 +182,18 @@ def _optional_check(inner: Check) -> Check:
 
 
 def _one_or_list(listed: Check) -> Check:
+    """``str | list[str]``: a failure lists each branch's errors under the branch's name, as pydantic does."""
+
     def check(value: Any, loc: tuple[Any, ...], errors: list[dict[str, Any]]) -> Any:
-        return value if isinstance(value, str) else listed(value, loc, errors)
+        if isinstance(value, str):
+            return value
+        found: list[dict[str, Any]] = []
+        checked = listed(value, loc, found)
+        if not found:
+            return checked
+        errors.append(_error("string_type", (*loc, "str"), "Input should be a valid string", value))
+        errors += [{**e, "loc": (*loc, "list[str]", *e["loc"][len(loc):])} for e in found]
+        return BAD
 
     return check
 
