@@ -88,7 +88,7 @@ class _Problems:
 
 
 # Raised when what a cache entry holds changes shape: older entries become misses.
-_ENTRY_FORMAT = 4
+_ENTRY_FORMAT = 5
 
 
 class CodeCache(Protocol):
@@ -383,8 +383,7 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         cond((*path, "when"), verdict.when, scored)
         tmpl((*path, "rationale"), verdict.rationale, scored)
 
-    planned = scored | {"verdict"}
-    written = planned | {"dates"}  # texts may quote the dates the plan placed; conditions come before them
+    planned, written = scored | {"verdict"}, scored | {"verdict", "dates"}  # texts may also quote the plan's dates
     for i, step in enumerate(pb.plan):
         cond(("plan", i, "when"), step.when, planned)
         tmpl(("plan", i, "text"), step.text, written)
