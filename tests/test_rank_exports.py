@@ -246,3 +246,26 @@ def test_disqualified_rows_show_their_warning_signs_and_html_says_the_data_quali
     assert '<p class="quality">Data quality: 303 rows: 268 ranked, 1 left out, 34 skipped;' in text
     dates = [cell for cell in text.split('<td class="date">')[1:]]
     assert dates and all(len(cell.split("<")[0]) == 10 and cell[4] == "-" for cell in dates)
+
+
+def test_a_total_row_of_full_width_is_skipped_but_a_deal_named_total_is_ranked(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("Opportunity Name,Amount,Stage,Pain\nTotal Foods,\"$5,000\",Qualification,Validated\n"
+                    "Acme,\"$1,000\",Prospecting,\nGrand Totals (2 records),\"$6,000\",,\n", encoding="utf-8")
+    doc, stderr, code = _json(path)
+    assert code == 0, stderr
+    assert [row["deal"] for row in doc["rows"]] == ["Total Foods", "Acme"]
+    assert doc["quality"]["skipped"] == 1 and "1 report line (Grand Totals (2 records))" in stderr
+
+
+def test_validate_refuses_words_that_say_two_things(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[1] / "playbooks" / "qualify.yaml").read_text(encoding="utf-8")
+    clash = text.replace('aliases: ["Met"]', 'aliases: ["Met", "Yes"]', 1).replace(
+        'other: identified', 'other: nonsense', 1).replace('"Closed Won", ', '"Closed Won", "Propose", ', 1)
+    path = tmp_path / "clash.yaml"
+    path.write_text(clash, encoding="utf-8")
+    result = runner.invoke(app, ["playbooks", "validate", str(path)])
+    assert result.exit_code == 3
+    assert "alias 'yes' of choice validated is also a word of choice identified" in result.stderr
+    assert "other: 'nonsense' is not one of the choice values" in result.stderr
+    assert "closed: 'Propose' is also a word of choice proposal" in result.stderr
