@@ -133,7 +133,7 @@ def _scored(scorer: Scorer, rows: list[list[str]]) -> list[tuple[Any, ...]]:
 
 
 def _sql(compiled: Any, rows: list[list[str]]) -> list[tuple[Any, ...]]:
-    query = ranking_sql(compiled, "crm_export", "duckdb", rows[0], today=TODAY)
+    query = ranking_sql(compiled, "crm_export", "duckdb", match_columns(rows[0], compiled, "export.csv"), today=TODAY)
     con = duckdb.connect()
     con.execute("CREATE TABLE crm_export (" + ", ".join(f'"{h}" VARCHAR' for h in rows[0]) + ")")
     con.executemany("INSERT INTO crm_export VALUES (" + ", ".join("?" for _ in rows[0]) + ")", rows[1:])

@@ -72,6 +72,12 @@ def rank_command(
     table: Annotated[
         Optional[str], typer.Option("--table", metavar="NAME", help="The table --sql reads (the export's columns).")
     ] = None,
+    columns_from: Annotated[
+        Optional[Path],
+        typer.Option("--columns-from", metavar="FILE.csv",
+                     help="With --sql: read only this export's header and write the query for its columns, matched "
+                          "as rank matches them (--map and --map-file too)."),
+    ] = None,
 ) -> None:
     """Score and rank many accounts or deals at once from a CSV export, by the playbook's scores.
 
@@ -90,11 +96,14 @@ def rank_command(
       dealrescue rank deals.csv -p recover --format html -o ranked.html
 
       dealrescue rank --sql --dialect postgres --table crm_export
+
+      dealrescue rank --sql --table crm_export --columns-from export.csv   # the query for that export's columns
     """  # noqa: E501
     if sql:
         from dealrescue.commands.ranksql import print_sql
 
-        print_sql(playbook, dialect, table, file, playbooks_dir, by, dayfirst)
+        print_sql(playbook, dialect, table, columns_from or file, playbooks_dir, by, dayfirst,
+                  mapping=mapping or [], map_file=map_file)
         return
     from dealrescue.commands.rank import RankOptions, rank
     from dealrescue.errors import UsageError

@@ -138,16 +138,7 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
         snapshot = _snapshot(handle.fileno())
         reader = ExportReader(handle, source, snapshot[1])
         try:
-            header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-            if header is None:
-                raise UsageError(
-                    f"{source} is empty",
-                    hint=f"export a header row first: deal, then question ids (dealrescue playbooks show {compiled.id} --questions)",
-                )
-            if len(header) > COLUMN_LIMIT:
-                raise UsageError(f"{source}: a header of {len(header):,} columns, over the {COLUMN_LIMIT:,} rank reads",
-                                 hint="export only the columns the ranking needs (rank --explain-columns lists them)")
-            columns = match_columns(header, compiled, source, amount, mapping)
+            columns = match_columns(_header(reader, source, compiled), compiled, source, amount, mapping)
             if on_header is not None:
                 on_header(columns)
             scorer = make_scorer(compiled, columns, order, today, engine=engine, cells=CellReader(dayfirst))
@@ -185,6 +176,38 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
             ) from None
     scored.ranked = scorer.ranked(weighted)
     return scored
+
+
+def _header(reader: ExportReader, source: str, compiled: CompiledPlaybook) -> list[str]:
+    """The first row with a filled cell: the header."""
+    header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+    if header is None:
+        raise UsageError(
+            f"{source} is empty",
+            hint=f"export a header row first: deal, then question ids (dealrescue playbooks show {compiled.id} --questions)",
+        )
+    if len(header) > COLUMN_LIMIT:
+        raise UsageError(f"{source}: a header of {len(header):,} columns, over the {COLUMN_LIMIT:,} rank reads",
+                         hint="export only the columns the ranking needs (rank --explain-columns lists them)")
+    return header
+
+
+def read_columns(path: Path, compiled: CompiledPlaybook, *, amount: str | None = None,
+                 mapping: Mapping[str, str] | None = None, source: str | None = None) -> ColumnMap:
+    """The columns of the export at ``path`` as ``rank`` matches them, from its header alone."""
+    from dealrescue.core.rank import match_columns
+
+    source = source if source is not None else str(path)
+    with _open(path) as handle, _field_limit(_READ_LIMIT):
+        try:
+            return match_columns(_header(ExportReader(handle, source), source, compiled), compiled, source, amount,
+                                 mapping)
+        except UnicodeDecodeError:
+            raise UsageError(f"{source}: the header is not UTF-8 text",
+                             hint="save the export as UTF-8 (in a spreadsheet: Save As, CSV UTF-8)") from None
+        except csv.Error as exc:
+            raise UsageError(f"{source}: the header is not readable as CSV: {exc}",
+                             hint="check the quotes of the first line") from None
 
 
 def passed_cells(scored: ScoredFile, indexes: tuple[int, ...] | None = None) -> Callable[[int], list[str]]:

@@ -12,15 +12,18 @@ from dealrescue.core.rank.sqltext import DIALECTS
 from dealrescue.errors import UsageError
 
 
-def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None, playbooks_dir: Path | None,
-              by: str | None = None, dayfirst: bool = False) -> None:
-    """The query on stdout; with FILE, its header names the columns the query reads."""
+def print_sql(playbook: str, dialect: str, table: str | None, columns_from: Path | None, playbooks_dir: Path | None,
+              by: str | None = None, dayfirst: bool = False, *, mapping: list[str] | None = None,
+              map_file: Path | None = None) -> None:
+    """The query on stdout; with ``columns_from``, for the columns of that export's header, matched as
+    ``rank`` matches them (``--map``/``--map-file`` included)."""
     if dialect not in DIALECTS:
         raise UsageError(f"--dialect {dialect!r} is not known", hint=f"use one of: {', '.join(DIALECTS)}")
     if not table:
         raise UsageError("--sql needs --table NAME: the table that holds the export's columns",
-                         hint="dealrescue rank --sql --table crm_export [--dialect postgres]")
+                         hint="dealrescue rank --sql --table crm_export [--dialect postgres] [--columns-from FILE.csv]")
     compiled, _origin = catalog.load(playbook, playbooks_dir)
+    from dealrescue.commands.rank import column_mapping
     from dealrescue.core.rank import score_order
     from dealrescue.core.rank.sqlquery import ranking_sql
     from dealrescue.core.rank.sqltext import SqlUnavailable
@@ -29,11 +32,19 @@ def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None,
         raise UsageError("--sql ranks by the playbook's scores; --by amount is for rank FILE",
                          hint="rank --sql --by SCORE_ID, then weight by amount in the warehouse if needed")
     order = score_order(compiled, by)
-    header = _header(file) if file is not None else None
+    pairs = column_mapping(mapping or [], map_file)
+    if columns_from is not None:
+        from dealrescue.commands.rankfile import read_columns
+
+        columns = read_columns(columns_from, compiled, mapping=pairs)
+    elif pairs:
+        raise UsageError("--map and --map-file name columns of an export: give its header with --columns-from FILE.csv")
+    else:
+        columns = None
     # The plan date as rank takes it: today, on this machine's clock.
     today = dt.date.today().isoformat()
     try:
-        query = ranking_sql(compiled, table, dialect, header, order, today=today, dayfirst=day_first(dayfirst))
+        query = ranking_sql(compiled, table, dialect, columns, order, today=today, dayfirst=day_first(dayfirst))
     except SqlUnavailable as exc:
         if not compiled.playbook.scores:
             raise
@@ -42,13 +53,3 @@ def print_sql(playbook: str, dialect: str, table: str | None, file: Path | None,
         raise SqlUnavailable(said, hint=f"rank the export itself, with the same rules: dealrescue rank FILE.csv -p {playbook}") from None
     sys.stdout.write(query)
     sys.stdout.flush()
-
-
-def _header(file: Path) -> list[str]:
-    import csv
-
-    try:
-        with open(file, encoding="utf-8-sig", newline="") as handle:
-            return next(csv.reader(handle), [])
-    except OSError as exc:
-        raise UsageError(f"cannot read {file}: {exc.strerror}", hint="check the path of the CSV export") from None

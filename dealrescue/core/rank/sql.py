@@ -16,8 +16,8 @@ from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question
 from dealrescue.core.questions import APOSTROPHES, WORD_JOINERS, choice_words, kind_of
 from dealrescue.core.questions import choice_key as key_of
-from dealrescue.core.rank.cells import NULL_WORDS, TICKED, choice_keys
-from dealrescue.core.rank.columns import ACCOUNT_NAMES, DEAL_ALIASES, DEAL_COLUMN, normalize_header
+from dealrescue.core.rank.cells import NULL_WORDS, TICKED, choice_keys, closed_words
+from dealrescue.core.rank.columns import DEAL_COLUMN, ColumnMap
 from dealrescue.core.rank.sqlconditions import Conditions
 from dealrescue.core.rank.sqldates import date_digits
 from dealrescue.core.rank.sqltext import SqlUnavailable
@@ -33,7 +33,7 @@ __all__ = ["SqlUnavailable", "SqlWriter"]
 class SqlWriter(Conditions):
     """The pieces of the ranking query for one playbook, dialect and header."""
 
-    def __init__(self, compiled: CompiledPlaybook, dialect: str, header: list[str] | None, today: str,
+    def __init__(self, compiled: CompiledPlaybook, dialect: str, columns: ColumnMap | None, today: str,
                  dayfirst: bool = False) -> None:
         super().__init__(dialect)
         self.compiled = compiled
@@ -41,11 +41,38 @@ class SqlWriter(Conditions):
         self.dayfirst = dayfirst
         self.pb = compiled.playbook
         self.qs = {q.id: q for q in self.pb.questions}
-        names = {normalize_header(h): h for h in reversed(header)} if header else {}
-        self.deal_column = next((names[n] for n in (DEAL_COLUMN, *DEAL_ALIASES, *ACCOUNT_NAMES) if n in names),
-                                DEAL_COLUMN)
-        self.column = {q.id: names.get(q.id, q.id) if header else q.id for q in self.pb.questions}
-        self.present = {q.id for q in self.pb.questions if not header or q.id in names}
+        # The columns as rank matched them (``match_columns``); with no header, named as the ids.
+        self.status_column: str | None = None
+        if columns is None:
+            self.deal_columns = [DEAL_COLUMN]
+            self.column = {q.id: q.id for q in self.pb.questions}
+        else:
+            headers = columns.headers
+            self.deal_columns = [headers[i] for i in (columns.deal, *columns.fallbacks)]
+            self.column = {qid: headers[i] for qid, i in columns.questions.items()}
+            status = columns.roles.get("status")
+            self.status_column = headers[status] if status is not None else None
+
+    def deal_name(self) -> str:
+        """The row's deal name as ``Scorer.deal_names`` reads it: the deal cell, or when blank the
+        first filled account-like cell ('' when none is)."""
+        cells = ", ".join(f"NULLIF(trim(src.{self.ident(name)}), '')" for name in self.deal_columns)
+        return f"COALESCE({cells}, '')"
+
+    def closed(self) -> str | None:
+        """Whether the row is a closed deal, as ``skipping.RowSkipper`` reads it (None: no check)."""
+        checks: list[tuple[str, frozenset[str]]] = []
+        every: set[str] = set()
+        for q in self.pb.questions:
+            if q.closed:
+                every |= closed_words(q)
+                if q.id in self.column:
+                    checks.append((self.column[q.id], closed_words(q)))
+        if self.status_column is not None and every:
+            checks.append((self.status_column, frozenset(every)))
+        tests = [f"COALESCE({self.words(f'src.{self.ident(name)}')} IN ({', '.join(map(self.text, sorted(words)))}), FALSE)"
+                 for name, words in checks]
+        return " OR ".join(tests) or None
 
     def words(self, raw: str) -> str:
         """The cell as ``questions.choice_key`` reads it: lower case, apostrophes out, word breaks as one space."""
@@ -55,7 +82,7 @@ class SqlWriter(Conditions):
     # -- answers -------------------------------------------------------------------------------
 
     def raw(self, q: Question) -> str | None:
-        return f"src.{self.ident(self.column[q.id])}" if q.id in self.present else None
+        return f"src.{self.ident(self.column[q.id])}" if q.id in self.column else None
 
     def blank(self, raw: str | None, q: Question) -> str:
         """A blank cell, or a null word no choice of ``q`` takes, as ``CellReader.blank`` reads it."""

@@ -14,6 +14,7 @@ from dealrescue.core.engine import score_total
 from dealrescue.core.expressions import names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.questions import kind_of
+from dealrescue.core.rank.columns import ColumnMap
 from dealrescue.core.rank.order import reason_ranks, tie_signs
 from dealrescue.core.rank.scorer import REASONS_SHOWN
 from dealrescue.core.rank.scoring import Part, Scoring, same_reason
@@ -25,11 +26,12 @@ from dealrescue.core.rank.tables import fast_path_obstacle
 _NONE = "-1e308"  # a max score that nothing has reached yet
 
 
-def ranking_sql(compiled: CompiledPlaybook, table: str, dialect: str, header: list[str] | None = None,
+def ranking_sql(compiled: CompiledPlaybook, table: str, dialect: str, columns: ColumnMap | None = None,
                 order: tuple[int, ...] | None = None, *, today: str, dayfirst: bool = False) -> str:
     """One query: deal, rank, each score and band, verdict and reasons, highest first.
 
-    ``today`` (ISO) is the plan date ``days_until`` counts from; ``dayfirst`` reads dates as rank's."""
+    ``columns`` are an export's columns as rank matched them (None: each named as its id, the deal
+    ``deal``); ``today`` (ISO) is the plan date ``days_until`` counts from; ``dayfirst`` reads dates as rank's."""
     pb = compiled.playbook
     if not pb.scores:
         raise SqlUnavailable(f"playbook {compiled.id} has no scores, so there is nothing to rank by")
@@ -40,7 +42,7 @@ def ranking_sql(compiled: CompiledPlaybook, table: str, dialect: str, header: li
         if q.points and kind_of(q).numeric:
             raise SqlUnavailable(f"playbook {compiled.id} cannot be ranked in SQL: question {q.id} gives points per "
                                  "step of its answer, so its reasons have no fixed order")
-    return _Query(SqlWriter(compiled, dialect, header, today, dayfirst), Scoring(compiled),
+    return _Query(SqlWriter(compiled, dialect, columns, today, dayfirst), Scoring(compiled),
                   order or tuple(range(len(pb.scores))), table).text()
 
 
@@ -71,9 +73,13 @@ class _Query:
         sql, pb = self.sql, self.pb
         read = _read_by_rules(sql.compiled)
         self.deal, self.line = sql.name("deal"), sql.name("line_in_table")
-        cells = {self.deal: f"trim(src.{sql.ident(sql.deal_column)})", self.line: "ROW_NUMBER() OVER ()"}
+        cells = {self.deal: sql.deal_name(), self.line: "ROW_NUMBER() OVER ()"}
         ticks: dict[str, str] = {}
         columns = {self.deal: self.deal, self.line: self.line}
+        closed = sql.closed()
+        self.closed = None if closed is None else sql.name("closed_deal")
+        if closed is not None and self.closed is not None:
+            cells[self.closed], columns[self.closed] = closed, self.closed
         for i, q in enumerate(pb.questions):
             if kind_of(q).many:
                 first, second, third = sql.ticked(q)
@@ -134,7 +140,9 @@ class _Query:
         for s, score_rules in enumerate(scoring.rule_parts):
             for r, part in enumerate(score_rules):
                 parts.append((part, sql.condition(f"scores[{s}].rules[{r}].when", self.scope)))
-        kept = [f"{self.deal} <> ''", f"{self.deal} IS NOT NULL"]
+        kept = [f"{self.deal} <> ''"]
+        if self.closed is not None:  # closed deals are not ranked (rank skips them with a note)
+            kept.append(f"NOT {self.closed}")
         for i, q in enumerate(self.pb.questions):
             if scoring.needs_answer[i]:
                 asked = sql.name("asked", q.id)
