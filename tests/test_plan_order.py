@@ -193,3 +193,13 @@ def test_20_review_greets_by_name_only_and_signs_off() -> None:
     body = email(plan("review", answers), "Ask for a win/loss conversation (lost deal)")
     assert body.startswith("Hi Dana Ruiz,\n")
     assert body.rstrip().endswith("Thank you again,\n[your name]")
+
+
+def test_triage_emails_greet_by_the_name_given_and_name_the_budget_holder() -> None:
+    doc = plan("triage", [*TRIAGE_REPORTING, "decider=Dana Ortiz, CFO", "champion_name=Priya Shah (Head of Finance Ops)"])
+    assert email(doc, "Proposing a proof of concept").startswith("Hi Dana Ortiz,\n")
+    shared = email(doc, "Sharing the mutual plan")
+    assert shared.startswith("Hi Priya Shah,\n") and "(you and Dana Ortiz, with me and my manager)" in shared
+    unnamed = plan("triage", TRIAGE_REPORTING)
+    assert email(unnamed, "Sharing the mutual plan").startswith("Hi [name],\n")  # nothing given: the placeholder stays
+    assert "(you and [budget holder]," in email(unnamed, "Sharing the mutual plan")
