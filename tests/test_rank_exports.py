@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from dealrescue.catalog import finder as catalog
 from dealrescue.cli.app import app
-from dealrescue.core.rank import CellReader, EngineScorer, FastScorer, match_columns
+from dealrescue.core.rank import CellReader, EngineScorer, FastScorer, Standing, match_columns
 from tests.crm_exports import (
     dynamics_meddpicc_export,
     hubspot_meddpicc_export,
@@ -269,3 +269,19 @@ def test_validate_refuses_words_that_say_two_things(tmp_path: Path) -> None:
     assert "alias 'yes' of choice validated is also a word of choice identified" in result.stderr
     assert "other: 'nonsense' is not one of the choice values" in result.stderr
     assert "closed: 'Propose' is also a word of choice proposal" in result.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.text(alphabet='ab,"=+-@ \t\r\n1.\x00', max_size=6), min_size=1, max_size=5),
+       raw=st.booleans())
+def test_passed_cells_are_written_as_each_cell_alone_would_be(cells: list[str], raw: bool) -> None:
+    """The per-row fast path of the CSV writer gives what quoting each cell on its own gives."""
+    from dealrescue.core.render import rank as render
+
+    standing = Standing((0.0, 0.0), (None, None), 0, (0.0, 0.0))
+    view = render.RankingView(compiled=_QUALIFY, order=(0, 1), source="x", date="2027-01-04", count=1,
+                              rows=[(("Deal", 2, standing, (), 0, None), cells)], passed=[f"c{i}" for i in cells],
+                              raw=raw)
+    body = "".join(render.render_csv(view)).split("\n", 1)[1].rstrip("\n")
+    single = render.csv_field if raw else render._safe_field
+    assert body.endswith("," + ",".join(map(single, cells)))

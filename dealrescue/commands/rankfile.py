@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import mmap
 import os
 import sys
 from array import array
@@ -220,43 +221,31 @@ def passed_cells(scored: ScoredFile, indexes: tuple[int, ...] | None = None) -> 
     if not indexes:
         return lambda ordinal: []
     assert scored.path is not None
-    fd = os.open(scored.path, os.O_RDONLY)
-    if _snapshot(fd) != scored.snapshot:
-        os.close(fd)
-        raise UsageError(f"{scored.source} changed while rank was reading it",
-                         hint="rank it again once the export is written")
+    with open(scored.path, "rb") as handle:
+        if _snapshot(handle.fileno()) != scored.snapshot:
+            raise UsageError(f"{scored.source} changed while rank was reading it",
+                             hint="rank it again once the export is written")
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if scored.snapshot[1] else b""
     offsets, first, width = scored.offsets, scored.first_row, scored.columns.width
+    size = len(data)
 
     def cells(ordinal: int) -> list[str]:
-        start = offsets[first + ordinal]
-        size = 4096
-        while True:
-            data = os.pread(fd, size, start)
-            end = _row_end(data)
-            if end is not None or len(data) < size:
-                break
-            size *= 4
-        text = data[: end if end is not None else len(data)].decode("utf-8", "replace")
-        row = next(csv.reader((text,) if end is not None and end < CELL_LIMIT and text.count("\n") == 1
-                              else io.StringIO(text, newline="")), [])
+        # A row's bytes run from its offset to the next row's (the reader noted where every row starts).
+        where = first + ordinal
+        start = offsets[where]
+        end = offsets[where + 1] if where + 1 < len(offsets) else size
+        raw = data[start:min(end, start + _READ_LIMIT)]
+        text = raw.decode("utf-8", "replace")
+        if b'"' not in raw and end - start <= CELL_LIMIT:
+            row = text.rstrip("\r\n").split(",")  # no quotes: no cell holds a comma or a line break
+        else:
+            row = next(csv.reader(io.StringIO(text, newline="")), [])
+            row = [c if len(c) <= CELL_LIMIT else "" for c in row]
         if len(row) < width:
             row += [""] * (width - len(row))
-        picked = [row[i] for i in indexes]
-        return picked if end is not None and end < CELL_LIMIT else [c if len(c) <= CELL_LIMIT else "" for c in picked]
+        return [row[i] for i in indexes]
 
     return cells
-
-
-def _row_end(data: bytes) -> int | None:
-    """Where the CSV row at the start of ``data`` ends (after its line break), or None if not in ``data``."""
-    position = 0
-    while True:
-        newline = data.find(b"\n", position)
-        if newline < 0:
-            return None
-        if data.count(b'"', 0, newline) % 2 == 0:
-            return newline + 1
-        position = newline + 1
 
 
 def _snapshot(fd: int) -> tuple[int, int, int]:

@@ -11,6 +11,8 @@ spreadsheets expect; ``raw`` writes them as they are.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -26,6 +28,24 @@ _ROWS_PER_CHUNK = 512
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 _FORMULA_FIRST = frozenset("=+-@\t\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*)?(\.\d+)?")
+# A cell starting like a formula, somewhere in cells joined by NUL (one search a row).
+_FORMULA_AFTER_START = re.compile("(?:^|\x00)[=+\\-@\t\r]")
+
+
+class _CsvLine:
+    """``csv_field`` for every cell of a row at once (the csv module's writer, in C)."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        # "\r\n" makes the writer quote a cell holding either character, as csv_field does.
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def of(self, cells: list[str]) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow(cells)
+        text = self.buffer.getvalue()[:-2]
+        return text if cells != [""] else ""
 
 
 @dataclass
@@ -129,6 +149,17 @@ def render_csv(view: RankingView) -> Iterator[str]:
     pb = view.compiled.playbook
     cell = (lambda text: text) if view.raw else neutralise
     field = csv_field if view.raw else _safe_field
+    line = _CsvLine()
+
+    def cells_text(cells: list[str]) -> str:
+        """The passed-through cells as CSV: checked once per row, each cell only when one needs it."""
+        joined = "\x00".join(cells)
+        if not view.raw and _FORMULA_AFTER_START.search(joined):
+            cells = [neutralise(c) for c in cells]
+            joined = "\x00".join(cells)
+        if not _NEEDS_QUOTES.search(joined) and joined.count("\x00") == len(cells) - 1:
+            return joined.replace("\x00", ",")
+        return line.of(cells)
     risky: dict[int, bool] = {}
     yield ",".join(map(field, csv_header(view))) + "\n"  # header cells are neutralised like data cells
     middle: dict[int, str] = {}
@@ -150,7 +181,7 @@ def render_csv(view: RankingView) -> Iterator[str]:
             if key not in risky:
                 risky[key] = at_risk(view, standing)
             parts.append(number_text(amount) if amount is not None and risky[key] else "0")
-        parts += map(field, passed)
+        parts.append(cells_text(passed))
         chunk.append(",".join(parts))
         if len(chunk) == _ROWS_PER_CHUNK:
             yield "\n".join(chunk) + "\n"
