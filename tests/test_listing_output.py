@@ -145,6 +145,10 @@ def test_a_listing_reads_a_journal_made_by_the_previous_version() -> None:
         run = j.start_run("Acme", "triage", 1, "bundled", "2026-11-20", {})
         j.finish_run(run, "walk", "Walk", "# plan\n", "{}", [("Call", "2026-11-21"), ("Mail", "2026-11-23")])
     conn = sqlite3.connect(str(paths.journal_path()), isolation_level=None)
+    # Undo m005 (outcomes) and m004, which a journal at version 3 never had.
+    for statement in ("DROP TABLE outcome_history", "DROP TABLE outcomes", "DROP INDEX runs_outcome_due",
+                      "ALTER TABLE runs DROP COLUMN outcome_due", "ALTER TABLE runs DROP COLUMN scoring"):
+        conn.execute(statement)
     conn.execute("DROP TRIGGER followups_run_seq")
     conn.execute("ALTER TABLE followups DROP COLUMN run_seq")
     conn.execute("PRAGMA user_version = 3")

@@ -46,6 +46,9 @@ def _is_typers(exc: Exception) -> bool:
 LATER = (
     Later("rank", "dealrescue.cli.rank:rank_command", "Playbooks"),
     Later("card", "dealrescue.cli.card:card_command", "Playbooks"),
+    # Commands before groups: typer's eager tree lists them so, and the lazy tree must match it.
+    Later("outcome", "dealrescue.cli.outcome:outcome_command", "Playbooks and journal"),
+    Later("track", "dealrescue.cli.track:track_command", "Playbooks and journal"),
     Later("playbooks", "dealrescue.cli.playbooks:playbooks_app", "Playbooks and journal"),
     Later("deals", "dealrescue.cli.deals:deals_app", "Playbooks and journal"),
     Later("followups", "dealrescue.cli.followups:followups_app", "Playbooks and journal"),

@@ -14,11 +14,18 @@ from dealrescue.core.render.registry import PLAN, RANKING
 PlanFormat = enum.Enum("PlanFormat", {name: name for name in PLAN.names()}, type=str)  # type: ignore[misc]
 
 
-class StoredFormat(str, enum.Enum):
-    """The plan formats the journal keeps for every finished run (``deals export``)."""
+class ExportFormat(str, enum.Enum):
+    """``deals export``: one run's plan as stored (markdown, json), or every run as csv (``--all``)."""
 
     markdown = "markdown"
     json = "json"
+    csv = "csv"
+
+
+class TrackFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
 
 
 class ListFormat(str, enum.Enum):

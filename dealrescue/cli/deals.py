@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from dealrescue.cli.choices import ListFormat, StoredFormat
+from dealrescue.cli.choices import ExportFormat, ListFormat
 from dealrescue.cli.options import (
     AnswersFile,
     Explain,
@@ -108,11 +108,14 @@ def rerun(
 
 
 @deals_app.command("export")
-def export(
-    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or its first letters).")],
-    fmt: Annotated[StoredFormat, typer.Option("--format", help="The plan as markdown or as JSON.")] = (
-        StoredFormat.markdown
-    ),
+def export_command(
+    run_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="A run id (or its first letters); leave out with --all.", show_default=False)
+    ] = None,
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", help="One run's plan as markdown (default) or JSON; with --all, csv (the default there).", show_default=False),
+    ] = None,
     output: Output = None,
     force: Force = False,
     email: Annotated[
@@ -123,8 +126,19 @@ def export(
         int | None,
         typer.Argument(metavar="[N]", min=1, show_default=False, help="With --email: which draft (default 1)."),
     ] = None,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every run as CSV (playbook, version, verdict, bands, dates, outcome) for a team's track record: "
+            "dealrescue track PLAYBOOK --from FILE.csv.",
+        ),
+    ] = False,
+    with_answers: Annotated[
+        bool, typer.Option("--with-answers", help="With --all: add each run's answers and the outcome's note (customer notes: keep them private).")
+    ] = False,
 ) -> None:
-    """Print (or write to a file) the plan a finished run made, exactly as stored; or one email draft."""
-    from dealrescue.commands.deals import export_deal
+    """Print (or write to a file) the plan a finished run made, exactly as stored; or one email draft; or, with --all, every run as CSV."""
+    from dealrescue.commands.deals import export
 
-    export_deal(run_id, fmt.value, output, force, email=email, number=number)
+    export(run_id, fmt.value if fmt is not None else None, output, force, email=email, number=number, every=every, with_answers=with_answers)

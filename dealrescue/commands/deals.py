@@ -171,6 +171,9 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
         run = _reported(journal.get_run(run_id))
         items = journal.items_for_run(run.id)
         replaces, replaced_by = journal.relations(run.id)
+        from dealrescue.commands.outcome import outcome_lines
+
+        outcome = outcome_lines(journal, run)
     origin, questions = _playbook_of(run)
     # Ids, dates and statuses are ours and safe; everything typed or written in a playbook is escaped.
     lines = [
@@ -199,6 +202,7 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
     else:
         state = run.status.replace("_", " ")
         lines.append(f"(none yet: the run is {state}; continue it with `dealrescue resume {run.id}`)")
+    lines += outcome
     for kind, heading in (("step", "Steps"), ("followup", "Follow-ups")):
         chosen = [i for i in items if i.kind == kind]
         if chosen:
@@ -229,6 +233,8 @@ def export_deal(
         raise UsageError(f"{number} names an email draft: give it with --email", hint=f"dealrescue deals export {run_id} --email {number}")
     if email and fmt == "json":
         raise UsageError("--email prints one draft as plain text; it does not take --format json", hint="drop one of them")
+    if fmt == "csv":
+        raise UsageError("one run's plan is markdown or json; csv is the export of every run", hint="dealrescue deals export --all --format csv")
     draft = (number or 1) if email else None
     run = _get_run(run_id)
     text = run.plan_json if fmt == "json" or draft is not None else run.plan_markdown
@@ -245,6 +251,34 @@ def export_deal(
 
     what = f"email draft {draft}" if draft is not None else "the plan"
     emit(text, output, force=force, written=f"Wrote {what} of run {run.id} ({run.deal}) to {output}.")
+
+
+def export(
+    run_id: str | None,
+    fmt: str | None,
+    output: Path | None,
+    force: bool,
+    *,
+    email: bool = False,
+    number: int | None = None,
+    every: bool = False,
+    with_answers: bool = False,
+) -> None:
+    """``deals export``: one run's plan (``export_deal``), or with ``every`` all runs as CSV (``runs_csv``)."""
+    if with_answers and not every:
+        raise UsageError(
+            "--with-answers adds answers to the export of every run: give --all too", hint="dealrescue deals export --all --with-answers"
+        )
+    if every:
+        if run_id is not None or email:
+            raise UsageError("--all exports every run: it takes no run id and no --email", hint="dealrescue deals export --all --format csv")
+        from dealrescue.commands.runs_csv import export_all
+
+        export_all(fmt or "csv", output, force, with_answers)
+        return
+    if run_id is None:
+        raise UsageError("deals export needs a run id, or --all for every run", hint="dealrescue deals export ID, or deals export --all --format csv")
+    export_deal(run_id, fmt or "markdown", output, force, email=email, number=number)
 
 
 def _email_text(run_id: str, plan_json: str, number: int) -> str:

@@ -239,7 +239,7 @@ def _finish(run: Run) -> None:
         # Saved before it is written out, so a closed pipe or a failed write loses nothing.
         unrecorded: JournalError | None = None
         try:
-            recorder.finish(plan, markdown, document, replaces=run.stored.replaces)
+            recorder.finish(plan, markdown, document, replaces=run.stored.replaces, playbook=run.playbook.playbook)
         except JournalError as exc:
             # A busy or failing journal at the very end: the plan is made, so write it anyway.
             unrecorded = exc

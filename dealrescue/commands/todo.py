@@ -56,6 +56,10 @@ def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: 
     if journal is not None:
         with journal:
             items = journal.all_todo_items() if ics is not None else journal.todo_items(until)
+            if ics is None:
+                from dealrescue.commands.outcome import outcome_items
+
+                items = sorted([*items, *outcome_items(journal, until)], key=lambda i: i.due)
     if ics is not None:
         _write_ics(items, ics, ics_kind, force)
         return

@@ -261,6 +261,7 @@ def _static_problems(source: str, *, condition: bool) -> list[str]:
 def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     from dealrescue.core.customer_text import leak_problems
     from dealrescue.core.exprcheck import closest_hint, impossible_comparisons, mismatched_kinds, possible_values
+    from dealrescue.core.outcomes import outcome_problems
 
     pb = compiled.playbook
     score_ids = [s.id for s in pb.scores]
@@ -407,7 +408,7 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         tmpl(("followups", i, "text"), followup.text, written)
 
     dated = [*(("plan", s) for s in pb.plan), *(("followups", f) for f in pb.followups)]
-    for path, message in [*date_problems(dated, questions), *leak_problems(pb)]:
+    for path, message in [*date_problems(dated, questions), *leak_problems(pb), *outcome_problems(pb)]:
         problems.add(path, message)
 
     for t, test in enumerate(pb.tests):

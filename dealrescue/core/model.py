@@ -161,6 +161,9 @@ class Verdict:
     when: str | None = doc("Rules are tried in order; the first that holds wins.", default=None)
     default: bool = doc("Exactly one verdict is the default.", default=False)
     next: str | None = doc("Id of the follow-on playbook to run next.", default=None)
+    success: list[str] = doc(
+        "Outcome ids that mean this verdict's advice worked: dealrescue track counts them as successes.", factory=list
+    )
 
 
 GAP_PATTERN = r"^\s*\d+\s*w?d\s*$"
@@ -273,6 +276,14 @@ class Followup:
 
 
 @spec
+class DealOutcome:
+    """Something that can happen to the deal after the plan, recorded with dealrescue outcome."""
+
+    id: str = doc("Outcome id, as given to dealrescue outcome RUN ID.", pattern=ID_PATTERN)
+    label: str = doc("How track records name it, e.g. \"Won back\" (\"5 of 9 won back\").", min_length=1)
+
+
+@spec
 class PlaybookTest:
     """Answers and the verdict they must give: pins a playbook's behaviour."""
 
@@ -306,6 +317,10 @@ class Playbook:
     sections: list[Section] = doc("Checklists and notes.", factory=list)
     followups: list[Followup] = doc("Check-backs, listed by dealrescue followups.", factory=list)
     tests: list[PlaybookTest] = doc("Answers and the verdict they must give.", factory=list)
+    outcomes: list[DealOutcome] = doc(
+        "What can happen to the deal next (recorded with dealrescue outcome); verdicts name theirs in success.",
+        factory=list,
+    )
     card: str | None = doc(
         "A pocket card for the live call (markdown, printed by dealrescue card): what to ask, what not to say.",
         default=None,

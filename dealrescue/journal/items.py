@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Kind = Literal["step", "followup"]
+# An "outcome" item is made by the to-do list for a run whose outcome is due (its id is the run's).
+Kind = Literal["step", "followup", "outcome"]
 
 
 @dataclass(frozen=True, slots=True)

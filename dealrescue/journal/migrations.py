@@ -173,6 +173,49 @@ def m004_followups_keep_their_runs_seq(conn: sqlite3.Connection) -> None:
     )
 
 
+
+@migration
+def m005_outcomes_and_scoring(conn: sqlite3.Connection) -> None:
+    """What happened to a deal after its plan (``dealrescue outcome``), every change kept, and what
+    scored each new run.
+
+    ``outcomes`` holds a run's current outcome; ``outcome_history`` every one ever recorded (a
+    change appends, nothing is overwritten there). A run made from now on also keeps ``scoring``
+    (JSON: the fingerprint of the playbook's points, rules and bands, its score totals and bands),
+    so a later fit of weights knows which weights gave each verdict, and ``outcome_due``: the day
+    the to-do list starts asking for its outcome. Runs recorded before stay exactly as they are
+    (both columns NULL: they are never asked for an outcome, but one may still be recorded).
+    """
+    conn.execute("ALTER TABLE runs ADD COLUMN scoring TEXT")
+    conn.execute("ALTER TABLE runs ADD COLUMN outcome_due TEXT")
+    conn.execute(
+        """
+        CREATE TABLE outcomes (
+            run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+            outcome TEXT NOT NULL,
+            note TEXT,
+            happened_on TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE outcome_history (
+            seq INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            outcome TEXT NOT NULL,
+            note TEXT,
+            happened_on TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            given_for TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX outcome_history_run ON outcome_history (run_id, seq)")
+    conn.execute("CREATE INDEX runs_outcome_due ON runs (outcome_due) WHERE outcome_due IS NOT NULL")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -17,6 +17,7 @@ from dealrescue import paths
 from dealrescue.errors import JournalError
 
 if TYPE_CHECKING:
+    from dealrescue.core.model import Playbook
     from dealrescue.core.plan import Plan
     from dealrescue.journal import Journal
 
@@ -77,10 +78,21 @@ class Recorder:
         self._guard(lambda: self._open().set_status(run_id, "interrupted"))
         return f"{len(self.kept)} answer(s) kept in the journal as run {run_id}"
 
-    def finish(self, plan: Plan, markdown: str, document: str, *, replaces: str | None = None) -> None:
+    def finish(
+        self, plan: Plan, markdown: str, document: str, *, replaces: str | None = None, playbook: Playbook | None = None
+    ) -> None:
+        """Keep the plan; with ``playbook``, also what scored it and when to ask for its outcome."""
         if not self.enabled or self.run_id is None:
             return
         run_id = self.run_id
+        scoring: dict[str, Any] | None = None
+        asked_on: str | None = None
+        if playbook is not None:
+            from dealrescue.core.outcomes import outcome_due, scoring_record
+
+            scoring = scoring_record(playbook, plan)
+            due = outcome_due(playbook, plan)
+            asked_on = None if due is None else due.isoformat()
         followups = [(f.text.plain, f.due.isoformat()) for f in plan.followups]
         steps = [(s.text.plain, s.due.isoformat(), s.owner) for s in plan.steps]
         self._guard(
@@ -92,6 +104,8 @@ class Recorder:
                 plan_json=document,
                 followups=followups,
                 steps=steps,
+                scoring=scoring,
+                outcome_due=asked_on,
             )
         )
         if replaces is not None:

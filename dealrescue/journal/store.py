@@ -26,6 +26,7 @@ from dealrescue.journal import connection, items
 from dealrescue.journal.changes import Changes
 from dealrescue.journal.connection import DEFAULT_TIMEOUT, Notify
 from dealrescue.journal.listing import Listings
+from dealrescue.journal.outcomes import Outcomes
 from dealrescue.journal.records import (
     _FOLLOWUP_SELECT,
     _RUN_SELECT,
@@ -71,7 +72,7 @@ def _new_id() -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
-class Journal(Listings, Changes):
+class Journal(Listings, Changes, Outcomes):
     """An open journal. Use ``Journal.open()``; close it, or use it as a context manager."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float) -> None:
@@ -213,10 +214,13 @@ class Journal(Listings, Changes):
         plan_json: str,
         followups: Sequence[tuple[str, str]] = (),
         steps: Sequence[tuple[str, str, str]] = (),
+        scoring: dict[str, Any] | None = None,
+        outcome_due: str | None = None,
     ) -> list[str]:
         """Store the verdict, plan, follow-ups and steps (text, due, owner) and mark the run done, all at once.
 
-        Returns the ids given to the follow-ups, in the order given.
+        ``scoring`` (what scored the run) and ``outcome_due`` (when to ask what happened) are kept
+        for ``dealrescue outcome`` and ``track``. Returns the ids given to the follow-ups, in the order given.
         """
         try:
             json.loads(plan_json)
@@ -224,16 +228,19 @@ class Journal(Listings, Changes):
             raise ValueError(f"plan_json is not valid JSON: {exc}") from exc
         checked = [(str(text), _check_date(due, "follow-up due date")) for text, due in followups]
         dated_steps = [(str(text), _check_date(due, "step due date"), str(owner)) for text, due, owner in steps]
+        scoring_json = None if scoring is None else _dumps(scoring, "scoring")
+        asked_on = None if outcome_due is None else _check_date(outcome_due, "outcome_due")
         now = _now()
         ids: list[str] = []
         with self._write() as conn:
             self._require_unfinished(conn, run_id)
             conn.execute(
                 """
-                UPDATE runs SET status = 'done', verdict_id = ?, verdict_title = ?, updated_at = ?
+                UPDATE runs SET status = 'done', verdict_id = ?, verdict_title = ?, updated_at = ?,
+                                scoring = ?, outcome_due = ?
                 WHERE id = ?
                 """,
-                (verdict_id, verdict_title, now, run_id),
+                (verdict_id, verdict_title, now, scoring_json, asked_on, run_id),
             )
             conn.execute(
                 "INSERT INTO plans (run_id, markdown, json) VALUES (?, ?, ?)",

@@ -1,0 +1,162 @@
+"""What ``dealrescue track`` does: each playbook's record, per verdict and per score band,
+counted from the journal or from ``deals export --all`` files, and the runs behind any figure.
+
+The counting is ``core/track.py``'s (the same for both sources); this module reads, picks the
+playbooks and prints.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date
+from dealrescue.errors import PlaybookError, PlaybookNotFoundError, UsageError
+from dealrescue.ui import terminal
+from dealrescue.ui.tables import one_line, write_json
+
+if TYPE_CHECKING:
+    from dealrescue.core.model import Playbook
+
+
+def load_runs(playbook: str | None, sources: list[Path]) -> list[dict[str, Any]]:
+    """Every run (of ``playbook``, or all) from the export files, or else from the journal."""
+    if sources:
+        from dealrescue.commands.runs_csv import read_exports
+
+        runs = read_exports(sources)
+        return [r for r in runs if playbook is None or r["playbook"] == playbook]
+    journal = open_existing_journal()
+    if journal is None:
+        return []
+    with journal, journal_hints():
+        return list(journal.run_rows(playbook))
+
+
+def _chosen(ref: str | None, runs: list[dict[str, Any]], playbooks_dir: Path | None) -> list[Playbook]:
+    from dealrescue.commands.outcome import playbook_named
+
+    if ref is not None:
+        return [playbook_named(ref, playbooks_dir=playbooks_dir)]
+    chosen = []
+    for playbook_id in sorted({str(r["playbook"]) for r in runs}):
+        try:
+            chosen.append(playbook_named(playbook_id, playbooks_dir=playbooks_dir))
+        except (PlaybookNotFoundError, PlaybookError):
+            terminal.notice(f"warning: playbook {playbook_id!r} cannot be loaded: its runs are left out")
+    return chosen
+
+
+def track(
+    ref: str | None, since: str | None, fmt: str, sources: list[Path], figure: str | None, playbooks_dir: Path | None = None
+) -> None:
+    """``track``: the record of ``ref`` (every playbook with runs when None), or with ``figure`` the runs behind it."""
+    from dealrescue.core.track import counted_runs, track_record
+
+    since_day = parse_date(since, "--since").isoformat() if since is not None else None
+    if figure is not None and ref is None:
+        raise UsageError("--runs lists the runs behind one playbook's figure: name the playbook", hint=f"dealrescue track triage --runs {figure}")
+    runs = load_runs(ref, sources)
+    playbooks = _chosen(ref, runs, playbooks_dir)
+    if figure is not None:
+        _runs_behind(playbooks[0], counted_runs(playbooks[0], runs, since_day), figure, fmt)
+        return
+    records = [track_record(p, runs, since_day) for p in playbooks]
+    if fmt == "json":
+        write_json(records[0] if ref is not None else records)
+    elif fmt == "csv":
+        _write_csv(records)
+    else:
+        for index, playbook in enumerate(playbooks):
+            sys.stdout.write(("\n" if index else "") + table_text(playbook, counted_runs(playbook, runs, since_day), since_day))
+        if not playbooks:
+            terminal.notice("No runs recorded yet: the record starts with the first finished run.")
+        sys.stdout.flush()
+
+
+def table_text(playbook: Playbook, counted: list[Mapping[str, Any]], since: str | None) -> str:
+    """The record as lines a person reads: one per verdict, then one per band of each score."""
+    from dealrescue.core.outcomes import success_ids
+    from dealrescue.core.track import CAVEAT, METHOD, MIN_OUTCOMES, band_tallies, band_words, figure_line, runs_behind, success_words, verdict_tallies
+
+    since_text = f", plans since {since}" if since else ""
+    lines = [f"{one_line(playbook.title)} ({playbook.id}): {len(counted)} deals, each counted by its latest run{since_text}", ""]
+    for verdict_id, counts in verdict_tallies(playbook, counted):
+        words = one_line(success_words(playbook, success_ids(playbook, verdict_id)))
+        lines.append("  " + figure_line(verdict_id.replace("_", " "), counts, words))
+    labels = {s.id: (s.title, {b.id: b.label for b in s.bands}) for s in playbook.scores}
+    for score_id, bands in band_tallies(playbook, counted).items():
+        if not bands:
+            continue
+        title, band_labels = labels[score_id]
+        lines += ["", f"  By band of {one_line(title)} (what each band foretold):"]
+        for band_id, counts in bands:
+            words = one_line(band_words(playbook, runs_behind(playbook, counted, f"{score_id}.{band_id}")))
+            lines.append("    " + figure_line(one_line(band_labels[band_id]), counts, words))
+    lines += [
+        "",
+        f"Rates are successes among recorded outcomes, with {METHOD} intervals; below {MIN_OUTCOMES} outcomes: too few to judge.",
+        CAVEAT,
+        f"The runs behind a figure: dealrescue track {playbook.id} --runs VERDICT (or SCORE.BAND).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _write_csv(records: list[dict[str, Any]]) -> None:
+    from dealrescue.commands.runs_csv import csv_line
+
+    sys.stdout.write(csv_line(["playbook", "kind", "score", "figure", "runs", "outcomes", "successes", "rate", "low", "high", "judged"]))
+    for record in records:
+        for v in record["verdicts"]:
+            low, high = v["interval"] or ("", "")
+            counts = [v["runs"], v["outcomes"], v["successes"], v["rate"], low, high, _flag(v["judged"])]
+            row = [record["playbook"], "verdict", "", v["verdict"], *counts]
+            sys.stdout.write(csv_line(row))
+        for score, bands in record["bands"].items():
+            for b in bands:
+                low, high = b["interval"] or ("", "")
+                row = [record["playbook"], "band", score, b["band"], "", b["outcomes"], b["successes"], "", low, high, _flag(b["judged"])]
+                sys.stdout.write(csv_line(row))
+    sys.stdout.flush()
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _runs_behind(playbook: Playbook, counted: list[Mapping[str, Any]], figure: str, fmt: str) -> None:
+    """``--runs``: the runs one figure counts, with their outcome and whether it counts as success."""
+    from dealrescue.core.outcomes import closest
+    from dealrescue.core.track import figures, is_success, runs_behind
+
+    known = figures(playbook)
+    if figure not in known:
+        near = closest(figure, known)
+        raise UsageError(
+            f"{figure!r} is not a verdict or SCORE.BAND of playbook {playbook.id!r}; valid: {', '.join(known)}",
+            hint=f"did you mean {near!r}?" if near else "see dealrescue track " + playbook.id,
+        )
+    rows = [
+        {
+            "run_id": r["run_id"], "deal": r["deal"], "plan_date": r["plan_date"], "verdict": r["verdict"],
+            "bands": r["bands"], "outcome": r.get("outcome"),
+            "success": None if not r.get("outcome") else is_success(playbook, r),
+        }
+        for r in runs_behind(playbook, counted, figure)
+    ]
+    if fmt == "json":
+        write_json(rows)
+        return
+    from dealrescue.commands.runs_csv import csv_line
+
+    if fmt == "csv":
+        sys.stdout.write(csv_line(["run_id", "deal", "plan_date", "verdict", "outcome", "success"]))
+    for row in rows:
+        worked = "pending" if row["success"] is None else "success" if row["success"] else "no success"
+        cells = [row["run_id"], row["deal"], row["plan_date"], row["verdict"], row["outcome"] or "-", worked]
+        sys.stdout.write(csv_line(cells) if fmt == "csv" else "\t".join(one_line(c) for c in cells) + "\n")
+    sys.stdout.flush()
+    if fmt != "csv":
+        terminal.notice(f"{len(rows)} run(s) behind {figure} ({playbook.id}); see one with: dealrescue deals show ID")

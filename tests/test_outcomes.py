@@ -1,0 +1,207 @@
+"""Outcomes: the playbook format (outcomes:, success:), `dealrescue outcome`, `deals show`, the
+to-do item that asks for it, and the migration that adds them to a journal made before."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dealrescue import paths
+from dealrescue.catalog import finder
+from dealrescue.core.model import json_schema
+from dealrescue.journal import Journal, migrations
+from tests.conftest import BUNDLED
+
+DEALRESCUE = str(Path(sys.executable).with_name("dealrescue"))
+DATA = Path(__file__).parent / "data"
+FIGHT = ["--set", "competitor=Globex", "--set", "signed=not_signed", "--set", "reason=price", "--set", "price_gap=bridgeable", "--set", "pressure=6"]
+SIGNED = ["--set", "competitor=Globex", "--set", "signed=signed", "--set", "reason=better_fit"]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it."""
+    return subprocess.run([DEALRESCUE, *args], capture_output=True, text=True, timeout=60, env=os.environ.copy())
+
+
+def triage(deal: str, date: str, answers: list[str] = FIGHT, *extra: str) -> str:
+    done = cli("triage", deal, "--no-input", "--date", date, *answers, *extra)
+    assert done.returncode == 0, done.stderr
+    found = re.search(r"Saved as run (\w+)", done.stderr)
+    assert found, done.stderr
+    return found.group(1)
+
+
+# -- the playbook format
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_playbook_declares_outcomes_and_what_success_means(path: Path) -> None:
+    playbook = finder.load_file(path, use_cache=False).playbook
+    ids = [o.id for o in playbook.outcomes]
+    assert len(ids) >= 3 and len(set(ids)) == len(ids)
+    for verdict in playbook.verdicts:
+        assert verdict.success, f"{playbook.id}: verdict {verdict.id} names no success"
+        assert set(verdict.success) <= set(ids)
+    # Some outcome is a failure for every verdict: a record that cannot fail would say nothing.
+    assert any(all(o not in v.success for v in playbook.verdicts) for o in ids)
+
+
+def test_triage_counts_won_back_as_success_for_fighting_and_changing_approach() -> None:
+    playbook = finder.load("triage")[0].playbook
+    success = {v.id: v.success for v in playbook.verdicts}
+    assert "won_back" in success["fight_on_value"] and "won_back" in success["change_approach"]
+    assert "lost" in [o.id for o in playbook.outcomes]
+    walkaway = finder.load("walkaway")[0].playbook
+    assert {"walked_away_cleanly", "invited_back"} <= {o.id for o in walkaway.outcomes}
+
+
+def test_validate_names_the_success_entry_and_the_valid_ids(tmp_path: Path) -> None:
+    text = (paths.bundled_playbooks_dir() / "triage.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "triage.yaml"
+    bad.write_text(text.replace("success: [won_back]", "success: [won_bak]", 1), encoding="utf-8")
+    done = cli("playbooks", "validate", str(bad))
+    assert done.returncode == 3
+    line = done.stderr.splitlines()[0]
+    assert re.search(r"triage\.yaml:\d+: verdicts\[2\]\.success\[0\]: 'won_bak' is not one of this playbook's outcomes", line)
+    assert "won_back, lost, parted_well, invited_back, no_decision" in line and "did you mean 'won_back'?" in line
+
+
+def test_success_without_outcomes_and_a_repeated_outcome_are_errors(write_playbook: Callable[..., Path], mini: Path) -> None:
+    text = mini.read_text(encoding="utf-8").replace("  - id: walk\n", "  - id: walk\n    success: [won]\n")
+    done = cli("playbooks", "validate", str(write_playbook(text, "no-outcomes.yaml")))
+    assert done.returncode == 3 and "this playbook declares none (add them under outcomes:)" in done.stderr
+    text += "outcomes:\n  - {id: won, label: Won}\n  - {id: won, label: Won again}\n"
+    done = cli("playbooks", "validate", str(write_playbook(text, "twice.yaml")))
+    assert done.returncode == 3 and "outcomes[1].id: outcome id 'won' is used twice" in done.stderr
+
+
+def test_the_schema_describes_outcomes_and_success() -> None:
+    schema = json_schema()
+    assert "outcomes" in schema["properties"]
+    outcome = schema["$defs"]["DealOutcome"]
+    assert set(outcome["required"]) == {"id", "label"} and outcome["additionalProperties"] is False
+    assert schema["$defs"]["Verdict"]["properties"]["success"]["type"] == "array"
+
+
+# -- recording
+
+
+def test_outcome_is_recorded_shown_and_changed_with_its_history() -> None:
+    run = triage("Acme", "2026-09-01")
+    done = cli("outcome", run, "lost", "--date", "2026-10-01", "--note", "went with Globex")
+    assert done.returncode == 0, done.stderr
+    assert f"Recorded for run {run} (Acme, triage): Lost on 2026-10-01" in done.stderr
+    assert "does not count as success" in done.stderr
+    done = cli("outcome", run[:4], "won_back", "--date", "2026-10-20")
+    assert done.returncode == 0, done.stderr
+    assert "counts as success for the verdict 'Fight on value, not price'" in done.stderr
+    assert "It replaces Lost (on 2026-10-01)" in done.stderr
+    shown = cli("deals", "show", run).stdout
+    outcome = shown.split("## Outcome", 1)[1].split("\n## ", 1)[0]
+    assert "Won back (`won_back`) on 2026-10-20 · a success for this verdict" in outcome
+    assert "Lost (`lost`) on 2026-10-01" in outcome and "went with Globex" in outcome
+    with Journal.open() as journal:
+        assert [h.outcome for h in journal.outcome_history(run)] == ["lost", "won_back"]
+        current = journal.outcome_of(run)
+    assert current is not None and (current.outcome, current.note) == ("won_back", None)
+
+
+def test_a_wrong_result_exits_2_listing_the_valid_ones_and_the_closest() -> None:
+    run = triage("Acme", "2026-09-01")
+    done = cli("outcome", run, "wonback")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "error: 'wonback' is not an outcome of playbook 'triage'; valid: won_back, lost, parted_well, invited_back, no_decision",
+        f"hint: did you mean 'won_back'? dealrescue outcome {run} won_back",
+    ]
+    with Journal.open() as journal:
+        assert journal.outcome_history(run) == []
+
+
+def test_an_unknown_run_is_a_clear_error() -> None:
+    triage("Acme", "2026-09-01")
+    done = cli("outcome", "zzzzzz", "lost")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["error: no run with id 'zzzzzz' in the journal", "hint: see `dealrescue deals list` for ids"]
+    assert cli("outcome", "run-1", "lost").returncode == 2
+    assert cli("outcome", "abc", "lost", "--date", "2026-13-01").returncode == 2
+
+
+def test_an_outcome_for_a_replaced_run_goes_to_the_run_that_replaced_it() -> None:
+    first = triage("Acme", "2026-09-01")
+    done = cli("deals", "rerun", first, "--no-input", "--set", "pressure=8", "--date", "2026-09-05")
+    assert done.returncode == 0, done.stderr
+    second = re.search(r"Saved as run (\w+)", done.stderr).group(1)  # type: ignore[union-attr]
+    done = cli("outcome", first, "won_back")
+    assert done.returncode == 0, done.stderr
+    assert f"Run {first} was replaced by run {second} (a re-run of Acme): the outcome is recorded for {second}." in done.stderr
+    with Journal.open() as journal:
+        assert journal.outcome_of(first) is None
+        history = journal.outcome_history(second)
+    assert [(h.outcome, h.given_for) for h in history] == [("won_back", first)]
+
+
+# -- the to-do item
+
+
+def _outcome_items(on: str) -> list[dict[str, Any]]:
+    done = cli("todo", "--date", on, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return [i for i in json.loads(done.stdout) if i["kind"] == "outcome"]
+
+
+def test_todo_asks_for_the_outcome_after_the_customer_date_or_six_weeks_and_recording_ticks_it_off() -> None:
+    dated = triage("Umbrella", "2026-09-03", [*FIGHT, "--set", "sign_date=2026-09-20"])
+    undated = triage("Acme", "2026-09-01")
+    assert _outcome_items("2026-09-10") == []
+    items = _outcome_items("2026-09-15")  # "this week" reaches 2026-09-21: the day after their signing date
+    assert [(i["id"], i["due"], i["deal"]) for i in items] == [(dated, "2026-09-21", "Umbrella")]
+    assert items[0]["text"] == f"record the outcome for Umbrella: `dealrescue outcome {dated} …`"
+    items = _outcome_items("2026-10-13")  # six weeks after 2026-09-01 is 2026-10-13
+    assert [(i["id"], i["due"]) for i in items] == [(dated, "2026-09-21"), (undated, "2026-10-13")]
+    assert cli("outcome", dated, "lost").returncode == 0
+    assert [i["id"] for i in _outcome_items("2026-10-13")] == [undated]
+
+
+# -- the migration
+
+
+def test_a_journal_made_by_the_previous_version_migrates_and_keeps_everything(user_home: Path) -> None:
+    """``journal-v4-main.db`` was written by dealrescue before outcomes (schema 4): 4 triage runs (one a
+    re-run) and a qualify run. Migrating adds the outcome tables and two NULL columns; no row changes."""
+    path = paths.journal_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(DATA / "journal-v4-main.db", path)
+    path.chmod(0o600)
+
+    def tables(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {n: conn.execute(f"SELECT * FROM {n} ORDER BY rowid").fetchall() for n in names}
+
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        before = tables(conn)
+    with Journal.open() as journal:
+        runs = list(journal.run_rows())
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+        after = tables(conn)
+    assert after.pop("outcomes") == [] and after.pop("outcome_history") == []
+    assert [row[:-2] for row in after.pop("runs")] == before.pop("runs")  # scoring, outcome_due: added, NULL
+    assert after == before
+    # The old runs' bands come from their plans; they are never asked for, but may be given, an outcome.
+    assert {r["deal"]: r["bands"] for r in runs if r["playbook"] == "triage"}["Initech"] == {"open_door": "closed"}
+    assert _outcome_items("2027-06-01") == []
+    acme = [r["run_id"] for r in runs if r["deal"] == "Acme"]
+    done = cli("outcome", acme[0], "won_back")
+    assert done.returncode == 0 and f"recorded for {acme[1]}" in done.stderr

@@ -1,0 +1,286 @@
+"""The track record: the Wilson interval, the JSON contract, the table, the runs behind a figure,
+and the same record from the journal, from its CSV export, and from the SQL in docs/track.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dealrescue.cli.app import app
+from dealrescue.core.track import Z95, wilson
+
+DEALRESCUE = str(Path(sys.executable).with_name("dealrescue"))
+REPO = Path(__file__).resolve().parent.parent
+SETS = {
+    "fight_on_value": {"competitor": "Globex", "signed": "not_signed", "reason": "price", "price_gap": "bridgeable", "pressure": "6"},
+    "accept_and_learn": {"competitor": "Globex", "signed": "signed", "reason": "better_fit"},
+    "walk_away": {"competitor": "Globex", "signed": "not_signed", "reason": "better_fit"},
+    "change_approach": {"competitor": "Globex", "signed": "not_signed", "reason": "relationship", "trust_issue": "a poor meeting"},
+}
+
+
+def cli(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = os.environ.copy()
+    if home is not None:
+        env["DEALRESCUE_HOME"] = str(home)
+    return subprocess.run([DEALRESCUE, *args], capture_output=True, text=True, timeout=60, env=env)
+
+
+def ok(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    done = cli(*args, home=home)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def setup(*args: str, home: Path | None = None) -> Any:
+    """Making the journal a test reads: in process (an interpreter per run would take minutes)."""
+    env = {"DEALRESCUE_HOME": str(home)} if home is not None else None
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def run(deal: str, verdict: str, date: str, home: Path | None = None) -> str:
+    sets = [x for k, v in SETS[verdict].items() for x in ("--set", f"{k}={v}")]
+    done = setup("triage", deal, "--no-input", "--date", date, *sets, home=home)
+    found = re.search(r"Saved as run (\w+)", done.stderr)
+    assert found
+    return found.group(1)
+
+
+# -- Wilson
+
+
+@pytest.mark.parametrize(
+    ("successes", "n", "low", "high"),
+    [(5, 9, 0.267, 0.811), (7, 19, 0.191, 0.590), (0, 10, 0.0, 0.278), (10, 10, 0.722, 1.0), (5, 5, 0.566, 1.0), (1, 2, 0.095, 0.905)],
+)
+def test_wilson_known_values(successes: int, n: int, low: float, high: float) -> None:
+    assert [round(x, 3) for x in wilson(successes, n)] == [low, high]
+
+
+@given(st.integers(min_value=1, max_value=2000).flatmap(lambda n: st.tuples(st.integers(min_value=0, max_value=n), st.just(n))))
+def test_wilson_is_where_the_score_test_stops_rejecting(case: tuple[int, int]) -> None:
+    """The interval's ends are the two roots of (p̂ - p)² = z² p (1 - p) / n, from the quadratic formula."""
+    successes, n = case
+    p_hat, z2 = successes / n, Z95 * Z95
+    a, b, c = 1 + z2 / n, -(2 * p_hat + z2 / n), p_hat * p_hat
+    root = math.sqrt(max(0.0, b * b - 4 * a * c))
+    low, high = wilson(successes, n)
+    assert low == pytest.approx(max(0.0, (-b - root) / (2 * a)), abs=1e-9)
+    assert high == pytest.approx(min(1.0, (-b + root) / (2 * a)), abs=1e-9)
+    assert 0.0 <= low <= p_hat <= high <= 1.0
+
+
+@given(st.integers(min_value=1, max_value=500))
+def test_wilson_is_symmetric_and_narrows_with_more_outcomes(n: int) -> None:
+    for successes in {0, n // 3, n}:
+        low, high = wilson(successes, n)
+        flipped = wilson(n - successes, n)
+        assert flipped == pytest.approx((1 - high, 1 - low), abs=1e-12)
+        wider = wilson(successes, n)
+        tighter = wilson(successes * 4, n * 4)
+        assert tighter[1] - tighter[0] < wider[1] - wider[0]
+
+
+def test_wilson_refuses_impossible_counts() -> None:
+    for successes, n in ((1, 0), (-1, 3), (4, 3)):
+        with pytest.raises(ValueError):
+            wilson(successes, n)
+
+
+# -- a journal with a record
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """12 deals told to fight on value (5 won back, 4 lost, 3 pending), 3 to accept and learn
+    (2 outcomes), and an earlier run of one deal whose latest run is a fight: made once per module."""
+    home = tmp_path_factory.mktemp("recorded")
+    # Deal 00 was first triaged as a trust loss: only its latest run (fight on value, below) counts.
+    ids: dict[str, Any] = {"fight": [], "accept": [], "older": run("deal 00", "change_approach", "2026-08-01", home)}
+    for i in range(12):
+        ids["fight"].append(run(f"Deal {i:02d}", "fight_on_value", f"2026-09-{i + 1:02d}", home))
+    for i in range(3):
+        ids["accept"].append(run(f"Signed {i}", "accept_and_learn", f"2026-09-{i + 1:02d}", home))
+    for index, run_id in enumerate(ids["fight"][:9]):
+        setup("outcome", run_id, "won_back" if index < 5 else "lost", "--date", "2026-10-15", home=home)
+    setup("outcome", ids["accept"][0], "invited_back", home=home)
+    setup("outcome", ids["accept"][1], "lost", home=home)
+    return home, ids
+
+
+@pytest.fixture
+def journal_with_record(recorded: tuple[Path, dict[str, Any]], user_home: Path) -> dict[str, Any]:
+    """The module's journal, copied into this test's own data folder."""
+    home, ids = recorded
+    shutil.copy(home / "journal.db", user_home / "journal.db")
+    return ids
+
+
+def test_the_json_record_has_the_issues_shape_and_figures(journal_with_record: dict[str, Any]) -> None:
+    record = json.loads(ok("track", "triage", "--format", "json").stdout)
+    assert list(record) == ["playbook", "since", "verdicts", "bands"]
+    assert record["playbook"] == "triage" and record["since"] is None
+    verdicts = {v["verdict"]: v for v in record["verdicts"]}
+    assert [v["verdict"] for v in record["verdicts"]] == [
+        "accept_and_learn", "walk_away", "fight_on_value", "change_approach", "resolve_indecision", "find_out_more",
+    ]
+    assert verdicts["fight_on_value"] == {
+        "verdict": "fight_on_value", "runs": 12, "outcomes": 9, "successes": 5, "rate": 0.556, "interval": [0.267, 0.811], "judged": True,
+    }
+    assert verdicts["accept_and_learn"] == {
+        "verdict": "accept_and_learn", "runs": 3, "outcomes": 2, "successes": 1, "rate": None, "interval": None, "judged": False,
+    }
+    # The older change-approach run of "Deal 00" is not its latest: not counted.
+    assert verdicts["change_approach"]["runs"] == 0
+    assert list(record["bands"]) == ["open_door"]
+    bands = {b["band"]: b for b in record["bands"]["open_door"]}
+    assert all(list(b) == ["band", "outcomes", "successes", "interval", "judged"] for b in bands.values())
+    assert bands["ajar"] == {"band": "ajar", "outcomes": 9, "successes": 5, "interval": [0.267, 0.811], "judged": True}
+    assert bands["closed"] == {"band": "closed", "outcomes": 2, "successes": 1, "interval": None, "judged": False}
+
+
+def test_the_table_reads_as_sentences_and_names_its_method(journal_with_record: dict[str, Any]) -> None:
+    table = ok("track", "triage").stdout
+    assert "  fight on value: 5 of 9 won back (27-81%) · 3 pending\n" in table
+    assert "  accept and learn: 1 of 2 invited back later · 1 pending · too few to judge\n" in table
+    assert "  walk away: no runs yet\n" in table
+    assert "Ajar: 5 of 9 won back (27-81%) · 3 pending" in table
+    assert "Wilson 95%" in table
+    assert "An outcome reflects the verdict and what the rep did with it, not what would have happened otherwise." in table
+
+
+def test_since_counts_deals_whose_latest_plan_is_that_recent(journal_with_record: dict[str, Any]) -> None:
+    record = json.loads(ok("track", "triage", "--since", "2026-09-10", "--format", "json").stdout)
+    fight = record["verdicts"][2]
+    assert record["since"] == "2026-09-10" and (fight["runs"], fight["outcomes"]) == (3, 0)
+    assert cli("track", "triage", "--since", "10/09/2026").returncode == 2
+
+
+def test_runs_lists_the_runs_behind_a_figure(journal_with_record: dict[str, Any]) -> None:
+    rows = json.loads(ok("track", "triage", "--runs", "fight_on_value", "--format", "json").stdout)
+    assert sorted(r["run_id"] for r in rows) == sorted(journal_with_record["fight"])
+    assert sum(r["success"] is True for r in rows) == 5 and sum(r["success"] is None for r in rows) == 3
+    lines = ok("track", "triage", "--runs", "open_door.closed").stdout.splitlines()
+    assert sorted(line.split("\t")[0] for line in lines) == sorted(journal_with_record["accept"])
+    done = cli("track", "triage", "--runs", "fight_on_valeu")
+    assert done.returncode == 2 and "did you mean 'fight_on_value'?" in done.stderr
+
+
+def test_every_playbook_with_runs_without_a_playbook_named(journal_with_record: dict[str, Any]) -> None:
+    records = json.loads(ok("track", "--format", "json").stdout)
+    assert [r["playbook"] for r in records] == ["triage"]
+    rows = list(csv.DictReader(io.StringIO(ok("track", "--format", "csv").stdout)))
+    fight = next(r for r in rows if r["figure"] == "fight_on_value")
+    figures = (fight["kind"], fight["runs"], fight["outcomes"], fight["successes"], fight["low"], fight["high"], fight["judged"])
+    assert figures == ("verdict", "12", "9", "5", "0.267", "0.811", "true")
+
+
+def test_an_empty_journal_has_an_empty_record(user_home: Path) -> None:
+    record = json.loads(ok("track", "triage", "--format", "json").stdout)
+    assert all(v["runs"] == 0 and not v["judged"] for v in record["verdicts"])
+    assert cli("track", "nosuch").returncode == 2
+
+
+# -- the export, --from, and SQL
+
+
+def test_the_export_gives_the_same_record_as_the_journal(journal_with_record: dict[str, Any], tmp_path: Path) -> None:
+    export = tmp_path / "runs.csv"
+    ok("deals", "export", "--all", "--format", "csv", "-o", str(export))
+    rows = list(csv.DictReader(io.StringIO(export.read_text(encoding="utf-8"))))
+    assert len(rows) == 16
+    assert list(rows[0]) == [
+        "run_id", "deal", "playbook", "playbook_version", "scoring", "status", "plan_date", "created_at",
+        "verdict", "bands", "outcome", "outcome_date", "success",
+    ]
+    assert all(re.fullmatch(r"[0-9a-f]{16}", r["scoring"]) for r in rows)
+    for fmt in ("json", "csv", "table"):
+        assert ok("track", "triage", "--format", fmt).stdout == ok("track", "triage", "--format", fmt, "--from", str(export)).stdout
+    # The same file twice counts each run once.
+    assert ok("track", "triage", "--format", "json", "--from", str(export), "--from", str(export)).stdout == ok(
+        "track", "triage", "--format", "json"
+    ).stdout
+
+
+def test_the_export_holds_no_answers_or_notes_unless_asked_and_neutralises_formulas(user_home: Path, tmp_path: Path) -> None:
+    run_id = run("=HYPERLINK(\"http://x\")", "fight_on_value", "2026-09-01")
+    ok("outcome", run_id, "lost", "--note", "secret pricing note")
+    plain = ok("deals", "export", "--all").stdout
+    assert "secret" not in plain and "Globex" not in plain
+    row = next(csv.DictReader(io.StringIO(plain)))
+    assert row["deal"] == "'=HYPERLINK(\"http://x\")" and row["success"] == "no"
+    full = next(csv.DictReader(io.StringIO(ok("deals", "export", "--all", "--with-answers").stdout)))
+    assert full["outcome_note"] == "secret pricing note" and json.loads(full["answers"])["competitor"] == "Globex"
+    assert cli("deals", "export", "--all", "--format", "markdown").returncode == 2
+    assert cli("deals", "export", run_id, "--format", "csv").returncode == 2
+    assert cli("deals", "export", "--with-answers").returncode == 2
+    # Read back, the deal is its own name again.
+    export = tmp_path / "runs.csv"
+    export.write_text(plain, encoding="utf-8")
+    rows = json.loads(ok("track", "triage", "--from", str(export), "--runs", "fight_on_value", "--format", "json").stdout)
+    assert rows[0]["deal"] == "=HYPERLINK(\"http://x\")"
+
+
+def test_a_file_that_is_not_an_export_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "accounts.csv"
+    other.write_text("name,amount\nAcme,100\n", encoding="utf-8")
+    done = cli("track", "triage", "--from", str(other))
+    assert done.returncode == 2 and "not a runs export: no column run_id" in done.stderr
+    assert cli("track", "triage", "--from", str(tmp_path / "missing.csv")).returncode == 2
+
+
+def _sql_blocks() -> list[str]:
+    text = (REPO / "docs" / "track.md").read_text(encoding="utf-8")
+    return re.findall(r"```sql\n(.*?)```", text, re.S)
+
+
+def test_the_warehouse_sql_in_the_docs_gives_the_figures_track_from_gives(tmp_path: Path) -> None:
+    """Two reps, each with their own journal, export; the manager's SQL and `track --from` agree."""
+    dana, sam = tmp_path / "dana", tmp_path / "sam"
+    for i in range(7):
+        run_id = run(f"Dana {i}", "fight_on_value", f"2026-09-{i + 1:02d}", home=dana)
+        if i < 6:
+            setup("outcome", run_id, "won_back" if i % 2 else "lost", home=dana)
+    for i in range(4):
+        run_id = run(f"Sam {i}", "walk_away", f"2026-09-{i + 1:02d}", home=sam)
+        setup("outcome", run_id, "parted_well", home=sam)
+    run_id = run("Sam 0", "fight_on_value", "2026-09-20", home=sam)  # Sam 0's latest run
+    setup("outcome", run_id, "won_back", home=sam)
+    files = []
+    for home in (dana, sam):
+        files.append(home / "runs.csv")
+        ok("deals", "export", "--all", "-o", str(files[-1]), home=home)
+    record = json.loads(ok("track", "triage", "--format", "json", *[x for f in files for x in ("--from", str(f))]).stdout)
+
+    load, verdict_sql, band_sql = _sql_blocks()
+    os.chdir(tmp_path)
+    db = duckdb.connect()
+    db.execute(load.replace("'dana-runs.csv', 'sam-runs.csv'", ", ".join(f"'{f}'" for f in files)))
+    by_sql = {
+        row[0]: {"verdict": row[0], "runs": row[1], "outcomes": row[2], "successes": row[3], "rate": row[4],
+                 "interval": None if row[5] is None else [row[5], row[6]], "judged": row[7]}
+        for row in db.execute(verdict_sql).fetchall()
+    }
+    expected = {v["verdict"]: v for v in record["verdicts"] if v["runs"]}
+    assert by_sql == expected
+    assert expected["fight_on_value"]["judged"] and expected["fight_on_value"]["runs"] == 8
+    bands = {row[0]: (row[1], row[2]) for row in db.execute(band_sql).fetchall()}
+    assert bands == {b["band"]: (b["outcomes"], b["successes"]) for b in record["bands"]["open_door"] if b["outcomes"]}
+    assert bands  # some band has outcomes: the comparison compared something
