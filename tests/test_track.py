@@ -284,3 +284,34 @@ def test_the_warehouse_sql_in_the_docs_gives_the_figures_track_from_gives(tmp_pa
     bands = {row[0]: (row[1], row[2]) for row in db.execute(band_sql).fetchall()}
     assert bands == {b["band"]: (b["outcomes"], b["successes"]) for b in record["bands"]["open_door"] if b["outcomes"]}
     assert bands  # some band has outcomes: the comparison compared something
+
+
+# -- where the record shows: rank's bands and the plan's verdict
+
+
+def test_rank_bands_and_the_plan_carry_the_record_once_judged(user_home: Path, tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("deal,stage,metrics\nAlpha,discovery,unknown\nBeta,discovery,unknown\n", encoding="utf-8")
+    ids = []
+    for i in range(5):
+        done = setup("qualify", f"Q{i}", "--no-input", "--date", f"2026-09-0{i + 1}")
+        ids.append(re.search(r"Saved as run (\w+)", done.stderr).group(1))  # type: ignore[union-attr]
+    for i, run_id in enumerate(ids[:4]):
+        setup("outcome", run_id, "won" if i < 2 else "lost")
+    # 4 outcomes: too few to judge, so neither the ranking nor the plan says anything.
+    assert "won" not in ok("rank", str(accounts), "--format", "table").stdout
+    assert "Track record" not in ok("qualify", "Q9", "--no-input", "--no-save").stdout
+    setup("outcome", ids[4], "lost")
+    table = ok("rank", str(accounts), "--format", "table").stdout
+    assert re.search(r"\n  Weak: mostly hope · 2 of 5 won \(12-77%\)  █+  2\n", table)
+    assert "  Partly qualified  " in table  # a band with no outcomes stays as it was
+    html = ok("rank", str(accounts), "--format", "html").stdout
+    assert "<tr><td>Weak: mostly hope · 2 of 5 won (12-77%)</td>" in html
+    plan = ok("qualify", "Q9", "--no-input", "--no-save").stdout
+    verdict = plan.split("## Verdict: ", 1)[1].split("\n## ", 1)[0]
+    assert verdict.rstrip().endswith("*Track record: 2 of 5 won (12-77%, Wilson 95%)*")
+    # Another verdict of the same playbook has no outcomes: its plan carries nothing.
+    sets = [x for k in ("metrics", "economic_buyer", "decision_criteria", "decision_process", "paper_process", "pain",
+                        "champion", "competition") for x in ("--set", f"{k}=validated")]
+    qualified = ok("qualify", "Q10", "--no-input", "--no-save", "--set", "stage=evaluation", *sets).stdout
+    assert "## Verdict: Qualified\n" in qualified and "Track record" not in qualified

@@ -173,7 +173,11 @@ def _bands(scored: ScoredFile, order: tuple[int, ...], compiled: object) -> list
 
     score = compiled.playbook.scores[order[0]]  # type: ignore[attr-defined]
     bands = sorted(score.bands, key=lambda b: b.min)
-    counts = {b.id: BandCount(b.label) for b in bands}
+    from dealrescue.commands.track import band_records
+
+    # A band whose outcomes judge it carries its record: "Partly qualified · 7 of 19 won (19-59%)".
+    records = band_records(compiled.playbook, score.id)  # type: ignore[attr-defined]
+    counts = {b.id: BandCount(f"{b.label} · {records[b.id]}" if b.id in records else b.label) for b in bands}
     scorer = scored.scorer
     amounts = scorer.amounts
     for k, standing in enumerate(scorer.standings):

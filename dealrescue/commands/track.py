@@ -122,6 +122,44 @@ def _write_csv(records: list[dict[str, Any]]) -> None:
     sys.stdout.flush()
 
 
+def recorded_runs(playbook: Playbook) -> list[Mapping[str, Any]]:
+    """The journal's runs that a plan's or a ranking's record line counts (none without a journal,
+    without outcomes in the playbook, or when the journal cannot be read: the line is an extra)."""
+    from dealrescue.core.track import counted_runs
+    from dealrescue.errors import JournalError
+
+    if not playbook.outcomes:
+        return []
+    try:
+        journal = open_existing_journal()
+        if journal is None:
+            return []
+        with journal:
+            return counted_runs(playbook, journal.judged_rows(playbook.id))
+    except JournalError:
+        return []
+
+
+def band_records(playbook: Playbook, score_id: str) -> dict[str, str]:
+    """``rank``'s hook: each judged band of ``score_id`` with its record line ("7 of 19 won (19-59%)")."""
+    from dealrescue.core.track import band_line
+
+    counted = recorded_runs(playbook)
+    score = next((s for s in playbook.scores if s.id == score_id), None)
+    if not counted or score is None:
+        return {}
+    lines = {band.id: band_line(playbook, counted, score_id, band.id) for band in score.bands}
+    return {band_id: line for band_id, line in lines.items() if line is not None}
+
+
+def verdict_record(playbook: Playbook, verdict_id: str) -> str | None:
+    """A plan's hook: the verdict's record line, when it is judged."""
+    from dealrescue.core.track import verdict_line
+
+    counted = recorded_runs(playbook)
+    return verdict_line(playbook, counted, verdict_id) if counted else None
+
+
 def _flag(value: bool) -> str:
     return "true" if value else "false"
 

@@ -114,6 +114,9 @@ class Plan:
     followups: tuple[Followup, ...]
     # The shortfall, if any, and one note per customer date that moved the steps.
     schedule: ScheduleReport = ScheduleReport()
+    # How this verdict has fared ("Track record: 5 of 9 won back (27-81%, Wilson 95%)"), from the
+    # journal's outcomes; None until it is judged (dealrescue track).
+    record: str | None = None
 
 
 def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt.date) -> Plan:

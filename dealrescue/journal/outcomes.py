@@ -148,6 +148,16 @@ class Outcomes:
             ).fetchall()
         return [OutcomeDue(*row) for row in rows]
 
+    def judged_rows(self, playbook: str) -> list[dict[str, Any]]:
+        """The runs of ``playbook`` of every deal with an outcome on one of them, oldest first: all that
+        a figure's outcomes and successes can count (a plan's and a ranking's record lines), and few."""
+        where = (
+            " WHERE r.playbook_id = ?1 AND r.deal_key IN "
+            "(SELECT d.deal_key FROM outcomes AS o JOIN runs AS d ON d.id = o.run_id WHERE d.playbook_id = ?1)"
+        )
+        with self._read() as conn:
+            return [run_row(row) for row in conn.execute(_RUN_ROWS + where + " ORDER BY r.seq", (playbook,)).fetchall()]
+
     def run_rows(self, playbook: str | None = None) -> Iterator[dict[str, Any]]:
         """Every run (of ``playbook``, or all), oldest first, as ``run_row`` reads it."""
         where, params = (" WHERE r.playbook_id = ?", [playbook]) if playbook else ("", [])

@@ -79,6 +79,8 @@ def to_markdown(plan: Plan) -> str:
         "",
         plan.verdict.rationale.markdown,
     ]
+    if plan.record:
+        out += ["", f"*{e(plan.record)}*"]
     if plan.verdict.next:
         out += ["", f"**Next:** {_next_command(plan.verdict.next, _one_line(plan.deal))}"]
     if plan.scores:
