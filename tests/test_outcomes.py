@@ -205,3 +205,12 @@ def test_a_journal_made_by_the_previous_version_migrates_and_keeps_everything(us
     acme = [r["run_id"] for r in runs if r["deal"] == "Acme"]
     done = cli("outcome", acme[0], "won_back")
     assert done.returncode == 0 and f"recorded for {acme[1]}" in done.stderr
+
+
+def test_an_outcome_for_an_older_run_of_the_deal_says_which_run_track_counts() -> None:
+    older = triage("Acme", "2026-09-01")
+    latest = triage("acme", "2026-09-10", SIGNED)
+    done = cli("outcome", older, "lost")
+    assert done.returncode == 0
+    assert f"Note: Acme's latest triage run is {latest}" in done.stderr and f"dealrescue outcome {latest} lost" in done.stderr
+    assert "Note:" not in cli("outcome", latest, "invited_back").stderr

@@ -71,12 +71,18 @@ def record_outcome(given: str, result: str, note: str | None, on: str | None, pl
                 hint=f"did you mean {near!r}? dealrescue outcome {run.id} {near}" if near else f"e.g. dealrescue outcome {run.id} {valid[0]}",
             )
         before = journal.set_outcome(run.id, result, note, happened_on, given_for=asked_for if asked_for != run.id else None)
+        latest = journal.latest_of_deal(run.id)
     labels = {o.id: o.label for o in playbook.outcomes}
     worked = "counts as success" if result in success_ids(playbook, run.verdict_id) else "does not count as success"
     terminal.notice(
         f"Recorded for run {run.id} ({run.deal}, {run.playbook_id}): {labels[result]} on {happened_on}; "
         f"it {worked} for the verdict {run.verdict_title or run.verdict_id!r}."
     )
+    if latest != run.id:
+        terminal.notice(
+            f"Note: {run.deal}'s latest {run.playbook_id} run is {latest}, and `dealrescue track` counts each deal by its "
+            f"latest run: if this outcome answers that run's verdict too, record it there (dealrescue outcome {latest} {result})."
+        )
     if before is not None and (before.outcome, before.note, before.happened_on) != (result, note, happened_on):
         terminal.notice(
             f"It replaces {labels.get(before.outcome, before.outcome)} (on {before.happened_on}); "

@@ -96,6 +96,19 @@ class Outcomes:
                 run_id = str(row[0])
                 seen.add(run_id)
 
+    def latest_of_deal(self, run_id: str) -> str:
+        """The deal's latest finished run of the same playbook: the one a track record counts."""
+        with self._read() as conn:
+            row = conn.execute(
+                """
+                SELECT later.id FROM runs AS r JOIN runs AS later
+                  ON later.playbook_id = r.playbook_id AND later.deal_key = r.deal_key AND later.status = 'done'
+                WHERE r.id = ? ORDER BY later.created_at DESC, later.id DESC LIMIT 1
+                """,
+                (run_id,),
+            ).fetchone()
+        return run_id if row is None else str(row[0])
+
     def set_outcome(
         self, run_id: str, outcome: str, note: str | None, happened_on: str, given_for: str | None = None
     ) -> OutcomeRecord | None:
