@@ -315,3 +315,6 @@ def test_rank_bands_and_the_plan_carry_the_record_once_judged(user_home: Path, t
                         "champion", "competition") for x in ("--set", f"{k}=validated")]
     qualified = ok("qualify", "Q10", "--no-input", "--no-save", "--set", "stage=evaluation", *sets).stdout
     assert "## Verdict: Qualified\n" in qualified and "Track record" not in qualified
+    # A saved run reads the record through the journal it is recorded in: the same line.
+    saved = ok("qualify", "Q11", "--no-input")
+    assert "*Track record: 2 of 5 won (12-77%, Wilson 95%)*" in saved.stdout and "Saved as run" in saved.stderr

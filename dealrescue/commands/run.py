@@ -229,7 +229,7 @@ def _finish(run: Run) -> None:
 
         try:
             plan = _answer_and_plan(run, streams)
-            plan = _with_record(plan, run.playbook.playbook)
+            plan = _with_record(plan, run.playbook.playbook, recorder)
             markdown, document = to_markdown(plan), to_json(plan)
             if options.explain:
                 from dealrescue.commands.explain import print_explanation
@@ -274,13 +274,14 @@ def _finish(run: Run) -> None:
             streams.close()
 
 
-def _with_record(plan: Plan, playbook: Playbook) -> Plan:
-    """The plan with its verdict's track record line, once the journal's outcomes judge it."""
+def _with_record(plan: Plan, playbook: Playbook, recorder: Recorder) -> Plan:
+    """The plan with its verdict's track record line, once the journal's outcomes judge it (read through
+    the recorder's journal, already open, when the run is saved)."""
     if not playbook.outcomes:
         return plan
     from dealrescue.commands.track import verdict_record
 
-    record = verdict_record(playbook, plan.verdict.id)
+    record = verdict_record(playbook, plan.verdict.id, recorder.journal())
     return replace(plan, record=record) if record else plan
 
 

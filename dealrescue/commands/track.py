@@ -19,6 +19,7 @@ from dealrescue.ui.tables import one_line, write_json
 
 if TYPE_CHECKING:
     from dealrescue.core.model import Playbook
+    from dealrescue.journal import Journal
 
 
 def load_runs(playbook: str | None, sources: list[Path]) -> list[dict[str, Any]]:
@@ -122,20 +123,23 @@ def _write_csv(records: list[dict[str, Any]]) -> None:
     sys.stdout.flush()
 
 
-def recorded_runs(playbook: Playbook) -> list[Mapping[str, Any]]:
+def recorded_runs(playbook: Playbook, journal: Journal | None = None) -> list[Mapping[str, Any]]:
     """The journal's runs that a plan's or a ranking's record line counts (none without a journal,
-    without outcomes in the playbook, or when the journal cannot be read: the line is an extra)."""
+    without outcomes in the playbook, or when the journal cannot be read: the line is an extra).
+    ``journal``: one already open (a run being recorded); otherwise the existing one is opened."""
     from dealrescue.core.track import counted_runs
     from dealrescue.errors import JournalError
 
     if not playbook.outcomes:
         return []
     try:
-        journal = open_existing_journal()
-        if journal is None:
-            return []
-        with journal:
+        if journal is not None:
             return counted_runs(playbook, journal.judged_rows(playbook.id))
+        opened = open_existing_journal()
+        if opened is None:
+            return []
+        with opened:
+            return counted_runs(playbook, opened.judged_rows(playbook.id))
     except JournalError:
         return []
 
@@ -152,11 +156,11 @@ def band_records(playbook: Playbook, score_id: str) -> dict[str, str]:
     return {band_id: line for band_id, line in lines.items() if line is not None}
 
 
-def verdict_record(playbook: Playbook, verdict_id: str) -> str | None:
+def verdict_record(playbook: Playbook, verdict_id: str, journal: Journal | None = None) -> str | None:
     """A plan's hook: the verdict's record line, when it is judged."""
     from dealrescue.core.track import verdict_line
 
-    counted = recorded_runs(playbook)
+    counted = recorded_runs(playbook, journal)
     return verdict_line(playbook, counted, verdict_id) if counted else None
 
 

@@ -55,6 +55,12 @@ class Recorder:
             )
         )
 
+    def journal(self) -> Journal | None:
+        """The journal this run is being recorded in (already open), or None under ``--no-save``."""
+        if not self.enabled or self.run_id is None:
+            return None
+        return self._open()
+
     def answer(self, question_id: str, value: Any) -> None:
         self.kept[question_id] = value
         if self.enabled and self.run_id is not None:
