@@ -88,7 +88,7 @@ class _Problems:
 
 
 # Raised when what a cache entry holds changes shape: older entries become misses.
-_ENTRY_FORMAT = 5
+_ENTRY_FORMAT = 6
 
 
 class CodeCache(Protocol):
