@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,6 @@ from dealrescue.ui.output import check_target
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
-    from dealrescue.core.model import Playbook
     from dealrescue.core.plan import Plan
 
 
@@ -229,7 +228,10 @@ def _finish(run: Run) -> None:
 
         try:
             plan = _answer_and_plan(run, streams)
-            plan = _with_record(plan, run.playbook.playbook, recorder)
+            if run.playbook.playbook.outcomes:  # the verdict's track record line, once outcomes judge it
+                from dealrescue.commands.track import with_record
+
+                plan = with_record(plan, run.playbook.playbook, recorder.journal())
             markdown, document = to_markdown(plan), to_json(plan)
             if options.explain:
                 from dealrescue.commands.explain import print_explanation
@@ -272,17 +274,6 @@ def _finish(run: Run) -> None:
         recorder.close()
         if streams is not None:
             streams.close()
-
-
-def _with_record(plan: Plan, playbook: Playbook, recorder: Recorder) -> Plan:
-    """The plan with its verdict's track record line, once the journal's outcomes judge it (read through
-    the recorder's journal, already open, when the run is saved)."""
-    if not playbook.outcomes:
-        return plan
-    from dealrescue.commands.track import verdict_record
-
-    record = verdict_record(playbook, plan.verdict.id, recorder.journal())
-    return replace(plan, record=record) if record else plan
 
 
 def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:

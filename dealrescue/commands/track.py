@@ -19,6 +19,7 @@ from dealrescue.ui.tables import one_line, write_json
 
 if TYPE_CHECKING:
     from dealrescue.core.model import Playbook
+    from dealrescue.core.plan import Plan
     from dealrescue.journal import Journal
 
 
@@ -162,6 +163,15 @@ def verdict_record(playbook: Playbook, verdict_id: str, journal: Journal | None 
 
     counted = recorded_runs(playbook, journal)
     return verdict_line(playbook, counted, verdict_id) if counted else None
+
+
+def with_record(plan: Plan, playbook: Playbook, journal: Journal | None) -> Plan:
+    """A plan's hook: the plan with its verdict's record line when it is judged (read through
+    ``journal`` when the run is being recorded, so it is not opened twice)."""
+    from dataclasses import replace
+
+    record = verdict_record(playbook, plan.verdict.id, journal)
+    return replace(plan, record=record) if record else plan
 
 
 def _flag(value: bool) -> str:
