@@ -169,6 +169,8 @@ def test_todo_asks_for_the_outcome_after_the_customer_date_or_six_weeks_and_reco
     assert items[0]["text"] == f"record the outcome for Umbrella: `dealrescue outcome {dated} …`"
     items = _outcome_items("2026-10-13")  # six weeks after 2026-09-01 is 2026-10-13
     assert [(i["id"], i["due"]) for i in items] == [(dated, "2026-09-21"), (undated, "2026-10-13")]
+    done = cli("todo", "done", dated)  # the item's id is the run's: the outcome is what ticks it off
+    assert done.returncode == 2 and f"hint: {dated} is a run: record its outcome with `dealrescue outcome {dated} RESULT`" in done.stderr
     assert cli("outcome", dated, "lost").returncode == 0
     assert [i["id"] for i in _outcome_items("2026-10-13")] == [undated]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date, write_calendar
 from dealrescue.commands.common import today as local_today
-from dealrescue.errors import UsageError
+from dealrescue.errors import RecordNotFoundError, UsageError
 from dealrescue.ui import terminal
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
@@ -103,7 +103,12 @@ def mark_done(item_id: str) -> None:
     if journal is None:
         raise UsageError(f"no step or follow-up with id {item_id!r}: the journal is empty")
     with journal, journal_hints():
-        before = journal.get_item(item_id)
+        try:
+            before = journal.get_item(item_id)
+        except RecordNotFoundError as exc:
+            if journal.run_exists(item_id):  # an "record the outcome" item: its id is the run's
+                exc.hint = f"{item_id} is a run: record its outcome with `dealrescue outcome {item_id} RESULT`, which ticks it off"
+            raise
         refuse_superseded(journal, before)
         after = journal.mark_item_done(before.id)
     if before.done_at is not None:

@@ -96,6 +96,10 @@ class Outcomes:
                 run_id = str(row[0])
                 seen.add(run_id)
 
+    def run_exists(self, run_id: str) -> bool:
+        with self._read() as conn:
+            return conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id.strip().lower(),)).fetchone() is not None
+
     def latest_of_deal(self, run_id: str) -> str:
         """The deal's latest finished run of the same playbook: the one a track record counts."""
         with self._read() as conn:
