@@ -1,6 +1,6 @@
 """Write figure 1's bare Typer app FROM dealrescue's real one: same commands, groups and parameters, empty bodies.
 
-``bare_app_source(app)`` walks the Typer objects of ``dealrescue.cli.app.app`` (its commands,
+``bare_app_source(app)`` walks the Typer objects of ``dealrescue.cli.app.eager_app()`` (its commands,
 sub-groups, callbacks and each parameter's ``typer.Option``/``typer.Argument``) and returns the
 source of a module that declares all of them again with typer alone: command bodies do
 nothing, and the module imports nothing of dealrescue. Typer then does the same work for both

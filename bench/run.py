@@ -214,11 +214,11 @@ def make_launchers(scratch: Path) -> Launchers:
     """Write the bare app, generated from dealrescue's own Typer app (bench/bare_app.py), and both launchers."""
     from bare_app import bare_app_source
 
-    from dealrescue.cli.app import app
+    from dealrescue.cli.app import eager_app
 
     bare_dir = scratch / "bare"
     bare_dir.mkdir()
-    (bare_dir / "bare_dealrescue.py").write_text(bare_app_source(app))
+    (bare_dir / "bare_dealrescue.py").write_text(bare_app_source(eager_app()))
     script = console_script()
     if script is not None:
         launcher = bare_dir / "bare-dealrescue"

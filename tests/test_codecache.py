@@ -62,6 +62,18 @@ def test_a_damaged_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert calls == ["mini.yaml"]
 
 
+def test_an_entry_made_for_another_shape_of_the_format_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records pickle their values by position: a field added or moved (same version number,
+    as on a developer's checkout) must not read an old entry with its values in the wrong fields."""
+    cache = FileCodeCache(tmp_path / "cache")
+    calls = _count_checks(monkeypatch)
+    loader.load_playbook(MINIMAL.encode(), "mini.yaml", cache)
+    assert "Question:id,prompt," in loader.format_shape()
+    monkeypatch.setattr(loader, "format_shape", lambda: "Question:prompt,id")
+    assert _verdict(loader.load_playbook(MINIMAL.encode(), "mini.yaml", cache)) == "fight"
+    assert calls == ["mini.yaml", "mini.yaml"]
+
+
 def test_a_cache_others_can_write_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = FileCodeCache(tmp_path / "cache")
     loader.load_playbook(MINIMAL.encode(), "mini.yaml", cache)

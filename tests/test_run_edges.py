@@ -49,6 +49,18 @@ def test_the_deal_name_can_come_from_the_answers_file(mini: Path, tmp_path: Path
     assert result.stdout.startswith("# Mini: Initech\n")
 
 
+def test_an_answers_file_with_a_key_twice_is_refused_with_both_lines(mini: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("deal: Initech\ncompetitor: Globex\n# which one?\ncompetitor: Acme\nreason: better_fit\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "dealrescue", "run", str(mini), "--answers", str(answers), "--no-input", "--no-save"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == f"error: answers file {answers}:4: competitor: duplicate key (first at line 2)"
+    assert result.stdout == ""
+
+
 # --- YAML's bare yes and no in an answers file ---------------------------------------------------
 
 

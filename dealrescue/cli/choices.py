@@ -2,8 +2,7 @@
 
 Every ``--format`` is one of these Enums: typer checks the value, and a command receives a
 member (``.value`` is the name). Plan formats come from the render registry, so a format
-registered there is a ``--format`` choice with nothing to change here. No typer import: the
-direct path of a playbook run (``cli/direct.py``) converts ``--format`` with these too.
+registered there is a ``--format`` choice with nothing to change here. No typer import.
 """
 
 import enum

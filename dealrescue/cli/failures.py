@@ -1,8 +1,7 @@
 """The one place an error becomes stderr lines and an exit code.
 
-Both ways a command runs use it: the typer tree (``DealRescueGroup.invoke`` in ``cli/app.py``)
-and the direct path of a playbook run (``cli/direct.py``). No typer import, so the direct path
-stays free of it.
+The root group (``DealRescueGroup.invoke`` in ``cli/app.py``) and the console script
+(``cli/main.py``) use it. No typer import.
 """
 
 from __future__ import annotations

@@ -49,9 +49,9 @@ def followups(
     """List due and upcoming follow-ups across all deals (overdue ones marked), by due date."""
     if ctx.invoked_subcommand is not None:
         return
-    from dealrescue.commands.followups import followups_flags
+    from dealrescue.commands.followups import list_followups
 
-    followups_flags(include_done=include_done, ics=ics, kind=kind, force=force, on=on, fmt=fmt)
+    list_followups(include_done, ics, kind.value, force, on, fmt.value)
 
 
 @followups_app.command("done")

@@ -1,8 +1,7 @@
 """The console script: ``dealrescue`` starts here.
 
-A playbook run (or ``followups``) whose flags the direct path reads with certainty
-(``cli/direct.py``) runs without importing typer, about a fifth of a scripted run; anything else goes to the typer tree. Both end
-in the same exit rules below.
+Every command line goes to the typer app (``cli/app.py``); whatever it ends with, the exit rules
+below are the same.
 """
 
 from __future__ import annotations
@@ -15,21 +14,17 @@ from dealrescue.errors import EXIT_INTERRUPTED
 
 
 def main() -> None:
-    from dealrescue.cli import direct
     from dealrescue.ui.terminal import signals_as_interrupts
 
     signals_as_interrupts()
     stdout_before = _stdout_identity()
     code: Any = 0
     try:
-        call = direct.parse(sys.argv[1:])
-        if call is not None:
-            code = direct.invoke(call)
-        else:
-            from dealrescue.cli.app import LATER, base_app
-            from dealrescue.cli.lazy import command_tree
+        import typer
 
-            command_tree(base_app(), LATER)(prog_name="dealrescue")
+        from dealrescue.cli.app import app
+
+        typer.main.get_command(app)(prog_name="dealrescue")
     except SystemExit as done:
         code = done.code
         if code == 1 and _closed_pipe_seen(stdout_before):

@@ -25,16 +25,6 @@ from dealrescue.cli.options import (
     Sets,
 )
 
-# (command, playbook id, help) for the bundled playbooks that have a command of their own.
-PLAYBOOK_COMMANDS = (
-    ("triage", "triage", "Right after 'we're going with someone else': fight, change approach, walk away, or accept and learn?"),
-    ("recover", "recover", "A stalled deal after a misstep: own the issues, reinforce value, give first."),
-    ("walkaway", "walkaway", "Prepare a graceful walk-away call: reasons, the three tests, the script, a check-back."),
-    ("pulse", "pulse", "Take an account's pulse: where it stands on the path to defecting, and what to do."),
-    ("review", "review", "Win/loss review: the buyer interview, the process stage by stage, the lessons."),
-    ("qualify", "qualify", "Qualify an open deal (MEDDPICC): grade each element by evidence, a weighted score, one step per gap."),
-)
-
 EXAMPLES = """
 
 Examples:
@@ -53,11 +43,15 @@ def _run(playbook: str, **flags: Any) -> None:
     run_flags(playbook=playbook, **flags)
 
 
-def _playbook_command(playbook_id: str) -> Callable[..., None]:
-    """``run_command`` with its PLAYBOOK argument fixed: same options, same help, one definition."""
+def _playbook_command(playbook_id: str, summary: str) -> Callable[..., None]:
+    """``run_command`` with its PLAYBOOK argument fixed: same options, one definition; the
+    command has the playbook's name."""
 
     def command(**flags: Any) -> None:
         _run(playbook_id, **flags)
+
+    command.__name__ = command.__qualname__ = playbook_id
+    command.__doc__ = summary + EXAMPLES.format(cmd=playbook_id)
 
     hints = typing.get_type_hints(run_command, include_extras=True)
     params = [
@@ -94,13 +88,17 @@ def run_command(
     )
 
 
-def register(app: typer.Typer) -> None:
-    for name, playbook_id, summary in PLAYBOOK_COMMANDS:
-        app.command(name, help=summary + EXAMPLES.format(cmd=name), rich_help_panel="Playbooks")(
-            _playbook_command(playbook_id)
-        )
-    app.command("resume", rich_help_panel="Playbooks")(resume_command)
-    app.command("run", rich_help_panel="Playbooks", help=(run_command.__doc__ or "") + EXAMPLES.format(cmd="run my-playbook.yaml"))(run_command)
+run_command.__doc__ = (run_command.__doc__ or "") + EXAMPLES.format(cmd="run my-playbook.yaml")
+
+# The bundled playbooks that have a command of their own (``cli/app.py`` lists them).
+triage = _playbook_command("triage", "Right after 'we're going with someone else': fight, change approach, walk away, or accept and learn?")
+recover = _playbook_command("recover", "A stalled deal after a misstep: own the issues, reinforce value, give first.")
+walkaway = _playbook_command("walkaway", "Prepare a graceful walk-away call: reasons, the three tests, the script, a check-back.")
+pulse = _playbook_command("pulse", "Take an account's pulse: where it stands on the path to defecting, and what to do.")
+review = _playbook_command("review", "Win/loss review: the buyer interview, the process stage by stage, the lessons.")
+qualify = _playbook_command(
+    "qualify", "Qualify an open deal (MEDDPICC): grade each element by evidence, a weighted score, one step per gap."
+)
 
 
 def resume_command(

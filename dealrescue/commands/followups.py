@@ -14,7 +14,6 @@ from dealrescue.ui import terminal
 from dealrescue.ui.tables import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
-    from enum import Enum
 
     from dealrescue.journal import FollowupRecord, Journal
 
@@ -46,12 +45,6 @@ _COLOURS = {"overdue": "1;31", "today": "1;33", "done": "2"}
 def _every_row(journal: Journal, include_done: bool, today: str) -> list[tuple[Any, ...]]:
     return [row for batch in journal.stream_followups(_COLUMNS, include_done=include_done, today=today) for row in batch]
 
-
-def followups_flags(*, include_done: bool, ics: Path | None, kind: Enum, force: bool, on: str | None, fmt: Enum) -> None:
-    """``followups`` with its parameters named as the command line declares them (``kind`` and
-    ``fmt`` are its choice Enums): the typer callback (``cli/followups.py``) and the direct path
-    (``cli/direct.py``) both call this."""
-    list_followups(include_done, ics, kind.value, force, on, fmt.value)
 
 
 def list_followups(

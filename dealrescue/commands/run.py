@@ -179,10 +179,7 @@ class Run:
 
 
 def run_flags(playbook: str, **flags: Any) -> None:
-    """A playbook command's parameters, named as it declares them, into one run.
-
-    The typer commands (``cli/run.py``) and the direct path (``cli/direct.py``) both call this.
-    """
+    """A playbook command's parameters, named as it declares them (``cli/run.py``), into one run."""
     flags["sets"] = list(flags["sets"] or [])
     flags["format"] = flags.pop("fmt").value
     flags["answers_file"] = flags.pop("answers")

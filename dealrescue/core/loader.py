@@ -24,6 +24,7 @@ from dealrescue.core.model import (
     RESERVED_NAMES,
     Playbook,
     Question,
+    format_shape,
     validate_as,
 )
 from dealrescue.core.questions import choice_key, choice_words, kind_of
@@ -100,7 +101,7 @@ class CodeCache(Protocol):
 
 
 def cache_key(raw: bytes) -> str:
-    """Same bytes, same dealrescue, same Jinja, same Python: the same compiled code."""
+    """Same bytes, same dealrescue (and shape of the format), same Jinja, same Python: the same compiled code."""
     import hashlib
     import sys
 
@@ -108,7 +109,7 @@ def cache_key(raw: bytes) -> str:
 
     from dealrescue import __version__
 
-    versions = f"{__version__}|{_ENTRY_FORMAT}|{jinja2.__version__}|{sys.version}".encode()
+    versions = f"{__version__}|{_ENTRY_FORMAT}|{format_shape()}|{jinja2.__version__}|{sys.version}".encode()
     return hashlib.sha256(versions + b"\0" + raw).hexdigest()
 
 

@@ -388,3 +388,16 @@ def _flatten(hint: Any) -> list[Any]:
     import typing
 
     return [hint, *(x for arg in typing.get_args(hint) for x in _flatten(arg))]
+
+
+def format_shape() -> str:
+    """Every class of the format and its fields, in order.
+
+    A pickled playbook is read back field by field in this order (the records have slots), so a
+    compiled playbook kept under another shape must be a cache miss, not a playbook whose values
+    sit in the wrong fields.
+    """
+    classes = (value for value in globals().values() if isinstance(value, type) and value.__module__ == __name__)
+    return ";".join(
+        f"{cls.__qualname__}:{','.join(f.name for f in dataclasses.fields(cls))}" for cls in classes if dataclasses.is_dataclass(cls)
+    )

@@ -115,12 +115,7 @@ def read_yaml(raw: bytes) -> YamlDocument:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlProblem("is not UTF-8 text (save it as UTF-8)", line) from None
 
-    return _read_flat(text) or read_with_pyyaml(text)
-
-
-def read_with_pyyaml(text: str) -> YamlDocument:
-    """The whole of ``read_yaml``'s checks, by PyYAML, for any document."""
-    import yaml
+    import yaml  # PyYAML, with its C loader (libyaml) where it is built
 
     control = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if control:
@@ -143,39 +138,6 @@ def read_with_pyyaml(text: str) -> YamlDocument:
         return doc
     finally:
         loader.dispose()
-
-
-# A file of plain `key: value` lines, the usual answers file, is read without PyYAML (about 20 ms
-# of import). Only lines whose meaning is beyond doubt qualify: a word key, then a decimal whole
-# number or a text that starts with a letter and holds no character YAML gives a meaning to, and
-# is not one of the words YAML 1.1 reads as true, false or null. Any other line, anywhere, sends
-# the whole file to PyYAML. tests/test_yamlread.py checks the two agree.
-# Whole numbers up to 18 digits: a longer one is PyYAML's to read (or refuse, past Python's limit).
-_FLAT_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): +(-?(?:0|[1-9][0-9]{0,17})|[A-Za-z][A-Za-z0-9 ,.'()/&+_-]*?) *")
-_SKIPPED_LINE = re.compile(r" *(?:#[ -~]*)?")
-_NOT_TEXT = frozenset(
-    word
-    for base in ("yes", "no", "true", "false", "on", "off", "null")
-    for word in (base, base.capitalize(), base.upper())
-)
-
-
-def _read_flat(text: str) -> YamlDocument | None:
-    """``text`` as a flat mapping when every line is a plain ``key: value`` (or blank, or a comment); else None."""
-    doc = YamlDocument(data={})
-    for number, line in enumerate(text.split("\n"), start=1):
-        found = _FLAT_LINE.fullmatch(line)
-        if found is None:
-            if _SKIPPED_LINE.fullmatch(line):
-                continue
-            return None
-        key, value = found.groups()
-        if key in doc.data or key in _NOT_TEXT or value in _NOT_TEXT:
-            return None
-        doc.lines.setdefault((), number)
-        doc.lines[(key,)] = number
-        doc.data[key] = int(value) if value[0] in "-0123456789" else value
-    return doc if doc.data else None
 
 
 def _syntax_problem(exc: Any, text: str) -> YamlProblem:
