@@ -284,7 +284,7 @@ CTRL_B = "\x02"
     ids=["text", "multiline", "select", "multiselect", "confirm", "scale", "number", "date"],
 )
 def test_back_key_raises_go_back(prompter: TerminalPrompter, keys: PipeInput, back: str, question: Question) -> None:
-    from dealrescue.ui.interview import GoBack
+    from dealrescue.ui.prompting import GoBack
 
     with pytest.raises(GoBack):
         ask(prompter, keys, "1" + back if question.type is not QuestionType.multiselect else back, question)
@@ -332,7 +332,7 @@ def test_plain_prompter_refusal_is_right_under_the_answer_and_enter_keeps_the_de
 
 
 def test_plain_prompter_back_and_a_closed_input() -> None:
-    from dealrescue.ui.interview import GoBack
+    from dealrescue.ui.prompting import GoBack
 
     with pytest.raises(GoBack):
         plain("<\n", q())

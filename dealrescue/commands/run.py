@@ -354,7 +354,7 @@ def _stopped(run: Run, closed: bool, signum: int | None = None) -> DealRescueErr
 
 def _ask_deal(prompter: Any) -> str:
     from dealrescue.core.model import Question
-    from dealrescue.ui.interview import GoBack
+    from dealrescue.ui.prompting import GoBack
 
     question = Question(
         id="deal_name",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from dealrescue.errors import RecordNotFoundError, UsageError
 from dealrescue.journal import items
+from dealrescue.journal.values import ID_INPUT, now
 
 if TYPE_CHECKING:
     import sqlite3
@@ -49,11 +50,9 @@ class Changes:
 
     def mark_item_done(self, id_or_prefix: str) -> items.TodoItem:
         """Tick a step or follow-up off; ticking it again keeps the first date."""
-        from dealrescue.journal.store import _now
-
         with self._write() as conn:
             found = _find_item(conn, id_or_prefix)
-            items.mark_done(conn, found, _now())
+            items.mark_done(conn, found, now())
             item = items.get_item(conn, found)
         assert item is not None
         return item
@@ -62,23 +61,19 @@ class Changes:
 
     def forget_answer(self, run_id: str, question_id: str) -> None:
         """Drop an answer whose question no longer applies (an earlier answer was changed)."""
-        from dealrescue.journal.store import _now
-
         with self._write() as conn:
             self._require_unfinished(conn, run_id)
             conn.execute("DELETE FROM answers WHERE run_id = ? AND question_id = ?", (run_id, question_id))
-            conn.execute("UPDATE runs SET updated_at = ? WHERE id = ?", (_now(), run_id))
+            conn.execute("UPDATE runs SET updated_at = ? WHERE id = ?", (now(), run_id))
 
     def supersede(self, old_run_id: str, new_run_id: str) -> int:
         """Record that ``new_run_id`` replaces ``old_run_id`` and close the old run's open steps and follow-ups.
 
         Returns how many items were closed (they show as superseded, not done).
         """
-        from dealrescue.journal.store import _now
-
         with self._write() as conn:
             conn.execute("UPDATE runs SET replaces = ? WHERE id = ?", (old_run_id, new_run_id))
-            return items.supersede(conn, old_run_id, _now())
+            return items.supersede(conn, old_run_id, now())
 
     def relations(self, run_id: str) -> tuple[str | None, list[str]]:
         """The run this one replaces (or None), and the runs that replace it, oldest first."""
@@ -90,10 +85,8 @@ class Changes:
 
 def _find_item(conn: sqlite3.Connection, given: str) -> str:
     """The id of the step or follow-up ``given`` names (a whole id or its first letters)."""
-    from dealrescue.journal.store import _ID_INPUT
-
     key = given.strip().lower()
-    found = items.find_item_id(conn, key) if key and _ID_INPUT.match(key) else []
+    found = items.find_item_id(conn, key) if key and ID_INPUT.match(key) else []
     if not found:
         raise RecordNotFoundError(f"no step or follow-up with id {given!r} in the journal", kind="item")
     if key in found:

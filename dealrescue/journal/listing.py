@@ -11,6 +11,9 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from dealrescue.core.status import RunStatus
+from dealrescue.journal.values import check_date
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -74,8 +77,6 @@ class Listings:
         ``deal`` matches a case-insensitive substring of the deal name; ``playbook`` an exact
         playbook id; ``since``/``until`` are inclusive bounds on the plan date.
         """
-        from dealrescue.journal.store import _filters, _limit
-
         where, params = _filters(deal, playbook, status, since, until)  # checked now, not on first read
         selected = _columns(columns, RUN_COLUMNS, empty is not None)
         params = [empty] * sum(n in _NULLABLE for n in columns) + params if empty is not None else params
@@ -104,3 +105,39 @@ class Listings:
             cursor = conn.execute(sql, params)
             while batch := cursor.fetchmany(_BATCH):
                 yield batch
+
+
+def _filters(
+    deal: str | None,
+    playbook: str | None,
+    status: str | None,
+    since: str | date | None,
+    until: str | date | None,
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if deal:
+        clauses.append("instr(deal_key, ?) > 0")
+        params.append(deal.casefold())
+    if playbook:
+        clauses.append("playbook_id = ?")
+        params.append(playbook)
+    if status:
+        clauses.append("status = ?")
+        params.append(RunStatus(status).value)
+    if since is not None:
+        clauses.append("plan_date >= ?")
+        params.append(check_date(since, "since"))
+    if until is not None:
+        clauses.append("plan_date <= ?")
+        params.append(check_date(until, "until"))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _limit(limit: int | None, params: list[Any]) -> str:
+    if limit is None:
+        return ""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    params.append(int(limit))
+    return " LIMIT ?"

@@ -13,6 +13,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dealrescue.journal import values
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -117,10 +119,8 @@ class Outcomes:
         self, run_id: str, outcome: str, note: str | None, happened_on: str, given_for: str | None = None
     ) -> OutcomeRecord | None:
         """Record ``outcome`` as the run's outcome now, appended to its history; returns the one it replaces."""
-        from dealrescue.journal.store import _check_date, _now
-
-        happened_on = _check_date(happened_on, "the outcome's date")
-        now = _now()
+        happened_on = values.check_date(happened_on, "the outcome's date")
+        now = values.now()
         with self._write() as conn:
             before = _current(conn, run_id)
             conn.execute(

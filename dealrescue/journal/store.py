@@ -10,11 +10,9 @@ This package is the only place that imports sqlite3.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,7 +20,7 @@ from typing import Any
 from dealrescue import paths
 from dealrescue.core.status import UNFINISHED, RunStatus
 from dealrescue.errors import RecordNotFoundError, RunFinishedError
-from dealrescue.journal import connection, items
+from dealrescue.journal import connection, items, values
 from dealrescue.journal.changes import Changes
 from dealrescue.journal.connection import DEFAULT_TIMEOUT, Notify
 from dealrescue.journal.listing import Listings
@@ -39,24 +37,6 @@ from dealrescue.journal.records import (
 # Ids a person can type: no 0/o, 1/l/i to confuse.
 ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 ID_LENGTH = 6
-_ID_INPUT = re.compile(r"^[0-9a-z]+$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _now() -> str:
-    """ISO 8601 UTC with microseconds, e.g. ``2024-05-01T12:34:56.123456Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _check_date(value: str | date, what: str) -> str:
-    if isinstance(value, datetime):
-        raise TypeError(f"{what} must be a date (YYYY-MM-DD), not a datetime")
-    if isinstance(value, date):
-        return value.isoformat()
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise ValueError(f"{what} must be a date as YYYY-MM-DD, got {value!r}")
-    date.fromisoformat(value)  # raises ValueError for 2024-02-30
-    return value
 
 
 def _dumps(value: Any, what: str) -> str:
@@ -144,9 +124,9 @@ class Journal(Listings, Changes, Outcomes):
         options: dict[str, Any],
     ) -> str:
         """Record a new run (status ``in_progress``) and return its short id."""
-        plan_date = _check_date(plan_date, "plan_date")
+        plan_date = values.check_date(plan_date, "plan_date")
         options_json = _dumps(options, "options")
-        now = _now()
+        now = values.now()
         with self._write() as conn:
             run_id = self._unique_id(conn)
             conn.execute(
@@ -184,7 +164,7 @@ class Journal(Listings, Changes, Outcomes):
         question deliberately left empty: it is saved, so resume does not ask it again.
         """
         value_json = _dumps(value, f"the answer to {question_id!r}")
-        now = _now()
+        now = values.now()
         with self._write() as conn:
             self._require_unfinished(conn, run_id)
             conn.execute(
@@ -203,7 +183,7 @@ class Journal(Listings, Changes, Outcomes):
             raise ValueError(f"status must be one of {', '.join(s.value for s in UNFINISHED)}, got {status!r}")
         with self._write() as conn:
             self._require_unfinished(conn, run_id)
-            conn.execute("UPDATE runs SET status = ?, updated_at = ? WHERE id = ?", (RunStatus(status).value, _now(), run_id))
+            conn.execute("UPDATE runs SET status = ?, updated_at = ? WHERE id = ?", (RunStatus(status).value, values.now(), run_id))
 
     def finish_run(
         self,
@@ -226,11 +206,11 @@ class Journal(Listings, Changes, Outcomes):
             json.loads(plan_json)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"plan_json is not valid JSON: {exc}") from exc
-        checked = [(str(text), _check_date(due, "follow-up due date")) for text, due in followups]
-        dated_steps = [(str(text), _check_date(due, "step due date"), str(owner)) for text, due, owner in steps]
+        checked = [(str(text), values.check_date(due, "follow-up due date")) for text, due in followups]
+        dated_steps = [(str(text), values.check_date(due, "step due date"), str(owner)) for text, due, owner in steps]
         scoring_json = None if scoring is None else _dumps(scoring, "scoring")
-        asked_on = None if outcome_due is None else _check_date(outcome_due, "outcome_due")
-        now = _now()
+        asked_on = None if outcome_due is None else values.check_date(outcome_due, "outcome_due")
+        now = values.now()
         ids: list[str] = []
         with self._write() as conn:
             self._require_unfinished(conn, run_id)
@@ -262,7 +242,7 @@ class Journal(Listings, Changes, Outcomes):
             found = self._find(conn, "followups", followup_id, "follow-up")
             conn.execute(
                 "UPDATE followups SET done_at = ? WHERE id = ? AND done_at IS NULL",
-                (_now(), found),
+                (values.now(), found),
             )
             row = conn.execute(_FOLLOWUP_SELECT + " WHERE f.id = ?", (found,)).fetchone()
         return _followup(row)
@@ -272,7 +252,7 @@ class Journal(Listings, Changes, Outcomes):
     def _find(self, conn: sqlite3.Connection, table: str, given: str, what: str) -> str:
         """The full id in ``table`` that ``given`` (an id or a unique prefix) names."""
         key = given.strip().lower()
-        if not key or not _ID_INPUT.match(key):
+        if not key or not values.ID_INPUT.match(key):
             raise RecordNotFoundError(f"{given!r} is not a {what} id", kind=what)
         rows = conn.execute(
             f"SELECT id FROM {table} WHERE id GLOB ? ORDER BY id LIMIT 6",  # table is ours, never user text
@@ -329,39 +309,3 @@ class Journal(Listings, Changes, Outcomes):
         with self._read() as conn:
             found = self._find(conn, "followups", id_or_prefix, "follow-up")
             return _followup(conn.execute(_FOLLOWUP_SELECT + " WHERE f.id = ?", (found,)).fetchone())
-
-
-def _filters(
-    deal: str | None,
-    playbook: str | None,
-    status: str | None,
-    since: str | date | None,
-    until: str | date | None,
-) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if deal:
-        clauses.append("instr(deal_key, ?) > 0")
-        params.append(deal.casefold())
-    if playbook:
-        clauses.append("playbook_id = ?")
-        params.append(playbook)
-    if status:
-        clauses.append("status = ?")
-        params.append(RunStatus(status).value)
-    if since is not None:
-        clauses.append("plan_date >= ?")
-        params.append(_check_date(since, "since"))
-    if until is not None:
-        clauses.append("plan_date <= ?")
-        params.append(_check_date(until, "until"))
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
-
-
-def _limit(limit: int | None, params: list[Any]) -> str:
-    if limit is None:
-        return ""
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-    params.append(int(limit))
-    return " LIMIT ?"

@@ -10,37 +10,21 @@ the others keep theirs. Each change reaches the journal as it is made.
 from __future__ import annotations
 
 import os
-import textwrap
 from collections.abc import Callable, Mapping
-from typing import IO, Any, Protocol
+from typing import Any
 
 from dealrescue.core.answers import display_answer
 from dealrescue.core.engine import asked_path, reading_for, typed_answer
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.mdescape import strip_controls
-from dealrescue.core.model import Question
-from dealrescue.core.questions import kind_of
 from dealrescue.core.reading import PLAIN, Reading
+from dealrescue.ui.plain_prompter import PlainPrompter
+from dealrescue.ui.prompter import TerminalPrompter
+from dealrescue.ui.prompting import GoBack, Prompter, shortened
 from dealrescue.ui.terminal import PromptStreams
 
-REVIEW_TITLE = "Your answers:"
-# The back key as the full-screen prompts show it (the plain prompts take `<`).
-BACK_KEY = "Ctrl-B back"
+# How much of a prompt and of an answer the review screen shows.
 REVIEW_LABEL_WIDTH = 60
-
-
-class GoBack(Exception):  # noqa: N818 - a request, not an error
-    """The rep asked for the previous question (on the review screen: the last one)."""
-
-
-class Prompter(Protocol):
-    def banner(self, text: str) -> None: ...
-
-    def note(self, text: str) -> None: ...
-
-    def ask(self, question: Question, default: Any, *, first: bool = False) -> Any: ...
-
-    def review(self, lines: list[str]) -> int | None: ...
 
 
 def prompter_for(streams: PromptStreams, *, plain: bool, reading: Reading = PLAIN) -> Prompter:
@@ -48,52 +32,8 @@ def prompter_for(streams: PromptStreams, *, plain: bool, reading: Reading = PLAI
 
     ``reading`` is how typed dates and numbers are read (the plan date for ``+9d``, day first or not)."""
     if plain or os.environ.get("DEALRESCUE_PROMPTS") == "plain" or os.environ.get("TERM") == "dumb":
-        from dealrescue.ui.plain_prompter import PlainPrompter
-
         return PlainPrompter(streams, reading)
-    from dealrescue.ui.prompter import TerminalPrompter
-
     return TerminalPrompter(streams, reading=reading)
-
-
-def width_of(stream: IO[str] | None) -> int:
-    """The terminal's width in columns (80 when it cannot be told)."""
-    try:
-        return max(20, os.get_terminal_size(stream.fileno()).columns) if stream is not None else 80
-    except (OSError, ValueError, AttributeError):
-        columns = os.environ.get("COLUMNS", "")
-        return max(20, int(columns)) if columns.isdigit() else 80
-
-
-def wrapped(text: str, width: int, indent: str = "", first: str | None = None) -> str:
-    """``text`` cut at word boundaries to ``width`` columns (paragraphs kept), each line indented."""
-    lead = indent if first is None else first
-    paragraphs = text.split("\n")
-    lines: list[str] = []
-    for n, paragraph in enumerate(paragraphs):
-        start = lead if n == 0 else indent
-        lines += textwrap.wrap(paragraph, width=max(width - 1, 10), initial_indent=start, subsequent_indent=indent,
-                               break_long_words=True, break_on_hyphens=False) or [start.rstrip()]
-    return "\n".join(lines)
-
-
-def shortened(text: str, limit: int) -> str:
-    """One line of at most ``limit`` characters, cut at a word with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else textwrap.shorten(flat, width=limit, placeholder=" …")
-
-
-def instruction(question: Question, *, back: bool = False, reading: Reading = PLAIN) -> str:
-    """The hint after a typed question: its form (unless the prompt says it already) and whether it may be left empty."""
-    parts = []
-    hint = kind_of(question).prompt_hint(question, reading)
-    if hint:
-        parts.append(hint)
-    if not question.required and "leave empty" not in question.prompt.lower():
-        parts.append("optional")
-    if back:
-        parts.append(BACK_KEY)
-    return f"({', '.join(parts)})" if parts else ""
 
 
 def review_lines(compiled: CompiledPlaybook, path: tuple[str, ...], answers: Mapping[str, Any]) -> list[str]:
@@ -106,22 +46,6 @@ def review_lines(compiled: CompiledPlaybook, path: tuple[str, ...], answers: Map
         answer = shortened(strip_controls(display_answer(question, answers.get(question_id))), REVIEW_LABEL_WIDTH)
         lines.append(f"{prompt} {answer}")
     return lines
-
-
-def review_listing(lines: list[str], width: int) -> str:
-    """The review screen's numbered list, each answer wrapped under its number."""
-    numbered = [wrapped(line, width, indent="      ", first=f"  {n:>2}. ") for n, line in enumerate(lines, start=1)]
-    return "\n".join(["", REVIEW_TITLE, *numbered])
-
-
-def review_choice(raw: str, count: int) -> int | None:
-    """The review screen's answer: empty makes the plan (None); a number N changes answer N (index N-1)."""
-    text = raw.strip()
-    if not text:
-        return None
-    if text.isdigit() and 1 <= int(text) <= count:
-        return int(text) - 1
-    raise ValueError(f"{shortened(strip_controls(text), 20)!r}: press Enter for the plan, or type a number from 1 to {count}")
 
 
 def interview(

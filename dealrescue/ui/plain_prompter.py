@@ -14,7 +14,7 @@ from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
 from dealrescue.core.reading import PLAIN, Reading
-from dealrescue.ui.interview import GoBack, instruction, review_choice, review_listing, width_of, wrapped
+from dealrescue.ui.prompting import GoBack, instruction, review_choice, review_listing, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams
 
 BACK = "<"

@@ -15,7 +15,7 @@ from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
 from dealrescue.core.reading import PLAIN, Reading
-from dealrescue.ui.interview import BACK_KEY, GoBack, instruction, review_choice, review_listing, shortened, width_of, wrapped
+from dealrescue.ui.prompting import BACK_KEY, GoBack, instruction, review_choice, review_listing, shortened, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams, color_allowed
 
 
