@@ -115,3 +115,43 @@ def test_no_private_module_of_typer_is_imported() -> None:
                 if parts[0] in ("typer", "click") and any(part.startswith("_") for part in parts[1:]):
                     found.append(f"{path.relative_to(root)}: {name}")
     assert found == []
+
+
+PLAYBOOK_COMMANDS = [["run"], ["triage"], ["recover"], ["walkaway"], ["pulse"], ["review"], ["qualify"], ["resume"], ["deals", "rerun"]]
+
+
+def test_every_playbook_command_takes_every_playbook_flag_as_declared_once() -> None:
+    """run, the six bundled playbook commands, resume and deals rerun read their shared options from one declaration."""
+    import dataclasses
+
+    from dealrescue.commands.flags import PlaybookFlags
+
+    root = typer.main.get_command(app)
+    wanted = [f.name for f in dataclasses.fields(PlaybookFlags)]
+    seen = {}
+    for path in PLAYBOOK_COMMANDS:
+        command: Any = root
+        for name in path:
+            command = command.commands[name]
+        params = {p.name: p for p in command.params}
+        assert set(wanted) <= set(params), path
+        seen[" ".join(path)] = [(p.opts, p.help, p.type.name, p.multiple) for name, p in params.items() if name in wanted]
+    assert len({repr(shown) for shown in seen.values()}) == 1
+
+
+def test_a_playbook_flag_reaches_the_run_of_each_command(tmp_path: Any, monkeypatch: Any) -> None:
+    """What typer reads for a shared option arrives in the command's options (here --plain and --set)."""
+    from dealrescue.commands import resume, run
+
+    got: dict[str, Any] = {}
+    monkeypatch.setattr(run, "run", lambda options: got.setdefault("run", options))
+    monkeypatch.setattr(resume, "resume", lambda options: got.setdefault("resume", options))
+    monkeypatch.setattr(resume, "rerun", lambda options: got.setdefault("rerun", options))
+    runner = CliRunner()
+    for args in (["triage", "Acme"], ["resume", "abc"], ["deals", "rerun", "abc"]):
+        result = runner.invoke(app, [*args, "--plain", "--set", "a=1", "--set", "b=2", "--no-review"])
+        assert result.exit_code == 0, result.output
+    assert got["run"].playbook == "triage" and got["run"].deal == "Acme"
+    for options in got.values():
+        assert (options.plain, options.sets, options.no_review, options.answers_file) == (True, ["a=1", "b=2"], True, None)
+    assert got["resume"].run_id == got["rerun"].run_id == "abc"

@@ -11,27 +11,14 @@ from typing import Annotated
 import typer
 
 from dealrescue.cli.choices import ExportFormat, ListFormat
-from dealrescue.cli.options import (
-    AnswersFile,
-    Explain,
-    Force,
-    KeptFormat,
-    NoInput,
-    NoReview,
-    Output,
-    Plain,
-    PlanDate,
-    PlaybooksDir,
-    Sets,
-)
+from dealrescue.cli.options import Force, KeptFormat, Output, PlanDate, playbook_flags
+from dealrescue.commands.flags import PlaybookFlags, flag_values
 from dealrescue.core.status import RunStatus
 
 deals_app = typer.Typer(
     help="The journal of past runs: list them, show one, export its plan.",
     no_args_is_help=True,
 )
-
-
 
 
 @deals_app.command("list")
@@ -79,19 +66,13 @@ def show(
 
 
 @deals_app.command("rerun")
+@playbook_flags
 def rerun(
     run_id: Annotated[str, typer.Argument(metavar="ID", help="A finished run's id (or its first letters).")],
-    answers_file: AnswersFile = None,
-    sets: Sets = None,
-    no_input: NoInput = False,
-    no_review: NoReview = False,
-    plain: Plain = False,
     fmt: KeptFormat = None,
-    output: Output = None,
-    force: Force = False,
     date: PlanDate = None,
-    playbooks_dir: PlaybooksDir = None,
-    explain: Explain = False,
+    *,
+    flags: PlaybookFlags,
 ) -> None:
     """Run a finished run again with its answers, changed by --set/--answers (and, on a terminal, the review screen).
 
@@ -99,12 +80,7 @@ def rerun(
     """
     from dealrescue.commands.resume import ResumeOptions, rerun
 
-    rerun(
-        ResumeOptions(
-            run_id=run_id, no_input=no_input, playbooks_dir=playbooks_dir, answers_file=answers_file, sets=sets or [],
-            format=fmt.value if fmt is not None else None, output=output, force=force, date=date, review=not no_review, plain=plain, explain=explain,
-        )
-    )
+    rerun(ResumeOptions(run_id=run_id, format=fmt.value if fmt is not None else None, date=date, **flag_values(flags)))
 
 
 @deals_app.command("export")

@@ -1,11 +1,22 @@
-"""Options shared by the commands, declared once; their choice types are in ``cli/choices.py``."""
+"""Options shared by the commands, declared once; their choice types are in ``cli/choices.py``.
 
+The options every playbook command takes (``PlaybookFlags``) are declared in ``PLAYBOOK_FLAGS``
+and added to a command by ``playbook_flags``: run, the six bundled playbook commands, resume
+and deals rerun all take them from here.
+"""
+
+import dataclasses
+import functools
+import inspect
+import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from dealrescue.cli.choices import CalendarKind, PlanFormat
+from dealrescue.commands.flags import PlaybookFlags
 from dealrescue.core.render.registry import PLAN
 
 Deal = Annotated[Optional[str], typer.Argument(help="The deal or account name (asked for when missing on a terminal).", show_default=False)]
@@ -49,3 +60,41 @@ Plain = Annotated[
 Explain = Annotated[
     bool, typer.Option("--explain", help="Print to stderr how each score and verdict rule was evaluated, and why.")
 ]
+
+# The command-line declaration of each ``PlaybookFlags`` field, by field name.
+PLAYBOOK_FLAGS: dict[str, Any] = {
+    "answers_file": AnswersFile,
+    "sets": Sets,
+    "no_input": NoInput,
+    "no_review": NoReview,
+    "plain": Plain,
+    "output": Output,
+    "force": Force,
+    "playbooks_dir": PlaybooksDir,
+    "explain": Explain,
+}
+
+
+def playbook_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """``command``, whose last parameter is ``flags: PlaybookFlags``, with that parameter replaced by
+    one option per field (as ``PLAYBOOK_FLAGS`` declares it); typer reads the new signature, and
+    ``command`` is called with the options gathered into one ``PlaybookFlags``."""
+    own = inspect.signature(command).parameters
+    hints = typing.get_type_hints(command, include_extras=True)
+    params = [p.replace(annotation=hints[p.name]) for name, p in own.items() if name != "flags"]
+    names = []
+    for found in dataclasses.fields(PlaybookFlags):
+        # A list option that is not given reaches the command as None: the field's factory then applies.
+        default = found.default if found.default is not dataclasses.MISSING else None
+        params.append(inspect.Parameter(found.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=PLAYBOOK_FLAGS[found.name]))
+        names.append(found.name)
+
+    @functools.wraps(command)
+    def with_flags(*args: Any, **given: Any) -> None:
+        values = {name: given.pop(name) for name in names}
+        command(*args, **given, flags=PlaybookFlags(**{name: value for name, value in values.items() if value is not None}))
+
+    del with_flags.__wrapped__  # typer must read the signature below, not the command's own
+    with_flags.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+    with_flags.__annotations__ = {p.name: p.annotation for p in params}
+    return with_flags

@@ -1,29 +1,17 @@
-"""The playbook commands: one per bundled playbook, plus ``run`` for any playbook."""
+"""The playbook commands: one per bundled playbook, plus ``run`` for any playbook, and ``resume``.
+
+Their shared options are declared once, in ``cli/options.py`` (``playbook_flags``).
+"""
 
 import inspect
-import typing
 from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
 import typer
 
 from dealrescue.cli.choices import PlanFormat
-from dealrescue.cli.options import (
-    AnswersFile,
-    Deal,
-    Explain,
-    Force,
-    Format,
-    KeptFormat,
-    NoInput,
-    NoReview,
-    NoSave,
-    Output,
-    Plain,
-    PlanDate,
-    PlaybooksDir,
-    Sets,
-)
+from dealrescue.cli.options import Deal, Format, KeptFormat, NoSave, PlanDate, playbook_flags
+from dealrescue.commands.flags import PlaybookFlags, flag_values
 
 EXAMPLES = """
 
@@ -37,58 +25,39 @@ Examples:
 """
 
 
-def _run(playbook: str, **flags: Any) -> None:
-    from dealrescue.commands.run import run_flags
-
-    run_flags(playbook=playbook, **flags)
-
-
-def _playbook_command(playbook_id: str, summary: str) -> Callable[..., None]:
-    """``run_command`` with its PLAYBOOK argument fixed: same options, one definition; the
-    command has the playbook's name."""
-
-    def command(**flags: Any) -> None:
-        _run(playbook_id, **flags)
-
-    command.__name__ = command.__qualname__ = playbook_id
-    command.__doc__ = summary + EXAMPLES.format(cmd=playbook_id)
-
-    hints = typing.get_type_hints(run_command, include_extras=True)
-    params = [
-        p.replace(annotation=hints[p.name])
-        for p in inspect.signature(run_command).parameters.values()
-        if p.name != "playbook"
-    ]
-    command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
-    command.__annotations__ = {p.name: p.annotation for p in params}
-    return command
-
-
+@playbook_flags
 def run_command(
     playbook: Annotated[str, typer.Argument(help="A playbook id (bundled or your own) or a path to a YAML file.", show_default=False)],
     deal: Deal = None,
-    answers: AnswersFile = None,
-    sets: Sets = None,
-    no_input: NoInput = False,
-    no_review: NoReview = False,
-    plain: Plain = False,
     fmt: Format = PlanFormat["markdown"],
-    output: Output = None,
-    force: Force = False,
     date: PlanDate = None,
     no_save: NoSave = False,
-    playbooks_dir: PlaybooksDir = None,
-    explain: Explain = False,
+    *,
+    flags: PlaybookFlags,
 ) -> None:
     """Run any playbook: a bundled id, one of your own, or a path to a YAML file."""
-    _run(
-        playbook, deal=deal, answers=answers, sets=sets, no_input=no_input, fmt=fmt, output=output,
-        force=force, date=date, no_save=no_save, playbooks_dir=playbooks_dir, no_review=no_review, plain=plain,
-        explain=explain,
-    )
+    from dealrescue.commands.run import RunOptions, run
+
+    run(RunOptions(playbook=playbook, deal=deal, format=fmt.value, date=date, no_save=no_save, **flag_values(flags)))
 
 
 run_command.__doc__ = (run_command.__doc__ or "") + EXAMPLES.format(cmd="run my-playbook.yaml")
+
+
+def _playbook_command(playbook_id: str, summary: str) -> Callable[..., None]:
+    """``run_command`` with its PLAYBOOK argument fixed: the same options, and the playbook's name."""
+
+    def command(**given: Any) -> None:
+        run_command(playbook_id, **given)
+
+    signature = inspect.signature(run_command)
+    params = [p for name, p in signature.parameters.items() if name != "playbook"]
+    command.__name__ = command.__qualname__ = playbook_id
+    command.__doc__ = summary + EXAMPLES.format(cmd=playbook_id)
+    command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return command
+
 
 # The bundled playbooks that have a command of their own (``cli/app.py`` lists them).
 triage = _playbook_command("triage", "Right after 'we're going with someone else': fight, change approach, walk away, or accept and learn?")
@@ -101,24 +70,18 @@ qualify = _playbook_command(
 )
 
 
+@playbook_flags
 def resume_command(
     run_id: Annotated[
         Optional[str], typer.Argument(metavar="[ID]", help="The run to continue (default: the latest unfinished).", show_default=False)
     ] = None,
-    answers_file: AnswersFile = None,
-    sets: Sets = None,
-    no_input: NoInput = False,
-    no_review: NoReview = False,
-    plain: Plain = False,
     fmt: KeptFormat = None,
-    output: Output = None,
-    force: Force = False,
     date: Annotated[
         Optional[str],
         typer.Option("--date", metavar="YYYY-MM-DD", help="The day the plan is made (default: the run's own date)."),
     ] = None,
-    playbooks_dir: PlaybooksDir = None,
-    explain: Explain = False,
+    *,
+    flags: PlaybookFlags,
 ) -> None:
     """Continue an interrupted run: asks only what is still missing, then makes the plan.
 
@@ -126,19 +89,4 @@ def resume_command(
     """  # noqa: E501
     from dealrescue.commands.resume import ResumeOptions, resume
 
-    resume(
-        ResumeOptions(
-            run_id=run_id,
-            no_input=no_input,
-            playbooks_dir=playbooks_dir,
-            answers_file=answers_file,
-            sets=sets or [],
-            format=fmt.value if fmt is not None else None,
-            output=output,
-            force=force,
-            date=date,
-            review=not no_review,
-            plain=plain,
-            explain=explain,
-        )
-    )
+    resume(ResumeOptions(run_id=run_id, format=fmt.value if fmt is not None else None, date=date, **flag_values(flags)))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
 from dealrescue.commands.common import journal_hints, parse_date
+from dealrescue.commands.flags import PlaybookFlags, flag_values
 from dealrescue.commands.run import (
     Run,
     RunOptions,
@@ -29,25 +30,16 @@ if TYPE_CHECKING:
     from dealrescue.journal.records import RunRecord
 
 
-@dataclass
-class ResumeOptions:
+@dataclass(slots=True, kw_only=True)
+class ResumeOptions(PlaybookFlags):
     """What ``resume`` and ``deals rerun`` may change: answers, and where and how the plan is written.
 
     ``None`` keeps what the run was started with.
     """
 
     run_id: str | None = None
-    no_input: bool = False
-    playbooks_dir: Path | None = None
-    answers_file: str | None = None
-    sets: list[str] = field(default_factory=list)
     format: str | None = None
-    output: Path | None = None
-    force: bool = False
     date: str | None = None
-    review: bool = True
-    plain: bool = False
-    explain: bool = False
 
 
 def resume(options: ResumeOptions) -> None:
@@ -177,16 +169,12 @@ def _stored_for(record: RunRecord, options: ResumeOptions) -> StoredOptions:
 
 
 def _run_options(record: RunRecord, stored: StoredOptions, options: ResumeOptions) -> RunOptions:
-    return RunOptions(
-        playbook=record.playbook_source,
-        deal=record.deal,
-        no_input=options.no_input,
-        answers_file=options.answers_file,
-        format=stored.format,
-        output=Path(stored.output) if stored.output else None,
-        force=stored.force,
-        date=stored.date,
-        review=options.review,
-        plain=options.plain,
-        explain=options.explain,
-    )
+    flags = {
+        **flag_values(options),
+        "output": Path(stored.output) if stored.output else None,
+        "force": stored.force,
+        # The answers given now are already in the run (``Run.given``); the playbook is the run's own.
+        "sets": [],
+        "playbooks_dir": None,
+    }
+    return RunOptions(playbook=record.playbook_source, deal=record.deal, format=stored.format, date=stored.date, **flags)

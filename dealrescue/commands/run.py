@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
 from dealrescue.commands.common import answer_hints, day_first, parse_date
+from dealrescue.commands.flags import PlaybookFlags
 from dealrescue.errors import AnswerError, DealRescueError, Interrupted, JournalError, PlaybookError, UsageError
 from dealrescue.journal.recorder import Recorder
 from dealrescue.ui import terminal
@@ -20,23 +21,15 @@ if TYPE_CHECKING:
     from dealrescue.core.plan import Plan
 
 
-@dataclass(slots=True)
-class RunOptions:
+@dataclass(slots=True, kw_only=True)
+class RunOptions(PlaybookFlags):
+    """A run's options: the flags every playbook command takes, and those of a new run."""
+
     playbook: str
     deal: str | None = None
-    answers_file: str | None = None
-    sets: list[str] = field(default_factory=list)
-    no_input: bool = False
     format: str = "markdown"
-    output: Path | None = None
-    force: bool = False
     date: str | None = None
     no_save: bool = False
-    playbooks_dir: Path | None = None
-    # On a terminal: the review screen after the last question, and plain (line by line) prompts.
-    review: bool = True
-    plain: bool = False
-    explain: bool = False
     # Typed dates like 03/04/2027 are 3 April (--dayfirst, DEALRESCUE_DAYFIRST).
     dayfirst: bool = False
 
@@ -178,15 +171,6 @@ class Run:
         return parse_date(self.stored.date, "--date")
 
 
-def run_flags(playbook: str, **flags: Any) -> None:
-    """A playbook command's parameters, named as it declares them (``cli/run.py``), into one run."""
-    flags["sets"] = list(flags["sets"] or [])
-    flags["format"] = flags.pop("fmt").value
-    flags["answers_file"] = flags.pop("answers")
-    flags["review"] = not flags.pop("no_review")
-    run(RunOptions(playbook=playbook, **flags))
-
-
 def run(options: RunOptions) -> None:
     """Load the playbook, settle the answers (asking on a terminal), build, write and record the plan."""
     check_format(options.format)
@@ -317,7 +301,7 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
                 today=iso,
                 on_answer=recorder.answer,
                 on_drop=recorder.forget,
-                review=run.options.review,
+                review=not run.options.no_review,
                 dayfirst=run.stored.dayfirst,
             )
         except (KeyboardInterrupt, EOFError) as exc:
