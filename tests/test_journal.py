@@ -320,9 +320,9 @@ def test_runs_answers_and_followups_round_trip() -> None:
             due="2024-08-01",
             done_at=None,
         )
-        marked = j.mark_followup_done(ids[1][:5])
+        marked = j.mark_item_done(ids[1][:5])
         assert marked.id == ids[1] and marked.done_at is not None
-        assert j.mark_followup_done(ids[1]).done_at == marked.done_at  # marking again keeps the first date
+        assert j.mark_item_done(ids[1]).done_at == marked.done_at  # marking again keeps the first date
         assert [f.id for f in j.list_followups()] == [ids[0]]
         assert [f.id for f in j.list_followups(include_done=True)] == [ids[1], ids[0]]
         assert [f.id for f in j.followups_for_run(run_id)] == ids
@@ -430,7 +430,7 @@ def test_get_run_by_id_or_unique_prefix_and_clear_errors(monkeypatch: pytest.Mon
                 j.get_run(missing)
             assert repr(missing) in info.value.message and info.value.exit_code == 2
         with pytest.raises(UsageError, match="follow-up"):
-            j.mark_followup_done("nope22")
+            j.get_followup("nope22")
 
 
 def test_latest_unfinished_is_the_run_touched_last() -> None:

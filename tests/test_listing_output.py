@@ -17,7 +17,7 @@ from dealrescue import paths
 from dealrescue.cli.deals import deals_app
 from dealrescue.cli.followups import followups_app
 from dealrescue.journal import Journal, migrations
-from dealrescue.ui.tables import tsv_cell, write_tsv
+from dealrescue.ui.listing_output import tsv_cell, write_tsv
 from tests.conftest_journal import home
 
 __all__ = ["home"]  # the autouse fixture that sets DEALRESCUE_HOME for every test here

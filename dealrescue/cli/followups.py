@@ -59,6 +59,6 @@ def done(
     followup_id: Annotated[str, typer.Argument(metavar="ID", help="A follow-up id (or its first letters).")],
 ) -> None:
     """Mark a follow-up done."""
-    from dealrescue.commands.followups import mark_done
+    from dealrescue.commands.todo import mark_done
 
-    mark_done(followup_id)
+    mark_done(followup_id, followups_only=True)

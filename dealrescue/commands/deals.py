@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
-from dealrescue.ui.tables import EMPTY, print_table, write_json, write_tsv
+from dealrescue.ui.listing_output import EMPTY, print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

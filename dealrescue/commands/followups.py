@@ -1,4 +1,4 @@
-"""What the ``followups`` commands do: list follow-ups (or write them to a calendar), mark one done."""
+"""What ``followups`` does: list follow-ups, or write them to a calendar (``followups done`` is ``commands/todo.py``'s)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date, write_calendar
+from dealrescue.commands.common import open_existing_journal, parse_date, write_calendar
 from dealrescue.commands.common import today as local_today
-from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
-from dealrescue.ui.tables import print_table, write_json, write_tsv
+from dealrescue.ui.listing_output import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
 
@@ -121,22 +120,3 @@ def list_followups(
 
 def _write_ics(items: list[FollowupRecord], target: Path, kind: str, force: bool) -> None:
     write_calendar(items, target, kind, force, calendar="dealrescue follow-ups", noun="follow-up")
-
-
-def mark_done(followup_id: str) -> None:
-    """``followups done``: mark one follow-up done (saying so if it already was)."""
-    from dealrescue.core.mdescape import one_line
-
-    journal = open_existing_journal()
-    if journal is None:
-        raise UsageError(f"no follow-up with id {followup_id!r}: the journal is empty")
-    with journal, journal_hints():
-        before = journal.get_followup(followup_id)
-        from dealrescue.commands.todo import refuse_superseded
-
-        refuse_superseded(journal, journal.get_item(before.id))
-        after = journal.mark_followup_done(before.id)
-    if before.done_at is not None:
-        terminal.notice(f"Follow-up {after.id} was already done on {before.done_at[:10]}: {one_line(after.text)} ({one_line(after.deal)})")
-    else:
-        terminal.notice(f"Done: {one_line(after.text)} ({one_line(after.deal)}, due {after.due}, id {after.id})")

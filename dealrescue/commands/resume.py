@@ -27,7 +27,7 @@ from dealrescue.ui import terminal
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
     from dealrescue.journal import Journal
-    from dealrescue.journal.records import RunRecord
+    from dealrescue.journal.rows import RunRecord
 
 
 @dataclass(slots=True, kw_only=True)

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date, write_calendar
 from dealrescue.commands.common import today as local_today
+from dealrescue.core.mdescape import one_line
 from dealrescue.errors import RecordNotFoundError, UsageError
 from dealrescue.ui import terminal
-from dealrescue.ui.tables import print_table, write_json, write_tsv
+from dealrescue.ui.listing_output import print_table, write_json, write_tsv
 
 if TYPE_CHECKING:
     from dealrescue.journal import Journal, TodoItem
@@ -97,21 +98,25 @@ def refuse_superseded(journal: Journal, item: TodoItem) -> None:
                      hint=f"see the open {kind}s and their ids with: dealrescue {listing}")
 
 
-def mark_done(item_id: str) -> None:
-    """``todo done``: tick a step or follow-up off (saying so if it already was)."""
+def mark_done(item_id: str, *, followups_only: bool = False) -> None:
+    """``todo done`` (a step or follow-up) and ``followups done`` (a follow-up only): tick one
+    off, saying so if it already was."""
+    what = "follow-up" if followups_only else "step or follow-up"
     journal = open_existing_journal()
     if journal is None:
-        raise UsageError(f"no step or follow-up with id {item_id!r}: the journal is empty")
+        raise UsageError(f"no {what} with id {item_id!r}: the journal is empty")
     with journal, journal_hints():
         try:
-            before = journal.get_item(item_id)
+            before = journal.get_item(journal.get_followup(item_id).id if followups_only else item_id)
         except RecordNotFoundError as exc:
-            if journal.run_exists(item_id):  # an "record the outcome" item: its id is the run's
+            if not followups_only and journal.run_exists(item_id):  # an "record the outcome" item: its id is the run's
                 exc.hint = f"{item_id} is a run: record its outcome with `dealrescue outcome {item_id} RESULT`, which ticks it off"
             raise
         refuse_superseded(journal, before)
         after = journal.mark_item_done(before.id)
+    text, deal = one_line(after.text), one_line(after.deal)
     if before.done_at is not None:
-        terminal.notice(f"{after.id} was already done on {before.done_at[:10]}: {after.text} ({after.deal})")
+        named = f"Follow-up {after.id}" if followups_only else after.id
+        terminal.notice(f"{named} was already done on {before.done_at[:10]}: {text} ({deal})")
     else:
-        terminal.notice(f"Done: {after.text} ({after.deal}, due {after.due}, id {after.id})")
+        terminal.notice(f"Done: {text} ({deal}, due {after.due}, id {after.id})")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date
 from dealrescue.errors import PlaybookError, PlaybookNotFoundError, UsageError
 from dealrescue.ui import terminal
-from dealrescue.ui.tables import one_line, write_json
+from dealrescue.ui.listing_output import one_line, write_json
 
 if TYPE_CHECKING:
     from dealrescue.core.model import Playbook

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dealrescue.journal.connection import DEFAULT_TIMEOUT
     from dealrescue.journal.items import TodoItem
-    from dealrescue.journal.records import FollowupRecord, RunRecord
+    from dealrescue.journal.rows import FollowupRecord, RunRecord
     from dealrescue.journal.store import Journal
 
 __all__ = ["DEFAULT_TIMEOUT", "FollowupRecord", "Journal", "RunRecord", "TodoItem"]

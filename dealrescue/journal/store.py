@@ -25,7 +25,7 @@ from dealrescue.journal.changes import Changes
 from dealrescue.journal.connection import DEFAULT_TIMEOUT, Notify
 from dealrescue.journal.listing import Listings
 from dealrescue.journal.outcomes import Outcomes
-from dealrescue.journal.records import (
+from dealrescue.journal.rows import (
     _FOLLOWUP_SELECT,
     _RUN_SELECT,
     FollowupRecord,
@@ -235,17 +235,6 @@ class Journal(Listings, Changes, Outcomes):
                 ids.append(followup_id)
             items.insert_steps(conn, run_id, [(self._unique_id(conn), *step) for step in dated_steps])
         return ids
-
-    def mark_followup_done(self, followup_id: str) -> FollowupRecord:
-        """Mark a follow-up (id or unique prefix) done; marking it again keeps the first date."""
-        with self._write() as conn:
-            found = self._find(conn, "followups", followup_id, "follow-up")
-            conn.execute(
-                "UPDATE followups SET done_at = ? WHERE id = ? AND done_at IS NULL",
-                (values.now(), found),
-            )
-            row = conn.execute(_FOLLOWUP_SELECT + " WHERE f.id = ?", (found,)).fetchone()
-        return _followup(row)
 
     # ------------------------------------------------------------------- reads
 

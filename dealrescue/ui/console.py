@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
@@ -66,29 +66,6 @@ def _console(file: IO[str], *, width: int | None = None, color: bool = True) -> 
     from rich.console import Console
 
     return Console(file=file, width=width, no_color=not (color and color_allowed()), highlight=False, emoji=False)
-
-
-def table_text(title: str, columns: list[tuple[str, str]], rows: Iterable[list[str]], *, file: IO[str] | None = None) -> str:
-    """A table of plain cells (never read as markup). ``columns``: (header, "left"|"right").
-
-    With ``file`` (a terminal) it is printed there in colour; otherwise returned as plain text.
-    """
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=box.SIMPLE_HEAD, title=strip_controls(title))
-    for header, justify in columns:
-        table.add_column(header, justify="right" if justify == "right" else "left")
-    for row in rows:
-        table.add_row(*(Text(strip_controls(cell)) for cell in row))
-    if file is not None:
-        _console(file).print(table)
-        return ""
-    buffer = io.StringIO()
-    width = int(os.environ.get("COLUMNS", "") or 0) or 160
-    _console(buffer, width=width, color=False).print(table)
-    return buffer.getvalue()
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Output helpers for the journal commands: one-line cells, tab-separated lines, aligned tables, JSON.
+"""How a journal listing is written out: aligned tables on a terminal, tab-separated lines, JSON.
 
 Imported only when a journal command runs (``dealrescue.commands.deals``), so
 the regexes below compile off the ``dealrescue --help`` start-up path.
