@@ -305,3 +305,18 @@ def test_the_pager_shows_styles_even_when_less_options_are_set_without_r(less_op
     child.expect(pexpect.EOF)
     # less shows a control it does not pass through as ESC in reverse video, then the rest: ESC[1m.
     assert not re.search(r"ESC(\x1b\[27m)?\[", shown), shown[:400]
+
+
+def test_todo_done_and_followups_done_show_a_hostile_deal_name_on_one_harmless_line(write_playbook: Callable[..., Path]) -> None:
+    """Both ways of ticking an item off say so in one line: a deal name's escape codes and line
+    breaks cannot paint the terminal or fake a second line."""
+    plan(write_playbook, "Acme\x1b[2J\nerror: fake", "2026-11-20")
+    rows = todo_rows("--date", "2026-11-20")
+    step = next(r for r in rows if r[4] != "follow-up")
+    followup = next(r for r in todo_rows("--date", "2026-11-30") if r[4] == "follow-up")
+    for args in (["todo", "done", step[0]], ["followups", "done", followup[0]]):
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+        assert "\x1b" not in result.stderr and "\nerror: fake" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert cli("followups", "done", step[0]).exit_code == 2  # a step is not a follow-up
