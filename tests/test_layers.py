@@ -3,7 +3,8 @@
 An import inside a function hides a cycle from Python (the module is found whole by the time
 the function runs) but not from a reader: two modules that need each other are one module
 split in two. Every import statement in the package is read here, wherever it stands, and
-the graph of modules is checked for cycles. ``from package import module`` counts as an import
+the graph of modules is checked for cycles. Imports under ``if TYPE_CHECKING:`` are left out:
+they never run. ``from package import module`` counts as an import
 of that module; the package's own ``__init__`` is not counted for it (a submodule always loads
 its package first, whatever it imports).
 """
@@ -24,13 +25,29 @@ def _modules() -> dict[str, Path]:
     return found
 
 
+def _imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement that runs, wherever it stands (not those under ``if TYPE_CHECKING:``,
+    which only the type checker reads)."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            todo.extend(node.orelse)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
 def import_graph() -> dict[str, set[str]]:
     """Each module of the package and the modules of the package it imports, anywhere in its text."""
     modules = _modules()
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
