@@ -76,7 +76,7 @@ def test_help_and_typos_read_as_the_eager_app(tmp_path: Any) -> None:
     assert typo.returncode == 2
     assert typo.stderr.splitlines() == ["error: No such command 'lisst'. Did you mean 'list'?", "hint: see dealrescue deals --help"]
     typo = subprocess.run([sys.executable, "-m", "dealrescue", "trage"], capture_output=True, text=True, env=env, timeout=60)
-    assert typo.stderr.splitlines() == ["error: No such command 'trage'. Did you mean 'triage'?", "hint: see dealrescue --help"]
+    assert typo.stderr.splitlines() == ["error: No such command 'trage'. Did you mean 'triage', 'track'?", "hint: see dealrescue --help"]
 
 
 def test_a_list_of_commands_builds_none_of_them(capsys: Any, monkeypatch: Any) -> None:
