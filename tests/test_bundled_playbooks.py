@@ -191,23 +191,25 @@ def test_rank_orders_thirty_deals_by_qualification_with_reasons(tmp_path: Path) 
 # --- the pocket card -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("playbook", ["triage", "walkaway", "recover"])
+@pytest.mark.parametrize("playbook", ["triage", "walkaway", "recover", "pulse", "qualify", "review"])
 def test_card_prints_questions_and_what_not_to_say(playbook: str) -> None:
     result = _invoke("card", playbook)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0].endswith(": pocket card") and lines[0].startswith("# ")
-    assert "**Don't say**" in result.stdout
+    assert "**Don't" in result.stdout
     assert "?" in result.stdout  # at least one question to ask
     assert len(lines) <= 30, "short enough to keep beside the phone"
 
 
-def test_card_of_a_playbook_without_one_exits_2() -> None:
-    result = _invoke("card", "review")
+def test_card_of_a_playbook_without_one_exits_2(write_playbook) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import MINIMAL
+
+    result = _invoke("card", str(write_playbook(MINIMAL)))
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "error: playbook review has no pocket card" in result.stderr
+    assert "has no pocket card" in result.stderr
 
 
 def test_card_text_cannot_drive_the_terminal(write_playbook) -> None:  # type: ignore[no-untyped-def]

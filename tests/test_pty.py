@@ -574,3 +574,10 @@ def test_closed_pipe_control_a_naive_writer_does_complain(tmp_path: Path) -> Non
     result = subprocess.run(["bash", "-c", f"{PY} -c 'print(1)' | true"], capture_output=True, text=True,
                             cwd=tmp_path, timeout=30, check=False)
     assert "BrokenPipeError" in result.stderr
+
+
+def test_card_on_a_terminal_is_rendered_like_a_plan(start: Start) -> None:
+    s = start(f"{DR} card qualify")
+    assert s.finish() == 0, s.text
+    assert "pocket card" in s.text and "Economic buyer" in s.text
+    assert "**" not in s.text  # bold is drawn, not shown as markdown

@@ -23,6 +23,15 @@ def print_card(ref: str, playbooks_dir: Path | None) -> None:
     if not playbook.card:
         raise UsageError(
             f"playbook {playbook.id} has no pocket card",
-            hint="the bundled triage, walkaway and recover have one; a playbook gets one with a card: key",
+            hint="every bundled playbook has one; a playbook gets one with a card: key",
         )
-    sys.stdout.write(card_text(playbook.title, playbook.card))
+    text = card_text(playbook.title, playbook.card)
+    from dealrescue.ui import terminal
+
+    if terminal.stdout_is_terminal():
+        # Rendered as plans are on a terminal, not raw **markdown**.
+        from dealrescue.ui.console import show_markdown
+
+        show_markdown(text)
+        return
+    sys.stdout.write(text)
