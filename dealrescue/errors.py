@@ -110,6 +110,18 @@ class RunFinishedError(UsageError):
         self.run_id = run_id
 
 
+class RunReplacedError(UsageError):
+    """A run that another re-run replaced already: it can be replaced once, so the newer run is the one to change."""
+
+    def __init__(self, run_id: str, newer: str) -> None:
+        super().__init__(
+            f"run {run_id} was already replaced by run {newer}",
+            hint=f"change the newer plan instead: dealrescue deals rerun {newer} --set ID=VALUE",
+        )
+        self.run_id = run_id
+        self.newer = newer
+
+
 class JournalError(DealRescueError):
     """The journal is busy, damaged, or from a newer dealrescue."""
 

@@ -120,8 +120,12 @@ def test_superseding_a_run_closes_its_open_items(write_playbook: Callable[..., P
     cli("todo", "done", done_id)
     new = plan(write_playbook, "Acme", "2026-11-22", contact="Priya")
     with Journal.open() as journal:
-        assert journal.supersede(old, new) == 3  # the two steps and the follow-up still open
-        assert journal.supersede(old, new) == 0
+        still_open = [i for i in journal.items_for_run(old) if i.done_at is None]
+        assert len(still_open) == 3  # the two steps and the follow-up
+        # What a re-run does as it saves its plan: the link and the closing in one transaction.
+        with journal._write() as conn:
+            journal.replace_run(conn, old, new, "2026-11-22T00:00:00+00:00")
+        assert all(i.superseded_at for i in journal.items_for_run(old) if i.done_at is None)
     rows = todo_rows("--date", "2026-11-22")
     assert {r[3] for r in rows} == {"Acme"} and all("Priya" in r[5] for r in rows)
     assert "Dana" not in cli("followups", "--all").stdout

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 class ResumeOptions(PlaybookFlags):
     """What ``resume`` and ``deals rerun`` may change: answers, and where and how the plan is written.
 
-    ``None`` keeps what the run was started with.
+    A ``format`` or ``date`` of ``None`` keeps what the run was started with. The output is this
+    command line's own (stdout by default): a stored ``-o FILE`` or ``--force`` is never reused, since
+    a path relative to another folder, or a file since made precious, would be overwritten.
     """
 
     run_id: str | None = None
@@ -161,8 +163,6 @@ def _stored_for(record: RunRecord, options: ResumeOptions) -> StoredOptions:
     stored = StoredOptions.from_dict(record.options, record.plan_date)
     if options.format is not None:
         stored.format = options.format
-    if options.output is not None:
-        stored.output, stored.force = str(options.output), options.force
     if options.date is not None:
         stored.date = options.date
     return stored
@@ -171,8 +171,6 @@ def _stored_for(record: RunRecord, options: ResumeOptions) -> StoredOptions:
 def _run_options(record: RunRecord, stored: StoredOptions, options: ResumeOptions) -> RunOptions:
     flags = {
         **flag_values(options),
-        "output": Path(stored.output) if stored.output else None,
-        "force": stored.force,
         # The answers given now are already in the run (``Run.given``); the playbook is the run's own.
         "sets": [],
         "playbooks_dir": None,

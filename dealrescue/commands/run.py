@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from dealrescue.catalog import finder as catalog
 from dealrescue.commands.common import answer_hints, day_first, parse_date
 from dealrescue.commands.flags import PlaybookFlags
-from dealrescue.errors import AnswerError, DealRescueError, Interrupted, JournalError, PlaybookError, UsageError
+from dealrescue.errors import AnswerError, DealRescueError, Interrupted, JournalError, PlaybookError, RunReplacedError, UsageError
 from dealrescue.journal.recorder import Recorder
 from dealrescue.ui import terminal
 from dealrescue.ui.output import check_target
@@ -116,11 +116,13 @@ def emit_plan(text: str, options: RunOptions) -> None:
 
 @dataclass(slots=True)
 class StoredOptions:
-    """How a run's plan is written, kept with the run so that resume writes it the same way."""
+    """How a run's plan is made, kept with the run so that resume makes it the same way.
+
+    Where it was written (``-o``, ``--force``) is not kept: resume and rerun write where their own
+    command line says.
+    """
 
     format: str = "markdown"
-    output: str | None = None
-    force: bool = False
     date: str = ""
     # How typed dates are read (03/04 as 3 April), so that resume reads them the same way.
     dayfirst: bool = False
@@ -128,7 +130,7 @@ class StoredOptions:
     replaces: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        kept: dict[str, Any] = {"format": self.format, "output": self.output, "force": self.force, "date": self.date}
+        kept: dict[str, Any] = {"format": self.format, "date": self.date}
         if self.dayfirst:
             kept["dayfirst"] = True
         if self.replaces is not None:
@@ -145,8 +147,6 @@ class StoredOptions:
 
         return cls(
             format=text("format") or "markdown",
-            output=text("output"),
-            force=data.get("force") is True,
             date=text("date") or plan_date,
             replaces=text("replaces"),
             dayfirst=data.get("dayfirst") is True,
@@ -183,8 +183,6 @@ def run(options: RunOptions) -> None:
     check_answer_ids(compiled, given)
     stored = StoredOptions(
         format=options.format,
-        output=str(options.output) if options.output else None,
-        force=options.force,
         date=today.isoformat(),
         dayfirst=day_first(options.dayfirst),
     )
@@ -194,6 +192,20 @@ def run(options: RunOptions) -> None:
 def finish_run(run: Run) -> None:
     with answer_hints():
         _finish(run)
+
+
+def _replaced_meanwhile(exc: RunReplacedError, recorder: Recorder) -> RunReplacedError:
+    """Another re-run replaced this run's old run while this one was being answered: nothing is
+    written (the deal keeps one live plan), and the answers stay in the journal, ready to replace
+    the newer run once their author has looked at it."""
+    kept = recorder.kept_for_newer(exc.newer)
+    exc.message = f"run {exc.run_id} was replaced by run {exc.newer} while this re-run was open; this plan was not saved"
+    if kept is not None:
+        exc.hint = (
+            f"your answers are kept as unfinished run {kept}; see the newer plan with: dealrescue deals show {exc.newer}, "
+            f"then make yours the plan with: dealrescue resume {kept} (it replaces run {exc.newer})"
+        )
+    return exc
 
 
 def _finish(run: Run) -> None:
@@ -228,6 +240,8 @@ def _finish(run: Run) -> None:
         except JournalError as exc:
             # A busy or failing journal at the very end: the plan is made, so write it anyway.
             unrecorded = exc
+        except RunReplacedError as exc:
+            raise _replaced_meanwhile(exc, recorder) from None
         saved = bool(recorder.run_id and recorder.enabled) and unrecorded is None
         replaced = f"; it replaces run {run.stored.replaces}" if run.stored.replaces else ""
         saved_notice = f"Saved as run {recorder.run_id}{replaced} (dealrescue deals show {recorder.run_id})."

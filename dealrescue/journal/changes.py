@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from dealrescue.errors import RecordNotFoundError, UsageError
+from dealrescue.errors import RecordNotFoundError, RunReplacedError, UsageError
 from dealrescue.journal import items
 from dealrescue.journal.values import ID_INPUT, now
 
@@ -66,14 +66,39 @@ class Changes:
             conn.execute("DELETE FROM answers WHERE run_id = ? AND question_id = ?", (run_id, question_id))
             conn.execute("UPDATE runs SET updated_at = ? WHERE id = ?", (now(), run_id))
 
-    def supersede(self, old_run_id: str, new_run_id: str) -> int:
-        """Record that ``new_run_id`` replaces ``old_run_id`` and close the old run's open steps and follow-ups.
+    def replace_run(self, conn: sqlite3.Connection, old_run_id: str, new_run_id: str, when: str) -> None:
+        """Inside the transaction that finishes ``new_run_id``: link it to the run it replaces and
+        close that run's open steps and follow-ups (they show as superseded, not done).
 
-        Returns how many items were closed (they show as superseded, not done).
+        A run is replaced once. The check, the link and the closing happen in the one
+        ``BEGIN IMMEDIATE`` transaction that saves the new plan, so two re-runs finishing at once
+        cannot both replace it, and a kill between saving and linking cannot happen.
         """
+        newer = conn.execute(
+            "SELECT id FROM runs WHERE replaces = ? AND id != ? ORDER BY seq LIMIT 1", (old_run_id, new_run_id)
+        ).fetchone()
+        if newer is not None:
+            raise RunReplacedError(old_run_id, newer[0])
+        conn.execute("UPDATE runs SET replaces = ? WHERE id = ?", (old_run_id, new_run_id))
+        items.supersede(conn, old_run_id, when)
+
+    def keep_for_newer(self, run_id: str, newer: str) -> None:
+        """A re-run refused at save time (``newer`` replaced its run meanwhile): keep its answers as
+        an interrupted run that, once resumed, replaces ``newer`` instead."""
+        import json
+
         with self._write() as conn:
-            conn.execute("UPDATE runs SET replaces = ? WHERE id = ?", (old_run_id, new_run_id))
-            return items.supersede(conn, old_run_id, now())
+            self._require_unfinished(conn, run_id)
+            row = conn.execute("SELECT options FROM runs WHERE id = ?", (run_id,)).fetchone()
+            try:
+                options = json.loads(row[0])
+            except (TypeError, ValueError):
+                options = None
+            options = {**options, "replaces": newer} if isinstance(options, dict) else {"replaces": newer}
+            conn.execute(
+                "UPDATE runs SET options = ?, status = 'interrupted', updated_at = ? WHERE id = ?",
+                (json.dumps(options, ensure_ascii=False, separators=(",", ":")), now(), run_id),
+            )
 
     def relations(self, run_id: str) -> tuple[str | None, list[str]]:
         """The run this one replaces (or None), and the runs that replace it, oldest first."""

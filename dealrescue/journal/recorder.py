@@ -112,10 +112,18 @@ class Recorder:
                 steps=steps,
                 scoring=scoring,
                 outcome_due=asked_on,
+                replaces=replaces,
             )
         )
-        if replaces is not None:
-            self._guard(lambda: self._open().supersede(replaces, run_id))
+
+    def kept_for_newer(self, newer: str) -> str | None:
+        """The run refused at save time kept (interrupted, to replace ``newer`` when resumed); its id,
+        or None when nothing was recorded."""
+        if not self.enabled or self.run_id is None:
+            return None
+        run_id = self.run_id
+        self._guard(lambda: self._open().keep_for_newer(run_id, newer))
+        return run_id
 
     def close(self) -> None:
         if self._journal is not None:

@@ -196,11 +196,13 @@ class Journal(Listings, Changes, Outcomes):
         steps: Sequence[tuple[str, str, str]] = (),
         scoring: dict[str, Any] | None = None,
         outcome_due: str | None = None,
+        replaces: str | None = None,
     ) -> list[str]:
         """Store the verdict, plan, follow-ups and steps (text, due, owner) and mark the run done, all at once.
 
         ``scoring`` (what scored the run) and ``outcome_due`` (when to ask what happened) are kept
-        for ``dealrescue outcome`` and ``track``. Returns the ids given to the follow-ups, in the order given.
+        for ``dealrescue outcome`` and ``track``. ``replaces`` (a re-run) links the run it replaces in
+        the same transaction (``replace_run``). Returns the ids given to the follow-ups, in the order given.
         """
         try:
             json.loads(plan_json)
@@ -214,6 +216,8 @@ class Journal(Listings, Changes, Outcomes):
         ids: list[str] = []
         with self._write() as conn:
             self._require_unfinished(conn, run_id)
+            if replaces is not None:
+                self.replace_run(conn, replaces, run_id, now)
             conn.execute(
                 """
                 UPDATE runs SET status = 'done', verdict_id = ?, verdict_title = ?, updated_at = ?,
