@@ -158,7 +158,7 @@ def test_a_kill_right_after_the_plan_is_saved_keeps_the_link(user_home: Path, tm
 
 
 def test_kill_9_during_reruns_never_loses_a_link(user_home: Path, tmp_path: Path) -> None:
-    run_id = first_run(user_home, tmp_path)
+    first_run(user_home, tmp_path)
     delays = [0.15 * n for n in range(1, 9)]  # across start-up, answering and saving; short for CI
     for delay in delays:
         live = live_plans(user_home)
