@@ -47,3 +47,20 @@ def test_every_plain_template_of_the_bundled_playbooks_renders_as_before(path: P
     for template in plain:
         for markdown in (False, True):
             assert template.render({}, markdown=markdown) == _by_jinja(template.source, markdown=markdown)
+
+
+def test_a_suggested_command_is_a_shell_quoted_code_span() -> None:
+    from dealrescue.core.expressions import _MARKDOWN, environment
+
+    template = environment().from_string("run {{ ['walkaway', deal] | command }} now")
+    for deal, line in [("Tailspin Toys", "dealrescue walkaway 'Tailspin Toys'"),
+                       ("O'Brien & Co; rm -rf ~", "dealrescue walkaway 'O'\"'\"'Brien & Co; rm -rf ~'"),
+                       ("A `tick`", "dealrescue walkaway 'A `tick`'")]:
+        assert template.render(deal=deal) == f"run {line} now"
+        token = _MARKDOWN.set(True)
+        try:
+            shown = template.render(deal=deal)
+        finally:
+            _MARKDOWN.reset(token)
+        fence = "``" if "`" in deal else "`"
+        assert shown == f"run {fence}{line}{fence} now"

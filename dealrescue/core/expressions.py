@@ -27,7 +27,7 @@ from dealrescue.core.budget import (
     current_budget,
     with_budget,
 )
-from dealrescue.core.mdescape import escape_inline
+from dealrescue.core.mdescape import code_span, escape_inline, strip_controls
 
 
 class ExpressionProblem(Exception):
@@ -53,7 +53,23 @@ def display_value(value: Any) -> str:
 _MARKDOWN: ContextVar[bool] = ContextVar("dealrescue_markdown", default=False)
 
 
+class Command(str):
+    """A dealrescue command line a plan suggests, its words shell-quoted: a code span in markdown."""
+
+    __slots__ = ()
+
+
+def command_line(words: Any) -> Command:
+    """The ``command`` filter: ``{{ ["walkaway", deal] | command }}`` is ``dealrescue walkaway 'Tailspin Toys'``."""
+    import shlex
+
+    parts = [words] if isinstance(words, str) else list(words)
+    return Command(shlex.join(["dealrescue", *(strip_controls(display_value(p)).replace("\n", " ") for p in parts)]))
+
+
 def _finalize(value: Any) -> str:
+    if isinstance(value, Command):
+        return code_span(value) if _MARKDOWN.get() else str(value)
     text = display_value(value)
     return escape_inline(text) if _MARKDOWN.get() else text
 
@@ -124,6 +140,7 @@ def environment() -> Any:
     # Put into every compiled template by budget.with_budget: loops counted, `~` bounded.
     env.filters["dr_loop"] = counted_loop
     env.filters["dr_concat"] = bounded_concat
+    env.filters["command"] = command_line
     return env
 
 

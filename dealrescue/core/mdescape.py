@@ -56,6 +56,15 @@ def one_line(text: str) -> str:
     return strip_controls(text).replace("\n", " ")
 
 
+def code_span(text: str) -> str:
+    """``text`` as a markdown code span, fenced with more backticks than any run inside it."""
+    flat = " ".join(strip_controls(text).split())
+    runs = [len(run) for run in re.findall(r"`+", flat)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
 def escape_inline(text: str) -> str:
     """Escape ``text`` to sit inside a markdown paragraph or list item.
 
