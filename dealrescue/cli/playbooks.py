@@ -100,8 +100,19 @@ def test_command(
     files: Annotated[list[Path], typer.Argument(metavar="FILE|ID...", help="Playbook files (or ids) to test.", show_default=False)],
     answers: Annotated[Optional[str], typer.Option("--answers", metavar="FILE", help="Test one set of answers instead.")] = None,
     verdict: Annotated[Optional[str], typer.Option("--verdict", metavar="ID", help="The verdict --answers must give.")] = None,
+    fuzz: Annotated[
+        Optional[int],
+        typer.Option("--fuzz", metavar="N", help="Also build N plans from generated answers and check each (exit 1 on a failure)."),
+    ] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", metavar="S", help="With --fuzz: the seed (default 0); same seed, same answers.")] = None,
 ) -> None:
-    """Run a playbook's own tests: answers and the verdict (and scores) they must give. Exit 3 on a failure."""
+    """Run a playbook's own tests: answers and the verdict (and scores) they must give. Exit 3 on a failure.
+
+    With --fuzz N, also build N plans from generated answers and check each: steps in order and
+    on time, every template renders, no empty talk track or email line, no rep's note in customer
+    text, and the playbook's invariants. A failure prints the smallest answers that still break it,
+    as a dealrescue run line to paste, and exits 1.
+    """
     from dealrescue.commands.playbooks import test_playbooks
 
-    test_playbooks(files, answers, verdict)
+    test_playbooks(files, answers, verdict, fuzz=fuzz, seed=seed)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
-from dealrescue.errors import EXIT_PLAYBOOK, EXIT_USAGE, ChecksFailed, DealRescueError, PlaybookError, UsageError
+from dealrescue.errors import EXIT_PLAYBOOK, EXIT_RUNTIME, EXIT_USAGE, ChecksFailed, DealRescueError, PlaybookError, UsageError
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
@@ -235,25 +235,35 @@ def _copy_of(ref: str, playbook_id: str) -> str:
     return text
 
 
-def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | None) -> None:
-    """Run each file's embedded tests (or one case from --answers/--verdict); exit 3 on any failure."""
+def test_playbooks(
+    files: list[Path], answers_file: str | None, verdict: str | None, *, fuzz: int | None = None, seed: int | None = None
+) -> None:
+    """Run each file's embedded tests (or one case from --answers/--verdict), then the fuzzer if asked.
+
+    Exit 3 when a test fails, else 1 when the fuzzer finds a failure.
+    """
     from dealrescue.commands.explain import print_explanation
     from dealrescue.commands.run import read_answers_file
     from dealrescue.core.mdescape import strip_controls
     from dealrescue.core.model import PlaybookTest
     from dealrescue.core.selftest import TEST_DATE, run_cases
 
+    if seed is not None and fuzz is None:
+        raise UsageError("--seed applies to --fuzz", hint="dealrescue playbooks test ID --fuzz 1500 --seed 7")
+    if fuzz is not None and fuzz < 1:
+        raise UsageError(f"--fuzz {fuzz}: the number of answer sets must be at least 1", hint="for example --fuzz 1500")
     extra: list[PlaybookTest] | None = None
     if answers_file is not None:
         if verdict is None:
             raise UsageError("--answers needs --verdict: the verdict those answers must give")
         answers = read_answers_file(answers_file)
         extra = [PlaybookTest(name=f"answers from {answers_file}", answers=answers, verdict=verdict)]
-    failed = 0
-    for path in map(_file_or_id, files):
+    failed = fuzz_failed = 0
+    for given in files:
+        path = _file_or_id(given)
         compiled = catalog.load_file(path, use_cache=False)
         cases = extra if extra is not None else compiled.playbook.tests
-        if not cases:
+        if not cases and fuzz is None:
             print(f"{path}: no tests (add a tests: section, or pass --answers FILE --verdict ID)", file=sys.stderr)
             failed += 1
             continue
@@ -267,5 +277,31 @@ def test_playbooks(files: list[Path], answers_file: str | None, verdict: str | N
                     print(f"  {strip_controls(line)}", file=sys.stderr)
                 if result.outcome is not None:
                     print_explanation(compiled, result.outcome.answers, result.deal, TEST_DATE.isoformat(), indent="  ")
+        if fuzz is not None:
+            ref = str(given) if path != given else str(path)
+            fuzz_failed += _fuzz_one(compiled, path, ref, fuzz, seed or 0)
     if failed:
         raise ChecksFailed([], EXIT_PLAYBOOK)
+    if fuzz_failed:
+        raise ChecksFailed([], EXIT_RUNTIME)
+
+
+def _fuzz_one(compiled: CompiledPlaybook, path: Path, ref: str, count: int, seed: int) -> int:
+    """Fuzz one playbook and report; the number of checks that failed."""
+    from dealrescue.core.fuzz import fuzz, replay_line
+    from dealrescue.core.mdescape import strip_controls
+
+    report = fuzz(compiled, count, seed)
+    if not report.failures:
+        print(f"ok: {path}: fuzz, {count} answer sets (seed {seed}): every check holds")
+        return 0
+    for failure in report.failures:
+        lines = [
+            f"FAIL: {path}: {failure.key}, in {failure.count} of {count} answer sets (seed {seed})",
+            f"  why: {failure.why}",
+            f"  found: {failure.detail}",
+            "  smallest answers that still break it:",
+            f"  {replay_line(ref, failure.date, failure.answers)}",
+        ]
+        print("\n".join(strip_controls(line) for line in lines), file=sys.stderr)
+    return len(report.failures)

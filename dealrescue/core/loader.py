@@ -408,6 +408,9 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         cond(("followups", i, "when"), followup.when, planned)
         tmpl(("followups", i, "text"), followup.text, written)
 
+    for i, invariant in enumerate(pb.invariants):  # answers, verdict, scores and the plan's step ids
+        cond(("invariants", i, "never"), invariant.never, planned | {"steps"})
+
     dated = [*(("plan", s) for s in pb.plan), *(("followups", f) for f in pb.followups)]
     for path, message in [*date_problems(dated, questions), *leak_problems(pb), *outcome_problems(pb)]:
         problems.add(path, message)

@@ -31,7 +31,7 @@ DATE_EXPR_PATTERN = r"^\s*(\+?\d+[dwmy]|[a-z][a-z0-9_]*(\s*[+-]\s*\d+[dwmy])?)\s
 DEADLINE_PATTERN = r"^\s*[a-z][a-z0-9_]*(\s*[+-]\s*\d+[dwmy])?\s*$"
 # Names every condition and template may use besides the question ids.
 RESERVED_NAMES = frozenset(
-    {"deal", "today", "days_until", "scores", "bands", "band_labels", "labels", "verdict", "playbook", "dates", "true", "false", "none"}
+    {"deal", "today", "days_until", "scores", "bands", "band_labels", "labels", "verdict", "playbook", "dates", "steps", "true", "false", "none"}
 )
 
 T = TypeVar("T")
@@ -284,6 +284,17 @@ class DealOutcome:
 
 
 @spec
+class Invariant:
+    """What must never happen in a plan; ``dealrescue playbooks test --fuzz`` looks for it."""
+
+    never: str = doc(
+        "Condition on the answers, verdict, scores.X, bands.X and steps (the ids of the plan's steps) that must never hold.",
+        min_length=1,
+    )
+    why: str = doc("Why it must not happen, in a sentence: printed when the fuzzer finds it.", min_length=1)
+
+
+@spec
 class PlaybookTest:
     """Answers and the verdict they must give: pins a playbook's behaviour."""
 
@@ -321,6 +332,7 @@ class Playbook:
         "What can happen to the deal next (recorded with dealrescue outcome); verdicts name theirs in success.",
         factory=list,
     )
+    invariants: list[Invariant] = doc("What must never happen, whatever the answers: checked by playbooks test --fuzz.", factory=list)
     card: str | None = doc(
         "A pocket card for the live call (markdown, printed by dealrescue card): what to ask, what not to say.",
         default=None,

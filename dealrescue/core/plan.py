@@ -119,14 +119,16 @@ class Plan:
     record: str | None = None
 
 
-def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt.date) -> Plan:
+def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt.date, *, markdown: bool = True) -> Plan:
+    """The plan; with ``markdown=False`` each text's markdown is its plain text (for checks that read only that)."""
     pb = compiled.playbook
     context = dict(outcome.context)  # the plan adds the dates it places (see _dated)
 
     def text(path: str) -> Text:
         template = compiled.template(path)
         try:
-            return Text(template.render(context, markdown=False), template.render(context, markdown=True))
+            plain = template.render(context, markdown=False)
+            return Text(plain, template.render(context, markdown=True) if markdown else plain)
         except ExpressionProblem as exc:
             raise compiled.problem(path, exc) from None
 
