@@ -12,14 +12,13 @@ import datetime as dt
 import random
 import shlex
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 
 from dealrescue.core.answers import AnswerProblem, parse_answer, scale_bounds
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Playbook, Question, QuestionType
 from dealrescue.core.plancheck import Finding, findings
 from dealrescue.core.questions import number_text
-from dealrescue.core.records import record
 from dealrescue.errors import AnswerError, UsageError
 
 # Plan dates are drawn from the week starting here, so steps meet every weekday.
@@ -31,7 +30,7 @@ DEAL = "Acme"
 Answers = dict[str, str]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Failure:
     """One check that failed: how often, and the smallest answer set that still fails it."""
 
@@ -43,7 +42,7 @@ class Failure:
     answers: Answers
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FuzzReport:
     runs: int
     seed: int

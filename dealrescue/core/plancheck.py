@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from dealrescue.core.engine import Outcome, guard, run_non_interactive
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import QuestionType
 from dealrescue.core.plan import Plan, build_plan
-from dealrescue.core.records import record
 from dealrescue.errors import AnswerError, DealRescueError
 
 # Signs of a value that rendered as nothing: "Hi ,", "()", a Python list, a stray None.
@@ -26,7 +26,7 @@ _EMPTY_ITEM = re.compile(r"^\s*(?:[-*]|\d+[.)])\s*$")
 _SAYABLE = re.compile(r"^\s*(?:>|[-*] |\d+[.)] )|[\"\u201c]", re.MULTILINE)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One thing wrong with one plan: ``key`` names the check (the fuzzer groups by it)."""
 
