@@ -298,6 +298,7 @@ def _fuzz_one(compiled: CompiledPlaybook, path: Path, ref: str, count: int, seed
     for failure in report.failures:
         lines = [
             f"FAIL: {path}: {failure.key}, in {failure.count} of {count} answer sets (seed {seed})",
+            *(f"  never: {i.never}" for n, i in enumerate(compiled.playbook.invariants) if failure.key == f"invariants[{n}].never"),
             f"  why: {failure.why}",
             f"  found: {failure.detail}",
             "  smallest answers that still break it:",

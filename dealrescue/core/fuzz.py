@@ -113,11 +113,18 @@ def answer_sets(pb: Playbook, count: int, seed: int) -> Iterator[tuple[dt.date, 
     for n in range(count):
         date = FIRST_PLAN_DATE + dt.timedelta(days=rng.randrange(7))
         answers: Answers = {}
+        # A third of the sets lean every question the same way (all first choices, all last, ...):
+        # answers that move together, like every element graded validated, are rare when drawn apart.
+        lean = rng.random() if rng.random() < 0.35 else None
         for q in pb.questions:
-            value = rng.choice(options[q.id])
+            choices = options[q.id]
+            if lean is not None and rng.random() < 0.85:
+                value = choices[min(len(choices) - 1, int(lean * len(choices)))]
+            else:
+                value = rng.choice(choices)
             if q.type is QuestionType.multiselect and rng.random() < 0.4:
                 value = ",".join(c.value for c in q.choices if rng.random() < 0.3)
-                value = value if _fits(q, value) else rng.choice(options[q.id])
+                value = value if _fits(q, value) else rng.choice(choices)
             if value is not None:
                 answers[q.id] = _resolved(value, date)
         if n < len(pinned):

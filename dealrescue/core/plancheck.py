@@ -143,6 +143,7 @@ def _invariants(compiled: CompiledPlaybook, outcome: Outcome, plan: Plan) -> lis
             found.append(Finding(path, "every invariant must evaluate for every answer", exc.message))
             continue
         if broken:
-            found.append(Finding(path, invariant.why, f"never: {invariant.never}"))
+            bands = ", ".join(f"{score.id} {score.band_id}" for score in outcome.scores if score.band_id)
+            found.append(Finding(path, invariant.why, f"verdict {plan.verdict.id}" + (f"; bands: {bands}" if bands else "")))
     return found
 
