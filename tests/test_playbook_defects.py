@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import BUNDLED
 from tests.test_fuzz import installed
 
 ISSUE = ["--no-input", "--no-save", "--date", "2026-11-22"]
@@ -167,3 +168,11 @@ def test_18_walkaway_call_script_never_puts_the_reps_words_in_the_customers_mout
     doc = plan("walkaway", {**WALKAWAY_BASE, "reasons": "poor_fit", "fit_gap": "on-premise hosting", "fit_weight": "must_have", "stage": "shortlist"})
     assert "You've told us" not in everything(doc)
     assert any("As we understand it" in t["text"] for t in doc["talk_tracks"])
+
+
+def test_lines_that_followed_the_sources_are_in_our_own_words() -> None:
+    text = {path.stem: path.read_text(encoding="utf-8") for path in BUNDLED}
+    assert "bad customer" not in text["pulse"] and "blaming the team" not in text["pulse"]
+    for phrase in ("we're too busy, and it wasn't qualified anyway", "their problem is too simple", "process is rigged",
+                   "aren't sophisticated enough", "in good conscience"):  # fmt: skip
+        assert phrase not in text["walkaway"], phrase
