@@ -156,3 +156,9 @@ def test_a_template_that_fails_for_some_answers_is_found() -> None:
     compiled = load_playbook(text.encode(), "pb.yaml")
     render = next(f for f in fuzzer.fuzz(compiled, 100, seed=0).failures if f.key == "render")
     assert "plan[0].text" in render.detail and "worry" not in render.answers
+
+
+def test_number_answers_stay_inside_any_bounds() -> None:
+    assert fuzzer.candidates(question(type=QuestionType.number, min=5_000_000)) == ["5000000", "5500000", "6000000"]
+    assert fuzzer.candidates(question(type=QuestionType.number, max=-5)) == ["-1000005", "-500005", "-5"]
+    assert fuzzer.candidates(question(type=QuestionType.number)) == ["-1", "0", "1", "500000", "1000000"]

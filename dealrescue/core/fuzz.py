@@ -65,8 +65,8 @@ def candidates(q: Question) -> list[str | None]:
         low, high = scale_bounds(q)
         values += [number_text(low), number_text(round((low + high) / 2)), number_text(high)]
     elif q.type is QuestionType.number:
-        low = q.min if q.min is not None else -1
-        high = q.max if q.max is not None else 1_000_000
+        low = q.min if q.min is not None else (-1 if q.max is None or q.max >= -1 else q.max - 1_000_000)
+        high = q.max if q.max is not None else max(low, 0) + 1_000_000
         values += [number_text(v) for v in dict.fromkeys((low, 0, 1, round((low + high) / 2), high)) if low <= v <= high]
     elif q.type is QuestionType.date:
         values += [f"@{days}" for days in DATE_OFFSETS] + [""]
