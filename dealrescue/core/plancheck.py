@@ -18,8 +18,8 @@ from dealrescue.core.model import QuestionType
 from dealrescue.core.plan import Plan, build_plan
 from dealrescue.errors import AnswerError, DealRescueError
 
-# Signs of a value that rendered as nothing: "Hi ,", "()", a Python list, a stray None.
-_EMPTY_VALUE = re.compile(r"\s[,;.](?:\s|$)|\(\s*\)|\[\s*\]|\['|\bNone\b")
+# Signs of a value that rendered as nothing: "Hi ,", "()", "[]", a Python list printed as text.
+_EMPTY_VALUE = re.compile(r"\s[,;.](?:\s|$)|\(\s*\)|\[\s*\]|\['")
 # A list item or numbered line with no words after its marker.
 _EMPTY_ITEM = re.compile(r"^\s*(?:[-*]|\d+[.)])\s*$")
 # What a talk track gives the rep to say: a quoted line, a list item or words in quotes.
