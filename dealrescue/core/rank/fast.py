@@ -258,6 +258,8 @@ class FastScorer(Scorer, ReasonStates):
         context = self._context(zip(self.verdict_refs, key[count:], strict=True))
         context["scores"] = {score.id: totals[s] for s, score in enumerate(self.scores)}
         context["bands"] = {score.id: bands[s] for s, score in enumerate(self.scores)}
+        # A verdict may read days_until, as a run's does (recover's decision_passed).
+        context["days_until"] = days_until(self._plan_date, self.questions, context)
         return make_standing(totals, bands, rules.pick_verdict(self.compiled, context), self.order, self.signs)
 
     # -- a chunk of rows -------------------------------------------------------------------------
