@@ -14,11 +14,11 @@ import shlex
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from dealrescue.core.answers import AnswerProblem, parse_answer, scale_bounds
+from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.core.model import Playbook, Question, QuestionType
+from dealrescue.core.model import Playbook, Question
 from dealrescue.core.plancheck import Finding, findings
-from dealrescue.core.questions import number_text
+from dealrescue.core.questions import kind_of, number_text
 from dealrescue.errors import AnswerError, UsageError
 
 # Plan dates are drawn from the week starting here, so steps meet every weekday.
@@ -54,21 +54,18 @@ def candidates(q: Question) -> list[str | None]:
 
     ``None`` leaves the answer out so its default stands; it comes first when allowed.
     """
+    kind = kind_of(q)
     values: list[str | None] = []
-    if q.type in (QuestionType.select, QuestionType.multiselect):
+    if kind.has_choices:
         values += [c.value for c in q.choices]
-        if q.type is QuestionType.multiselect:
+        if kind.many:
             values += ["", ",".join(c.value for c in q.choices)]
-    elif q.type is QuestionType.confirm:
+    elif kind.yes_no:
         values += ["no", "yes"]
-    elif q.type is QuestionType.scale:
-        low, high = scale_bounds(q)
-        values += [number_text(low), number_text(round((low + high) / 2)), number_text(high)]
-    elif q.type is QuestionType.number:
-        low = q.min if q.min is not None else (-1 if q.max is None or q.max >= -1 else q.max - 1_000_000)
-        high = q.max if q.max is not None else max(low, 0) + 1_000_000
+    elif kind.numeric:
+        low, high = _number_range(q)
         values += [number_text(v) for v in dict.fromkeys((low, 0, 1, round((low + high) / 2), high)) if low <= v <= high]
-    elif q.type is QuestionType.date:
+    elif kind.dated:
         values += [f"@{days}" for days in DATE_OFFSETS] + [""]
     else:
         # Distinct per question, so a rep's note found in customer text names its question.
@@ -76,6 +73,16 @@ def candidates(q: Question) -> list[str | None]:
     if not q.required or q.default is not None:
         values.insert(0, None)
     return [v for v in values if _fits(q, v)]
+
+
+def _number_range(q: Question) -> tuple[float, float]:
+    """The numbers tried for a number or scale question: its bounds, or a wide range on an open side."""
+    low, high = kind_of(q).bounds(q)
+    if low is None:
+        low = -1 if high is None or high >= -1 else high - 1_000_000
+    if high is None:
+        high = max(low, 0) + 1_000_000
+    return low, high
 
 
 def _fits(q: Question, raw: str | None) -> bool:
@@ -122,7 +129,7 @@ def answer_sets(pb: Playbook, count: int, seed: int) -> Iterator[tuple[dt.date, 
                 value = choices[min(len(choices) - 1, int(lean * len(choices)))]
             else:
                 value = rng.choice(choices)
-            if q.type is QuestionType.multiselect and rng.random() < 0.4:
+            if kind_of(q).many and rng.random() < 0.4:
                 value = ",".join(c.value for c in q.choices if rng.random() < 0.3)
                 value = value if _fits(q, value) else rng.choice(choices)
             if value is not None:
@@ -171,7 +178,7 @@ def shrink(compiled: CompiledPlaybook, answers: Answers, date: dt.date, key: str
                     current, found, changed = trial, result, True
                     break
     for question_id in list(current):
-        if questions[question_id].type in (QuestionType.number, QuestionType.scale):
+        if kind_of(questions[question_id]).numeric:
             current, found = _smallest_number(check, current, question_id, questions[question_id], found)
     order = [q.id for q in compiled.playbook.questions]
     return {k: current[k] for k in order if k in current}, found
@@ -185,7 +192,7 @@ def _smallest_number(
         high = int(answers[question_id])
     except ValueError:
         return answers, found
-    low = int(q.min if q.min is not None else (scale_bounds(q)[0] if q.type is QuestionType.scale else min(high, 0)))
+    low = int(max(_number_range(q)[0], -1_000_000))
     while low < high:
         middle = (low + high) // 2
         result = check({**answers, question_id: str(middle)})

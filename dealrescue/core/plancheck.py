@@ -14,8 +14,8 @@ from typing import Any
 
 from dealrescue.core.engine import Outcome, guard, run_non_interactive
 from dealrescue.core.loader import CompiledPlaybook
-from dealrescue.core.model import QuestionType
 from dealrescue.core.plan import Plan, build_plan
+from dealrescue.core.questions import kind_of
 from dealrescue.errors import AnswerError, DealRescueError
 
 # Signs of a value that rendered as nothing: "Hi ,", "()", "[]", a Python list printed as text.
@@ -115,7 +115,7 @@ def _leaks(compiled: CompiledPlaybook, outcome: Outcome, plan: Plan) -> Iterator
     private = [
         q.id
         for q in compiled.playbook.questions
-        if q.type in (QuestionType.text, QuestionType.multiline) and not q.customer_safe and q.id in outcome.answers
+        if kind_of(q).free_text and not q.customer_safe and q.id in outcome.answers
     ]
     texts = list(customer_texts(plan))
     for question_id in private:
