@@ -162,3 +162,32 @@ def test_number_answers_stay_inside_any_bounds() -> None:
     assert fuzzer.candidates(question(type=QuestionType.number, min=5_000_000)) == ["5000000", "5500000", "6000000"]
     assert fuzzer.candidates(question(type=QuestionType.number, max=-5)) == ["-1000005", "-500005", "-5"]
     assert fuzzer.candidates(question(type=QuestionType.number)) == ["-1", "0", "1", "500000", "1000000"]
+
+
+def test_an_invariant_reads_the_ids_of_the_steps_in_the_plan() -> None:
+    text = EXAMPLE.read_text().replace("    due: +1d\n", '    due: +1d\n    id: worry_review\n    when: usage != "flat"\n', 1)
+    text += '  - never: \'"worry_review" not in steps\'\n    why: Every plan goes through what worries the rep.\n'
+    compiled = load_playbook(text.encode(), "pb.yaml")
+    failure = next(f for f in fuzzer.fuzz(compiled, 100, seed=4).failures if f.key == "invariants[1].never")
+    assert failure.answers["usage"] == "flat" and failure.why == "Every plan goes through what worries the rep."
+
+
+def test_the_order_and_deadline_checks_find_a_step_placed_wrong() -> None:
+    import dataclasses
+
+    from dealrescue.catalog import finder
+    from dealrescue.core import plancheck
+    from dealrescue.core.engine import run_non_interactive
+    from dealrescue.core.plan import build_plan
+
+    compiled = finder.load_file(finder.locate("triage")[0])
+    answers = {"competitor": "Globex", "signed": "not_signed", "reason": "better_fit", "sign_date": "2026-01-30"}
+    date = dt.date(2026, 1, 15)
+    plan = build_plan(compiled, run_non_interactive(compiled, answers, "Acme", date.isoformat()), "Acme", date)
+    assert not list(plancheck._order(plan)) and not list(plancheck._dates(plan))
+    later = next(s for s in plan.steps if s.after and any(b.id == s.after[0] for b in plan.steps))
+    early = dataclasses.replace(later, due=date - dt.timedelta(days=1))
+    late = dataclasses.replace(later, due=dt.date(2026, 3, 1), deadline=dt.date(2026, 1, 29))
+    for broken, key in ((early, "order"), (early, "before_plan_date"), (late, "deadline")):
+        moved = dataclasses.replace(plan, steps=tuple(broken if s is later else s for s in plan.steps))
+        assert key in {f.key for f in [*plancheck._order(moved), *plancheck._dates(moved)]}, key

@@ -64,9 +64,8 @@ def step_ids(compiled: CompiledPlaybook, outcome: Outcome) -> list[str]:
     context = outcome.context
     found = []
     for i, step in enumerate(compiled.playbook.plan):
-        step_id = getattr(step, "id", None)
-        if step_id and guard(compiled, f"plan[{i}].when", context):
-            found.append(step_id)
+        if step.id and guard(compiled, f"plan[{i}].when", context):
+            found.append(step.id)
     return found
 
 
@@ -77,20 +76,21 @@ def _dates(plan: Plan) -> Iterator[Finding]:
         if item.due < plan.date:
             yield Finding("before_plan_date", "nothing may fall due before the day the plan is made",
                           f"{kind} due {item.due} < plan date {plan.date}: {item.text.plain}")  # fmt: skip
-        deadline = getattr(item, "deadline", None)
-        if isinstance(deadline, dt.date) and deadline >= plan.date and item.due > deadline:
+        deadline = item.deadline
+        if deadline is not None and deadline >= plan.date and item.due > deadline:
             yield Finding("deadline", "a step must be done by its deadline (the customer's date it serves)",
                           f"{kind} due {item.due} after its deadline {deadline}: {item.text.plain}")  # fmt: skip
 
 
 def _order(plan: Plan) -> Iterator[Finding]:
-    """A step with ``after`` falls due on or after each step it waits for."""
-    due = {getattr(s, "id", None): s.due for s in plan.steps}
-    for step in plan.steps:
-        for before in getattr(step, "after", None) or ():
+    """A step or follow-up with ``after`` falls due on or after each one it waits for."""
+    items: list[Any] = [*plan.steps, *plan.followups]
+    due = {s.id: s.due for s in items if s.id}
+    for step in items:
+        for before in step.after:
             if before in due and due[before] > step.due:
                 yield Finding("order", "a step may not fall due before a step it waits for",
-                              f"{getattr(step, 'id', '')} ({step.due}) is due before {before} ({due[before]})")  # fmt: skip
+                              f"{step.id or step.text.plain} ({step.due}) is due before {before} ({due[before]})")  # fmt: skip
 
 
 def _blanks(plan: Plan) -> Iterator[Finding]:
