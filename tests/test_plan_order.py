@@ -127,8 +127,11 @@ def test_14_pulse_rescue_check_comes_before_the_renewal() -> None:
 def test_15_triage_asks_for_the_pause_after_owning_it() -> None:
     doc = plan("triage", ["competitor=Globex", "signed=in_progress", "reason=relationship", "trust_issue=a poor executive meeting"])
     assert doc["verdict"]["id"] == "change_approach"
-    before(doc, "own_call", "ask_pause")
-    before(doc, "own_call", "answer_issues")
+    # One call to the contact (issue 22 item 15): it owns what went wrong, then asks for the pause.
+    calls = {s["id"]: s["text"] for s in doc["steps"]}
+    assert "own_call" not in calls
+    assert calls["ask_pause"].index("own it") < calls["ask_pause"].index("pause before signature")
+    before(doc, "ask_pause", "answer_issues")
 
 
 def test_16_triage_walk_away_debrief_is_not_pulled_in_to_their_signing_day() -> None:
