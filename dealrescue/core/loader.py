@@ -89,7 +89,7 @@ class _Problems:
 
 
 # Raised when what a cache entry holds changes shape: older entries become misses.
-_ENTRY_FORMAT = 6
+_ENTRY_FORMAT = 7
 
 
 class CodeCache(Protocol):
