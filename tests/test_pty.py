@@ -56,6 +56,8 @@ AFTER_DECIDER = (
 RECONSIDER = "What would they need to see to reconsider?"
 SIGN_DATE = "When do they plan to sign with them?"
 TRUST = "What damaged the trust, in a few words?"
+# After the key questions (competitor, signed, reason) with more to ask: the provisional verdict and one offer.
+OFFER = "Add the details for a dated plan?"
 
 CALLPREP = """\
 id: callprep
@@ -228,6 +230,7 @@ def test_full_triage_with_stdout_to_a_file(start: Start, tmp_path: Path) -> None
     s.answer(COMPETITOR, "Globex Analytics" + ENTER)
     s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")  # Not signed
     s.answer(REASON, DOWN + ENTER, shown="Don't know yet")  # A capability we lack
+    s.answer(OFFER, ENTER)  # Yes: add the details
     s.answer(GAP, "monthly board reporting" + ENTER)
     s.answer(CLOSABLE, ENTER, shown="Not sure yet")  # another product of ours covers it
     s.answer(PRESSURE, "11" + ENTER)  # out of range: refused at the prompt
@@ -284,6 +287,7 @@ def interrupt_at_text(s: Session) -> None:
     s.answer(COMPETITOR, "Globex" + ENTER)
     s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")  # Not signed
     s.answer(REASON, DOWN * 3 + ENTER, shown="Don't know yet")  # Relationship or trust
+    s.answer(OFFER, ENTER)  # Yes: add the details
     s.answer(TRUST, ENTER)  # optional, deliberately left empty: kept as such
     s.answer(DECIDER, "Dana R" + CTRL_C)  # cut off mid-typing: not kept
 
@@ -296,6 +300,7 @@ def interrupt_at_confirm(s: Session) -> None:
 def resume_after_select(s: Session) -> None:
     s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")
     s.answer(REASON, DOWN + ENTER, shown="Don't know yet")
+    s.answer(OFFER, ENTER)  # Yes: add the details
     s.answer(GAP, "single sign-on" + ENTER)
     s.answer(CLOSABLE, DOWN + ENTER, shown="Not sure yet")
     s.answer(PRESSURE, "3" + ENTER)
@@ -384,6 +389,7 @@ def test_killed_terminal_keeps_the_answers_and_resume_continues(start: Start, tm
 
     r = start(f"{DR} resume > plan.md")  # no id: the latest unfinished run
     r.answer(REASON, DOWN * 3 + ENTER, shown="Don't know yet")  # Relationship or trust
+    r.answer(OFFER, ENTER)  # Yes: add the details
     r.answer(TRUST, "missed the demo date" + ENTER)
     r.make_plan()
     assert r.finish() == 0, r.text
@@ -581,3 +587,71 @@ def test_card_on_a_terminal_is_rendered_like_a_plan(start: Start) -> None:
     assert s.finish() == 0, s.text
     assert "pocket card" in s.text and "Economic buyer" in s.text
     assert "**" not in s.text  # bold is drawn, not shown as markdown
+
+
+# --- the verdict first: after the key questions, the provisional verdict and one offer ---------
+
+PRICE_GAP = "How far apart are we on price?"
+
+
+def key_questions(s, reason_keys: str = DOWN * 2 + ENTER) -> None:  # type: ignore[no-untyped-def]
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer(SIGNED, DOWN + DOWN + ENTER, shown="Don't know")  # Not signed
+    s.answer(REASON, reason_keys, shown="Don't know yet")  # Price or commercial terms
+
+
+def test_no_after_the_key_questions_makes_a_draft_that_resume_finishes(start: Start, tmp_path: Path, home: Path) -> None:
+    s = start(f"{DR} triage Acme --date {DATE} > plan.md")
+    s.wait("Pocket card for the call: dealrescue card triage")  # the first screen names the card
+    key_questions(s)
+    s.wait("Provisional verdict:")
+    s.wait("First step:")
+    s.answer(OFFER, "n" + ENTER)
+    assert s.finish() == 0, s.text
+    assert PRICE_GAP not in s.text  # nothing after the offer was asked
+    run_id = re.search(r"Saved as run (\w+)", s.text).group(1)  # type: ignore[union-attr]
+    assert run_status(run_id, home, tmp_path)["status"] == "draft"
+    assert "- status: draft" in dr(f"deals show {run_id}", home, tmp_path).stdout
+    assert (tmp_path / "plan.md").read_text(encoding="utf-8").startswith("# Lost-deal triage: Acme\n")
+    todo = dr("todo --date 2026-11-22", home, tmp_path)
+    assert f"Finish the triage for Acme: dealrescue resume {run_id}" in todo.stdout, todo.stdout + todo.stderr
+
+    r = start(f"{DR} resume {run_id} --date {DATE} > plan2.md")
+    r.wait("is a draft: asking the questions left")
+    r.answer(PRICE_GAP, ENTER, shown="They have not named a number")  # asks what is left, first of all
+    r.wait("How hard are they pushing on commercials?")
+    r.child.sendcontrol("c")
+    r.finish()
+    assert COMPETITOR not in r.text and OFFER not in r.text  # the key answers are kept; no second offer
+
+
+def test_the_rest_finished_after_a_draft_replaces_it(start: Start, tmp_path: Path, home: Path) -> None:
+    s = start(f"{DR} triage Acme --date {DATE}")
+    key_questions(s)
+    s.answer(OFFER, "n" + ENTER)
+    assert s.finish() == 0, s.text
+    draft_id = re.search(r"Saved as run (\w+)", s.text).group(1)  # type: ignore[union-attr]
+    given = " ".join(f"--set {pair}" for pair in ("price_gap=no_number", "pressure=6", "sign_date=+9d"))
+    done = dr(f"resume {draft_id} --no-input --date {DATE} {given}", home, tmp_path)
+    assert done.returncode == 0, done.stderr
+    listed = {r["id"]: r["status"] for r in json.loads(dr("deals list --format json", home, tmp_path).stdout)}
+    assert listed[draft_id] == "replaced"
+    assert sorted(listed.values()) == ["done", "replaced"]
+    assert "Finish the triage" not in dr("todo --date 2026-11-22", home, tmp_path).stdout
+
+
+def test_yes_goes_on_and_a_signed_deal_is_not_offered(start: Start, tmp_path: Path) -> None:
+    s = start(f"{DR} triage Acme --date {DATE} --no-save > plan.md")
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer(SIGNED, ENTER, shown="Don't know")  # Signed: nothing is left after the reason
+    s.answer(REASON, ENTER, shown="Don't know yet")
+    s.answer("Enter makes the plan", ENTER)
+    assert s.finish() == 0, s.text
+    assert OFFER not in s.text and SIGNED_HELP in s.text
+
+    y = start(f"{DR} triage Acme --date {DATE} --no-save --no-review > plan.md")
+    key_questions(y)
+    y.answer(OFFER, ENTER)  # Yes (the default): the details follow
+    y.answer(PRICE_GAP, ENTER, shown="They have not named a number")
+    y.child.sendcontrol("c")
+    y.finish()

@@ -13,7 +13,7 @@ import typer
 from dealrescue.cli.choices import ExportFormat, ListFormat
 from dealrescue.cli.options import Force, KeptFormat, Output, PlanDate, playbook_flags
 from dealrescue.commands.flags import PlaybookFlags, flag_values
-from dealrescue.core.status import RunStatus
+from dealrescue.core.status import ShownStatus
 
 deals_app = typer.Typer(
     help="The journal of past runs: list them, show one, export its plan.",
@@ -29,7 +29,7 @@ def list_runs(
     playbook: Annotated[
         str | None, typer.Option("--playbook", metavar="ID", help="Only runs of this playbook.")
     ] = None,
-    status: Annotated[RunStatus | None, typer.Option("--status", help="Only runs with this status.")] = None,
+    status: Annotated[ShownStatus | None, typer.Option("--status", help="Only runs with this status.")] = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="Only plans dated on or after DATE (YYYY-MM-DD).")
     ] = None,

@@ -163,6 +163,7 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
     """``deals show``: one run as markdown (rendered on a terminal, through a pager when long)."""
     from dealrescue.core.answers import display_answer
     from dealrescue.core.mdescape import escape_inline as esc
+    from dealrescue.core.status import shown_status
 
     journal = open_existing_journal()
     if journal is None:
@@ -182,7 +183,7 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
         f"- id: {run.id}",
         f"- playbook: {run.playbook_id} v{run.playbook_version} ({esc(origin)})",
         f"- plan date: {run.plan_date}",
-        f"- status: {run.status.replace('_', ' ')}",
+        f"- status: {shown_status(run.status, run.options, bool(replaced_by)).replace('_', ' ')}",
         f"- recorded: {_minute(run.created_at)} (last change {_minute(run.updated_at)})",
     ]
     if replaces is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,11 @@ def resume(options: ResumeOptions) -> None:
         record = journal.get_run(options.run_id) if options.run_id else journal.latest_unfinished()
     if record is None:
         raise UsageError("there is no unfinished run to resume", hint="see past runs with: dealrescue deals list")
+    if record.status == "done" and record.options.get("draft") is True:
+        # A draft has its plan; finishing it is a run that replaces it, asking only what is left.
+        terminal.notice(f"Run {record.id} is a draft: asking the questions left for a dated plan.")
+        rerun(replace(options, run_id=record.id))
+        return
     if record.status == "done":
         raise UsageError(
             f"run {record.id} is already finished",

@@ -165,6 +165,8 @@ class Run:
     recorder: Recorder
     # Typed answers kept from an interrupted run (resume); None for a new run.
     settled: dict[str, Any] | None = None
+    # Made after the key questions, the rest unanswered (the rep chose the plan now).
+    draft: bool = False
 
     @property
     def today(self) -> dt.date:
@@ -236,7 +238,8 @@ def _finish(run: Run) -> None:
         # Saved before it is written out, so a closed pipe or a failed write loses nothing.
         unrecorded: JournalError | None = None
         try:
-            recorder.finish(plan, markdown, document, replaces=run.stored.replaces, playbook=run.playbook.playbook)
+            recorder.finish(plan, markdown, document, replaces=run.stored.replaces, playbook=run.playbook.playbook,
+                            draft=run.draft)
         except JournalError as exc:
             # A busy or failing journal at the very end: the plan is made, so write it anyway.
             unrecorded = exc
@@ -272,7 +275,7 @@ def _finish(run: Run) -> None:
 
 
 def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
-    from dealrescue.core.engine import collect_answers, decide
+    from dealrescue.core.engine import collect_answers, decide, provisional
     from dealrescue.core.plan import build_plan
 
     compiled, recorder, settled = run.playbook, run.recorder, run.settled
@@ -289,6 +292,7 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
             options=run.stored.as_dict(),
         )
 
+    draft = False
     if streams is None:
         answers, asked = collect_answers(compiled, given=run.given, deal=run.deal, today=iso, ask=None, settled=settled,
                                          dayfirst=run.stored.dayfirst)
@@ -299,10 +303,18 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
     else:
         from dealrescue.core.engine import reading_for
         from dealrescue.ui.interview import interview, prompter_for
+        from dealrescue.ui.prompting import width_of
+        from dealrescue.ui.verdict_first import first_screen, offer_details
 
         prompter = prompter_for(streams, plain=run.options.plain, reading=reading_for(iso, run.stored.dayfirst))
+
+        def offer(so_far: dict[str, Any]) -> bool:
+            nonlocal draft
+            draft = not offer_details(prompter, compiled, so_far, run.deal, run.today, width_of(streams.output))
+            return not draft
+
         try:
-            prompter.banner(f"{compiled.playbook.title}: {compiled.playbook.summary}")
+            first_screen(prompter, compiled)
             if not run.deal:
                 run.deal = _ask_deal(prompter)
             start(run.deal)
@@ -317,11 +329,14 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
                 on_drop=recorder.forget,
                 review=not run.options.no_review,
                 dayfirst=run.stored.dayfirst,
+                # A re-run (or a draft being finished) has its key answers: no second offer.
+                offer=offer if run.stored.replaces is None else None,
             )
         except (KeyboardInterrupt, EOFError) as exc:
             signum = exc.signum if isinstance(exc, terminal.Terminated) else None
             raise _stopped(run, isinstance(exc, EOFError), signum) from None
-    outcome = decide(compiled, answers, asked, run.deal, iso)
+    run.draft = draft
+    outcome = provisional(compiled, answers, run.deal, iso) if draft else decide(compiled, answers, asked, run.deal, iso)
     return build_plan(compiled, outcome, run.deal, run.today)
 
 

@@ -340,6 +340,21 @@ def decide(compiled: CompiledPlaybook, answers: Mapping[str, Any], asked: tuple[
     return Outcome(answers=dict(answers), asked=asked, scores=scores, verdict_index=index, context=context)
 
 
+def provisional(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: str, today: str) -> Outcome:
+    """The verdict on the answers given so far, every other question taking its default (or none)."""
+
+    def settle(q: Question) -> Any:
+        if q.id in answers:
+            return answers[q.id]
+        try:
+            return typed_answer(q, q.default)
+        except AnswerError:
+            return None  # required, with no default: unanswered for now
+
+    settled, asked = _walk(compiled, deal, today, settle)
+    return decide(compiled, settled, asked, deal, today)
+
+
 def run_non_interactive(compiled: CompiledPlaybook, given: Mapping[str, Any], deal: str, today: str) -> Outcome:
     answers, asked = collect_answers(compiled, given=given, deal=deal, today=today, ask=None)
     return decide(compiled, answers, asked, deal, today)

@@ -106,6 +106,11 @@ class Question:
     deadline_label: str | None = doc(
         "date: how the plan names this date when a step is pulled in before it, e.g. \"their decision\".", default=None
     )
+    first: bool = doc(
+        "A key question, asked while there is one shot at it: after the last one, a rep on a terminal sees the "
+        "provisional verdict and may make the plan now (a draft) and add the details later.",
+        default=False,
+    )
     other: str | None = doc(
         "select: the choice value any other non-empty text in a rank cell means, e.g. identified for a competitor's "
         "name in Competition.",

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.core.status import RunStatus
+from dealrescue.core.status import SHOWN_STATUS_SQL, ShownStatus
 from dealrescue.journal.values import check_date
 
 if TYPE_CHECKING:
@@ -22,10 +22,10 @@ if TYPE_CHECKING:
 RUN_COLUMNS = {
     name: name
     for name in (
-        "id", "deal", "playbook_id", "playbook_version", "plan_date", "status",
+        "id", "deal", "playbook_id", "playbook_version", "plan_date",
         "verdict_id", "verdict_title", "created_at", "updated_at",
     )
-}
+} | {"status": SHOWN_STATUS_SQL}
 FOLLOWUP_COLUMNS = {
     "id": "f.id", "run_id": "f.run_id", "deal": "r.deal", "playbook_id": "r.playbook_id",
     "text": "f.text", "due": "f.due", "done_at": "f.done_at",
@@ -123,8 +123,8 @@ def _filters(
         clauses.append("playbook_id = ?")
         params.append(playbook)
     if status:
-        clauses.append("status = ?")
-        params.append(RunStatus(status).value)
+        clauses.append(f"({SHOWN_STATUS_SQL}) = ?")
+        params.append(ShownStatus(status).value)
     if since is not None:
         clauses.append("plan_date >= ?")
         params.append(check_date(since, "since"))

@@ -85,9 +85,11 @@ class Recorder:
         return f"{len(self.kept)} answer(s) kept in the journal as run {run_id}"
 
     def finish(
-        self, plan: Plan, markdown: str, document: str, *, replaces: str | None = None, playbook: Playbook | None = None
+        self, plan: Plan, markdown: str, document: str, *, replaces: str | None = None, playbook: Playbook | None = None,
+        draft: bool = False,
     ) -> None:
-        """Keep the plan; with ``playbook``, also what scored it and when to ask for its outcome."""
+        """Keep the plan; with ``playbook``, also what scored it and when to ask for its outcome; a ``draft``
+        (made after the key questions) also gets a to-do: finish it."""
         if not self.enabled or self.run_id is None:
             return
         run_id = self.run_id
@@ -101,6 +103,9 @@ class Recorder:
             asked_on = None if due is None else due.isoformat()
         followups = [(f.text.plain, f.due.isoformat()) for f in plan.followups]
         steps = [(s.text.plain, s.due.isoformat(), s.owner) for s in plan.steps]
+        if draft:
+            finish = f"Finish the {plan.playbook_id} for {plan.deal}: dealrescue resume {run_id}"
+            steps.insert(0, (finish, plan.date.isoformat(), "rep"))
         self._guard(
             lambda: self._open().finish_run(
                 run_id,
@@ -113,6 +118,7 @@ class Recorder:
                 scoring=scoring,
                 outcome_due=asked_on,
                 replaces=replaces,
+                draft=draft,
             )
         )
 

@@ -197,12 +197,14 @@ class Journal(Listings, Changes, Outcomes):
         scoring: dict[str, Any] | None = None,
         outcome_due: str | None = None,
         replaces: str | None = None,
+        draft: bool = False,
     ) -> list[str]:
         """Store the verdict, plan, follow-ups and steps (text, due, owner) and mark the run done, all at once.
 
         ``scoring`` (what scored the run) and ``outcome_due`` (when to ask what happened) are kept
         for ``dealrescue outcome`` and ``track``. ``replaces`` (a re-run) links the run it replaces in
-        the same transaction (``replace_run``). Returns the ids given to the follow-ups, in the order given.
+        the same transaction (``replace_run``); a ``draft`` (made after the key questions, the rest
+        unanswered) is marked so in its options. Returns the ids given to the follow-ups, in the order given.
         """
         try:
             json.loads(plan_json)
@@ -221,10 +223,11 @@ class Journal(Listings, Changes, Outcomes):
             conn.execute(
                 """
                 UPDATE runs SET status = 'done', verdict_id = ?, verdict_title = ?, updated_at = ?,
-                                scoring = ?, outcome_due = ?
+                                scoring = ?, outcome_due = ?,
+                                options = CASE WHEN ? THEN json_set(options, '$.draft', json('true')) ELSE options END
                 WHERE id = ?
                 """,
-                (verdict_id, verdict_title, now, scoring_json, asked_on, run_id),
+                (verdict_id, verdict_title, now, scoring_json, asked_on, draft, run_id),
             )
             conn.execute(
                 "INSERT INTO plans (run_id, markdown, json) VALUES (?, ?, ?)",

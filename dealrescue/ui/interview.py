@@ -10,7 +10,7 @@ the others keep theirs. Each change reaches the journal as it is made.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any
 
 from dealrescue.core.answers import display_answer
@@ -48,6 +48,12 @@ def review_lines(compiled: CompiledPlaybook, path: tuple[str, ...], answers: Map
     return lines
 
 
+def _last_key_question(compiled: CompiledPlaybook, later: Sequence[str], answered: Set[str]) -> bool:
+    """No key question among ``later`` (the ids still to come), and some of them not answered yet."""
+    questions = [q for q in map(compiled.playbook.question, later) if q is not None]
+    return not any(q.first for q in questions) and any(q.id not in answered for q in questions)
+
+
 def interview(
     compiled: CompiledPlaybook,
     prompter: Prompter,
@@ -60,11 +66,14 @@ def interview(
     on_drop: Callable[[str], None],
     review: bool,
     dayfirst: bool = False,
+    offer: Callable[[dict[str, Any]], bool] | None = None,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """Settle every question its ``when`` asks for, letting the rep go back and review; return answers and path.
 
     ``given`` holds raw answers (--answers/--set), taken without asking when their
     question is reached; ``settled`` holds typed answers kept from before (resume).
+    After the last key question (``first: true``), with questions still open, ``offer``
+    is called once with the answers so far: False stops there, returning what is answered.
     """
     answers: dict[str, Any] = dict(settled)
     # Questions to ask even though they have an answer: stepped back over, or picked on the review screen.
@@ -114,4 +123,10 @@ def interview(
                 revisit.discard(later)
                 on_drop(later)
         position += 1
+        if offer is not None and question.first:
+            now = asked_path(compiled, answers, deal, today)
+            if _last_key_question(compiled, now[now.index(question_id) + 1:], answers.keys() | given.keys()):
+                go_on, offer = offer(dict(answers)), None
+                if not go_on:
+                    return dict(answers), tuple(q for q in now if q in answers)
     return {question_id: answers.get(question_id) for question_id in path}, path
