@@ -347,3 +347,20 @@ def test_plain_prompter_and_review_strip_control_sequences_from_playbook_text() 
     assert value == "a"
     assert "\x1b" not in shown and "\x07" not in shown
     assert "Clear" in shown and "screen" in shown
+
+
+def test_plain_prompter_out_of_range_says_which_numbers() -> None:
+    value, shown = plain("5\n2\n", q(QuestionType.select, choices=CHOICES))
+    assert value == "in_progress"
+    assert "! type 1-3" in shown
+    assert "not one of the choices" not in shown  # never the internal ids
+
+
+def test_the_back_hint_in_tmux_is_esc_b(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dealrescue.ui.interview import back_key, instruction
+
+    monkeypatch.delenv("TMUX", raising=False)
+    assert back_key() == "Ctrl-B back"
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    assert back_key() == "Esc b back"
+    assert "Esc b back" in instruction(q(), back=True)

@@ -172,6 +172,7 @@ def home(user_home: Path) -> Path:
 def make_env(home: Path, **extra: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEALRESCUE_", "PYTEST_")) and k != "NO_COLOR"}
     env.update(COLUMNS="100", LINES="40", TERM="xterm-256color", DEALRESCUE_HOME=str(home), PYTHONIOENCODING="utf-8")
+    env.pop("TMUX", None)  # the back hint names Esc b inside tmux
     for key, value in extra.items():
         if value is None:
             env.pop(key, None)
@@ -655,3 +656,14 @@ def test_yes_goes_on_and_a_signed_deal_is_not_offered(start: Start, tmp_path: Pa
     y.answer(PRICE_GAP, ENTER, shown="They have not named a number")
     y.child.sendcontrol("c")
     y.finish()
+
+
+def test_a_signing_date_before_the_plan_date_is_pointed_out_when_typed(start: Start, tmp_path: Path) -> None:
+    given = ["competitor=Globex", "signed=not_signed", "reason=price", "price_gap=bridgeable", "pressure=5", "decider=",
+             "champion_name=", "blocker=", "deal_size=85k", "rescue_cost=", "reconsider="]
+    s = start(f"{DR} triage Acme --date {DATE} --no-save --no-review {' '.join('--set ' + g for g in given)} > plan.md")
+    s.wait("Provisional verdict: Fight on value, not price")  # the answers given ahead count
+    s.answer(OFFER, ENTER)
+    s.answer(SIGN_DATE, "11/01/2026" + ENTER)
+    s.wait(f"note: 2026-11-01 is before the plan date, {DATE}")
+    assert s.finish() == 0, s.text

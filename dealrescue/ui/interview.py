@@ -17,7 +17,9 @@ from dealrescue.core.answers import display_answer
 from dealrescue.core.engine import asked_path, reading_for, typed_answer
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.mdescape import strip_controls
+from dealrescue.core.questions import kind_of
 from dealrescue.core.reading import PLAIN, Reading
+from dealrescue.errors import AnswerError
 from dealrescue.ui.plain_prompter import PlainPrompter
 from dealrescue.ui.prompter import TerminalPrompter
 from dealrescue.ui.prompting import GoBack, Prompter, shortened
@@ -52,6 +54,19 @@ def _last_key_question(compiled: CompiledPlaybook, later: Sequence[str], answere
     """No key question among ``later`` (the ids still to come), and some of them not answered yet."""
     questions = [q for q in map(compiled.playbook.question, later) if q is not None]
     return not any(q.first for q in questions) and any(q.id not in answered for q in questions)
+
+
+def _with_given(compiled: CompiledPlaybook, answers: Mapping[str, Any], given: Mapping[str, Any], reading: Reading) -> dict[str, Any]:
+    """The answers so far and those given ahead (--set, --answers) for questions not reached yet."""
+    known = dict(answers)
+    for question_id, raw in given.items():
+        question = compiled.playbook.question(question_id)
+        if question is not None and question_id not in known:
+            try:
+                known[question_id] = typed_answer(question, raw, reading)
+            except AnswerError:
+                pass  # reported when its question is reached
+    return known
 
 
 def interview(
@@ -105,6 +120,9 @@ def interview(
             default = answers.get(question_id, question.default)
             try:
                 value = prompter.ask(question, default, first=position == 0)
+                if kind_of(question).dated and value is not None and str(value) < today:
+                    # A renewal or signing date already past is usually a slip of the year or month.
+                    prompter.note(f"  note: {value} is before the plan date, {today}: if that is a slip, go back and change it")
             except GoBack:
                 if position == 0:
                     prompter.note("  (this is the first question)")
@@ -126,7 +144,7 @@ def interview(
         if offer is not None and question.first:
             now = asked_path(compiled, answers, deal, today)
             if _last_key_question(compiled, now[now.index(question_id) + 1:], answers.keys() | given.keys()):
-                go_on, offer = offer(dict(answers)), None
+                go_on, offer = offer(_with_given(compiled, answers, given, reading_for(today, dayfirst))), None
                 if not go_on:
                     return dict(answers), tuple(q for q in now if q in answers)
     return {question_id: answers.get(question_id) for question_id in path}, path

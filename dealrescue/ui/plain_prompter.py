@@ -72,9 +72,9 @@ class PlainPrompter:
                     raise GoBack
                 if not raw.strip() and default is not None:
                     raw = default
-                elif question.choices and raw.strip():
-                    raw = self._numbers(question, raw)
             try:
+                if question.choices and isinstance(raw, str) and raw.strip():
+                    raw = self._numbers(question, raw)
                 value = parse_answer(question, raw, self._reading)
             except AnswerProblem as exc:
                 self.note(wrapped(strip_controls(str(exc)), self._width, indent="    ", first="  ! "))
@@ -95,7 +95,10 @@ class PlainPrompter:
         if many and raw.strip().lower() == "none":
             return []
         parts = [part.strip() for part in raw.split(",") if part.strip()]
-        if not all(part.isdigit() and 1 <= int(part) <= len(question.choices) for part in parts):
+        count = len(question.choices)
+        if parts and all(part.isdigit() for part in parts) and not all(1 <= int(part) <= count for part in parts):
+            raise AnswerProblem(f"type 1-{count}" + (", several separated by commas" if many else "") if count > 1 else "type 1")
+        if not all(part.isdigit() for part in parts):
             return raw
         values = [question.choices[int(part) - 1].value for part in parts]
         return values if many else ",".join(values)

@@ -15,7 +15,7 @@ from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
 from dealrescue.core.reading import PLAIN, Reading
-from dealrescue.ui.prompting import BACK_KEY, GoBack, instruction, review_choice, review_listing, shortened, width_of, wrapped
+from dealrescue.ui.prompting import GoBack, back_key, instruction, review_choice, review_listing, shortened, width_of, wrapped
 from dealrescue.ui.terminal import PromptStreams, color_allowed
 
 
@@ -85,7 +85,8 @@ class TerminalPrompter:
             return True
 
         self.note(review_listing(lines, self._width))
-        how = f"Enter makes the plan; a number 1-{len(lines)} changes that answer; Ctrl-B goes back to the last question."
+        goes_back = back_key().removesuffix(" back")
+        how = f"Enter makes the plan; a number 1-{len(lines)} changes that answer; {goes_back} goes back to the last question."
         self.note(wrapped(how, self._width, indent="  ", first="  "))
         prompt = questionary.text("Make the plan?", validate=validate, **self._common())
         _message_under_the_input(prompt)
@@ -137,7 +138,7 @@ class TerminalPrompter:
 
         choices = [questionary.Choice(title=self._label(c.label), value=c.value) for c in question.choices]
         known = default if any(c.value == default for c in question.choices) else None
-        hint = "(arrow keys, Enter" + (f"; {BACK_KEY})" if back else ")")
+        hint = "(arrow keys, Enter" + (f"; {back_key()})" if back else ")")
         prompt = questionary.select(self._message(text, hint), choices=choices, default=known, instruction=hint, **self._common())
         return self._run(prompt)
 
@@ -146,7 +147,7 @@ class TerminalPrompter:
 
         # Enter confirms: a `y` typed out of habit with Enter never answers the next question.
         yes_no = "(y/N, then Enter" if not default else "(Y/n, then Enter"
-        hint = yes_no + (f"; {BACK_KEY})" if back else ")")
+        hint = yes_no + (f"; {back_key()})" if back else ")")
         message = self._message(text, hint)
         prompt = questionary.confirm(message, default=bool(default), auto_enter=False, instruction=hint, **self._common())
         return self._run(prompt)
@@ -180,7 +181,7 @@ class TerminalPrompter:
                 choices.append(questionary.Separator(f"-- {strip_controls(c.group)} --"))
                 group = c.group
             choices.append(questionary.Choice(title=self._label(c.label, 5), value=c.value, checked=c.value in chosen))
-        hint = "(Space to mark, Enter when done" + (f"; {BACK_KEY})" if back else ")")
+        hint = "(Space to mark, Enter when done" + (f"; {back_key()})" if back else ")")
         message = self._message(text, hint)
         prompt = questionary.checkbox(message, choices=choices, validate=self._validate(question), instruction=hint, **self._common())
         return self._run(prompt)

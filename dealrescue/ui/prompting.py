@@ -13,8 +13,12 @@ from dealrescue.core.questions import kind_of
 from dealrescue.core.reading import PLAIN, Reading
 
 REVIEW_TITLE = "Your answers:"
-# The back key as the full-screen prompts show it (the plain prompts take `<`).
-BACK_KEY = "Ctrl-B back"
+
+
+def back_key() -> str:
+    """The back key as the full-screen prompts show it (the plain prompts take ``<``): in tmux, whose
+    prefix is Ctrl-B, the Esc b that works there too."""
+    return "Esc b back" if os.environ.get("TMUX") else "Ctrl-B back"
 
 
 class GoBack(Exception):  # noqa: N818 - a request, not an error
@@ -67,7 +71,7 @@ def instruction(question: Question, *, back: bool = False, reading: Reading = PL
     if not question.required and "leave empty" not in question.prompt.lower():
         parts.append("optional")
     if back:
-        parts.append(BACK_KEY)
+        parts.append(back_key())
     return f"({', '.join(parts)})" if parts else ""
 
 
