@@ -104,6 +104,17 @@ def test_todo_done_ticks_one_off_and_deals_show_says_so(write_playbook: Callable
     assert missing.exit_code == 2 and "no step or follow-up with id 'zzzzzz'" in missing.stderr
 
 
+def test_todo_done_takes_several_ids_and_an_unknown_one_changes_nothing(write_playbook: Callable[..., Path]) -> None:
+    plan(write_playbook, "Acme", "2026-11-20")
+    ids = [r[0] for r in todo_rows("--date", "2026-11-24")]
+    refused = cli("todo", "done", ids[0], "zzzzzz")
+    assert refused.exit_code == 2 and "zzzzzz" in refused.stderr
+    assert ids[0] in [r[0] for r in todo_rows("--date", "2026-11-24")]  # nothing ticked off
+    result = cli("todo", "done", ids[0], ids[1][:4])
+    assert result.exit_code == 0 and result.stderr.count("Done: ") == 2
+    assert [r[0] for r in todo_rows("--date", "2026-11-24")] == ids[2:]
+
+
 def test_followups_stay_the_follow_up_part_of_the_list(write_playbook: Callable[..., Path]) -> None:
     plan(write_playbook, "Acme", "2026-11-20")
     listed = cli("followups", "--date", "2026-11-24").stdout.splitlines()

@@ -61,4 +61,4 @@ def done(
     """Mark a follow-up done."""
     from dealrescue.commands.todo import mark_done
 
-    mark_done(followup_id, followups_only=True)
+    mark_done([followup_id], followups_only=True)

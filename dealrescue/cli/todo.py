@@ -53,8 +53,10 @@ def todo(
 
 
 @todo_app.command("done")
-def done(item_id: Annotated[str, typer.Argument(metavar="ID", help="A step or follow-up id (or its first letters).")]) -> None:
-    """Tick a step or follow-up off."""
+def done(
+    item_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Step or follow-up ids (or their first letters).")],
+) -> None:
+    """Tick steps or follow-ups off: todo done ID [ID ...]."""
     from dealrescue.commands.todo import mark_done
 
-    mark_done(item_id)
+    mark_done(item_ids)

@@ -3,6 +3,7 @@ ticking one off, and the calendar file of all of them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,25 +99,34 @@ def refuse_superseded(journal: Journal, item: TodoItem) -> None:
                      hint=f"see the open {kind}s and their ids with: dealrescue {listing}")
 
 
-def mark_done(item_id: str, *, followups_only: bool = False) -> None:
-    """``todo done`` (a step or follow-up) and ``followups done`` (a follow-up only): tick one
-    off, saying so if it already was."""
+def mark_done(item_ids: Sequence[str], *, followups_only: bool = False) -> None:
+    """``todo done ID...`` (steps or follow-ups) and ``followups done ID`` (follow-ups only): tick
+    them off, saying so of one that already was.
+
+    Every id is found first: an unknown or superseded one changes nothing."""
     what = "follow-up" if followups_only else "step or follow-up"
     journal = open_existing_journal()
     if journal is None:
-        raise UsageError(f"no {what} with id {item_id!r}: the journal is empty")
+        raise UsageError(f"no {what} with id {item_ids[0]!r}: the journal is empty")
     with journal, journal_hints():
-        try:
-            before = journal.get_item(journal.get_followup(item_id).id if followups_only else item_id)
-        except RecordNotFoundError as exc:
-            if not followups_only and journal.run_exists(item_id):  # an "record the outcome" item: its id is the run's
-                exc.hint = f"{item_id} is a run: record its outcome with `dealrescue outcome {item_id} RESULT`, which ticks it off"
-            raise
-        refuse_superseded(journal, before)
-        after = journal.mark_item_done(before.id)
-    text, deal = one_line(after.text), one_line(after.deal)
-    if before.done_at is not None:
-        named = f"Follow-up {after.id}" if followups_only else after.id
-        terminal.notice(f"{named} was already done on {before.done_at[:10]}: {text} ({deal})")
-    else:
-        terminal.notice(f"Done: {text} ({deal}, due {after.due}, id {after.id})")
+        found = [_item(journal, item_id, followups_only) for item_id in item_ids]
+        for before in found:
+            refuse_superseded(journal, before)
+        done = [(before, journal.mark_item_done(before.id)) for before in found]
+    for before, after in done:
+        text, deal = one_line(after.text), one_line(after.deal)
+        if before.done_at is not None:
+            named = f"Follow-up {after.id}" if followups_only else after.id
+            terminal.notice(f"{named} was already done on {before.done_at[:10]}: {text} ({deal})")
+        else:
+            terminal.notice(f"Done: {text} ({deal}, due {after.due}, id {after.id})")
+
+
+def _item(journal: Journal, item_id: str, followups_only: bool) -> TodoItem:
+    """The step or follow-up ``item_id`` names; a run's id (an outcome to record) says how to tick it off."""
+    try:
+        return journal.get_item(journal.get_followup(item_id).id if followups_only else item_id)
+    except RecordNotFoundError as exc:
+        if not followups_only and journal.run_exists(item_id):  # an "record the outcome" item: its id is the run's
+            exc.hint = f"{item_id} is a run: record its outcome with `dealrescue outcome {item_id} RESULT`, which ticks it off"
+        raise
