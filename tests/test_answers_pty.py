@@ -269,12 +269,13 @@ def test_ctrl_c_after_going_back_then_resume_keeps_the_changed_answer(start: Sta
     s.wait(L_REASON)
     s.answer(L_REASON_LAST, CTRL_C)
     assert s.finish() == 130
-    assert "(-o FILE writes the plan only once it is made)" in s.text  # stdout is plan.md, left empty
+    # stdout is plan.md, left empty: resuming into it takes --force
+    assert "-o plan.md --force (the shell made plan.md before the run, empty; -o writes the plan only once it is made)" in s.text
     run_id = re.search(r"as run (\w+)", s.text)
     assert run_id, s.text
     assert journal_record(run_id.group(1)).answers == {"competitor": "Globex", "signed": "in_progress"}
 
-    r = start(f"{DR} resume {run_id.group(1)} > plan.md")
+    r = start(f"{DR} resume {run_id.group(1)} -o plan.md --force")  # as the hint says
     r.answer(L_REASON, ENTER, shown=L_REASON_LAST)  # A better fit for them
     r.answer(L_DECIDER, ENTER)  # asked because the changed answer is not Signed
     r.make_plan()
@@ -363,6 +364,6 @@ def test_plain_ctrl_c_without_saving_ends_the_line_and_names_the_deal_to_start_a
     assert s.finish() == 0
     lines = s.text.replace("\r", "").split("\n")
     assert any(line.startswith("error: interrupted: 1 answer(s) given; --no-save was set") for line in lines), s.text
-    assert any(line.startswith("hint: start again with: dealrescue run loss.yaml 'Acme Corp' (-o FILE") for line in lines), s.text
+    assert any(line.startswith("hint: start again with: dealrescue run loss.yaml 'Acme Corp' -o plan.md --force") for line in lines), s.text
     # What is typed is set off from the prompt's hint by a space, as on any shell prompt.
     assert "  (type the answer) Globex" in lines, s.text

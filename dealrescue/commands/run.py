@@ -353,7 +353,9 @@ def _stopped(run: Run, closed: bool, signum: int | None = None) -> DealRescueErr
         how = f"start again with: dealrescue run {shlex.join(again)}"
     if run.options.output is None and terminal.stdout_is_file():
         # The shell made the file before we ran; -o writes only a finished plan.
-        how += " (-o FILE writes the plan only once it is made)"
+        # Resume with -o into that file needs --force, as the file is there (empty).
+        name = terminal.stdout_file_name()
+        how += f" -o {name} --force (the shell made {name} before the run, empty; -o writes the plan only once it is made)"
     if closed:
         return AnswerError(f"the terminal closed before every question was answered; {kept}", hint=how)
     if signum is not None:

@@ -44,6 +44,17 @@ def stdout_is_terminal() -> bool:
     return _isatty(sys.stdout)
 
 
+def stdout_file_name() -> str:
+    """The file stdout was redirected to, shell-quoted and relative, where the system tells (else FILE)."""
+    import shlex
+
+    try:
+        name = os.readlink("/proc/self/fd/1")
+    except OSError:
+        return "FILE"
+    return shlex.quote(os.path.relpath(name)) if name.startswith("/") else "FILE"
+
+
 def stdout_is_file() -> bool:
     """stdout goes to a regular file (``> plan.md``): the shell made it before we ran."""
     import stat
