@@ -667,3 +667,19 @@ def test_a_signing_date_before_the_plan_date_is_pointed_out_when_typed(start: St
     s.answer(SIGN_DATE, "11/01/2026" + ENTER)
     s.wait(f"note: 2026-11-01 is before the plan date, {DATE}")
     assert s.finish() == 0, s.text
+
+
+def test_the_review_screen_shows_the_deal_and_renames_it(start: Start, tmp_path: Path, home: Path) -> None:
+    s = start(f"{DR} triage Acme --date {DATE} > plan.md")
+    s.answer(COMPETITOR, "Globex" + ENTER)
+    s.answer(SIGNED, ENTER, shown="Don't know")  # Signed
+    s.answer(REASON, ENTER, shown="Don't know yet")
+    s.wait("0. Deal: Acme")
+    s.answer("0 the deal's name", "0" + ENTER)
+    s.answer("Which deal or account is this about?", "\x15" + "Acme Europe" + ENTER)  # Ctrl-U clears the name kept
+    s.wait("0. Deal: Acme Europe")
+    s.answer("Make the plan?", ENTER)
+    assert s.finish() == 0, s.text
+    assert (tmp_path / "plan.md").read_text(encoding="utf-8").startswith("# Lost-deal triage: Acme Europe\n")
+    listed = json.loads(dr("deals list --format json", home, tmp_path).stdout)
+    assert [r["deal"] for r in listed] == ["Acme Europe"]

@@ -302,11 +302,15 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
                 recorder.answer(question_id, value)
     else:
         from dealrescue.core.engine import reading_for
-        from dealrescue.ui.interview import interview, prompter_for
+        from dealrescue.ui.interview import ask_deal, interview, prompter_for
         from dealrescue.ui.prompting import width_of
         from dealrescue.ui.verdict_first import first_screen, offer_details
 
         prompter = prompter_for(streams, plain=run.options.plain, reading=reading_for(iso, run.stored.dayfirst))
+
+        def rename(deal: str) -> None:
+            run.deal = deal
+            recorder.rename(deal)
 
         def offer(so_far: dict[str, Any]) -> bool:
             nonlocal draft
@@ -316,7 +320,7 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
         try:
             first_screen(prompter, compiled)
             if not run.deal:
-                run.deal = _ask_deal(prompter)
+                run.deal = ask_deal(prompter)
             start(run.deal)
             answers, asked = interview(
                 compiled,
@@ -331,6 +335,7 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
                 dayfirst=run.stored.dayfirst,
                 # A re-run (or a draft being finished) has its key answers: no second offer.
                 offer=offer if run.stored.replaces is None else None,
+                on_rename=rename,
             )
         except (KeyboardInterrupt, EOFError) as exc:
             signum = exc.signum if isinstance(exc, terminal.Terminated) else None
@@ -365,23 +370,6 @@ def _stopped(run: Run, closed: bool, signum: int | None = None) -> DealRescueErr
         stopped.exit_code = 128 + signum
         return stopped
     return Interrupted(f"interrupted: {kept}; no plan was made", hint=how)
-
-
-def _ask_deal(prompter: Any) -> str:
-    from dealrescue.core.model import Question
-    from dealrescue.ui.prompting import GoBack
-
-    question = Question(
-        id="deal_name",
-        prompt="Which deal or account is this about?",
-        help="A name for the plan and the journal, e.g. Acme or Acme renewal 2027.",
-        required=True,
-    )
-    while True:
-        try:
-            return str(prompter.ask(question, None, first=True) or "").strip()
-        except GoBack:
-            prompter.note("  (this is the first question)")
 
 
 def _not_recorded(exc: JournalError, recorder: Recorder, ref: str) -> JournalError:

@@ -67,6 +67,12 @@ class Recorder:
             run_id = self.run_id
             self._guard(lambda: self._open().save_answer(run_id, question_id, value))
 
+    def rename(self, deal: str) -> None:
+        """The deal's new name (changed on the review screen)."""
+        if self.enabled and self.run_id is not None:
+            run_id = self.run_id
+            self._guard(lambda: self._open().rename_run(run_id, deal))
+
     def forget(self, question_id: str) -> None:
         """An answer to a question that no longer applies (an earlier answer changed): drop it."""
         self.kept.pop(question_id, None)

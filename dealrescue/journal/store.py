@@ -177,6 +177,13 @@ class Journal(Listings, Changes, Outcomes):
             )
             conn.execute("UPDATE runs SET updated_at = ? WHERE id = ?", (now, run_id))
 
+    def rename_run(self, run_id: str, deal: str) -> None:
+        """Give an unfinished run's deal a new name."""
+        with self._write() as conn:
+            self._require_unfinished(conn, run_id)
+            conn.execute("UPDATE runs SET deal = ?, deal_key = ?, updated_at = ? WHERE id = ?",
+                         (deal, deal.casefold(), values.now(), run_id))
+
     def set_status(self, run_id: str, status: str | RunStatus) -> None:
         """Mark an unfinished run ``interrupted`` or ``in_progress`` (use ``finish_run`` for done)."""
         if status not in UNFINISHED:

@@ -17,6 +17,7 @@ from dealrescue.core.answers import display_answer
 from dealrescue.core.engine import asked_path, reading_for, typed_answer
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.mdescape import strip_controls
+from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
 from dealrescue.core.reading import PLAIN, Reading
 from dealrescue.errors import AnswerError
@@ -38,9 +39,25 @@ def prompter_for(streams: PromptStreams, *, plain: bool, reading: Reading = PLAI
     return TerminalPrompter(streams, reading=reading)
 
 
-def review_lines(compiled: CompiledPlaybook, path: tuple[str, ...], answers: Mapping[str, Any]) -> list[str]:
-    """The review screen's list: one line per answer, the question's prompt then the answer in words."""
-    lines = []
+def ask_deal(prompter: Prompter, default: str | None = None) -> str:
+    """The deal's name, asked first when none was given (or again from the review screen)."""
+    question = Question(
+        id="deal_name",
+        prompt="Which deal or account is this about?",
+        help="A name for the plan and the journal, e.g. Acme or Acme renewal 2027.",
+        required=True,
+    )
+    while True:
+        try:
+            return str(prompter.ask(question, default, first=True) or "").strip()
+        except GoBack:
+            prompter.note("  (this is the first question)")
+
+
+def review_lines(compiled: CompiledPlaybook, path: tuple[str, ...], answers: Mapping[str, Any], deal: str) -> list[str]:
+    """The review screen's list: the deal's name (line 0), then one line per answer, the question's
+    prompt then the answer in words (a date as the day it became)."""
+    lines = [f"Deal: {shortened(strip_controls(deal), REVIEW_LABEL_WIDTH)}"]
     for question_id in path:
         question = compiled.playbook.question(question_id)
         assert question is not None  # the path holds only this playbook's ids
@@ -82,6 +99,7 @@ def interview(
     review: bool,
     dayfirst: bool = False,
     offer: Callable[[dict[str, Any]], bool] | None = None,
+    on_rename: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """Settle every question its ``when`` asks for, letting the rep go back and review; return answers and path.
 
@@ -89,6 +107,7 @@ def interview(
     question is reached; ``settled`` holds typed answers kept from before (resume).
     After the last key question (``first: true``), with questions still open, ``offer``
     is called once with the answers so far: False stops there, returning what is answered.
+    The review screen's line 0 renames the deal: ``on_rename`` gets the new name.
     """
     answers: dict[str, Any] = dict(settled)
     # Questions to ask even though they have an answer: stepped back over, or picked on the review screen.
@@ -100,13 +119,19 @@ def interview(
             if not review or not path:
                 break
             try:
-                picked = prompter.review(review_lines(compiled, path, answers))
+                picked = prompter.review(review_lines(compiled, path, answers, deal))
             except GoBack:
-                picked = len(path) - 1
+                picked = len(path)
             if picked is None:
                 break
-            position = picked
-            revisit.add(path[picked])
+            if picked == 0:
+                renamed = ask_deal(prompter, deal)
+                if renamed and renamed != deal and on_rename is not None:
+                    deal = renamed
+                    on_rename(deal)
+                continue
+            position = picked - 1
+            revisit.add(path[position])
             continue
         question_id = path[position]
         question = compiled.playbook.question(question_id)

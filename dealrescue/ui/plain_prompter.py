@@ -117,11 +117,12 @@ class PlainPrompter:
     def review(self, lines: list[str]) -> int | None:
         self.note(review_listing(lines, self._width))
         while True:
-            raw = self._line(f"(Enter makes the plan; a number 1-{len(lines)} changes that answer; {BACK} back) ")
+            count = len(lines) - 1  # line 0 is the deal's name
+            raw = self._line(f"(Enter makes the plan; a number 1-{count} changes that answer, 0 the deal's name; {BACK} back) ")
             if raw.strip() == BACK:
                 raise GoBack
             try:
-                return review_choice(raw, len(lines))
+                return review_choice(raw, count)
             except ValueError as exc:
                 self.note(f"  ! {exc}")
 

@@ -15,7 +15,18 @@ from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
 from dealrescue.core.reading import PLAIN, Reading
-from dealrescue.ui.prompting import GoBack, back_key, instruction, review_choice, review_listing, shortened, width_of, wrapped
+from dealrescue.ui.prompting import (
+    GoBack,
+    back_key,
+    instruction,
+    review_choice,
+    review_echo,
+    review_help,
+    review_listing,
+    shortened,
+    width_of,
+    wrapped,
+)
 from dealrescue.ui.terminal import PromptStreams, color_allowed
 
 
@@ -77,25 +88,25 @@ class TerminalPrompter:
     def review(self, lines: list[str]) -> int | None:
         import questionary
 
+        count = len(lines) - 1  # line 0 is the deal's name
+
         def validate(raw: str) -> bool | str:
             try:
-                review_choice(raw, len(lines))
+                review_choice(raw, count)
             except ValueError as exc:
                 return str(exc)
             return True
 
         self.note(review_listing(lines, self._width))
-        goes_back = back_key().removesuffix(" back")
-        how = f"Enter makes the plan; a number 1-{len(lines)} changes that answer; {goes_back} goes back to the last question."
-        self.note(wrapped(how, self._width, indent="  ", first="  "))
+        self.note(wrapped(review_help(count), self._width, indent="  ", first="  "))
         prompt = questionary.text("Make the plan?", validate=validate, **self._common())
         _message_under_the_input(prompt)
         try:
-            picked = review_choice(str(self._run(prompt) or ""), len(lines))
+            picked = review_choice(str(self._run(prompt) or ""), count)
         except GoBack:
             self._echo("Make the plan?", "(back)")
             raise
-        self._echo("Make the plan?", "Yes" if picked is None else f"First change answer {picked + 1}")
+        self._echo("Make the plan?", review_echo(picked))
         return picked
 
     # -- drawing --------------------------------------------------------------------------------

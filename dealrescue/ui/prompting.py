@@ -76,16 +76,29 @@ def instruction(question: Question, *, back: bool = False, reading: Reading = PL
 
 
 def review_listing(lines: list[str], width: int) -> str:
-    """The review screen's numbered list, each answer wrapped under its number."""
-    numbered = [wrapped(line, width, indent="      ", first=f"  {n:>2}. ") for n, line in enumerate(lines, start=1)]
+    """The review screen's numbered list (the deal's name is 0), each answer wrapped under its number."""
+    numbered = [wrapped(line, width, indent="      ", first=f"  {n:>2}. ") for n, line in enumerate(lines)]
     return "\n".join(["", REVIEW_TITLE, *numbered])
 
 
 def review_choice(raw: str, count: int) -> int | None:
-    """The review screen's answer: empty makes the plan (None); a number N changes answer N (index N-1)."""
+    """The review screen's answer: empty makes the plan (None); a number N changes answer N (1 to
+    ``count``), 0 the deal's name."""
     text = raw.strip()
     if not text:
         return None
-    if text.isdigit() and 1 <= int(text) <= count:
-        return int(text) - 1
-    raise ValueError(f"{shortened(strip_controls(text), 20)!r}: press Enter for the plan, or type a number from 1 to {count}")
+    if text.isdigit() and 0 <= int(text) <= count:
+        return int(text)
+    raise ValueError(f"{shortened(strip_controls(text), 20)!r}: press Enter for the plan, type a number from 1 to {count}, "
+                     "or 0 for the deal's name")
+
+
+def review_help(count: int) -> str:
+    """The line under the review screen's list: what each key does."""
+    goes_back = back_key().removesuffix(" back")
+    return f"Enter makes the plan; a number 1-{count} changes that answer, 0 the deal's name; {goes_back} goes back to the last question."
+
+
+def review_echo(picked: int | None) -> str:
+    """What stays on screen after the review: the choice made."""
+    return "Yes" if picked is None else "First change the deal's name" if picked == 0 else f"First change answer {picked}"
