@@ -335,3 +335,15 @@ def test_todo_done_and_followups_done_show_a_hostile_deal_name_on_one_harmless_l
         assert "\x1b" not in result.stderr and "\nerror: fake" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert cli("followups", "done", step[0]).exit_code == 2  # a step is not a follow-up
+
+
+def test_the_todo_table_gives_the_text_the_width(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dealrescue.ui.listing_output import print_table
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+    row = ("abc123", "2026-11-20", "today", "Acme", "rep + manager + solutions engineer", "Call Dana about the pilot")
+    print_table(["ID", "Due", "When", "Deal", "Who", "To do"], [row], flex=[3, 5], caps={3: 24, 4: 12})
+    line = capsys.readouterr().out.splitlines()[1]
+    assert "rep + manag…" in line  # the who-column is capped
+    assert line.endswith("Call Dana about the pilot")  # so the text is whole

@@ -73,7 +73,8 @@ def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: 
             (i.id, i.due, (_when_text(i, today), codes.get(when_label(i, today))), i.deal, i.owner or "follow-up", i.text)
             for i in items
         ]
-        print_table(["ID", "Due", "When", "Deal", "Who", "To do"], rows, flex=[3, 5])
+        # The text gets the width: the deal and who-does-it columns are capped.
+        print_table(["ID", "Due", "When", "Deal", "Who", "To do"], rows, flex=[3, 5], caps={3: 24, 4: 12})
     elif items:
         write_tsv([[(i.id, i.due, when_label(i, today), i.deal, i.owner or "follow-up", i.text) for i in items]])
     if not items:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from dealrescue.core.mdescape import BIDI_CONTROLS
@@ -121,9 +121,11 @@ def _clip(text: str, width: int) -> str:
 
 
 def print_table(
-    headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, key_column: int = 0, flex: Sequence[int] = ()
+    headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, key_column: int = 0, flex: Sequence[int] = (),
+    caps: Mapping[int, int] | None = None,
 ) -> None:
-    """An aligned table for a terminal; ``flex`` columns are shortened (with an ellipsis) to fit its width.
+    """An aligned table for a terminal; ``flex`` columns are shortened (with an ellipsis) to fit its width,
+    and a column in ``caps`` is never wider than its cap (so the others get the room).
 
     Colour only when allowed (``NO_COLOR``, ``TERM=dumb``); cell text never carries escape codes.
     """
@@ -135,6 +137,8 @@ def print_table(
     texts = [[one_line(c[0] if isinstance(c, tuple) else c) for c in row] for row in rows]
     codes = [[c[1] if isinstance(c, tuple) else None for c in row] for row in rows]
     widths = [max([_width(h)] + [_width(r[i]) for r in texts]) for i, h in enumerate(headers)]
+    for i, cap in (caps or {}).items():
+        widths[i] = min(widths[i], max(cap, _width(headers[i])))
     room = shutil.get_terminal_size((100, 24)).columns - 2 * (len(headers) - 1)
     while sum(widths) > room:
         shrinkable = [i for i in flex if widths[i] > max(12, _width(headers[i]))]
