@@ -26,7 +26,9 @@ AnswersFile = Annotated[
 ]
 Sets = Annotated[
     Optional[list[str]],
-    typer.Option("--set", metavar="ID=VALUE", help="One answer; repeat for more. Wins over --answers. Multiselect: a,b,c."),
+    typer.Option("--set", metavar="ID=VALUE", help="One answer; repeat for more. Wins over --answers. Multiselect: a,b,c. "
+                 "Numbers as typed: 85000, $85,000, 85k, 1.2M. Dates: 2026-12-15, 12/15/2026 (15/12/2026 with "
+                 "DEALRESCUE_DAYFIRST=1), +9d, 2w, tomorrow, friday (from the plan date)."),
 ]
 NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt: use answers given, then defaults; report every missing id.")]
 _PLAN_FORMATS = "|".join(PLAN.names())
