@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -100,3 +103,28 @@ def test_a_relative_date_needs_the_plan_date() -> None:
     assert parse_answer(question, "+2d", Reading(today=dt.date(2026, 12, 6))) == "2026-12-08"
     with pytest.raises(AnswerProblem, match="needs one here"):
         parse_answer(question, "+2d")
+
+
+def _installed(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a rep runs it."""
+    command = [str(Path(sys.executable).with_name("dealrescue")), *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60, check=False)
+
+
+def test_dayfirst_option_reads_dates_day_first_in_run_and_resume(typed: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEALRESCUE_")} | {"DEALRESCUE_HOME": str(tmp_path / "home")}
+    sets = ["--set", "size=1", "--set", "sign=03/04/2027", "--set", "stage=won"]
+    base = ["run", str(typed), "Acme", "--no-input", "--date", "2026-12-06", "--format", "json"]
+    us = _installed(*base, "--no-save", *sets, env=env)
+    assert us.returncode == 0, us.stderr
+    assert json.loads(us.stdout)["answers"]["sign"] == "2027-03-04"
+    eu = _installed(*base, "--dayfirst", *sets, env=env)
+    assert eu.returncode == 0, eu.stderr
+    assert json.loads(eu.stdout)["answers"]["sign"] == "2027-04-03"
+    # The run keeps it: a rerun reads a new date day first without being told again.
+    run_id = eu.stderr.split("Saved as run ")[1].split()[0].rstrip(";")
+    again = _installed("deals", "rerun", run_id, "--no-input", "--format", "json", "--set", "sign=05/06/2027", env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["answers"]["sign"] == "2027-06-05"
+    for command in (["triage"], ["resume"], ["deals", "rerun"]):
+        assert "--dayfirst" in _installed(*command, "--help", env=env | {"COLUMNS": "200"}).stdout, command

@@ -28,7 +28,7 @@ Sets = Annotated[
     Optional[list[str]],
     typer.Option("--set", metavar="ID=VALUE", help="One answer; repeat for more. Wins over --answers. Multiselect: a,b,c. "
                  "Numbers as typed: 85000, $85,000, 85k, 1.2M. Dates: 2026-12-15, 12/15/2026 (15/12/2026 with "
-                 "DEALRESCUE_DAYFIRST=1), +9d, 2w, tomorrow, friday (from the plan date)."),
+                 "--dayfirst), +9d, 2w, tomorrow, friday (from the plan date)."),
 ]
 NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt: use answers given, then defaults; report every missing id.")]
 _PLAN_FORMATS = "|".join(PLAN.names())
@@ -62,6 +62,10 @@ Plain = Annotated[
 Explain = Annotated[
     bool, typer.Option("--explain", help="Print to stderr how each score and verdict rule was evaluated, and why.")
 ]
+DayFirst = Annotated[
+    bool,
+    typer.Option("--dayfirst", help="Read typed dates like 03/04/2027 as 3 April (default: US month first; also DEALRESCUE_DAYFIRST=1)."),
+]
 
 # The command-line declaration of each ``PlaybookFlags`` field, by field name.
 PLAYBOOK_FLAGS: dict[str, Any] = {
@@ -74,6 +78,7 @@ PLAYBOOK_FLAGS: dict[str, Any] = {
     "force": Force,
     "playbooks_dir": PlaybooksDir,
     "explain": Explain,
+    "dayfirst": DayFirst,
 }
 
 

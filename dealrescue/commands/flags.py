@@ -25,6 +25,8 @@ class PlaybookFlags:
     force: bool = False
     playbooks_dir: Path | None = None
     explain: bool = False
+    # Typed dates like 03/04/2027 are 3 April (also DEALRESCUE_DAYFIRST=1, as for rank).
+    dayfirst: bool = False
 
 
 def flag_values(flags: PlaybookFlags) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
-from dealrescue.commands.common import journal_hints, parse_date
+from dealrescue.commands.common import day_first, journal_hints, parse_date
 from dealrescue.commands.flags import PlaybookFlags, flag_values
 from dealrescue.commands.run import (
     Run,
@@ -170,6 +170,8 @@ def _stored_for(record: RunRecord, options: ResumeOptions) -> StoredOptions:
         stored.format = options.format
     if options.date is not None:
         stored.date = options.date
+    # A run begun with --dayfirst keeps reading dates day first; --dayfirst now turns it on.
+    stored.dayfirst = stored.dayfirst or day_first(options.dayfirst)
     return stored
 
 

@@ -30,8 +30,6 @@ class RunOptions(PlaybookFlags):
     format: str = "markdown"
     date: str | None = None
     no_save: bool = False
-    # Typed dates like 03/04/2027 are 3 April (--dayfirst, DEALRESCUE_DAYFIRST).
-    dayfirst: bool = False
 
 
 def plan_date(value: str | None) -> dt.date:
