@@ -357,7 +357,7 @@ def test_plain_prompter_out_of_range_says_which_numbers() -> None:
 
 
 def test_the_back_hint_in_tmux_is_esc_b(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dealrescue.ui.interview import back_key, instruction
+    from dealrescue.ui.prompting import back_key, instruction
 
     monkeypatch.delenv("TMUX", raising=False)
     assert back_key() == "Ctrl-B back"
