@@ -806,6 +806,33 @@ BUDGET_CASES = {
     "five loops deep": (_NESTED, "step", "loops inside each other"),
     "200 names in a when": (" and ".join(f"competitor != 'n{i}'" for i in range(200)), "when", "condition is too long"),
     "brackets in a when": ("(" * 200 + "competitor" + ")" * 200 + " == 'x'", "when", "nests brackets"),
+    # Methods and filters that build what the template asks, each sized before it is built (issue 26, item 3).
+    "ljust": ("{{ 'a'.ljust(5*10**9) }}", "step", "characters or items long"),
+    "ljust in a when": ("'a'.ljust(5*10**9) == 'a'", "when", "characters or items long"),
+    "rjust": ("{{ 'a'.rjust(10**9) }}", "step", "characters or items long"),
+    "center method": ("{{ 'a'.center(10**9) }}", "step", "characters or items long"),
+    "center filter": ("{{ 'a'|center(10**9) }}", "step", "characters or items long"),
+    "zfill": ("{{ '1'.zfill(10**9) }}", "step", "characters or items long"),
+    "expandtabs": ("{{ ('\t' * 1000).expandtabs(10**6) }}", "step", "characters or items long"),
+    "replace method": ("{{ ('a' * 100000).replace('a', 'a' * 50000) }}", "step", "characters or items long"),
+    "replace filter": ("{{ ('a' * 100000)|replace('a', 'a' * 50000) }}", "step", "characters or items long"),
+    "replace in a when": ("('a' * 100000)|replace('a', 'a' * 50000) == competitor", "when", "characters or items long"),
+    "join filter": ("{{ ([1] * 100000)|join('a' * 50000) }}", "step", "would be longer than"),
+    "join method": ("{{ ('a' * 50000).join(['x'] * 100000) }}", "step", "would be longer than"),
+    "translate": ("{{ ('a' * 100000).translate({97: 'b' * 100000}) }}", "step", "characters or items long"),
+    "map sum": ("{{ ([[1] * 100000] * 100000)|map('sum')|sum }}", "step", "characters or items long"),
+    "map sum in a when": ("([[1] * 100000] * 100000)|map('sum')|sum > 0", "when", "characters or items long"),
+    "slice into many": ("{{ [1]|slice(10**8)|list }}", "step", "characters or items long"),
+    "batch padded": ("{{ [1]|batch(10**9, 0)|list }}", "step", "characters or items long"),
+    "unique of a list of lists": ("{{ ([[1] * 100000] * 100000)|unique|list }}", "step", "characters or items long"),
+    "lists written inside lists": (
+        "{% set a = [1] * 100000 %}{% set b = [a, a, a, a, a, a, a, a, a, a] %}{% set c = [b, b, b, b, b, b, b, b, b, b] %}"
+        "{{ c == c }}",
+        "step",
+        "builds and reads more than",
+    ),
+    "a long text made over and over": ("{% for i in [1] * 50000 %}{% set y = 'a'.ljust(999999) %}{% endfor %}", "step",
+                                       "must stay small"),
 }
 
 _CHILD = """

@@ -50,17 +50,17 @@ def test_every_plain_template_of_the_bundled_playbooks_renders_as_before(path: P
 
 
 def test_a_suggested_command_is_a_shell_quoted_code_span() -> None:
-    from dealrescue.core.expressions import _MARKDOWN, environment
+    from dealrescue.core.sandbox import MARKDOWN, environment
 
     template = environment().from_string("run {{ ['walkaway', deal] | command }} now")
     for deal, line in [("Tailspin Toys", "dealrescue walkaway 'Tailspin Toys'"),
                        ("O'Brien & Co; rm -rf ~", "dealrescue walkaway 'O'\"'\"'Brien & Co; rm -rf ~'"),
                        ("A `tick`", "dealrescue walkaway 'A `tick`'")]:
         assert template.render(deal=deal) == f"run {line} now"
-        token = _MARKDOWN.set(True)
+        token = MARKDOWN.set(True)
         try:
             shown = template.render(deal=deal)
         finally:
-            _MARKDOWN.reset(token)
+            MARKDOWN.reset(token)
         fence = "``" if "`" in deal else "`"
         assert shown == f"run {fence}{line}{fence} now"

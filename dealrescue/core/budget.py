@@ -1,8 +1,9 @@
 """The budget of one template or condition: text built, loop steps and calls, loops inside
 loops, numbers' size, and a condition's size (documented in docs/playbooks.md).
 
-Loops and ``~`` are counted by filters put into each template when it is compiled
-(``with_budget``); calls and operators by the sandbox (``dealrescue.core.expressions``).
+Loops, ``~`` and the lists written out are counted by filters put into each template when it is
+compiled (``with_budget``); calls, filters, methods and operators by the sandbox
+(``dealrescue.core.sandbox``), each output size checked before it is built.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ MAX_TEXT = 1_000_000
 """Characters one template may output, or build with ``~`` or ``+``."""
 MAX_STEPS = 50_000
 """Loop iterations plus calls (macros included) in one render."""
+MAX_BUILT = 4_000_000
+"""Characters and items one render may build or read through filters, methods and operators, all
+added up (a list counts what it holds, lists inside it too)."""
 MAX_LOOP_DEPTH = 4
 """Loops inside loops."""
 MAX_NUMBER_BITS = 4096
@@ -31,10 +35,22 @@ class BudgetExceeded(Exception):
 
 
 class Budget:
-    __slots__ = ("steps",)
+    __slots__ = ("built", "steps")
 
     def __init__(self) -> None:
         self.steps = 0
+        self.built = 0
+
+    def spend(self, units: int, what: str) -> None:
+        """Pay for ``units`` characters or items built or read; refused past MAX_BUILT."""
+        self.built += units
+        if self.built > MAX_BUILT:
+            raise BudgetExceeded(
+                f"it builds and reads more than {MAX_BUILT:,} characters and items ({what}); playbook templates must stay small"
+            )
+
+    def room(self) -> int:
+        return max(MAX_BUILT - self.built, 0)
 
     def step(self, line: int | None = None) -> None:
         self.steps += 1
@@ -54,6 +70,61 @@ def current_budget() -> Budget:
     return budget
 
 
+def deep_size(value: Any, limit: int) -> int:
+    """Characters and items in ``value``, a list inside lists counted each time it appears; the walk
+    stops once the count passes ``limit``. Each distinct list is walked once (its size is kept by
+    identity), so ``[a, a, a]`` costs three look-ups, not three walks, whatever ``a`` holds."""
+    if _parts(value) is None:
+        return _scalar_size(value)
+    sizes: dict[int, int] = {}
+    pending: list[tuple[Any, bool]] = [(value, False)]
+    while pending:
+        item, children_done = pending.pop()
+        if id(item) in sizes and not children_done:
+            continue
+        parts = _parts(item)
+        if parts is None:
+            sizes[id(item)] = _scalar_size(item)
+            continue
+        if not children_done:
+            pending.append((item, True))
+            pending.extend((part, False) for part in parts if _parts(part) is not None and id(part) not in sizes)
+            continue
+        total = len(parts) + 1
+        for part in parts:
+            total += sizes[id(part)] if id(part) in sizes else _scalar_size(part)
+            if total > limit:
+                return total
+        sizes[id(item)] = total
+    return sizes.get(id(value), 0)
+
+
+def _parts(item: Any) -> list[Any] | tuple[Any, ...] | None:
+    """What a list, tuple, set or mapping holds (a mapping's keys and values); None for anything else."""
+    if isinstance(item, (list, tuple)):
+        return item
+    if isinstance(item, (set, frozenset)):
+        return list(item)
+    if isinstance(item, dict):
+        return [*item.keys(), *item.values()]
+    return None
+
+
+def _scalar_size(item: Any) -> int:
+    if isinstance(item, str):
+        return len(item)
+    if isinstance(item, int) and not isinstance(item, bool):
+        return item.bit_length() // 3 + 1  # about its digits
+    return 1
+
+
+def measured(value: Any, what: str) -> Any:
+    """``value``, once what it holds is paid for from the current budget."""
+    budget = current_budget()
+    budget.spend(deep_size(value, budget.room() + 1), what)
+    return value
+
+
 def counted_loop(iterable: Any, line: int | None = None) -> Iterator[Any]:
     """What every ``{% for %}`` iterates over (put there when the template is compiled)."""
     budget = current_budget()
@@ -63,17 +134,26 @@ def counted_loop(iterable: Any, line: int | None = None) -> Iterator[Any]:
 
 
 def bounded_concat(parts: Any, line: int | None = None) -> str:
-    """What every ``a ~ b`` becomes: the same text, refused past MAX_TEXT."""
-    text = "".join(str(part) for part in parts)
-    if len(text) > MAX_TEXT:
-        where = f" at line {line}" if line else ""
+    """What every ``a ~ b`` becomes: the same text, refused past MAX_TEXT (what each part holds is
+    measured before it is turned into text)."""
+    where = f" at line {line}" if line else ""
+    size = sum(deep_size(part, MAX_TEXT + 1) for part in parts)
+    if size > MAX_TEXT:
         raise BudgetExceeded(f"text joined with ~{where} is longer than {MAX_TEXT:,} characters")
-    return text
+    current_budget().spend(size, f"text joined with ~{where}")
+    return "".join(str(part) for part in parts)
 
 
 def with_budget(tree: Any) -> Any:
-    """The parsed template with its loops counted and its ``~`` bounded, and loop nesting checked."""
+    """The parsed template with its loops counted, its ``~`` bounded, the lists and mappings it
+    writes out paid for, and loop nesting checked."""
     from jinja2 import nodes
+
+    for literal in list(tree.find_all((nodes.List, nodes.Dict, nodes.Tuple))):
+        if isinstance(literal, nodes.Tuple) and literal.ctx != "load":
+            continue  # `{% for a, b in ... %}` names, not a value
+        counted = nodes.Filter(literal, "dr_built", [nodes.Const(literal.lineno)], [], None, None, lineno=literal.lineno)
+        _replace(tree, literal, counted)
 
     for concat in list(tree.find_all(nodes.Concat)):
         replacement = nodes.Filter(

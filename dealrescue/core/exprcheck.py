@@ -21,6 +21,7 @@ from dealrescue.core.expressions import parsed
 from dealrescue.core.mdescape import strip_controls
 from dealrescue.core.model import Playbook, Question
 from dealrescue.core.questions import kind_of
+from dealrescue.core.sandbox import ALLOWED_METHODS
 
 # The sandbox refuses these on every object a playbook can reach.
 _REFUSED_ATTRIBUTES = {
@@ -33,6 +34,8 @@ _MUTATING = {
     "append", "extend", "insert", "pop", "popitem", "remove", "clear", "update", "setdefault",
     "add", "discard", "reverse", "sort", "difference_update", "symmetric_difference_update",
 }  # fmt: skip
+# Methods a template may call: those of text, lists, mappings and numbers the sandbox allows, and a loop's own.
+_CALLABLE = frozenset().union(*ALLOWED_METHODS.values(), {"cycle", "changed"})
 _INTERNAL = {"gi_code", "gi_frame", "cr_code", "cr_frame", "ag_code", "ag_frame", "func_globals", "func_code"}
 # Filters whose text arguments name an attribute to read.
 _ATTRIBUTE_FILTERS = {"attr", "map", "selectattr", "rejectattr", "groupby", "sort", "sum", "unique", "min", "max"}
@@ -42,7 +45,7 @@ _SCORE_MAPS = {"scores": "score", "bands": "band", "band_labels": "band label"}
 # underscore).
 _MAY_BE_REFUSED = re.compile(
     r"\.\s*_|[\"']_|\\|(gi|cr|ag|func)_|format|mro|[\"']\s*%|\{%-?\s*(include|import|from|extends)\b"
-    r"|(\.\s*|[\"'])(" + "|".join(sorted(_MUTATING)) + r")\b"
+    r"|(\.\s*|[\"'])(" + "|".join(sorted(_MUTATING)) + r")\b|\.\s*\w+\s*\("
 )
 _MAY_COMPARE = re.compile(r"==|!=|\bin\b|scores|bands|band_labels|labels|verdict")
 _CODE = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.DOTALL)
@@ -114,11 +117,18 @@ def sandbox_refusals(source: str, *, condition: bool) -> list[str]:
             texts += [k.value.value for k in node.kwargs if isinstance(k.value, nodes.Const) and isinstance(k.value.value, str)]
             for text in texts:
                 found += [m for part in text.split(".") for m in _attribute_refusal(part) if part.startswith("_") or node.name == "attr"]
+        elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) and node.node.attr not in _CALLABLE:
+            found += _attribute_refusal(node.node.attr) or [_method_refusal(node.node.attr)]
         elif isinstance(node, nodes.Mod) and isinstance(node.left, nodes.Const) and isinstance(node.left.value, str):
             found.append("%-formatting of text is not allowed: join text with ~, e.g. {{ \"Hi \" ~ deal }}")
         elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
             found.append("a playbook template cannot include, import or extend other files: write the text out here")
     return list(dict.fromkeys(found))
+
+
+def _method_refusal(name: str) -> str:
+    shown = strip_controls(name)
+    return f"`.{shown}(...)` is not a method playbooks can call (text methods such as .upper() and .split() are; see docs/playbooks.md)"
 
 
 def _attribute_refusal(name: str) -> list[str]:

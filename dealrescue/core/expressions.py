@@ -10,138 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from dealrescue.core.budget import (
-    BUDGET,
-    MAX_NUMBER_BITS,
-    MAX_TEXT,
-    Budget,
-    BudgetExceeded,
-    bounded_concat,
-    check_condition_size,
-    counted_loop,
-    current_budget,
-    with_budget,
-)
-from dealrescue.core.mdescape import code_span, escape_inline, strip_controls
-
-
-class ExpressionProblem(Exception):
-    """A condition or template that does not compile or names something unknown."""
-
-
-def display_value(value: Any) -> str:
-    """How an answer or score reads in prose. Only plain data may be printed."""
-    if not isinstance(value, (str, int, float, bool, list, tuple, dict, type(None))):
-        raise ExpressionProblem("a template may print answers and text only, not a function or object")
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (list, tuple)):
-        return ", ".join(display_value(v) for v in value)
-    return str(value)
-
-
-# Set while rendering the markdown flavour; one compiled template serves both flavours.
-_MARKDOWN: ContextVar[bool] = ContextVar("dealrescue_markdown", default=False)
-
-
-class Command(str):
-    """A dealrescue command line a plan suggests, its words shell-quoted: a code span in markdown."""
-
-    __slots__ = ()
-
-
-def command_line(words: Any) -> Command:
-    """The ``command`` filter: ``{{ ["walkaway", deal] | command }}`` is ``dealrescue walkaway 'Tailspin Toys'``."""
-    import shlex
-
-    parts = [words] if isinstance(words, str) else list(words)
-    return Command(shlex.join(["dealrescue", *(strip_controls(display_value(p)).replace("\n", " ") for p in parts)]))
-
-
-def _finalize(value: Any) -> str:
-    if isinstance(value, Command):
-        return code_span(value) if _MARKDOWN.get() else str(value)
-    text = display_value(value)
-    return escape_inline(text) if _MARKDOWN.get() else text
-
-
-# Results larger than this from `*` or `**` are refused: a playbook cannot stall the loader.
-MAX_PRODUCT = 100_000
-
-@lru_cache(maxsize=1)
-def environment() -> Any:
-    from jinja2 import StrictUndefined
-    from jinja2.exceptions import SecurityError
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    class Sandbox(ImmutableSandboxedEnvironment):
-        # Intercepted operators are also kept out of compile-time constant folding.
-        intercepted_binops = frozenset({"*", "**", "%", "+"})
-
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
-            # Every call a template makes (a macro calling itself twice per level, say) costs a step.
-            current_budget().step()
-            return super().call(__context, __obj, *args, **kwargs)
-
-        def wrap_str_format(self, value: Any) -> Any:
-            # str.format can pad to any width: "{0:10000000}".format(x). The sandbox hands
-            # every str.format / format_map attribute through here; refuse them all.
-            if getattr(value, "__name__", None) in ("format", "format_map") and isinstance(getattr(value, "__self__", None), str):
-                def refuse(*args: Any, **kwargs: Any) -> str:
-                    raise SecurityError("str.format is not allowed in playbooks")
-
-                return refuse
-            return None
-
-        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-            if operator == "%" and isinstance(left, str):
-                raise SecurityError("%-formatting of text is not allowed in playbooks")
-            if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
-                raise SecurityError("exponent too large")
-            if operator == "**" and isinstance(left, int) and isinstance(right, int) and left.bit_length() * abs(right) > MAX_NUMBER_BITS:
-                raise SecurityError(f"number too large (more than {MAX_NUMBER_BITS} bits)")
-            if operator == "*":
-                for seq, count in ((left, right), (right, left)):
-                    if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_PRODUCT:
-                        raise SecurityError("repeated text or list too long")
-                if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_NUMBER_BITS:
-                    raise SecurityError(f"number too large (more than {MAX_NUMBER_BITS} bits)")
-            sized = isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple))
-            if operator == "+" and sized and len(left) + len(right) > MAX_TEXT:
-                raise SecurityError(f"text or list joined with + is longer than {MAX_TEXT:,}")
-            return super().call_binop(context, operator, left, right)
-
-    env = Sandbox(
-        # Jinja's constant folding re-walks every subtree at every node: quadratic on a long
-        # `a and b and ...` chain. Without it compiling is linear; operators run (and are
-        # checked by call_binop) at render time instead.
-        optimized=False,
-        undefined=StrictUndefined,
-        autoescape=False,
-        finalize=_finalize,
-        keep_trailing_newline=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    # No globals (range, lipsum, cycler, joiner, namespace): templates see plain data only.
-    env.globals.clear()
-    # Filters that pad or format to a width the template chooses could build huge text.
-    for name in ("center", "format", "indent", "wordwrap", "filesizeformat", "xmlattr", "urlize"):
-        env.filters.pop(name, None)
-    # Put into every compiled template by budget.with_budget: loops counted, `~` bounded.
-    env.filters["dr_loop"] = counted_loop
-    env.filters["dr_concat"] = bounded_concat
-    env.filters["command"] = command_line
-    return env
+from dealrescue.core.budget import BUDGET, MAX_TEXT, Budget, BudgetExceeded, check_condition_size, with_budget
+from dealrescue.core.sandbox import MARKDOWN
+from dealrescue.core.sandbox import ExpressionProblem as ExpressionProblem
+from dealrescue.core.sandbox import display_value as display_value
+from dealrescue.core.sandbox import environment as environment
 
 
 def _parse_condition(source: str) -> Any:
@@ -309,14 +186,14 @@ def _condition_code(source: str) -> Any:
 
 
 def _budget_changes(source: str, tree: Any) -> bool:
-    """Whether ``with_budget`` would rewrite the tree (a loop or a ``~``). Most trees it leaves
+    """Whether ``with_budget`` would rewrite the tree (a loop, a ``~``, a list or mapping written out). Most trees it leaves
     alone, and those are compiled from the one parse the checks read (compiling reads a tree, it
     does not change it); the others are parsed afresh, so the checks' tree stays as written."""
     from jinja2 import nodes
 
-    if "~" not in source and "for" not in source:
-        return False  # neither can be written without these
-    return next(tree.find_all((nodes.For, nodes.Concat)), None) is not None
+    if not any(mark in source for mark in ("~", "for", "[", ",", ":")):
+        return False  # none can be written without one of these
+    return next(tree.find_all((nodes.For, nodes.Concat, nodes.List, nodes.Dict, nodes.Tuple)), None) is not None
 
 
 def _generate(tree: Any, *, fresh: bool = True) -> tuple[Any, frozenset[str]]:
@@ -374,7 +251,7 @@ class Template:
             # What Jinja makes of text without tags: line breaks made \n (interpolated values
             # alone are escaped for markdown, and there are none).
             return _LINE_BREAK.sub("\n", self.source).strip()
-        token = _MARKDOWN.set(markdown)
+        token = MARKDOWN.set(markdown)
         budget = BUDGET.set(Budget())
         try:
             chunks: list[str] = []
@@ -390,7 +267,7 @@ class Template:
             raise ExpressionProblem(f"template failed: {_explain(exc)}") from None
         finally:
             BUDGET.reset(budget)
-            _MARKDOWN.reset(token)
+            MARKDOWN.reset(token)
 
 
 def compile_template(source: str, known: set[str]) -> Template:

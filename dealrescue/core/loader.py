@@ -7,7 +7,6 @@ collected (not only the first) so an author can fix a file in one pass.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,6 +26,7 @@ from dealrescue.core.model import (
     format_shape,
     validate_as,
 )
+from dealrescue.core.patterns import problem as pattern_problem
 from dealrescue.core.questions import choice_key, choice_words, kind_of
 from dealrescue.core.schedule import date_problems
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
@@ -88,8 +88,9 @@ class _Problems:
         self.items.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
-# Raised when what a cache entry holds changes shape: older entries become misses.
-_ENTRY_FORMAT = 7
+# Raised when what a cache entry holds changes shape, or the code compiled for a template does
+# (8: lists and mappings written in a template are paid for from the budget): older entries become misses.
+_ENTRY_FORMAT = 8
 
 
 class CodeCache(Protocol):
@@ -225,11 +226,8 @@ def _question_shape(q: Question) -> list[str]:
     found += _word_clashes(q)
     if q.min is not None and q.max is not None and q.min > q.max:
         found.append("min is larger than max")
-    if q.pattern is not None:
-        try:
-            re.compile(q.pattern)
-        except re.error as exc:
-            found.append(f"pattern is not a valid regular expression: {exc}")
+    if q.pattern is not None and (trouble := pattern_problem(q.pattern)) is not None:
+        found.append(trouble)
     return found
 
 

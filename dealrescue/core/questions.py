@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from dealrescue.core.model import Choice, Question, QuestionType
+from dealrescue.core.patterns import full_match
 from dealrescue.core.reading import PLAIN, Reading, ReadProblem, date_forms, read_date, read_number
 
 TRUE_WORDS = {"y", "yes", "true", "1", "on"}
@@ -156,7 +157,7 @@ class Kind:
             raise AnswerProblem(f"needs at least {int(question.min)} characters")
         if question.max is not None and len(value) > question.max:
             raise AnswerProblem(f"takes at most {int(question.max)} characters")
-        if question.pattern and not re.fullmatch(question.pattern, value):
+        if question.pattern and not full_match(question.pattern, value):
             raise AnswerProblem(f"must match the pattern {question.pattern}")
         return value
 
