@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,10 +71,60 @@ def locate(ref: str, playbooks_dir: Path | None = None) -> tuple[Path, str]:
 
 
 def read_bytes(path: Path) -> bytes:
+    """A playbook file's bytes, read only if the file and its folder are the user's to trust, and
+    never more than the largest playbook a file may be (a device or a huge file is refused, not read)."""
+    from dealrescue.core.yamlread import MAX_BYTES
+
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise DealRescueError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise DealRescueError(f"cannot read {path}: not a regular file", hint="give a playbook .yaml file")
+        if not _bundled(path):
+            _refuse_untrusted(path, info, "file")
+            _refuse_untrusted(path.parent, os.stat(path.parent), "folder")
+        if info.st_size > MAX_BYTES:
+            raise PlaybookError([f"{path}: file is larger than {MAX_BYTES // 1000} kB"], hint="a playbook is a short text file")
+        data = os.read(fd, MAX_BYTES + 1)
+        chunks = [data]
+        while data and sum(map(len, chunks)) <= MAX_BYTES:  # a file that grew since fstat
+            data = os.read(fd, MAX_BYTES + 1)
+            chunks.append(data)
+    except OSError as exc:
+        raise DealRescueError(f"cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > MAX_BYTES:
+        raise PlaybookError([f"{path}: file is larger than {MAX_BYTES // 1000} kB"], hint="a playbook is a short text file")
+    return raw
+
+
+def _bundled(path: Path) -> bool:
+    return path.resolve().parent == paths.bundled_playbooks_dir().resolve()
+
+
+def _refuse_untrusted(path: Path, info: os.stat_result, what: str) -> None:
+    """Refuse a playbook file or folder another user owns or can change: what it says is what runs.
+
+    Root's are trusted (root can change anything anyway), like a shared read-only folder of its own.
+    """
+    owner, mode = info.st_uid, stat.S_IMODE(info.st_mode)
+    if owner not in (os.getuid(), 0):
+        reason = f"belongs to another user (uid {owner})"
+        fix = "copy the playbooks you trust into a folder of your own (see: dealrescue playbooks list)"
+    elif mode & 0o022:
+        reason = f"can be changed by other users (mode {mode:04o})"
+        fix = f"make it yours alone: chmod go-w {shlex.quote(str(path))}"
+    else:
+        return
+    raise DealRescueError(
+        f"refusing the playbook {what} {path}: it {reason}, who could change what dealrescue runs and writes",
+        hint=fix,
+    )
 
 
 def load_file(path: Path, *, use_cache: bool = True) -> CompiledPlaybook:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date
-from dealrescue.errors import UsageError
+from dealrescue.errors import JournalError, UsageError
 from dealrescue.ui import terminal
 from dealrescue.ui.listing_output import EMPTY, print_table, write_json, write_tsv
 
@@ -288,7 +288,16 @@ def _email_text(run_id: str, plan_json: str, number: int) -> str:
 
     from dealrescue.core.render.email import plain_email
 
-    emails = json.loads(plan_json).get("emails", [])
+    try:
+        document = json.loads(plan_json)
+    except ValueError:
+        document = None
+    emails = document.get("emails", []) if isinstance(document, dict) else None
+    if not isinstance(emails, list) or not all(isinstance(e, dict) and "subject" in e and "body" in e for e in emails):
+        raise JournalError(
+            f"run {run_id}'s stored plan is damaged (its JSON is not a plan document), so its email drafts cannot be read",
+            hint=f"the plan as markdown may still be whole: dealrescue deals export {run_id}",
+        )
     if not emails:
         raise UsageError(f"run {run_id}'s plan has no email drafts", hint="export the plan without --email")
     if number > len(emails):

@@ -212,8 +212,11 @@ def _starter(playbook_id: str, target: Path, in_catalog: bool) -> str:
     from dealrescue import paths
 
     run_ref = playbook_id if in_catalog else shlex.quote(str(target))
+    from dealrescue.ui.output import write_atomic
+
     schema_path = paths.ensure_private_dir(paths.user_dir()) / "playbook.schema.json"
-    schema_path.write_text(schema_text(), encoding="utf-8")
+    # Through a new file and a rename: a link planted under that name is replaced, never followed.
+    write_atomic(schema_path, schema_text(), force=True)
     starter = (Path(__file__).parents[1] / "catalog" / "templates" / "starter.yaml").read_text(encoding="utf-8")
     return (
         starter.replace("__SCHEMA__", schema_path.as_uri())

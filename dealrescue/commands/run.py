@@ -143,8 +143,12 @@ class StoredOptions:
             value = data.get(key)
             return value if isinstance(value, str) and value else None
 
+        from dealrescue.core.render.registry import PLAN
+
+        stored_format = text("format")
         return cls(
-            format=text("format") or "markdown",
+            # A format this dealrescue does not know (a damaged row, a newer version's): markdown.
+            format=stored_format if stored_format is not None and stored_format in PLAN else "markdown",
             date=text("date") or plan_date,
             replaces=text("replaces"),
             dayfirst=data.get("dayfirst") is True,

@@ -16,6 +16,7 @@ Rules (DESIGN.md section 4, issues 3 and 11):
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import stat
@@ -56,6 +57,9 @@ def connect(path: Path, timeout: float, notify: Notify) -> sqlite3.Connection:
         conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
     except sqlite3.Error as exc:
         raise translate(exc, path, timeout) from exc
+    # Text that is not UTF-8 (a damaged row, or bytes written by another tool) reads with U+FFFD
+    # in place of the bad bytes: the row is shown as it can be, and the others with it. All in C.
+    conn.text_factory = functools.partial(str, encoding="utf-8", errors="replace")
     try:
         # The file SQLite opened is the one checked, not one swapped in since.
         if _identity(os.stat(path)) != identity:

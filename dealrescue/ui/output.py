@@ -49,43 +49,78 @@ def check_target(path: Path, *, force: bool = False, flag: str = "-o") -> Path:
     return folder
 
 
-def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o") -> None:
+# Files that hold customer notes (plans, calendars, exports, rankings) are the rep's alone, whatever
+# the umask; others (a new playbook, the schema) are readable by others at most, never writable.
+PRIVATE = 0o600
+SHARED = 0o644
+
+
+def write_atomic(path: Path, text: str, *, force: bool = False, flag: str = "-o", mode: int = SHARED) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    write_chunks_atomic(path, (text,), force=force, flag=flag)
+    write_chunks_atomic(path, (text,), force=force, flag=flag, mode=mode)
 
 
-def write_chunks_atomic(path: Path, chunks: Iterable[str], *, force: bool = False, flag: str = "-o") -> None:
+def write_chunks_atomic(
+    path: Path, chunks: Iterable[str], *, force: bool = False, flag: str = "-o", mode: int = PRIVATE
+) -> None:
     """Write ``chunks`` (output made in pieces, each written as it comes) to ``path`` atomically.
 
     Through a temporary file in the same folder and a rename: a crash or a full disk leaves
-    either the old file or none, never half a plan.
+    either the old file or none, never half a plan. The folder is opened once and everything
+    is done relative to it; the temporary file is created new (never through a link), its mode
+    set on the open file (``fchmod``: ``PRIVATE`` exactly, else at most ``mode`` under the umask),
+    and after the rename the name must lead to the very file written, else nothing is reported
+    written: in a folder others can write, another user could swap names in between.
     """
     from dealrescue import paths
 
     folder = check_target(path, force=force, flag=flag)
-    paths.remove_stale_temps(folder)  # what a crashed write (kill -9) left here
-    tmp_name = str(folder / paths.temp_name(path.name))
     try:
-        fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise DealRescueError(f"cannot write to {folder}: {exc.strerror}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        paths.remove_stale_temps(folder_fd)  # what a crashed write (kill -9) left here
+        _write_in(folder_fd, folder, path, chunks, mode)
+    finally:
+        os.close(folder_fd)
+
+
+def _write_in(folder_fd: int, folder: Path, path: Path, chunks: Iterable[str], mode: int) -> None:
+    from dealrescue import paths
+
+    tmp_name = paths.temp_name(path.name)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(tmp_name, flags, 0o600, dir_fd=folder_fd)
+    except OSError as exc:
+        raise DealRescueError(f"cannot write to {folder}: {exc.strerror}") from exc
+    try:
+        os.fchmod(fd, mode if mode == PRIVATE else mode & ~_umask())
+        with os.fdopen(os.dup(fd), "w", encoding="utf-8", newline="") as handle:
             for chunk in chunks:
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o666 & ~_umask())
+        written = os.fstat(fd)
         # Replacing a symlink replaces the link itself, never the file it points to.
-        os.replace(tmp_name, path)
+        os.replace(tmp_name, path.name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+        landed = os.stat(path.name, dir_fd=folder_fd, follow_symlinks=False)
     except BaseException as exc:
         try:
-            os.unlink(tmp_name)
+            os.unlink(tmp_name, dir_fd=folder_fd)
         except OSError:
             pass
         if isinstance(exc, OSError):
             raise DealRescueError(f"cannot write {path}: {exc.strerror}", hint="nothing was written") from exc
         raise
+    finally:
+        os.close(fd)
+    if (landed.st_dev, landed.st_ino) != (written.st_dev, written.st_ino):
+        raise DealRescueError(
+            f"{path} is not the file dealrescue wrote: another user changed it in {folder} while it was written",
+            hint="write into a folder only you can change (your home folder, say)",
+        )
 
 
 def output_failure(exc: OSError, saved_run: str | None = None) -> DealRescueError:
