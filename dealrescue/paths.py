@@ -97,6 +97,20 @@ def remove_stale_temps(folder: int | Path) -> None:
             continue
 
 
+def read_limited(fd: int, limit: int) -> bytes:
+    """What ``fd`` holds, read in pieces and never more than ``limit`` + 1 bytes: a result longer
+    than ``limit`` means "too large" (``/dev/zero``, an endless pipe), found without holding it all."""
+    pieces: list[bytes] = []
+    size = 0
+    while size <= limit:
+        piece = os.read(fd, min(1 << 16, limit + 1 - size))
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return b"".join(pieces)
+
+
 def journal_path() -> Path:
     return user_dir() / "journal.db"
 

@@ -35,7 +35,11 @@ def _child_pid(parent: int) -> int:
     raise AssertionError("dealrescue did not start")
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(s, 128 + s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
+                            signal.SIGALRM, signal.SIGXCPU)],
+)
 def test_a_signal_at_a_prompt_ends_like_ctrl_c(signum: int, code: int, user_home: Path, tmp_path: Path) -> None:
     session = pexpect.spawn(
         "bash", ["-c", f"{DR} triage Acme > plan.md; echo RC:$?; stty -a"],
@@ -134,3 +138,37 @@ def test_a_closed_pipe_exits_0_whatever_the_size_of_the_output(args: list[str], 
     whole = subprocess.run(["bash", "-c", f"{DR} {command} | cat >/dev/null; echo ${{PIPESTATUS[0]}} >&2"],
                            capture_output=True, text=True, cwd=tmp_path, env=_env(user_home), timeout=60)
     assert whole.stderr.splitlines()[-1] == "0"
+
+
+def test_sigterm_while_the_pager_shows_a_plan_exits_143(user_home: Path, tmp_path: Path) -> None:
+    made = subprocess.run([DR, "triage", "Acme", "--no-input", "--answers", "-", "--set", "decider=Dana"], input=ANSWERS,
+                          capture_output=True, text=True, env=_env(user_home), timeout=60)
+    assert made.returncode == 0, made.stderr
+    run_id = made.stderr.split("Saved as run ")[1].split()[0]
+    pager = tmp_path / "pager.sh"
+    pager.write_text("#!/bin/sh\necho PAGER-UP\nexec sleep 60\n")
+    pager.chmod(0o755)
+    session = pexpect.spawn(
+        "bash", ["-c", f"{DR} deals show {run_id}; echo RC:$?"], cwd=str(tmp_path),
+        env={**_env(user_home), "PAGER": str(pager), "LINES": "5"}, encoding="utf-8", timeout=60, dimensions=(5, 100),
+    )
+    session.expect_exact("PAGER-UP")
+    os.kill(_child_pid(session.pid), signal.SIGTERM)
+    session.expect(pexpect.EOF)
+    screen = session.before.replace("\r", "")
+    assert "RC:143" in screen and "stopped by SIGTERM" in screen and "Traceback" not in screen, screen
+
+
+def test_rank_killed_by_sigterm_exits_143_and_says_so(user_home: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "accounts.csv"
+    os.mkfifo(fifo)
+    child = subprocess.Popen([DR, "rank", str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=_env(user_home))
+    with open(fifo, "w") as writer:  # rank is now reading the pipe, waiting for rows
+        writer.write("deal,competitor\nAcme,Globex\n")
+        writer.flush()
+        time.sleep(1.5)
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=60)
+    assert child.returncode == 143, (child.returncode, err)
+    assert "stopped by SIGTERM" in err and "Traceback" not in err, err

@@ -88,16 +88,11 @@ def read_bytes(path: Path) -> bytes:
             _refuse_untrusted(path.parent, os.stat(path.parent), "folder")
         if info.st_size > MAX_BYTES:
             raise PlaybookError([f"{path}: file is larger than {MAX_BYTES // 1000} kB"], hint="a playbook is a short text file")
-        data = os.read(fd, MAX_BYTES + 1)
-        chunks = [data]
-        while data and sum(map(len, chunks)) <= MAX_BYTES:  # a file that grew since fstat
-            data = os.read(fd, MAX_BYTES + 1)
-            chunks.append(data)
+        raw = paths.read_limited(fd, MAX_BYTES)  # the file may have grown since fstat
     except OSError as exc:
         raise DealRescueError(f"cannot read {path}: {exc.strerror}") from None
     finally:
         os.close(fd)
-    raw = b"".join(chunks)
     if len(raw) > MAX_BYTES:
         raise PlaybookError([f"{path}: file is larger than {MAX_BYTES // 1000} kB"], hint="a playbook is a short text file")
     return raw

@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from dealrescue import __version__
 from dealrescue.cli.failures import echo_err, exit_code_for
+from dealrescue.ui.terminal import Terminated, stopped
 
 
 class Declared(NamedTuple):
@@ -149,6 +150,11 @@ class DealRescueGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except Terminated as stop:
+            # typer makes every KeyboardInterrupt 130; a signal ends with 128 + its number, and says so.
+            line, signal_code = stopped(stop)
+            echo_err(f"\n{line}")
+            raise typer.Exit(signal_code) from None
         except Exception as exc:
             if _is_usage_error(exc):
                 # Bad flags: the same two lines as every other error, not a boxed panel.

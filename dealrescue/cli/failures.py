@@ -23,7 +23,7 @@ def exit_code_for(exc: Exception) -> int | None:
             echo_err(line)
         return exc.exit_code
     if isinstance(exc, OSError):
-        return output_failed(exc)
+        return os_failure(exc)
     if debug:
         return None
     # Last resort: never a traceback for a user.
@@ -43,6 +43,18 @@ def output_failed(exc: OSError) -> int | None:
     for line in error.lines():
         echo_err(line)
     return error.exit_code
+
+
+def os_failure(exc: OSError) -> int | None:
+    """A failed write to stdout, else any file the system refused (a folder not yours, a disk
+    gone): one line naming it and exit 1. None with ``DEALRESCUE_DEBUG=1``: the traceback."""
+    code = output_failed(exc)
+    if code is not None or os.environ.get("DEALRESCUE_DEBUG") == "1":
+        return code
+    what = f" {exc.filename}" if exc.filename is not None else ""
+    echo_err(f"error: cannot use{what}: {exc.strerror or exc}")
+    echo_err("hint: check that the file or folder exists and is yours to read and write")
+    return EXIT_RUNTIME
 
 
 def echo_err(line: str) -> None:

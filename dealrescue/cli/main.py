@@ -9,12 +9,13 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from dealrescue.cli.failures import echo_err, output_failed
-from dealrescue.errors import EXIT_INTERRUPTED
+from dealrescue.cli.failures import echo_err, os_failure, output_failed
 
 
 def main() -> None:
-    from dealrescue.ui.terminal import signals_as_interrupts
+    from dealrescue.ui.terminal import guard_standard_streams, signals_as_interrupts, stopped
+
+    guard_standard_streams()
 
     signals_as_interrupts()
     stdout_before = _stdout_identity()
@@ -33,10 +34,10 @@ def main() -> None:
             code = 0
     except KeyboardInterrupt as stop:
         # Outside a prompt (a prompt turns Ctrl-C into its own message): no traceback.
-        echo_err("\ninterrupted")
-        code = getattr(stop, "exit_code", EXIT_INTERRUPTED)
+        line, code = stopped(stop)
+        echo_err(f"\n{line}")
     except OSError as exc:
-        code = output_failed(exc)
+        code = os_failure(exc)
         if code is None:
             raise
     try:

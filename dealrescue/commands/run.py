@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,13 +54,26 @@ def parse_sets(sets: list[str]) -> dict[str, str]:
 
 def read_answers_file(name: str) -> dict[str, Any]:
     """Answers from a YAML or JSON mapping; ``-`` reads stdin."""
-    from dealrescue.core.yamlread import YamlProblem, read_yaml
+    from dealrescue import paths
+    from dealrescue.core.yamlread import MAX_BYTES, YamlProblem, read_yaml
 
     label = "stdin" if name == "-" else name
+    if name == "-" and terminal.stdin_closed():
+        raise UsageError("cannot read answers from stdin: it is closed", hint="pipe the answers in, or give --answers FILE")
     try:
-        raw = sys.stdin.buffer.read() if name == "-" else Path(name).expanduser().read_bytes()
+        if name == "-":
+            raw = paths.read_limited(0, MAX_BYTES)
+        else:
+            fd = os.open(Path(name).expanduser(), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            try:
+                raw = paths.read_limited(fd, MAX_BYTES)
+            finally:
+                os.close(fd)
     except OSError as exc:
         raise UsageError(f"cannot read answers file {name}: {exc.strerror}", hint="check the --answers path") from None
+    if len(raw) > MAX_BYTES:
+        # Found after reading one byte past the limit, not the whole (endless) input.
+        raise UsageError(f"answers file {label}: larger than {MAX_BYTES // 1000} kB", hint="answers are a short YAML or JSON file")
     try:
         doc = read_yaml(raw)
     except YamlProblem as exc:

@@ -39,13 +39,16 @@ def check_target(path: Path, *, force: bool = False, flag: str = "-o") -> Path:
 
     ``flag`` is the option that named the file, for the hints.
     """
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder", hint=f"give a file name to {flag}")
-    if (path.exists() or path.is_symlink()) and not force:
-        raise OutputExistsError(f"{path} already exists", hint=f"add --force to replace it, or choose another {flag} file")
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"folder {folder} does not exist", hint=f"create it first or choose another {flag} file")
+    try:
+        if path.is_dir():
+            raise UsageError(f"{path} is a folder", hint=f"give a file name to {flag}")
+        if (path.exists() or path.is_symlink()) and not force:
+            raise OutputExistsError(f"{path} already exists", hint=f"add --force to replace it, or choose another {flag} file")
+        if not folder.is_dir():
+            raise UsageError(f"folder {folder} does not exist", hint=f"create it first or choose another {flag} file")
+    except OSError as exc:  # a folder that is not ours to look into (-o /root/x.md)
+        raise DealRescueError(f"cannot write {path}: {exc.strerror}", hint=f"choose a {flag} file in a folder of yours") from None
     return folder
 
 
@@ -142,7 +145,7 @@ def is_output_failure(exc: OSError) -> bool:
     """An error writing stdout (no file name attached): full disk, I/O error, closed pipe."""
     import errno
 
-    return exc.filename is None and exc.errno in (errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG)
+    return exc.filename is None and exc.errno in (errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF)
 
 
 def _quiet_stdout() -> None:

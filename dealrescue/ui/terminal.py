@@ -115,21 +115,93 @@ class Terminated(KeyboardInterrupt):
         return 128 + self.signum
 
 
+    @property
+    def message(self) -> str:
+        import signal
+
+        return f"stopped by {signal.Signals(self.signum).name}"
+
+
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated(signum)
 
 
+# Every signal whose default action ends the process, but SIGINT (Ctrl-C has its own path) and
+# SIGPIPE (Python reports a closed pipe as an error): each ends it through the same cleanup, so
+# a prompt puts the terminal back and the answers are kept.
+ENDING_SIGNALS = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF")
+
+
+def stopped(stop: KeyboardInterrupt) -> tuple[str, int]:
+    """The line and exit code for a Ctrl-C or an ending signal that reached the top: 130, or 128 + the signal."""
+    if isinstance(stop, Terminated):
+        return stop.message, stop.exit_code
+    return "interrupted", 130
+
+
 def signals_as_interrupts() -> None:
-    """SIGTERM and SIGHUP raise ``Terminated`` (a KeyboardInterrupt), so one path handles all three."""
+    """The ending signals raise ``Terminated`` (a KeyboardInterrupt), so one path handles them and Ctrl-C."""
     import signal
 
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in ENDING_SIGNALS:
         number = getattr(signal, name, None)
         if number is not None:
             try:
                 signal.signal(number, _raise_terminated)
             except (OSError, ValueError):  # not the main thread, or not allowed here
                 pass
+
+
+class _ClosedOutput:
+    """stdout when the shell closed it (``>&-``): writing fails as a write to a closed descriptor
+    does, so the one output-failure path reports it, in one line."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return 1
+
+
+_CLOSED: set[int] = set()
+
+
+def guard_standard_streams() -> None:
+    """Put /dev/null on each of the descriptors 0, 1, 2 that the shell closed (``<&-``, ``>&-``), so
+    no file dealrescue opens later (the journal!) can land on one and receive the plan or a prompt.
+    Which were closed is remembered: reading a closed stdin, or writing a closed stdout, is an error."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                continue
+            if null != fd:  # the lowest free descriptor is this one, unless a lower one was free too
+                os.dup2(null, fd)
+                os.close(null)
+            _CLOSED.add(fd)
+    if 1 in _CLOSED:
+        sys.stdout = _ClosedOutput()
+    if 2 in _CLOSED:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+    if 0 in _CLOSED:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the whole run
+
+
+def stdin_closed() -> bool:
+    return 0 in _CLOSED
 
 
 def notice(message: str) -> None:
