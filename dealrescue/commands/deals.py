@@ -246,6 +246,10 @@ def export_deal(
         )
     if draft is not None:
         text = _email_text(run.id, text, draft)
+    elif fmt == "json":
+        from dealrescue.core.mdescape import json_safe
+
+        text = json_safe(text)  # a plan stored by an older version may hold C1 or bidi controls raw
     if not text.endswith("\n"):
         text += "\n"
     from dealrescue.ui.output import emit

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
+from dealrescue.core.mdescape import json_safe
 from dealrescue.errors import EXIT_PLAYBOOK, EXIT_RUNTIME, EXIT_USAGE, ChecksFailed, DealRescueError, PlaybookError, UsageError
+from dealrescue.ui.output import emit
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
@@ -34,13 +36,14 @@ def list_playbooks(playbooks_dir: Path | None, fmt: str) -> None:
         return
     if fmt != "table":
         raise UsageError(f"--format {fmt!r} is not known", hint="use --format table or --format json")
+    lines = []
     for e in entries:
         if e.problem:
-            line = f"{e.id}\t[fails to load]\t{e.origin}\t{e.path}\t{e.problem}"
+            lines.append(f"{e.id}\t[fails to load]\t{e.origin}\t{e.path}\t{e.problem}\n")
         else:
             note = f" (overrides {', '.join(str(p) for p in e.shadows)})" if e.shadows else ""
-            line = f"{e.id}\tv{e.version}\t{e.title}\t{e.origin}: {e.path}{note}"
-        print(line)
+            lines.append(f"{e.id}\tv{e.version}\t{e.title}\t{e.origin}: {e.path}{note}\n")
+    emit("".join(lines), None)
 
 
 def show_playbook(ref: str, playbooks_dir: Path | None, *, path_only: bool, questions: bool = False, fmt: str = "text") -> None:
@@ -50,16 +53,16 @@ def show_playbook(ref: str, playbooks_dir: Path | None, *, path_only: bool, ques
         raise UsageError("--format json applies to --questions", hint=f"dealrescue playbooks show {ref} --questions --format json")
     path, _origin = catalog.locate(ref, playbooks_dir)
     if path_only:
-        print(path)
+        emit(f"{path}\n", None)
         return
     if questions:
         compiled = catalog.load_file(path)
         if fmt == "json":
-            sys.stdout.write(json.dumps(questions_document(compiled), indent=2, ensure_ascii=False, default=str) + "\n")
+            emit(json_safe(json.dumps(questions_document(compiled), indent=2, ensure_ascii=False, default=str)) + "\n", None)
         else:
-            sys.stdout.write(questions_text(compiled))
+            emit(questions_text(compiled), None)
         return
-    sys.stdout.write(catalog.read_bytes(path).decode("utf-8", errors="replace"))
+    emit(catalog.read_bytes(path).decode("utf-8", errors="replace"), None)
 
 
 def questions_text(compiled: CompiledPlaybook) -> str:
@@ -272,7 +275,7 @@ def test_playbooks(
             continue
         for result in run_cases(compiled, cases):
             if result.passed:
-                print(f"ok: {path}: {result.name}")
+                emit(f"ok: {path}: {result.name}\n", None)
             else:
                 failed += 1
                 print(strip_controls(f"FAIL: {path}: {result.name}"), file=sys.stderr)

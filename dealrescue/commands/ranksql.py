@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 from dealrescue.catalog import finder as catalog
@@ -51,5 +50,7 @@ def print_sql(playbook: str, dialect: str, table: str | None, columns_from: Path
         said = exc.message if exc.message.startswith("playbook ") else (
             f"playbook {compiled.id} cannot be ranked in SQL: {exc.message}")
         raise SqlUnavailable(said, hint=f"rank the export itself, with the same rules: dealrescue rank FILE.csv -p {playbook}") from None
-    sys.stdout.write(query)
-    sys.stdout.flush()
+    from dealrescue.ui.output import emit
+
+    # Labels and CSV header names are in the query: on a terminal, shown, never acted on.
+    emit(query, None)

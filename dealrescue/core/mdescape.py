@@ -51,6 +51,16 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub(_control_picture, text.replace("\t", "    "))
 
 
+# In JSON text these can only stand inside strings: written as \u escapes, the document means the
+# same and no terminal acts on it (C0 controls JSON escapes itself).
+_JSON_UNSAFE = re.compile(f"[\u0080-\u009f{BIDI_CONTROLS}\u2028\u2029]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text with C1 controls, bidi controls and the line separators as ``\\uXXXX`` escapes."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def one_line(text: str) -> str:
     """``strip_controls`` for text inside a one-line message: a line break cannot start a fake line."""
     return strip_controls(text).replace("\n", " ")

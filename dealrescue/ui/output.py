@@ -15,11 +15,14 @@ def emit(
 ) -> None:
     """The one way a command hands over its result: ``text`` (a string, or chunks written as they
     come) to stdout when ``target`` is None, else atomically to ``target`` (named by ``flag``),
-    then the ``written`` notice on stderr. ``clean`` passes stdout text through the terminal sanitiser.
+    then the ``written`` notice on stderr. Text for a terminal always passes through the one terminal
+    sanitiser; ``clean`` asks for it elsewhere too.
     """
     chunks = (text,) if isinstance(text, str) else text
     if target is None:
-        if clean:
+        from dealrescue.ui.terminal import stdout_is_terminal
+
+        if clean or stdout_is_terminal():
             from dealrescue.core.mdescape import strip_controls
 
             chunks = map(strip_controls, chunks)

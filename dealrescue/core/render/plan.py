@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from dealrescue.core.expressions import display_value
-from dealrescue.core.mdescape import escape_inline, strip_controls
+from dealrescue.core.mdescape import escape_inline, json_safe, strip_controls
 from dealrescue.core.plan import Plan
 from dealrescue.core.render.email import email_lines
 from dealrescue.core.render.registry import PLAN as RENDERERS
@@ -188,7 +188,7 @@ def _day(day: dt.date | None) -> str | None:
 
 
 def to_json(plan: Plan) -> str:
-    return json.dumps(to_document(plan), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(to_document(plan), indent=2, ensure_ascii=False)) + "\n"
 
 
 def render(name: str, plan: Plan) -> str:
