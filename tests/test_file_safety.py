@@ -144,3 +144,44 @@ def test_files_holding_customer_notes_are_private_whatever_the_umask(user_home: 
     assert mode(user_home / "playbook.schema.json") == 0o644
     assert dr("playbooks", "new", "theirs", umask=0o077).returncode == 0
     assert mode(paths.user_playbooks_dir() / "theirs.yaml") == 0o600  # a stricter umask is kept
+
+
+# --- item 16: a disk that fills mid-interview keeps the answer -----------------------------------
+
+
+def test_a_full_disk_mid_interview_keeps_the_answer_in_the_temp_folder(user_home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
+    import json
+    import tempfile
+
+    from dealrescue.errors import JournalError
+    from dealrescue.journal import Journal
+    from dealrescue.journal.recorder import Recorder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    recorder = Recorder(enabled=True, run_id="abc123")
+    recorder.deal = "Acme"
+    (user_home / "unsaved").write_text("")  # the data folder is full: no folder can be made there
+
+    def disk_full(self: Journal, run_id: str, question_id: str, value: object) -> None:
+        raise JournalError("the journal could not be written: database or disk is full")
+
+    monkeypatch.setattr(Journal, "save_answer", disk_full)
+    with pytest.raises(JournalError) as raised:
+        recorder.answer("competitor", "Globex")
+    recorder.close()
+    hint = raised.value.hint or ""
+    assert "--no-save" in hint and str(tmp_path) in hint, hint
+    kept = Path(hint.split("kept in ")[1].split(";")[0])
+    assert mode(kept) == 0o600 and mode(kept.parent) == 0o700
+    assert json.loads(kept.read_text()) == {"deal": "Acme", "competitor": "Globex"}
+
+
+def test_calendar_entries_with_the_reps_notes_are_private(user_home: Path) -> None:
+    made = dr("qualify", "Acme", "--no-input", "--set", "stage=evaluation", "--set", "champion=identified",
+              "--set", "champion_name=Priya Shah", "--date", "2026-11-22")
+    assert made.returncode == 0, made.stderr
+    for command in (["todo", "--ics", "-"], ["followups", "--ics", "-"]):
+        calendar = dr(*command).stdout.replace("\r\n ", "")
+        entries = calendar.count("BEGIN:VEVENT") + calendar.count("BEGIN:VTODO")
+        assert entries and calendar.count("CLASS:PRIVATE") == entries, calendar[:800]

@@ -151,6 +151,9 @@ def items_to_ics(
         component.add("summary", title)
         component.add("description", description)
         component.add("categories", ["dealrescue"])
+        # Each entry carries the rep's own notes on a customer (a blocker, a champion's name, the
+        # rival): a calendar shared with colleagues shows it as busy time, not its text.
+        component.add("class", "PRIVATE")
         if not done and not superseded:
             # 9:00 on the day: from the start of an all-day event, 15 hours before a to-do's due midnight.
             in_event = kind == "event"

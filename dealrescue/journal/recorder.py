@@ -148,21 +148,32 @@ class Recorder:
         except JournalError as exc:
             kept_at = self._keep_in_file()
             where = f"your answers so far are kept in {kept_at}; rerun with --answers {kept_at}" if kept_at else None
-            raise JournalError(exc.message, hint=where or exc.hint) from None
+            hint = f"{where} (add --no-save to go on without the journal)" if where else exc.hint
+            raise JournalError(exc.message, hint=hint) from None
 
     def _keep_in_file(self) -> Path | None:
-        """Write the answers to a new file of their own (0600), whole or not at all."""
+        """Write the answers to a new file of their own (0600), whole or not at all: in the data
+        folder, else (a full or read-only disk) in a private folder of the temporary folder."""
         if not self.kept:
             return None
-        import secrets
-
         # With the deal name, so that --answers FILE replays the run as it was.
         kept = {"deal": self.deal, **self.kept} if self.deal else self.kept
         data = json.dumps(kept, indent=2, ensure_ascii=False).encode("utf-8")
-        try:
-            folder = paths.ensure_private_dir(paths.user_dir() / "unsaved")
-        except OSError:
-            return None
+        for folder in (paths.user_dir() / "unsaved", _private_temp_folder()):
+            if folder is None:
+                continue
+            try:
+                paths.ensure_private_dir(folder)
+            except OSError:
+                continue
+            written = self._write_kept(folder, data)
+            if written is not None:
+                return written
+        return None
+
+    def _write_kept(self, folder: Path, data: bytes) -> Path | None:
+        import secrets
+
         paths.remove_stale_temps(folder)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         # Unique even for two runs failing in the same second: each is told about its own file.
@@ -187,3 +198,25 @@ class Recorder:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _private_temp_folder() -> Path | None:
+    """``dealrescue-UID`` in the temporary folder, if it is this user's alone (made 0700 when missing)."""
+    import stat
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"dealrescue-{os.getuid()}"
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return None
+    # Another user could have made it first (or a link to elsewhere): then it is not used.
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    return folder
