@@ -185,3 +185,24 @@ def test_calendar_entries_with_the_reps_notes_are_private(user_home: Path) -> No
         calendar = dr(*command).stdout.replace("\r\n ", "")
         entries = calendar.count("BEGIN:VEVENT") + calendar.count("BEGIN:VTODO")
         assert entries and calendar.count("CLASS:PRIVATE") == entries, calendar[:800]
+
+
+def test_a_read_only_data_folder_still_lists_and_says_what_to_do(user_home: Path, tmp_path: Path) -> None:
+    import shutil
+
+    answers = [*ANSWERS, "--set", "signed=signed", "--set", "pressure=3", "--set", "decider=Dana"]
+    made = dr("triage", "Acme", "--no-input", *answers)
+    assert made.returncode == 0, made.stderr
+    unshare = shutil.which("unshare")
+    probe = subprocess.run([unshare or "false", "-m", "true"], capture_output=True) if unshare else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("needs a private mount namespace (unshare -m) to make the folder read-only")
+    run = f"{sys.executable} -m dealrescue"
+    script = (f"mount --bind {user_home} {user_home} && mount -o remount,bind,ro {user_home} && "
+              f"{run} deals list; echo RC:$?; {run} triage Acme --no-input {' '.join(answers)}; echo RC:$?")
+    done = subprocess.run([unshare, "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120)
+    listed, saved = done.stdout.split("RC:")[0], done.stdout.split("RC:")[1]
+    assert "Acme" in listed and saved.startswith("0"), done.stdout + done.stderr
+    assert "the journal is read as it is" in done.stderr
+    assert "run with --no-save" in done.stderr and "chmod 600" not in done.stderr, done.stderr
+    assert done.stdout.split("RC:")[2].startswith("1")

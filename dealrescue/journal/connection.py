@@ -52,6 +52,8 @@ def connect(path: Path, timeout: float, notify: Notify) -> sqlite3.Connection:
         ) from exc
     # The -wal and -shm files first: SQLite reads (and may remove) them as soon as it opens the journal.
     _check_side_files(path, notify)
+    if not os.access(path.parent, os.W_OK) and path.is_file():
+        return _read_only(path, timeout, notify)
     identity = _create_or_check(path, timeout, notify)
     try:
         conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
@@ -150,6 +152,23 @@ def _check_owned_file(path: Path, notify: Notify) -> tuple[int, int]:
             ) from exc
         notify(f"The journal file {path} could be read by other users (mode {mode:04o}); it is now {private:04o}.")
     return _identity(info)
+
+
+def _read_only(path: Path, timeout: float, notify: Notify) -> sqlite3.Connection:
+    """The journal of a data folder that cannot be written (a read-only disk or mount): read as
+    it is, so listings and exports work; anything that would save says so when it tries."""
+    _check_owned_file(path, notify)  # the same ownership check; check_identity below reads it
+    # Without a -wal file nothing is pending, and nothing can be added while the folder is read-only.
+    pending = os.path.exists(f"{path}-wal")
+    uri = path.absolute().as_uri() + ("?mode=ro" if pending else "?mode=ro&immutable=1")
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+        conn.text_factory = functools.partial(str, encoding="utf-8", errors="replace")
+        check_identity(conn, path)
+    except sqlite3.Error as exc:
+        raise translate(exc, path, timeout) from exc
+    notify(f"The data folder {path.parent} cannot be written: the journal is read as it is, and nothing new is saved.")
+    return conn
 
 
 def _probe(path: Path, timeout: float) -> None:
@@ -297,6 +316,11 @@ def translate(exc: sqlite3.Error, path: Path, timeout: float) -> DealRescueError
     if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in lowered or "malformed" in lowered or "corrupt" in lowered):
         return damaged(path, text)
     if "readonly" in lowered or "read-only" in lowered:
+        if not os.access(path.parent, os.W_OK):
+            return JournalError(
+                f"the data folder {path.parent} cannot be written, so the journal cannot save this; nothing was changed",
+                hint=f"run with --no-save, or make {path.parent} writable again",
+            )
         return JournalError(
             f"the journal {path} cannot be written ({text}); nothing was changed",
             hint=f"if you made it read-only on purpose, use --no-save; else: chmod 600 {path}",
