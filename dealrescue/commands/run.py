@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,7 +63,7 @@ def read_answers_file(name: str) -> dict[str, Any]:
         raise UsageError("cannot read answers from stdin: it is closed", hint="pipe the answers in, or give --answers FILE")
     try:
         if name == "-":
-            raw = paths.read_limited(0, MAX_BYTES)
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)  # one byte past the limit says "too large"
         else:
             fd = os.open(Path(name).expanduser(), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
             try:
