@@ -76,8 +76,14 @@ def test_a_playbook_that_is_not_a_file_or_too_big_is_not_read_whole(tmp_path: Pa
     huge = tmp_path / "huge.yaml"
     with open(huge, "wb") as handle:
         handle.truncate(3_000_000_000)  # sparse: 3 GB that a whole read would have to hold
-    done = dr("playbooks", "validate", str(huge))
-    assert done.returncode == 3 and "larger than 1000 kB" in done.stderr
+    def small_memory() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (400 << 20, 400 << 20))
+
+    done = subprocess.run([sys.executable, "-m", "dealrescue", "playbooks", "validate", str(huge)], capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL, preexec_fn=small_memory)
+    assert done.returncode == 3 and "larger than 1000 kB" in done.stderr, done.stderr
     device = dr("run", "/dev/zero", "Acme", "--no-input")
     assert device.returncode in (1, 2) and "not a regular file" in device.stderr or "no playbook file" in device.stderr
 
