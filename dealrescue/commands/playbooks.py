@@ -299,7 +299,7 @@ def _fuzz_one(compiled: CompiledPlaybook, path: Path, ref: str, count: int, seed
 
     report = fuzz(compiled, count, seed)
     if not report.failures:
-        print(f"ok: {path}: fuzz, {count} answer sets (seed {seed}): every check holds")
+        emit(f"ok: {path}: fuzz, {count} answer sets (seed {seed}): every check holds\n", None)
         return 0
     for failure in report.failures:
         lines = [
