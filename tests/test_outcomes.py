@@ -18,7 +18,7 @@ import pytest
 
 from dealrescue import paths
 from dealrescue.catalog import finder
-from dealrescue.core.model import json_schema
+from dealrescue.core.schema import json_schema
 from dealrescue.journal import Journal, migrations
 from tests.conftest import BUNDLED
 

@@ -162,7 +162,7 @@ def print_schema() -> None:
 
 
 def schema_text() -> str:
-    from dealrescue.core.model import json_schema
+    from dealrescue.core.schema import json_schema
 
     schema = json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -249,7 +249,7 @@ def test_playbooks(
     Exit 3 when a test fails, else 1 when the fuzzer finds a failure.
     """
     from dealrescue.commands.explain import print_explanation
-    from dealrescue.commands.run import read_answers_file
+    from dealrescue.commands.given import read_answers_file
     from dealrescue.core.mdescape import strip_controls
     from dealrescue.core.model import PlaybookTest
     from dealrescue.core.selftest import TEST_DATE, run_cases

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from dealrescue.catalog import finder as catalog
 from dealrescue.commands.common import day_first, journal_hints, parse_date
 from dealrescue.commands.flags import PlaybookFlags, flag_values
+from dealrescue.commands.given import given_answers
 from dealrescue.commands.run import (
     Run,
     RunOptions,
@@ -16,7 +17,6 @@ from dealrescue.commands.run import (
     check_format,
     check_output,
     finish_run,
-    given_answers,
     plan_date,
 )
 from dealrescue.core.mdescape import one_line

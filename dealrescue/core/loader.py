@@ -22,12 +22,11 @@ from dealrescue.core.expressions import (
 from dealrescue.core.model import (
     RESERVED_NAMES,
     Playbook,
-    Question,
     format_shape,
     validate_as,
 )
-from dealrescue.core.patterns import problem as pattern_problem
-from dealrescue.core.questions import choice_key, choice_words, kind_of
+from dealrescue.core.questioncheck import question_shape_problems
+from dealrescue.core.questions import kind_of
 from dealrescue.core.schedule import date_problems
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
@@ -211,45 +210,6 @@ def names_in_when(source: str | None) -> set[str]:
         return set()
 
 
-def _question_shape(q: Question) -> list[str]:
-    """What a question's keys must agree on: choices with the type, min with max, a usable pattern."""
-    found = []
-    has_choices = kind_of(q).has_choices
-    if has_choices and not q.choices:
-        found.append(f"a {q.type.value} question needs choices")
-    if not has_choices and q.choices:
-        found.append(f"a {q.type.value} question takes no choices (use type: select)")
-    values = [c.value for c in q.choices]
-    repeated = sorted({v for v in values if values.count(v) > 1})
-    if repeated:
-        found.append(f"choice values repeat: {', '.join(repeated)}")
-    found += _word_clashes(q)
-    if q.min is not None and q.max is not None and q.min > q.max:
-        found.append("min is larger than max")
-    if q.pattern is not None and (trouble := pattern_problem(q.pattern)) is not None:
-        found.append(trouble)
-    return found
-
-
-def _word_clashes(q: Question) -> list[str]:
-    """Aliases, ``other`` and ``closed`` words must each say one thing."""
-    found = []
-    owner: dict[str, str] = {}
-    for choice in q.choices:
-        for word in (choice_key(choice.value), choice_key(choice.label)):
-            owner.setdefault(word, choice.value)
-    for choice in q.choices:
-        for word in choice_words(choice) - {choice_key(choice.value), choice_key(choice.label)}:
-            if owner.setdefault(word, choice.value) != choice.value:
-                found.append(f"alias {word!r} of choice {choice.value} is also a word of choice {owner[word]}")
-    if q.other is not None and q.other not in {c.value for c in q.choices}:
-        found.append(f"other: {q.other!r} is not one of the choice values")
-    for word in q.closed:
-        if choice_key(word) in owner:
-            found.append(f"closed: {word!r} is also a word of choice {owner[choice_key(word)]}")
-    return found
-
-
 def _static_problems(source: str, *, condition: bool) -> list[str]:
     """Slips like ``&&``, and what the sandbox refuses on every run."""
     from dealrescue.core.exprcheck import operator_slips, sandbox_refusals
@@ -336,7 +296,7 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
     for i, q in enumerate(pb.questions):
         path: Path = ("questions", i)
         # A type already reported as unknown stands as text: its shape would be a second, false error.
-        for message in [] if (*path, "type") in problems.defaulted else _question_shape(q):
+        for message in [] if (*path, "type") in problems.defaulted else question_shape_problems(q):
             problems.add(path, message)
         if q.id in RESERVED_NAMES:
             problems.add((*path, "id"), f"{q.id!r} is a reserved name: choose another id")
