@@ -13,9 +13,10 @@ import gc
 import math
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ from dealrescue.ui.output import check_target
 if TYPE_CHECKING:
     from dealrescue.commands.rankfile import ScoredFile
     from dealrescue.core.loader import CompiledPlaybook
-    from dealrescue.core.render.rank import BandCount, RankingView
+    from dealrescue.core.render.rank import BandCount, RankingView, ViewRow
 
 # Open deals are what a manager ranks most: qualify is the default (DESIGN: qualification).
 DEFAULT_PLAYBOOK = "qualify"
@@ -109,7 +110,7 @@ def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mappi
         top = options.top
         if on_terminal and top is None:
             top = max(shutil.get_terminal_size().lines - _TABLE_MARGIN - len(_bands(scored, order, compiled)), 5)
-        view = ranking_view(options, scored, compiled, order, top if fmt == "table" else None)
+        view = ranking_view(options, scored, compiled, order, top if fmt == "table" else None, fmt == "csv")
         from dealrescue.commands.rankfile import long_cells_readable
 
         with long_cells_readable():
@@ -190,17 +191,25 @@ def _bands(scored: ScoredFile, order: tuple[int, ...], compiled: object) -> list
 
 
 def ranking_view(options: RankOptions, scored: ScoredFile, compiled: object, order: tuple[int, ...],
-                 top: int | None) -> RankingView:
-    from dealrescue.commands.rankfile import passed_cells
-    from dealrescue.core.render.rank import RankingView, ranking_columns
+                 top: int | None, as_csv: bool = False) -> RankingView:
+    """What every format shows; ``as_csv``: the passed-through cells come as CSV text, copied from the
+    file where no cell changes (``RankingView.passed_csv``)."""
+    from dealrescue.commands.rankfile import passed_cells, passed_csv
+    from dealrescue.core.render.rank import RankingView, copied_cells, passed_csv_writer, ranking_columns
 
     columns = scored.columns
     # Every column of the file, in its order; one named like a ranking column (deal, a score id) is not repeated.
     added = set(ranking_columns(compiled, columns.amount is not None))  # type: ignore[arg-type]
     passed = tuple(i for i in columns.passed_through() if columns.headers[i] not in added)
     roles = {role: passed.index(index) for role, index in columns.roles.items() if index in passed}
-    cells = passed_cells(scored, passed)
-    rows = ((row, cells(row[4])) for row in scored.ranked.rows(0, top))
+    text = None
+    if as_csv:
+        text = passed_csv(scored, passed, passed_csv_writer(options.raw),
+                          copied_cells(columns.width, passed, options.raw))
+        rows: Iterable[ViewRow] = zip(scored.ranked.rows(0, top), repeat([]))
+    else:
+        cells = passed_cells(scored, passed)
+        rows = ((row, cells(row[4])) for row in scored.ranked.rows(0, top))
     return RankingView(
         compiled=compiled,  # type: ignore[arg-type]
         order=order,
@@ -219,6 +228,7 @@ def ranking_view(options: RankOptions, scored: ScoredFile, compiled: object, ord
         width=shutil.get_terminal_size((160, 24)).columns,
         quality=scored.scorer.quality(),
         dayfirst=options.dayfirst,
+        passed_csv=text,
     )
 
 

@@ -220,12 +220,7 @@ def passed_cells(scored: ScoredFile, indexes: tuple[int, ...] | None = None) -> 
     indexes = scored.columns.passed_through() if indexes is None else indexes
     if not indexes:
         return lambda ordinal: []
-    assert scored.path is not None
-    with open(scored.path, "rb") as handle:
-        if _snapshot(handle.fileno()) != scored.snapshot:
-            raise UsageError(f"{scored.source} changed while rank was reading it",
-                             hint="rank it again once the export is written")
-        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if scored.snapshot[1] else b""
+    data = _mapped(scored)
     offsets, first, width = scored.offsets, scored.first_row, scored.columns.width
     size = len(data)
 
@@ -246,6 +241,44 @@ def passed_cells(scored: ScoredFile, indexes: tuple[int, ...] | None = None) -> 
         return [row[i] for i in indexes]
 
     return cells
+
+
+def passed_csv(scored: ScoredFile, indexes: tuple[int, ...], as_csv: Callable[[list[str]], str],
+               copied: Callable[[str], str | None]) -> Callable[[int], str]:
+    """A function giving a row's passed-through cells as CSV text (by its position in the file).
+
+    ``copied`` takes them from the line as read when the writer would write them back unchanged,
+    which spares splitting the line into cells and writing them again; any other row goes
+    through ``passed_cells`` and ``as_csv``.
+    """
+    cells = passed_cells(scored, indexes)
+    if not indexes:
+        return lambda ordinal: as_csv([])
+    data = _mapped(scored)
+    offsets, first = scored.offsets, scored.first_row
+    size = len(data)
+
+    def text(ordinal: int) -> str:
+        where = first + ordinal
+        start = offsets[where]
+        end = offsets[where + 1] if where + 1 < len(offsets) else size
+        if end - start <= CELL_LIMIT:
+            found = copied(data[start:end].decode("utf-8", "replace").rstrip("\r\n"))
+            if found is not None:
+                return found
+        return as_csv(cells(ordinal))
+
+    return text
+
+
+def _mapped(scored: ScoredFile) -> mmap.mmap | bytes:
+    """The scored file's bytes (mapped, not read), checked to be the file scored."""
+    assert scored.path is not None
+    with open(scored.path, "rb") as handle:
+        if _snapshot(handle.fileno()) != scored.snapshot:
+            raise UsageError(f"{scored.source} changed while rank was reading it",
+                             hint="rank it again once the export is written")
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if scored.snapshot[1] else b""
 
 
 def _snapshot(fd: int) -> tuple[int, int, int]:

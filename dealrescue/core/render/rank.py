@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from dealrescue.core.loader import CompiledPlaybook
@@ -30,6 +30,10 @@ _FORMULA_FIRST = frozenset("=+-@\t\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*)?(\.\d+)?")
 # A cell starting like a formula, somewhere in cells joined by NUL (one search a row).
 _FORMULA_AFTER_START = re.compile("(?:^|\x00)[=+\\-@\t\r]")
+# A cell not starting like a formula (in a pattern, before the cell's text).
+_FORMULA_LOOKAHEAD = "(?![=+\\-@\t])"
+# Lines wider than this are never copied whole (the pattern that checks them grows with the width).
+_COPIED_WIDTH_LIMIT = 500
 
 
 class _CsvLine:
@@ -76,6 +80,8 @@ class RankingView:
     width: int = 120  # table width in characters
     quality: dict[str, int] = field(default_factory=dict)  # rows, ranked, left_out, skipped, cells, ignored
     dayfirst: bool = False  # how the close dates are read (shown as ISO in the table and HTML)
+    # CSV only: a row's passed-through cells as CSV text, by its position in the file (then rows carry no cells).
+    passed_csv: Callable[[int], str] | None = None
 
 
 def number_text(value: float) -> str:
@@ -140,6 +146,48 @@ def unique_names(names: list[str]) -> list[str]:
     return unique
 
 
+def passed_csv_writer(raw: bool) -> Callable[[list[str]], str]:
+    """The passed-through cells of a row as CSV text (neutralised unless ``raw``)."""
+    line = _CsvLine()
+
+    def cells_text(cells: list[str]) -> str:
+        """Checked once per row, each cell only when one needs it."""
+        joined = "\x00".join(cells)
+        if not raw and _FORMULA_AFTER_START.search(joined):
+            cells = [neutralise(c) for c in cells]
+            joined = "\x00".join(cells)
+        if not _NEEDS_QUOTES.search(joined) and joined.count("\x00") == len(cells) - 1:
+            return joined.replace("\x00", ",")
+        return line.of(cells)
+
+    return cells_text
+
+
+def copied_cells(width: int, indexes: tuple[int, ...], raw: bool) -> Callable[[str], str | None]:
+    """For a line of ``width`` cells read from an export (its end stripped), the text of the cells
+    at ``indexes`` as CSV when the writer would write them back unchanged, else None.
+
+    Unchanged: no cell quoted without need (the writer quotes only a comma, a quote or a line
+    break), no line break inside a cell, no cell starting like a formula (unless ``raw``; a plain
+    number like ``-5`` counts too, then the row goes cell by cell as usual).
+    """
+    start, stop = (indexes[0], indexes[-1] + 1) if indexes else (0, 0)
+    if not indexes or indexes != tuple(range(start, stop)) or width > _COPIED_WIDTH_LIMIT:
+        return lambda line: None
+    first = "" if raw else _FORMULA_LOOKAHEAD
+    field = (f'(?:{first}[^",\\r\\n]*'
+             f'|"(?=[^"\\r\\n]*(?:,|"")){first}[^"\\r\\n]*(?:""[^"\\r\\n]*)*")')
+    before = ",".join([field] * start) + ("," if start else "")
+    after = ("," if stop < width else "") + ",".join([field] * (width - stop))
+    match = re.compile(before + "(" + ",".join([field] * (stop - start)) + ")" + after).fullmatch
+
+    def copied(line: str) -> str | None:
+        found = match(line)
+        return found[1] if found else None
+
+    return copied
+
+
 def render_csv(view: RankingView) -> Iterator[str]:
     """rank, deal, each score and its band, the verdict, the reasons, then every column passed through.
 
@@ -149,23 +197,14 @@ def render_csv(view: RankingView) -> Iterator[str]:
     pb = view.compiled.playbook
     cell = (lambda text: text) if view.raw else neutralise
     field = csv_field if view.raw else _safe_field
-    line = _CsvLine()
-
-    def cells_text(cells: list[str]) -> str:
-        """The passed-through cells as CSV: checked once per row, each cell only when one needs it."""
-        joined = "\x00".join(cells)
-        if not view.raw and _FORMULA_AFTER_START.search(joined):
-            cells = [neutralise(c) for c in cells]
-            joined = "\x00".join(cells)
-        if not _NEEDS_QUOTES.search(joined) and joined.count("\x00") == len(cells) - 1:
-            return joined.replace("\x00", ",")
-        return line.of(cells)
+    cells_text = passed_csv_writer(view.raw)
+    passed_text = view.passed_csv
     risky: dict[int, bool] = {}
     yield ",".join(map(field, csv_header(view))) + "\n"  # header cells are neutralised like data cells
     middle: dict[int, str] = {}
     reasons: dict[int, str] = {}
     chunk: list[str] = []
-    for rank, ((deal, _line, standing, why, _ordinal, amount), passed) in enumerate(view.rows, 1):
+    for rank, ((deal, _line, standing, why, ordinal, amount), passed) in enumerate(view.rows, 1):
         key = id(standing)
         if key not in middle:
             cells = []
@@ -181,7 +220,7 @@ def render_csv(view: RankingView) -> Iterator[str]:
             if key not in risky:
                 risky[key] = at_risk(view, standing)
             parts.append(number_text(amount) if amount is not None and risky[key] else "0")
-        parts.append(cells_text(passed))
+        parts.append(passed_text(ordinal) if passed_text is not None else cells_text(passed))
         chunk.append(",".join(parts))
         if len(chunk) == _ROWS_PER_CHUNK:
             yield "\n".join(chunk) + "\n"
