@@ -220,18 +220,12 @@ def passed_cells(scored: ScoredFile, indexes: tuple[int, ...] | None = None) -> 
     indexes = scored.columns.passed_through() if indexes is None else indexes
     if not indexes:
         return lambda ordinal: []
-    data = _mapped(scored)
-    offsets, first, width = scored.offsets, scored.first_row, scored.columns.width
-    size = len(data)
+    line_of, width = _lines_of(scored), scored.columns.width
 
     def cells(ordinal: int) -> list[str]:
-        # A row's bytes run from its offset to the next row's (the reader noted where every row starts).
-        where = first + ordinal
-        start = offsets[where]
-        end = offsets[where + 1] if where + 1 < len(offsets) else size
-        raw = data[start:min(end, start + _READ_LIMIT)]
+        raw = line_of(ordinal)
         text = raw.decode("utf-8", "replace")
-        if b'"' not in raw and end - start <= CELL_LIMIT:
+        if b'"' not in raw and len(raw) <= CELL_LIMIT:
             row = text.rstrip("\r\n").split(",")  # no quotes: no cell holds a comma or a line break
         else:
             row = next(csv.reader(io.StringIO(text, newline="")), [])
@@ -245,40 +239,35 @@ def passed_cells(scored: ScoredFile, indexes: tuple[int, ...] | None = None) -> 
 
 def passed_csv(scored: ScoredFile, indexes: tuple[int, ...], as_csv: Callable[[list[str]], str],
                copied: Callable[[str], str | None]) -> Callable[[int], str]:
-    """A function giving a row's passed-through cells as CSV text (by its position in the file).
-
-    ``copied`` takes them from the line as read when the writer would write them back unchanged,
-    which spares splitting the line into cells and writing them again; any other row goes
-    through ``passed_cells`` and ``as_csv``.
-    """
-    cells = passed_cells(scored, indexes)
-    if not indexes:
-        return lambda ordinal: as_csv([])
-    data = _mapped(scored)
-    offsets, first = scored.offsets, scored.first_row
-    size = len(data)
+    """A function giving a row's passed-through cells as CSV text (by its position in the file):
+    ``copied`` from the line as read when the writer would write them back unchanged (no
+    splitting and writing again), else ``as_csv`` of ``passed_cells``."""
+    cells, line_of = passed_cells(scored, indexes), _lines_of(scored)
 
     def text(ordinal: int) -> str:
-        where = first + ordinal
-        start = offsets[where]
-        end = offsets[where + 1] if where + 1 < len(offsets) else size
-        if end - start <= CELL_LIMIT:
-            found = copied(data[start:end].decode("utf-8", "replace").rstrip("\r\n"))
-            if found is not None:
-                return found
-        return as_csv(cells(ordinal))
+        raw = line_of(ordinal)
+        found = copied(raw.decode("utf-8", "replace").rstrip("\r\n")) if len(raw) <= CELL_LIMIT else None
+        return found if found is not None else as_csv(cells(ordinal))
 
     return text
 
 
-def _mapped(scored: ScoredFile) -> mmap.mmap | bytes:
-    """The scored file's bytes (mapped, not read), checked to be the file scored."""
+def _lines_of(scored: ScoredFile) -> Callable[[int], bytes]:
+    """A row's bytes (by its position in the file), from the file mapped once checked to be the one scored."""
     assert scored.path is not None
     with open(scored.path, "rb") as handle:
         if _snapshot(handle.fileno()) != scored.snapshot:
             raise UsageError(f"{scored.source} changed while rank was reading it",
                              hint="rank it again once the export is written")
-        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if scored.snapshot[1] else b""
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if scored.snapshot[1] else b""
+    offsets, first, size = scored.offsets, scored.first_row, len(data)
+
+    def line_of(ordinal: int) -> bytes:
+        start = offsets[where := first + ordinal]
+        end = offsets[where + 1] if where + 1 < len(offsets) else size
+        return data[start:min(end, start + _READ_LIMIT)]
+
+    return line_of
 
 
 def _snapshot(fd: int) -> tuple[int, int, int]:
