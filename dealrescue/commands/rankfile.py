@@ -212,16 +212,13 @@ def read_columns(path: Path, compiled: CompiledPlaybook, *, amount: str | None =
 
 
 def passed_cells(scored: ScoredFile, indexes: tuple[int, ...] | None = None) -> Callable[[int], list[str]]:
-    """A function giving the passed-through cells of a row (by its position in the file).
-
-    The file must be the one scored: a file replaced or rewritten meanwhile is an error, never
-    rows read at the wrong offsets.
-    """
+    """A function giving the passed-through cells of a row (by its position in the file); a file
+    replaced or rewritten since it was scored is an error, never rows read at the wrong offsets."""
     indexes = scored.columns.passed_through() if indexes is None else indexes
-    if not indexes:
-        return lambda ordinal: []
-    line_of, width = _lines_of(scored), scored.columns.width
+    return _cells_of(_lines_of(scored), indexes, scored.columns.width) if indexes else lambda ordinal: []
 
+
+def _cells_of(line_of: Callable[[int], bytes], indexes: tuple[int, ...], width: int) -> Callable[[int], list[str]]:
     def cells(ordinal: int) -> list[str]:
         raw = line_of(ordinal)
         text = raw.decode("utf-8", "replace")
@@ -242,7 +239,8 @@ def passed_csv(scored: ScoredFile, indexes: tuple[int, ...], as_csv: Callable[[l
     """A function giving a row's passed-through cells as CSV text (by its position in the file):
     ``copied`` from the line as read when the writer would write them back unchanged (no
     splitting and writing again), else ``as_csv`` of ``passed_cells``."""
-    cells, line_of = passed_cells(scored, indexes), _lines_of(scored)
+    line_of = _lines_of(scored)  # one mapping: a page mapped twice counts twice in memory
+    cells = _cells_of(line_of, indexes, scored.columns.width)
 
     def text(ordinal: int) -> str:
         raw = line_of(ordinal)
@@ -253,7 +251,7 @@ def passed_csv(scored: ScoredFile, indexes: tuple[int, ...], as_csv: Callable[[l
 
 
 def _lines_of(scored: ScoredFile) -> Callable[[int], bytes]:
-    """A row's bytes (by its position in the file), from the file mapped once checked to be the one scored."""
+    """A row's bytes (by its position in the file), mapped once the file is checked to be the one scored."""
     assert scored.path is not None
     with open(scored.path, "rb") as handle:
         if _snapshot(handle.fileno()) != scored.snapshot:
