@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from dealrescue import __version__
-from dealrescue.cli.failures import echo_err, exit_code_for
+from dealrescue.cli.failures import echo_err, exit_code_for, usage_failure
 from dealrescue.ui.terminal import Terminated, stopped
 
 
@@ -159,9 +159,7 @@ class DealRescueGroup(TyperGroup):
             if _is_usage_error(exc):
                 # Bad flags: the same two lines as every other error, not a boxed panel.
                 command = exc.ctx.command_path if exc.ctx is not None else "dealrescue"  # type: ignore[attr-defined]
-                echo_err(f"error: {exc.format_message()}")  # type: ignore[attr-defined]
-                echo_err(f"hint: see {command} --help")
-                raise typer.Exit(2) from None
+                raise typer.Exit(usage_failure(exc.format_message(), command)) from None  # type: ignore[attr-defined]
             # typer's own exits and usage errors are handled by typer.
             code = None if _is_typers(exc) else exit_code_for(exc)
             if code is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from dealrescue.errors import EXIT_RUNTIME, DealRescueError
+from dealrescue.errors import EXIT_RUNTIME, EXIT_USAGE, DealRescueError
 
 
 def exit_code_for(exc: Exception) -> int | None:
@@ -30,6 +30,13 @@ def exit_code_for(exc: Exception) -> int | None:
     echo_err(f"error: unexpected {type(exc).__name__}: {exc}")
     echo_err("hint: this is a bug; rerun with DEALRESCUE_DEBUG=1 for the traceback and report it")
     return EXIT_RUNTIME
+
+
+def usage_failure(message: str, command: str) -> int:
+    """A bad command line (click's usage errors): the same two lines as every other error, not a boxed panel."""
+    echo_err(f"error: {message}")
+    echo_err(f"hint: see {command} --help")
+    return EXIT_USAGE
 
 
 def output_failed(exc: OSError) -> int | None:
