@@ -63,6 +63,13 @@ def rank_command(
         Optional[Path],
         typer.Option("--map-file", metavar="FILE.yaml", help="The same as --map, as YAML lines: Identify Pain: pain."),
     ] = None,
+    sources: Annotated[
+        Optional[list[Path]],
+        typer.Option("--from", metavar="EXPORT.csv", dir_okay=False,
+                     help="Count the bands' track records from files written by `deals export --all` (a team's, "
+                          "repeatable) instead of your journal. A band with 5 outcomes or more shows its record "
+                          "in the chart and HTML, e.g. \"Weak: mostly hope · 2 of 5 won (12-77%)\"."),
+    ] = None,
     sql: Annotated[
         bool, typer.Option("--sql", help="Print one SQL query computing the same ranking over a table (no FILE).")
     ] = False,
@@ -95,12 +102,19 @@ def rank_command(
 
       dealrescue rank deals.csv -p recover --format html -o ranked.html
 
+      dealrescue rank open-deals.csv --from team-runs.csv   # each band with its record, from a team export
+
       dealrescue rank --sql --dialect postgres --table crm_export
 
       dealrescue rank --sql --table crm_export --columns-from export.csv   # the query for that export's columns
     """  # noqa: E501
     if sql:
         from dealrescue.commands.ranksql import print_sql
+        from dealrescue.errors import UsageError
+
+        if sources:
+            raise UsageError("--from goes with a ranking of a FILE, not with --sql (a query carries no track record)",
+                             hint="dealrescue rank FILE.csv --from EXPORT.csv")
 
         print_sql(playbook, dialect, table, columns_from or file, playbooks_dir, by, dayfirst,
                   mapping=mapping or [], map_file=map_file)
@@ -114,6 +128,6 @@ def rank_command(
         RankOptions(
             file=file, playbook=playbook, by=by, format=fmt.value if fmt is not None else None, output=output, force=force,
             playbooks_dir=playbooks_dir, amount=amount, dayfirst=dayfirst, wide=wide, top=top, raw=raw,
-            explain_columns=explain, mapping=mapping or [], map_file=map_file,
+            explain_columns=explain, mapping=mapping or [], map_file=map_file, sources=list(sources or []),
         )
     )

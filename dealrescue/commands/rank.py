@@ -54,6 +54,8 @@ class RankOptions:
     explain_columns: bool = False
     mapping: list[str] = field(default_factory=list)  # --map "Column=target", in order
     map_file: Path | None = None  # --map-file: a YAML mapping of column -> target
+    # --from: ``deals export --all`` files the bands' records are counted from (default: the journal).
+    sources: list[Path] = field(default_factory=list)
 
 
 def rank(options: RankOptions) -> None:
@@ -66,19 +68,34 @@ def rank(options: RankOptions) -> None:
     compiled, _origin = catalog.load(options.playbook, options.playbooks_dir)
     mapping = column_mapping(options.mapping, options.map_file)
     from dealrescue.commands.rankfile import readable_twice
+    from dealrescue.core.rank import score_order
 
+    order = score_order(compiled, None if options.by == "amount" else options.by)
+    # The exports are read before the deals, so a bad one stops rank before any work.
+    records = _band_records(options, compiled, order)
     with readable_twice(options.file) as path:
-        _rank_file(options, fmt, compiled, mapping, path)
+        _rank_file(options, fmt, compiled, mapping, path, order, records)
+
+
+def _band_records(options: RankOptions, compiled: CompiledPlaybook, order: tuple[int, ...]) -> dict[str, str]:
+    """The ranking score's judged bands with their record, from ``--from`` files or the journal."""
+    from dealrescue.commands.track import band_records, record_runs
+
+    playbook = compiled.playbook
+    counted = record_runs(playbook, options.sources)
+    if options.sources and not counted:
+        named = ", ".join(str(f) for f in options.sources)
+        terminal.notice(f"note: no finished {playbook.id} run in {named}: no band carries a record")
+    return band_records(playbook, playbook.scores[order[0]].id, counted)
 
 
 def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mapping: dict[str, str],
-               path: Path) -> None:
+               path: Path, order: tuple[int, ...], records: dict[str, str]) -> None:
     from dealrescue.commands.rankfile import report_problems, score_file
-    from dealrescue.core.rank import explain_columns, score_order, unknown_columns_note
+    from dealrescue.core.rank import explain_columns, unknown_columns_note
 
     source = str(options.file)
     weighted = options.by == "amount"
-    order = score_order(compiled, None if weighted else options.by)
     if options.explain_columns:
         def explain(columns: object) -> None:
             from dealrescue.core.mdescape import strip_controls
@@ -109,8 +126,8 @@ def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mappi
         on_terminal = fmt == "table" and options.output is None and terminal.stdout_is_terminal()
         top = options.top
         if on_terminal and top is None:
-            top = max(shutil.get_terminal_size().lines - _TABLE_MARGIN - len(_bands(scored, order, compiled)), 5)
-        view = ranking_view(options, scored, compiled, order, top if fmt == "table" else None, fmt == "csv")
+            top = max(shutil.get_terminal_size().lines - _TABLE_MARGIN - len(_bands(scored, order, compiled, records)), 5)
+        view = ranking_view(options, scored, compiled, order, records, top if fmt == "table" else None, fmt == "csv")
         from dealrescue.commands.rankfile import long_cells_readable
 
         with long_cells_readable():
@@ -168,16 +185,13 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _bands(scored: ScoredFile, order: tuple[int, ...], compiled: object) -> list[BandCount]:
-    """Accounts and amount per band of the ranking score, lowest band first."""
+def _bands(scored: ScoredFile, order: tuple[int, ...], compiled: object, records: dict[str, str]) -> list[BandCount]:
+    """Accounts and amount per band of the ranking score, lowest band first; a band in ``records``
+    (judged by its outcomes) carries its record: "Partly qualified · 7 of 19 won (19-59%)"."""
     from dealrescue.core.render.rank import BandCount
 
     score = compiled.playbook.scores[order[0]]  # type: ignore[attr-defined]
     bands = sorted(score.bands, key=lambda b: b.min)
-    from dealrescue.commands.track import band_records
-
-    # A band whose outcomes judge it carries its record: "Partly qualified · 7 of 19 won (19-59%)".
-    records = band_records(compiled.playbook, score.id)  # type: ignore[attr-defined]
     counts = {b.id: BandCount(f"{b.label} · {records[b.id]}" if b.id in records else b.label) for b in bands}
     scorer = scored.scorer
     amounts = scorer.amounts
@@ -191,7 +205,7 @@ def _bands(scored: ScoredFile, order: tuple[int, ...], compiled: object) -> list
 
 
 def ranking_view(options: RankOptions, scored: ScoredFile, compiled: object, order: tuple[int, ...],
-                 top: int | None, as_csv: bool = False) -> RankingView:
+                 records: dict[str, str], top: int | None, as_csv: bool = False) -> RankingView:
     """What every format shows; ``as_csv``: the passed-through cells come as CSV text, copied from the
     file where no cell changes (``RankingView.passed_csv``)."""
     from dealrescue.commands.rankfile import passed_cells, passed_csv
@@ -220,7 +234,7 @@ def ranking_view(options: RankOptions, scored: ScoredFile, compiled: object, ord
         passed=[columns.headers[i] for i in passed],
         roles=roles,
         has_amount=columns.amount is not None,
-        bands=_bands(scored, order, compiled),
+        bands=_bands(scored, order, compiled, records),
         problems=scored.problems,
         raw=options.raw,
         wide=options.wide,

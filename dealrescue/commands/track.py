@@ -145,11 +145,21 @@ def recorded_runs(playbook: Playbook, journal: Journal | None = None) -> list[Ma
         return []
 
 
-def band_records(playbook: Playbook, score_id: str) -> dict[str, str]:
-    """``rank``'s hook: each judged band of ``score_id`` with its record line ("7 of 19 won (19-59%)")."""
+def record_runs(playbook: Playbook, sources: list[Path]) -> list[Mapping[str, Any]]:
+    """The runs a ranking's band records count: from the ``deals export --all`` files when any are
+    given (read as ``track --from`` reads them; a bad file is an error), else from the journal."""
+    from dealrescue.core.track import counted_runs
+
+    if not sources:
+        return recorded_runs(playbook)
+    return counted_runs(playbook, load_runs(playbook.id, sources))
+
+
+def band_records(playbook: Playbook, score_id: str, counted: list[Mapping[str, Any]]) -> dict[str, str]:
+    """``rank``'s hook: each judged band of ``score_id`` with its record line ("7 of 19 won (19-59%)"),
+    counted from ``counted`` (``record_runs``)."""
     from dealrescue.core.track import band_line
 
-    counted = recorded_runs(playbook)
     score = next((s for s in playbook.scores if s.id == score_id), None)
     if not counted or score is None:
         return {}
