@@ -47,11 +47,12 @@ def today() -> str:
 def open_existing_journal() -> Journal | None:
     """The journal, or None when none was ever made (a read command does not create one)."""
     from dealrescue import paths
-    from dealrescue.journal import Journal
 
     path = paths.journal_path()
     if not path.exists():
         return None
+    # Imported past the check: a run with no journal (a first run, --no-save) never loads sqlite3.
+    from dealrescue.journal import Journal
     from dealrescue.ui.terminal import notice
 
     return Journal.open(path, notify=notice)

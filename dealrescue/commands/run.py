@@ -180,7 +180,7 @@ def _finish(run: Run) -> None:
             hint=f"name it after the playbook, e.g. dealrescue run {options.playbook} ACME, or add `deal: ACME` to --answers",
         )
     try:
-        from dealrescue.core.render.plan import render, to_json, to_markdown
+        from dealrescue.core.render.plan import render
 
         try:
             plan = _answer_and_plan(run, streams)
@@ -188,7 +188,7 @@ def _finish(run: Run) -> None:
                 from dealrescue.commands.track import with_record
 
                 plan = with_record(plan, run.playbook.playbook, recorder.journal())
-            markdown, document = to_markdown(plan), to_json(plan)
+            text = render(options.format, plan)
             if options.explain:
                 from dealrescue.commands.explain import print_explanation
 
@@ -199,8 +199,7 @@ def _finish(run: Run) -> None:
         # Saved before it is written out, so a closed pipe or a failed write loses nothing.
         unrecorded: JournalError | None = None
         try:
-            recorder.finish(plan, markdown, document, replaces=run.stored.replaces, playbook=run.playbook.playbook,
-                            draft=run.draft)
+            recorder.finish(plan, replaces=run.stored.replaces, playbook=run.playbook.playbook, draft=run.draft)
         except JournalError as exc:
             # A busy or failing journal at the very end: the plan is made, so write it anyway.
             unrecorded = exc
@@ -214,7 +213,7 @@ def _finish(run: Run) -> None:
         if notice_first:
             terminal.notice(saved_notice)
         try:
-            emit_plan(render(options.format, plan), options)
+            emit_plan(text, options)
         except DealRescueError as exc:
             if saved:
                 exc.hint = f"the plan is saved as run {recorder.run_id}: dealrescue deals export {recorder.run_id} -o FILE"

@@ -91,13 +91,15 @@ class Recorder:
         return f"{len(self.kept)} answer(s) kept in the journal as run {run_id}"
 
     def finish(
-        self, plan: Plan, markdown: str, document: str, *, replaces: str | None = None, playbook: Playbook | None = None,
-        draft: bool = False,
+        self, plan: Plan, *, replaces: str | None = None, playbook: Playbook | None = None, draft: bool = False,
     ) -> None:
-        """Keep the plan; with ``playbook``, also what scored it and when to ask for its outcome; a ``draft``
-        (made after the key questions) also gets a to-do: finish it."""
+        """Keep the plan (as markdown and JSON, whatever format was asked for); with ``playbook``, also
+        what scored it and when to ask for its outcome; a ``draft`` (made after the key questions) also
+        gets a to-do: finish it."""
         if not self.enabled or self.run_id is None:
             return
+        from dealrescue.core.render.plan import to_json, to_markdown
+
         run_id = self.run_id
         scoring: dict[str, Any] | None = None
         asked_on: str | None = None
@@ -117,8 +119,8 @@ class Recorder:
                 run_id,
                 verdict_id=plan.verdict.id,
                 verdict_title=plan.verdict.title,
-                plan_markdown=markdown,
-                plan_json=document,
+                plan_markdown=to_markdown(plan),
+                plan_json=to_json(plan),
                 followups=followups,
                 steps=steps,
                 scoring=scoring,
