@@ -31,6 +31,15 @@ from dealrescue.core.schedule import date_problems
 from dealrescue.core.yamlread import Path, YamlDocument, YamlProblem, format_path, parse_path, read_yaml
 from dealrescue.errors import PlaybookError
 
+# Each part of a plan (a list in the playbook whose entries have a `when`) and its templated texts.
+_PLAN_TEXTS = {
+    "plan": ("text",),
+    "talk_tracks": ("title", "text"),
+    "emails": ("title", "subject", "body"),
+    "sections": ("title", "text"),
+    "followups": ("text",),
+}
+
 # Names a condition may use, by where it stands.
 _BASE_NAMES = {"deal", "today", "days_until", "playbook", "labels"}
 _SCORE_NAMES = {"scores", "bands", "band_labels"}
@@ -344,27 +353,14 @@ def _check(compiled: CompiledPlaybook, problems: _Problems) -> None:
         tmpl((*path, "rationale"), verdict.rationale, scored)
 
     planned, written = scored | {"verdict"}, scored | {"verdict", "dates"}  # texts may also quote the plan's dates
-    for i, step in enumerate(pb.plan):
-        cond(("plan", i, "when"), step.when, planned)
-        tmpl(("plan", i, "text"), step.text, written)
-    for i, track in enumerate(pb.talk_tracks):
-        cond(("talk_tracks", i, "when"), track.when, planned)
-        tmpl(("talk_tracks", i, "title"), track.title, written)
-        tmpl(("talk_tracks", i, "text"), track.text, written)
-    for i, email in enumerate(pb.emails):
-        cond(("emails", i, "when"), email.when, planned)
-        tmpl(("emails", i, "title"), email.title, written)
-        tmpl(("emails", i, "subject"), email.subject, written)
-        tmpl(("emails", i, "body"), email.body, written)
+    for part, fields in _PLAN_TEXTS.items():
+        for i, entry in enumerate(getattr(pb, part)):
+            cond((part, i, "when"), entry.when, planned)
+            for name in fields:
+                tmpl((part, i, name), getattr(entry, name), written)
     for i, section in enumerate(pb.sections):
-        cond(("sections", i, "when"), section.when, planned)
-        tmpl(("sections", i, "title"), section.title, written)
-        tmpl(("sections", i, "text"), section.text, written)
         for j, item in enumerate(section.items):
             tmpl(("sections", i, "items", j), item, written)
-    for i, followup in enumerate(pb.followups):
-        cond(("followups", i, "when"), followup.when, planned)
-        tmpl(("followups", i, "text"), followup.text, written)
 
     for i, invariant in enumerate(pb.invariants):  # answers, verdict, scores and the plan's step ids
         cond(("invariants", i, "never"), invariant.never, planned | {"steps"})
