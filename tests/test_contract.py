@@ -28,11 +28,42 @@ def test_json_document_shape_is_pinned(mini: Path) -> None:
     assert doc["playbook"] == {"id": "mini", "title": "Mini", "version": 1}
     assert doc["deal"] == "Acme" and doc["date"] == "2026-11-22"
     assert doc["answers"] == {"competitor": "Globex", "reason": "gap", "gap": "sso"}
-    assert list(doc["verdict"]) == ["id", "title", "rationale", "next"]
+    assert list(doc["verdict"]) == ["id", "title", "rationale", "next", "record"]
+    assert doc["verdict"]["record"] is None  # no outcomes judge the verdict: nothing, as in the markdown
     assert [list(s) for s in doc["steps"]] == [["id", "after", "text", "due", "deadline", "owner"]] * 2
     assert [s["id"] for s in doc["steps"]] == ["plan_0", "plan_1"] and all(s["after"] == [] for s in doc["steps"])
     assert doc["followups"] == [{"id": "followups_0", "after": [], "text": "Check back with Acme", "due": "2027-02-22", "deadline": None}]
     assert doc["schedule"] == {"feasible": True, "short_by_days": 0, "binding": [], "notes": []}
+
+
+def test_json_verdict_carries_the_record_the_markdown_shows_once_judged() -> None:
+    import re
+
+    ids = []
+    for i in range(6):
+        done = CliRunner().invoke(app, ["qualify", f"Q{i}", "--no-input", "--date", "2026-09-01"])
+        ids.append(re.search(r"Saved as run (\w+)", done.stderr).group(1))  # type: ignore[union-attr]
+    for i, run_id in enumerate(ids[:4]):
+        assert CliRunner().invoke(app, ["outcome", run_id, "won" if i < 2 else "lost"]).exit_code == 0
+    plan = ["qualify", "Q9", "--no-input", "--no-save", "--date", "2026-09-02"]
+    # 4 outcomes: too few to judge, so null (and no line in the markdown).
+    assert json.loads(CliRunner().invoke(app, [*plan, "--format", "json"]).stdout)["verdict"]["record"] is None
+    assert CliRunner().invoke(app, ["outcome", ids[4], "lost"]).exit_code == 0
+    doc = json.loads(CliRunner().invoke(app, [*plan, "--format", "json"]).stdout)
+    assert doc["verdict"]["id"] == "at_risk"
+    assert doc["verdict"]["record"] == {
+        "text": "Track record: 2 of 5 won (12-77%, Wilson 95%)",
+        "outcomes": 5, "successes": 2, "rate": 0.4, "interval": [0.118, 0.769], "method": "Wilson 95%",
+    }
+    markdown = CliRunner().invoke(app, plan).stdout
+    assert f"*{doc['verdict']['record']['text']}*" in markdown
+    # The same figures as `track` gives the verdict.
+    record = json.loads(CliRunner().invoke(app, ["track", "qualify", "--format", "json"]).stdout)
+    figures = next(v for v in record["verdicts"] if v["verdict"] == "at_risk")
+    assert figures["runs"] == 6  # one run is pending: the plan's record counts outcomes, not runs
+    assert {k: figures[k] for k in ("outcomes", "successes", "rate", "interval")} == {
+        k: doc["verdict"]["record"][k] for k in ("outcomes", "successes", "rate", "interval")
+    }
 
 
 def test_json_scores_carry_their_drivers(tmp_path: Path) -> None:

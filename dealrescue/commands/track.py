@@ -167,16 +167,16 @@ def band_records(playbook: Playbook, score_id: str, counted: list[Mapping[str, A
     return {band_id: line for band_id, line in lines.items() if line is not None}
 
 
-def verdict_record(playbook: Playbook, verdict_id: str, journal: Journal | None = None) -> str | None:
-    """A plan's hook: the verdict's record line, when it is judged."""
-    from dealrescue.core.track import verdict_line
+def verdict_record(playbook: Playbook, verdict_id: str, journal: Journal | None = None) -> dict[str, Any] | None:
+    """A plan's hook: the verdict's record (its line and figures), when it is judged."""
+    from dealrescue.core.track import plan_record
 
     counted = recorded_runs(playbook, journal)
-    return verdict_line(playbook, counted, verdict_id) if counted else None
+    return plan_record(playbook, counted, verdict_id) if counted else None
 
 
 def with_record(plan: Plan, playbook: Playbook, journal: Journal | None) -> Plan:
-    """A plan's hook: the plan with its verdict's record line when it is judged (read through
+    """A plan's hook: the plan with its verdict's record when it is judged (read through
     ``journal`` when the run is being recorded, so it is not opened twice)."""
     from dataclasses import replace
 

@@ -114,9 +114,10 @@ class Plan:
     followups: tuple[Followup, ...]
     # The shortfall, if any, and one note per customer date that moved the steps.
     schedule: ScheduleReport = ScheduleReport()
-    # How this verdict has fared ("Track record: 5 of 9 won back (27-81%, Wilson 95%)"), from the
-    # journal's outcomes; None until it is judged (dealrescue track).
-    record: str | None = None
+    # How this verdict has fared, from the journal's outcomes; None until it is judged (dealrescue
+    # track): {"text": "Track record: 5 of 9 won back (27-81%, Wilson 95%)", "outcomes",
+    # "successes", "rate", "interval", "method"} (core.track.plan_record).
+    record: Mapping[str, Any] | None = None
 
 
 def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt.date, *, markdown: bool = True) -> Plan:

@@ -143,15 +143,20 @@ def band_line(playbook: Playbook, counted: list[Mapping[str, Any]], score_id: st
     return f"{counts['successes']} of {counts['outcomes']} {band_words(playbook, runs)} ({percent_range(counts['interval'])})"
 
 
-def verdict_line(playbook: Playbook, counted: list[Mapping[str, Any]], verdict_id: str) -> str | None:
-    """``Track record: 5 of 9 won back (27-81%)``: one line for a plan's verdict; None until judged."""
+def plan_record(playbook: Playbook, counted: list[Mapping[str, Any]], verdict_id: str) -> dict[str, Any] | None:
+    """What a plan's verdict carries of its record once judged (None until then): the line the
+    markdown shows (``Track record: 5 of 9 won back (27-81%, Wilson 95%)``) and, for the JSON
+    document, the figures behind it as ``track`` counts them."""
     from dealrescue.core.outcomes import success_ids
 
     counts = tally(playbook, runs_behind(playbook, counted, verdict_id))
     if not counts["judged"]:
         return None
     words = success_words(playbook, success_ids(playbook, verdict_id))
-    return f"Track record: {counts['successes']} of {counts['outcomes']} {words} ({percent_range(counts['interval'])}, {METHOD})"
+    text = f"Track record: {counts['successes']} of {counts['outcomes']} {words} ({percent_range(counts['interval'])}, {METHOD})"
+    # Not the runs: a plan reads only the deals with an outcome (``Journal.judged_rows``), not the pending ones.
+    figures = {k: counts[k] for k in ("outcomes", "successes", "rate", "interval")}
+    return {"text": text, **figures, "method": METHOD}
 
 
 def success_words(playbook: Playbook, outcome_ids: Iterable[str]) -> str:

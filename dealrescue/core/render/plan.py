@@ -80,7 +80,7 @@ def to_markdown(plan: Plan) -> str:
         plan.verdict.rationale.markdown,
     ]
     if plan.record:
-        out += ["", f"*{e(plan.record)}*"]
+        out += ["", f"*{e(plan.record['text'])}*"]
     if plan.verdict.next:
         out += ["", f"**Next:** {_next_command(plan.verdict.next, _one_line(plan.deal))}"]
     if plan.scores:
@@ -151,6 +151,8 @@ def to_document(plan: Plan) -> dict[str, Any]:
             "title": plan.verdict.title,
             "rationale": plan.verdict.rationale.plain,
             "next": plan.verdict.next,
+            # Once outcomes judge the verdict: {"text", "outcomes", "successes", "rate", "interval", "method"}.
+            "record": dict(plan.record) if plan.record else None,
         },
         "steps": [
             {"id": s.id, "after": list(s.after), "text": s.text.plain, "due": s.due.isoformat(), "deadline": _day(s.deadline), "owner": s.owner}
