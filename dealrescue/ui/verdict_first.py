@@ -54,6 +54,23 @@ def verdict_lines(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: 
     if plan.steps:
         first = plan.steps[0]
         lines.append(f"First step: {shortened(strip_controls(first.text.plain), 160)} (by {first.due.isoformat()})")
+    return lines + hinge_lines(compiled, answers, deal, today)
+
+
+def hinge_lines(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: str, today: dt.date) -> list[str]:
+    """Which question left decides between the verdicts still open, and how (none when no single one does)."""
+    from dealrescue.core.hinge import hinge
+
+    try:
+        found = hinge(compiled, answers, deal, today.isoformat())
+    except PlaybookError:
+        return []  # a condition that needs the details: the provisional verdict is what can be said now
+    if found is None:
+        return []
+    lines = [f"It hinges on: {shortened(strip_controls(found.question.prompt), 160)}"]
+    for verdict, labels in found.outcomes:
+        said = "; ".join(shortened(strip_controls(label), 60) for label in labels)
+        lines.append(f"  {strip_controls(verdict.title)} if {said}")
     return lines
 
 
@@ -62,5 +79,6 @@ def offer_details(prompter: Prompter, compiled: CompiledPlaybook, answers: Mappi
     """Show the provisional verdict and ask whether to go on; False makes the plan now (a draft)."""
     prompter.note("")
     for line in verdict_lines(compiled, answers, deal, today):
-        prompter.note(wrapped(line, width, indent="    ", first="  "))
+        depth = "  " * (1 + (len(line) - len(line.lstrip(" "))) // 2)  # a nested line (a hinge's verdict) goes one step in
+        prompter.note(wrapped(line.lstrip(" "), width, indent=depth + "  ", first=depth))
     return bool(prompter.ask(OFFER, True, first=True))
