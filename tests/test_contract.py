@@ -21,15 +21,16 @@ ARGS = ["--set", "competitor=Globex", "--set", "reason=gap", "--set", "gap=sso",
 def test_json_document_shape_is_pinned(mini: Path) -> None:
     doc = json.loads(CliRunner().invoke(app, ["run", str(mini), "Acme", *ARGS, "--format", "json"]).stdout)
     assert list(doc) == [
-        "schema_version", "playbook", "deal", "date", "answers", "scores", "verdict",
+        "schema_version", "playbook", "deal", "date", "answers", "scores", "verdict", "draft",
         "steps", "sections", "talk_tracks", "emails", "followups", "schedule",
     ]
     assert doc["schema_version"] == 2
     assert doc["playbook"] == {"id": "mini", "title": "Mini", "version": 1}
     assert doc["deal"] == "Acme" and doc["date"] == "2026-11-22"
     assert doc["answers"] == {"competitor": "Globex", "reason": "gap", "gap": "sso"}
-    assert list(doc["verdict"]) == ["id", "title", "rationale", "next", "record"]
+    assert list(doc["verdict"]) == ["id", "title", "rationale", "next", "record", "hinge"]
     assert doc["verdict"]["record"] is None  # no outcomes judge the verdict: nothing, as in the markdown
+    assert doc["draft"] is False and doc["verdict"]["hinge"] is None  # a finished plan hinges on nothing left
     assert [list(s) for s in doc["steps"]] == [["id", "after", "text", "due", "deadline", "owner"]] * 2
     assert [s["id"] for s in doc["steps"]] == ["plan_0", "plan_1"] and all(s["after"] == [] for s in doc["steps"])
     assert doc["followups"] == [{"id": "followups_0", "after": [], "text": "Check back with Acme", "due": "2027-02-22", "deadline": None}]
@@ -157,3 +158,32 @@ def test_plain_pip_install_finds_bundled_playbooks_from_another_folder(tmp_path:
     )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.startswith("# Lost-deal triage: Acme")
+
+
+def test_a_draft_says_so_and_what_its_verdict_hinges_on_in_json_and_markdown() -> None:
+    import datetime as dt
+    from dataclasses import replace
+
+    from dealrescue.catalog import finder
+    from dealrescue.core.engine import provisional
+    from dealrescue.core.hinge import hinge
+    from dealrescue.core.plan import build_plan
+    from dealrescue.core.render.plan import to_document, to_markdown
+
+    compiled, _origin = finder.load("triage", None)
+    key = {"competitor": "Globex", "signed": "not_signed", "reason": "gap"}
+    plan = build_plan(compiled, provisional(compiled, key, "Acme", "2026-11-22"), "Acme", dt.date(2026, 11, 22))
+    draft = replace(plan, draft=True, hinge=hinge(compiled, key, "Acme", "2026-11-22"))
+    doc = to_document(draft)
+    assert doc["draft"] is True and doc["verdict"]["id"] == "find_out_more"
+    assert doc["verdict"]["hinge"]["question"] == "closable"
+    assert doc["verdict"]["hinge"]["prompt"] == "Do we have another product or option that closes that gap?"
+    assert [v["verdict"] for v in doc["verdict"]["hinge"]["verdicts"]] == ["fight_on_value", "walk_away", "find_out_more"]
+    assert doc["verdict"]["hinge"]["verdicts"][1] == {
+        "verdict": "walk_away", "title": "Walk away gracefully", "answers": ["No, not within their timeline"],
+    }
+    markdown = to_markdown(draft)
+    assert "**Draft:** made from the key questions only; the questions left took their defaults." in markdown
+    assert "It hinges on: *Do we have another product or option that closes that gap?*" in markdown
+    assert "- Walk away gracefully if No, not within their timeline" in markdown
+    assert "Draft" not in to_markdown(plan)  # the same plan, not a draft: no such lines

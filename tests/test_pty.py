@@ -615,7 +615,9 @@ def test_no_after_the_key_questions_makes_a_draft_that_resume_finishes(start: St
     run_id = re.search(r"Saved as run (\w+)", s.text).group(1)  # type: ignore[union-attr]
     assert run_status(run_id, home, tmp_path)["status"] == "draft"
     assert "- status: draft" in dr(f"deals show {run_id}", home, tmp_path).stdout
-    assert (tmp_path / "plan.md").read_text(encoding="utf-8").startswith("# Lost-deal triage: Acme\n")
+    written = (tmp_path / "plan.md").read_text(encoding="utf-8")
+    assert written.startswith("# Lost-deal triage: Acme\n")
+    assert "**Draft:** made from the key questions only" in written and "It hinges on: *How far apart" in written
     todo = dr("todo --date 2026-11-22", home, tmp_path)
     assert f"Finish the triage for Acme: dealrescue resume {run_id}" in todo.stdout, todo.stdout + todo.stderr
 

@@ -301,8 +301,14 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
             signum = exc.signum if isinstance(exc, terminal.Terminated) else None
             raise _stopped(run, isinstance(exc, EOFError), signum) from None
     run.draft = draft
-    outcome = provisional(compiled, answers, run.deal, iso) if draft else decide(compiled, answers, asked, run.deal, iso)
-    return build_plan(compiled, outcome, run.deal, run.today)
+    if not draft:
+        return build_plan(compiled, decide(compiled, answers, asked, run.deal, iso), run.deal, run.today)
+    from dataclasses import replace
+
+    from dealrescue.core.hinge import hinge
+
+    plan = build_plan(compiled, provisional(compiled, answers, run.deal, iso), run.deal, run.today)
+    return replace(plan, draft=True, hinge=hinge(compiled, answers, run.deal, iso))
 
 
 def _stopped(run: Run, closed: bool, signum: int | None = None) -> DealRescueError:

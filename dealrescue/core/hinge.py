@@ -15,6 +15,7 @@ from dealrescue.core.engine import provisional
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.model import Question, Verdict
 from dealrescue.core.questions import kind_of, number_text
+from dealrescue.errors import PlaybookError
 
 # A whole-number question is tried value by value up to this many values (a 1-10 scale, not a budget).
 _MOST_VALUES = 21
@@ -30,7 +31,15 @@ class Hinge:
 
 def hinge(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: str, today: str) -> Hinge | None:
     """The first question the walk would still ask whose answers lead to more than one verdict, the
-    rest at their defaults; None when no single answer left changes the verdict."""
+    rest at their defaults; None when no single answer left changes the verdict, or when a condition
+    fails on a tried answer (the hinge is an aside: the provisional verdict is what can be said then)."""
+    try:
+        return _first_hinge(compiled, answers, deal, today)
+    except PlaybookError:
+        return None
+
+
+def _first_hinge(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: str, today: str) -> Hinge | None:
     playbook = compiled.playbook
     for question_id in provisional(compiled, answers, deal, today).asked:
         question = playbook.question(question_id)

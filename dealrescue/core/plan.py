@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dealrescue.core.answers import display_answer
 from dealrescue.core.engine import Outcome, ScoreOutcome, guard
@@ -19,6 +19,9 @@ from dealrescue.core.model import ids_in
 from dealrescue.core.ordercheck import item_id, numbered
 from dealrescue.core.schedule import Scheduler, add_offset
 from dealrescue.core.timeline import shortfall_message, through_hidden
+
+if TYPE_CHECKING:
+    from dealrescue.core.hinge import Hinge
 
 __all__ = ["Plan", "add_offset", "build_plan"]
 
@@ -118,6 +121,10 @@ class Plan:
     # track): {"text": "Track record: 5 of 9 won back (27-81%, Wilson 95%)", "outcomes",
     # "successes", "rate", "interval", "method"} (core.track.plan_record).
     record: Mapping[str, Any] | None = None
+    # Made from the key questions only (the rep chose the plan now; ``resume`` asks the rest), and
+    # the question left whose answer would change the verdict, if one would (core.hinge).
+    draft: bool = False
+    hinge: Hinge | None = None
 
 
 def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt.date, *, markdown: bool = True) -> Plan:

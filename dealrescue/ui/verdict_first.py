@@ -61,10 +61,7 @@ def hinge_lines(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: st
     """Which question left decides between the verdicts still open, and how (none when no single one does)."""
     from dealrescue.core.hinge import hinge
 
-    try:
-        found = hinge(compiled, answers, deal, today.isoformat())
-    except PlaybookError:
-        return []  # a condition that needs the details: the provisional verdict is what can be said now
+    found = hinge(compiled, answers, deal, today.isoformat())
     if found is None:
         return []
     lines = [f"It hinges on: {shortened(strip_controls(found.question.prompt), 160)}"]

@@ -66,6 +66,17 @@ def _next_command(playbook: str, deal: str) -> str:
     return f"`{command}`" if safe else f"`dealrescue run {playbook} DEAL`"
 
 
+def _draft_lines(plan: Plan) -> list[str]:
+    """A draft says so, and which answer left would change its verdict."""
+    e = escape_inline
+    lines = ["**Draft:** made from the key questions only; the questions left took their defaults."]
+    if plan.hinge is not None:
+        lines += ["", f"It hinges on: *{e(_one_line(plan.hinge.question.prompt))}*", ""]
+        for verdict, labels in plan.hinge.outcomes:
+            lines.append(f"- {e(verdict.title)} if {'; '.join(e(_one_line(label)) for label in labels)}")
+    return lines
+
+
 def to_markdown(plan: Plan) -> str:
     e = escape_inline
     deal = e(_one_line(plan.deal)) if _one_line(plan.deal) else "unnamed deal"
@@ -81,6 +92,8 @@ def to_markdown(plan: Plan) -> str:
     ]
     if plan.record:
         out += ["", f"*{e(plan.record['text'])}*"]
+    if plan.draft:
+        out += ["", *_draft_lines(plan)]
     if plan.verdict.next:
         out += ["", f"**Next:** {_next_command(plan.verdict.next, _one_line(plan.deal))}"]
     if plan.scores:
@@ -127,6 +140,13 @@ def to_markdown(plan: Plan) -> str:
     return "\n".join(out) + "\n"
 
 
+def _hinge_document(plan: Plan) -> dict[str, Any] | None:
+    if plan.hinge is None:
+        return None
+    verdicts = [{"verdict": v.id, "title": v.title, "answers": list(labels)} for v, labels in plan.hinge.outcomes]
+    return {"question": plan.hinge.question.id, "prompt": plan.hinge.question.prompt, "verdicts": verdicts}
+
+
 def to_document(plan: Plan) -> dict[str, Any]:
     """The JSON document. Its shape is a contract, pinned by tests/test_contract.py."""
     return {
@@ -153,7 +173,11 @@ def to_document(plan: Plan) -> dict[str, Any]:
             "next": plan.verdict.next,
             # Once outcomes judge the verdict: {"text", "outcomes", "successes", "rate", "interval", "method"}.
             "record": dict(plan.record) if plan.record else None,
+            # A draft's question left that would change the verdict: {"question", "prompt", "verdicts":
+            # [{"verdict", "title", "answers"}]}; null otherwise.
+            "hinge": _hinge_document(plan),
         },
+        "draft": plan.draft,
         "steps": [
             {"id": s.id, "after": list(s.after), "text": s.text.plain, "due": s.due.isoformat(), "deadline": _day(s.deadline), "owner": s.owner}
             for s in plan.steps
