@@ -175,6 +175,54 @@ def test_todo_asks_for_the_outcome_after_the_customer_date_or_six_weeks_and_reco
     assert [i["id"] for i in _outcome_items("2026-10-13")] == [undated]
 
 
+def _reminders(*extra: str) -> dict[str, Any]:
+    """The "record the outcome" entries of ``todo --ics -``, by run id (a reminder's UID is its run's id)."""
+    from icalendar import Calendar
+
+    done = cli("todo", "--ics", "-", *extra)
+    assert done.returncode == 0, done.stderr
+    entries = Calendar.from_ical(done.stdout).walk("VTODO" if "todo" in extra else "VEVENT")
+    return {str(e["UID"]).removesuffix("@dealrescue"): e for e in entries if "record the outcome" in str(e["SUMMARY"])}
+
+
+def test_the_calendar_file_holds_the_outcome_reminders_todo_lists_and_updates_them() -> None:
+    dated = triage("Umbrella", "2026-09-03", [*FIGHT, "--set", "sign_date=2026-09-20"])
+    undated = triage("Acme", "2026-09-01")
+    first = triage("Initech", "2026-09-02")
+    done = cli("deals", "rerun", first, "--no-input", "--set", "pressure=8", "--date", "2026-09-05")
+    assert done.returncode == 0, done.stderr
+    rerun = re.search(r"Saved as run (\w+)", done.stderr).group(1)  # type: ignore[union-attr]
+    # However far ahead: a calendar holds what todo will list, by the same rule and on the same day.
+    listed = {i["id"]: i["due"] for i in _outcome_items("2027-06-01")}
+    assert listed == {dated: "2026-09-21", undated: "2026-10-13", rerun: "2026-10-17"}
+    events = _reminders()
+    assert set(events) == {*listed, first}
+    for run_id, due in listed.items():
+        event = events[run_id]
+        assert event.decoded("DTSTART").isoformat() == due and str(event["STATUS"]) == "CONFIRMED"
+        assert str(event["CLASS"]) == "PRIVATE" and event.walk("VALARM")
+        assert f"Record it (this ticks it off): dealrescue outcome {run_id} RESULT" in str(event["DESCRIPTION"])
+    # The replaced run's reminder went to its re-run: cancelled, so an import of an older file is undone.
+    assert str(events[first]["STATUS"]) == "CANCELLED" and not events[first].walk("VALARM")
+    assert str(events[first]["CLASS"]) == "PRIVATE"
+
+    assert cli("outcome", dated, "lost").returncode == 0
+    again = _reminders()
+    assert set(again) == set(events)
+    ticked = again[dated]
+    assert int(ticked["SEQUENCE"]) == int(events[dated]["SEQUENCE"]) + 1 and not ticked.walk("VALARM")
+    assert str(events[dated]["SUMMARY"]) == "Umbrella: record the outcome"
+    assert str(ticked["SUMMARY"]) == "Umbrella: done: record the outcome"
+    assert "Outcome recorded: " in str(ticked["DESCRIPTION"])
+    assert int(again[undated]["SEQUENCE"]) == int(events[undated]["SEQUENCE"])
+    # As to-dos: the recorded one is completed, the open ones need action.
+    todos = _reminders("--ics-kind", "todo")
+    assert {k: str(v["STATUS"]) for k, v in todos.items()} == {
+        dated: "COMPLETED", undated: "NEEDS-ACTION", rerun: "NEEDS-ACTION", first: "CANCELLED",
+    }
+    assert todos[undated].decoded("DUE").isoformat() == "2026-10-13"
+
+
 # -- the migration
 
 

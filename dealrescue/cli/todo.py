@@ -12,7 +12,8 @@ from dealrescue.cli.choices import CalendarKind, ListFormat
 from dealrescue.cli.options import Force, IcsKind
 
 todo_app = typer.Typer(
-    help="What is overdue, due today and due this week across all deals; tick items off; a calendar file.",
+    help="What is overdue, due today and due this week across all deals (steps, follow-ups, outcomes to record); "
+    "tick items off; a calendar file.",
     invoke_without_command=True,
 )
 
@@ -37,14 +38,15 @@ def todo(
         typer.Option(
             "--ics",
             metavar="FILE",
-            help="Write every step and follow-up (done and superseded ones too, so a newer file updates "
-            "the calendar) to an iCalendar FILE ('-' for stdout) instead of listing them.",
+            help="Write every step, follow-up and \"record the outcome\" reminder, however far ahead (done and "
+            "superseded ones too, so a newer file updates the calendar), to an iCalendar FILE ('-' for stdout) "
+            "instead of listing them.",
         ),
     ] = None,
     kind: IcsKind = CalendarKind.event,
     force: Force = False,
 ) -> None:
-    """List plan steps and follow-ups that are overdue, due today or due this week, oldest first."""
+    """List plan steps, follow-ups and outcomes to record that are overdue, due today or due this week, oldest first."""
     if ctx.invoked_subcommand is not None:
         return
     from dealrescue.commands.todo import list_todo

@@ -126,15 +126,16 @@ def outcome_lines(journal: Journal, run: RunRecord) -> list[str]:
     return lines
 
 
-def outcome_items(journal: Journal, until: str) -> list[TodoItem]:
-    """The to-do list's "record the outcome" items: finished runs whose outcome is due by ``until``."""
+def outcome_items(journal: Journal, until: str | None, *, closed: bool = False) -> list[TodoItem]:
+    """The to-do list's "record the outcome" items: finished runs whose outcome is due by ``until``
+    (any day when None). ``closed`` (a calendar file): also those recorded (done) or replaced since."""
     from dealrescue.journal import TodoItem
 
     return [
         TodoItem(
             id=due.run_id, run_id=due.run_id, deal=due.deal, playbook_id=due.playbook_id, kind="outcome",
             text=f"record the outcome for {due.deal}: `dealrescue outcome {due.run_id} …`",
-            due=due.due, owner="rep", done_at=None, superseded_at=None,
+            due=due.due, owner="rep", done_at=due.recorded_at, superseded_at=due.replaced_at,
         )
-        for due in journal.outcomes_due(until)
+        for due in journal.outcomes_due(until, closed=closed)
     ]

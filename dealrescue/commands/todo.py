@@ -56,12 +56,15 @@ def list_todo(on: str | None, fmt: str, ics: Path | None, ics_kind: str, force: 
     journal = open_existing_journal()
     items: list[TodoItem] = []
     if journal is not None:
-        with journal:
-            items = journal.all_todo_items() if ics is not None else journal.todo_items(until)
-            if ics is None:
-                from dealrescue.commands.outcome import outcome_items
+        from dealrescue.commands.outcome import outcome_items
 
-                items = sorted([*items, *outcome_items(journal, until)], key=lambda i: i.due)
+        with journal:
+            # The calendar holds every item, open or not and however far ahead, so importing a newer file updates it.
+            if ics is not None:
+                items = [*journal.all_todo_items(), *outcome_items(journal, None, closed=True)]
+            else:
+                items = [*journal.todo_items(until), *outcome_items(journal, until)]
+        items.sort(key=lambda i: i.due)
     if ics is not None:
         _write_ics(items, ics, ics_kind, force)
         return

@@ -1,4 +1,5 @@
-"""Plan steps and follow-ups as an iCalendar file that calendar apps import.
+"""Plan steps, follow-ups and "record the outcome" reminders as an iCalendar file that calendar
+apps import (a reminder's id is its run's).
 
 Each item becomes an all-day VEVENT (the kind every calendar app imports) or, on
 request, a VTODO. The SUMMARY is short and plain (the deal first, at most about 60
@@ -89,6 +90,19 @@ def _alarm(title: str, related: str, offset: timedelta) -> Alarm:
     return alarm
 
 
+def _closing_line(entry: Entry, superseded: bool) -> str:
+    """How the entry was closed, or how to close it: a "record the outcome" reminder is ticked off
+    by recording the outcome, a step or follow-up by ``todo done``."""
+    outcome = getattr(entry, "kind", None) == "outcome"
+    if entry.done_at:
+        return f"{'Outcome recorded' if outcome else 'Done'}: {entry.done_at[:10]}"
+    if superseded:
+        return "Superseded by a newer run of this deal" + (": its outcome goes to that run" if outcome else "")
+    if outcome:
+        return f"Record it (this ticks it off): dealrescue outcome {entry.run_id} RESULT"
+    return f"Mark done: dealrescue todo done {entry.id}"
+
+
 def items_to_ics(
     entries: Iterable[Entry],
     *,
@@ -118,7 +132,9 @@ def items_to_ics(
         done = entry.done_at is not None
         superseded = getattr(entry, "superseded_at", None) is not None
         owner = getattr(entry, "owner", None)
-        title = summary(entry.deal, entry.text, done=done and kind == "event")
+        # A reminder's text names the deal again and a command: the title needs neither.
+        text = "record the outcome" if getattr(entry, "kind", None) == "outcome" else entry.text
+        title = summary(entry.deal, text, done=done and kind == "event")
         description = "\n".join(
             [
                 strip_controls(entry.text),
@@ -127,9 +143,7 @@ def items_to_ics(
                 *([f"Owner: {strip_controls(owner)}"] if owner else []),
                 f"Playbook: {entry.playbook_id}",
                 f"Run: {entry.run_id} (dealrescue deals show {entry.run_id})",
-                f"Done: {entry.done_at[:10]}" if entry.done_at else
-                "Superseded by a newer run of this deal" if superseded else
-                f"Mark done: dealrescue todo done {entry.id}",
+                _closing_line(entry, superseded),
             ]
         )
         component: Event | Todo

@@ -34,12 +34,16 @@ class OutcomeRecord:
 
 @dataclass(frozen=True, slots=True)
 class OutcomeDue:
-    """A finished run whose outcome the to-do list asks for."""
+    """A finished run whose outcome the to-do list asks for (or, for a calendar, asked for)."""
 
     run_id: str
     deal: str
     playbook_id: str
     due: str
+    recorded_at: str | None = None
+    """When its outcome was recorded: the reminder is done."""
+    replaced_at: str | None = None
+    """When a re-run replaced the run: the reminder went to the new run."""
 
 
 # What the record and the export read of each run, by name (the same names as the export's header).
@@ -150,19 +154,29 @@ class Outcomes:
             ).fetchall()
         return [OutcomeRecord(*row) for row in rows]
 
-    def outcomes_due(self, until: str) -> list[OutcomeDue]:
-        """Finished runs, not replaced, with no outcome yet, whose outcome is due on or before ``until``."""
+    def outcomes_due(self, until: str | None, *, closed: bool = False) -> list[OutcomeDue]:
+        """Finished runs, not replaced, with no outcome yet, whose outcome is due on or before ``until``
+        (any day when None). ``closed``: also those with an outcome or replaced since (a calendar
+        file marks them done or cancelled, so an entry it wrote before is updated)."""
+        due = "r.outcome_due IS NOT NULL" if until is None else "r.outcome_due <= :until"
+        if closed:
+            columns = (
+                ", (SELECT o.recorded_at FROM outcomes AS o WHERE o.run_id = r.id)"
+                ", (SELECT min(later.created_at) FROM runs AS later WHERE later.replaces = r.id)"
+            )
+            still_open = ""
+        else:  # the to-do list's path, kept to the indexes it needs
+            columns = ", NULL, NULL"
+            still_open = (
+                " AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.run_id = r.id)"
+                " AND NOT EXISTS (SELECT 1 FROM runs AS later WHERE later.replaces = r.id)"
+            )
+        sql = (
+            f"SELECT r.id, r.deal, r.playbook_id, r.outcome_due{columns} FROM runs AS r"
+            f" WHERE {due} AND r.status = 'done'{still_open} ORDER BY r.outcome_due, r.seq"
+        )
         with self._read() as conn:
-            rows = conn.execute(
-                """
-                SELECT r.id, r.deal, r.playbook_id, r.outcome_due FROM runs AS r
-                WHERE r.outcome_due <= ? AND r.status = 'done'
-                  AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.run_id = r.id)
-                  AND NOT EXISTS (SELECT 1 FROM runs AS later WHERE later.replaces = r.id)
-                ORDER BY r.outcome_due, r.seq
-                """,
-                (until,),
-            ).fetchall()
+            rows = conn.execute(sql, {"until": until}).fetchall()
         return [OutcomeDue(*row) for row in rows]
 
     def judged_rows(self, playbook: str) -> list[dict[str, Any]]:
