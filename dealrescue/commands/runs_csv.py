@@ -118,6 +118,7 @@ def read_exports(files: list[Path]) -> list[dict[str, Any]]:
                 f"{path}: not a runs export: no column {', '.join(missing)}",
                 hint="write one with: dealrescue deals export --all --format csv -o FILE",
             )
+        unjudged = 0  # runs with an outcome and no success yes/no
         for row in reader:
             run: dict[str, Any] = {k: restored(v or "") for k, v in row.items() if k is not None}
             if run["run_id"] in seen:
@@ -130,5 +131,11 @@ def read_exports(files: list[Path]) -> list[dict[str, Any]]:
             run["bands"] = {str(k): v for k, v in bands.items() if isinstance(v, str)} if isinstance(bands, dict) else {}
             run["outcome"] = run["outcome"] or None
             run["verdict"] = run["verdict"] or None
+            unjudged += bool(run["outcome"]) and run.get("success") not in (None, "yes", "no")
             runs.append(run)
+        if unjudged:
+            terminal.notice(
+                f"warning: {path}: {unjudged} run(s) with an outcome say no success yes/no (their playbook could not be "
+                "loaded when exported): counted as outcomes, not successes, as the SQL in docs/track.md counts them"
+            )
     return runs

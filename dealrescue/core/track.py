@@ -29,12 +29,20 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
         raise ValueError(f"need 0 <= successes <= n and n > 0, got {successes} of {n}")
     p = successes / n
     z2 = z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    # In the order of operations of docs/track.md's SQL, so both give the same doubles.
+    root = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
     # At 0 or n successes one end is exactly 0 or 1; rounding would leave it a hair off.
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
+    low = 0.0 if successes == 0 else max(0.0, (p + z2 / (2 * n) - root) / (1 + z2 / n))
+    high = 1.0 if successes == n else min(1.0, (p + z2 / (2 * n) + root) / (1 + z2 / n))
     return low, high
+
+
+def round3(value: float) -> float:
+    """``value`` to 3 decimals, half away from zero on its exact binary value: as SQL's ``round(x, 3)``
+    does (DuckDB; Python's ``round`` goes half to even, so 1 of 16 would be 0.062 here, 0.063 there)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(value).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
 
 
 def latest_runs(runs: Iterable[Mapping[str, Any]], since: str | None = None) -> list[Mapping[str, Any]]:
@@ -55,9 +63,21 @@ def latest_runs(runs: Iterable[Mapping[str, Any]], since: str | None = None) -> 
 
 
 def is_success(playbook: Playbook, run: Mapping[str, Any]) -> bool:
+    """Whether the run's outcome counts as success for its verdict: the one statement of the rule.
+
+    A run read from a ``deals export --all`` file carries the judgement of the playbook it was made
+    with (``success``: ``yes``/``no``, empty when that playbook could not be loaded) and that is what
+    counts, as the warehouse SQL in docs/track.md counts ``success = 'yes'``: a team's record does not
+    change with the manager's copy of the playbook. A journal's run is judged by the verdict's
+    ``success:`` list of ``playbook``.
+    """
+    if not run.get("outcome"):
+        return False
+    if "success" in run:
+        return str(run["success"]) == "yes"
     from dealrescue.core.outcomes import success_ids
 
-    return bool(run.get("outcome")) and run["outcome"] in success_ids(playbook, run.get("verdict"))
+    return run["outcome"] in success_ids(playbook, run.get("verdict"))
 
 
 def tally(playbook: Playbook, runs: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -65,12 +85,12 @@ def tally(playbook: Playbook, runs: list[Mapping[str, Any]]) -> dict[str, Any]:
     outcomes = [r for r in runs if r.get("outcome")]
     successes = sum(is_success(playbook, r) for r in outcomes)
     judged = len(outcomes) >= MIN_OUTCOMES
-    interval = [round(x, 3) for x in wilson(successes, len(outcomes))] if judged else None
+    interval = [round3(x) for x in wilson(successes, len(outcomes))] if judged else None
     return {
         "runs": len(runs),
         "outcomes": len(outcomes),
         "successes": successes,
-        "rate": round(successes / len(outcomes), 3) if judged else None,
+        "rate": round3(successes / len(outcomes)) if judged else None,
         "interval": interval,
         "judged": judged,
     }
