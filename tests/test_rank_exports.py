@@ -285,3 +285,34 @@ def test_passed_cells_are_written_as_each_cell_alone_would_be(cells: list[str], 
     body = "".join(render.render_csv(view)).split("\n", 1)[1].rstrip("\n")
     single = render.csv_field if raw else render._safe_field
     assert body.endswith("," + ",".join(map(single, cells)))
+
+
+_PEAK = """import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def _peak_kib(path: Path) -> int:
+    """The largest memory (max RSS, KiB) of ``dealrescue rank PATH --format csv``, read in a parent of its own."""
+    command = [sys.executable, "-S", "-c", _PEAK, sys.executable, "-m", "dealrescue", "rank", str(path), "-p", "pulse",
+               "--format", "csv"]
+    return int(subprocess.run(command, capture_output=True, text=True, check=True, timeout=300).stdout)
+
+
+def test_memory_does_not_grow_with_the_bytes_passed_through(tmp_path: Path) -> None:
+    """Every column is written back, rows in rank order from all over the file: what the file's
+    lines weigh must not stay in memory (a mapping of the file kept every page it touched)."""
+    from tests.crm_exports import make_sample_csv
+
+    rows = 30_000
+    narrow, wide = tmp_path / "narrow.csv", tmp_path / "wide.csv"
+    make_sample_csv(narrow, rows, 7)
+    with narrow.open(encoding="utf-8", newline="") as source, wide.open("w", encoding="utf-8", newline="") as target:
+        writer = csv.writer(target)
+        for n, row in enumerate(csv.reader(source)):
+            writer.writerow([*row, "Notes" if n == 0 else f"call notes {n}: " + "x" * 2_500])
+    grown = wide.stat().st_size - narrow.stat().st_size
+    assert grown > 70 << 20
+    extra = _peak_kib(wide) - _peak_kib(narrow)
+    assert extra * 1024 < grown // 2, f"{extra} KiB more for {grown >> 20} MiB more passed through"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import mmap
 import os
 import sys
+import weakref
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -251,20 +251,30 @@ def passed_csv(scored: ScoredFile, indexes: tuple[int, ...], as_csv: Callable[[l
 
 
 def _lines_of(scored: ScoredFile) -> Callable[[int], bytes]:
-    """A row's bytes (by its position in the file), mapped once the file is checked to be the one scored."""
+    """A row's bytes (by its position in the file), once the file is checked to be the one scored.
+
+    Read with ``pread``, not through a mapping: rows are read in rank order, all over the file,
+    and every page of a mapping touched stays in the process's memory (110 MiB more at a million
+    rows); a ``pread`` copies only the row, from the page cache. The descriptor is closed when
+    the function is dropped.
+    """
     assert scored.path is not None
-    with open(scored.path, "rb") as handle:
-        if _snapshot(handle.fileno()) != scored.snapshot:
+    fd = os.open(scored.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if _snapshot(fd) != scored.snapshot:
             raise UsageError(f"{scored.source} changed while rank was reading it",
                              hint="rank it again once the export is written")
-        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if scored.snapshot[1] else b""
-    offsets, first, size = scored.offsets, scored.first_row, len(data)
+    except BaseException:
+        os.close(fd)
+        raise
+    offsets, first, size, pread = scored.offsets, scored.first_row, scored.snapshot[1], os.pread
 
     def line_of(ordinal: int) -> bytes:
         start = offsets[where := first + ordinal]
         end = offsets[where + 1] if where + 1 < len(offsets) else size
-        return data[start:min(end, start + _READ_LIMIT)]
+        return pread(fd, min(end - start, _READ_LIMIT), start)
 
+    weakref.finalize(line_of, os.close, fd)
     return line_of
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, islice
+from itertools import accumulate, islice, pairwise
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
@@ -211,21 +212,28 @@ class Scorer:
     def ranked(self, weighted: bool = False) -> Ranked:
         """The kept rows, ranked: most at risk first (or the largest score times amount with ``weighted``).
 
-        Ties go by deal name (case-blind, then exact), then line. Rows are put in buckets by
-        standing first (few, sorted once) and each bucket sorted by name, so the sort keys of
-        only one bucket are alive at a time.
+        Ties go by deal name (case-blind, then exact), then line. Rows are placed by standing
+        first (few, sorted once) into one array of positions, then each standing's run sorted by
+        name: a row costs 8 bytes, and only one run's sort keys and ints are alive at a time.
         """
         deals, standings = self.deals, self.standings
         position = {key: n for n, key in enumerate(sorted({s.rank_key for s in standings}))}
-        buckets: list[list[int]] = [[] for _ in position]
-        for k, standing in enumerate(standings):  # in line order: equal rows keep it (stable sorts)
-            buckets[position[standing.rank_key]].append(k)
-        order = array("q")
-        for bucket in buckets:
-            bucket.sort(key=deals.__getitem__)  # "ACME" and "Acme": the exact name decides
-            bucket.sort(key=lambda k: deals[k].casefold())
-            order.extend(bucket)
-            bucket.clear()
+        # Rows share few standings: one look-up per standing object, then each row's bucket by its id.
+        bucket_of = {id(s): position[s.rank_key] for s in {id(s): s for s in standings}.values()}
+        which = array("l", map(bucket_of.__getitem__, map(id, standings)))
+        counts = Counter(which)
+        starts = list(accumulate((counts[b] for b in range(len(position))), initial=0))
+        order = array("q", bytes(8 * len(which)))
+        place = starts[:-1]
+        for k, bucket in enumerate(which):  # in line order: equal rows keep it (stable sorts)
+            order[place[bucket]] = k
+            place[bucket] += 1
+        del which
+        for start, stop in pairwise(starts):
+            run = order[start:stop].tolist()
+            run.sort(key=deals.__getitem__)  # "ACME" and "Acme": the exact name decides
+            run.sort(key=lambda k: deals[k].casefold())
+            order[start:stop] = array("q", run)
         if weighted and self.amounts:
             first, amounts = self.order[0], self.amounts
             weighed = sorted(order, key=lambda k: -(standings[k].totals[first] * (0.0 if amounts[k] != amounts[k]
