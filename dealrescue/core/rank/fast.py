@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import partial
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
 
 from dealrescue.core import engine as rules
@@ -22,6 +22,7 @@ from dealrescue.core.model import Question
 from dealrescue.core.questions import kind_of
 from dealrescue.core.rank.cells import CellReader
 from dealrescue.core.rank.columns import ColumnMap
+from dealrescue.core.rank.folds import FOLD, Folds
 from dealrescue.core.rank.reasons import ReasonStates
 from dealrescue.core.rank.scorer import (
     EngineScorer,
@@ -46,7 +47,7 @@ from dealrescue.core.schedule import days_until
 NARROW_CHUNK = 3
 
 
-class FastScorer(Scorer, ReasonStates):
+class FastScorer(Scorer, ReasonStates, Folds):
     """Identical results to ``EngineScorer``, with the per-row work reduced to look-ups.
 
     Rows are scored a chunk at a time, column by column, so that the loops over rows
@@ -85,6 +86,7 @@ class FastScorer(Scorer, ReasonStates):
             "playbook": {"id": pb.id, "title": pb.title, "version": pb.version},
         }
         self._place_candidates()
+        self._place_folds()
         self._place_rules()
         self._place_verdicts()
         self._place_whens()
@@ -146,8 +148,8 @@ class FastScorer(Scorer, ReasonStates):
                     multi_refs.update(refs)
                 elif self._holds(path, dict(self.constants)):
                     self._add(parts, candidates, self.scoring.rule_parts[s][r])
-        self.const_entry = Entry(None, None, tuple(parts), self._state(candidates))
-        self.empty_entry = Entry(None, None, tuple(self.neutral), self._state([]))
+        self.const_entry = self._made(None, None, tuple(parts), self._state(candidates))
+        self.empty_entry = self._made(None, None, tuple(self.neutral), self._state([]))
         self.multi_refs = sorted(multi_refs)
         self.derived = Memo(self._derived_entry)
 
@@ -182,6 +184,10 @@ class FastScorer(Scorer, ReasonStates):
         if part.points > 0:
             candidates.append(self._candidate(part))
 
+    def _made(self, value: Any, problem: str | None, parts: tuple[float, ...], state: int) -> Entry:
+        """An entry, with the fold of its parts."""
+        return Entry(value, problem, parts, state, self._fold(parts))
+
     def _combine(self, first: tuple[float, ...], second: tuple[float, ...]) -> tuple[float, ...]:
         return tuple(join(a, b) for a, b, join in zip(first, second, self.joins, strict=True))
 
@@ -206,7 +212,7 @@ class FastScorer(Scorer, ReasonStates):
             like = self.none_entries[i] if blank else self.cells[i][""]
             if like.problem is not None:
                 like = self.none_entries[i]
-            entry = Entry(like.value, cell_problem(exc, None if blank else raw), like.parts, like.state)
+            entry = Entry(like.value, cell_problem(exc, None if blank else raw), like.parts, like.state, like.fold)
             self.problem_entries[i].add(entry)
             return entry
         key = tuple(value) if isinstance(value, list) else value
@@ -229,7 +235,7 @@ class FastScorer(Scorer, ReasonStates):
         for s, r, path in self.single_rules.get(i, []):
             if self._holds(path, {**self.constants, q.id: value}):
                 self._add(parts, candidates, self.scoring.rule_parts[s][r])
-        return Entry(value, None, tuple(parts), self._state(candidates))
+        return self._made(value, None, tuple(parts), self._state(candidates))
 
     def _derived_entry(self, entries: tuple[Entry, ...]) -> Entry:
         """What the rules naming several questions bring, for one combination of their answers."""
@@ -239,7 +245,7 @@ class FastScorer(Scorer, ReasonStates):
         for s, r, path in self.multi_rules:
             if self._holds(path, context):
                 self._add(parts, candidates, self.scoring.rule_parts[s][r])
-        return Entry(None, None, tuple(parts), self._state(candidates))
+        return self._made(None, None, tuple(parts), self._state(candidates))
 
     def _group(self, entries: tuple[Entry, ...], first: bool = True) -> Entry:
         """Some narrow columns of a row combined into one entry (the first chunk with the constant rules)."""
@@ -248,14 +254,14 @@ class FastScorer(Scorer, ReasonStates):
         for entry in entries:
             parts = self._combine(parts, entry.parts)
             state = self.merges[state][entry.state]
-        return Entry(None, None, parts, state)
+        return self._made(None, None, parts, state)
 
-    def _standing(self, key: tuple[Any, ...]) -> Standing:
-        """Bands and verdict for one set of totals, then the entries of the questions the verdicts name."""
-        count = len(self.scores)
-        totals = [rules.score_total(score, (part,)) for score, part in zip(self.scores, key[:count], strict=True)]
+    def _standing(self, key: int | tuple[Any, ...]) -> Standing:
+        """Bands and verdict for a row's fold, then the entries of the questions the verdicts name."""
+        fold, refs = (key, ()) if isinstance(key, int) else (key[0], key[1:])
+        totals = [rules.score_total(score, (part,)) for score, part in zip(self.scores, self.fold_parts[fold], strict=True)]
         bands = [table.band(total) for table, total in zip(self.scoring.scores, totals, strict=True)]
-        context = self._context(zip(self.verdict_refs, key[count:], strict=True))
+        context = self._context(zip(self.verdict_refs, refs, strict=True))
         context["scores"] = {score.id: totals[s] for s, score in enumerate(self.scores)}
         context["bands"] = {score.id: bands[s] for s, score in enumerate(self.scores)}
         # A verdict may read days_until, as a run's does (recover's decision_passed).
@@ -304,15 +310,10 @@ class FastScorer(Scorer, ReasonStates):
         wide = folded[1:] + [entries[i] for i in self.wide]
         if self.multi_rules:
             wide.append(list(map(self.derived.__getitem__, zip(*[entries[j] for j in self.multi_refs], strict=True))))
-        totals = []
-        for s, join in enumerate(self.joins):
-            part = itemgetter(s)
-            total: Iterable[float] = map(part, map(_PARTS, groups))
-            for column in wide:
-                total = map(join, total, map(part, map(_PARTS, column)))
-            totals.append(total)
-        keys = zip(*totals, *[entries[j] for j in self.verdict_refs], strict=True)
-        standings = list(map(self.standing_of.__getitem__, keys))
+        folds = self.folded(list(map(FOLD, groups)), [list(map(FOLD, column)) for column in wide])
+        # A standing depends on the totals, and on the answers the verdicts name.
+        by: Iterable[Any] = zip(folds, *[entries[j] for j in self.verdict_refs], strict=True) if self.verdict_refs else folds
+        standings = list(map(self.standing_of.__getitem__, by))
         states: Iterable[int] = map(_STATE, groups)
         for column in wide:
             states = map(dict.__getitem__, map(self.merges.__getitem__, states), map(_STATE, column))
@@ -358,7 +359,6 @@ class FastScorer(Scorer, ReasonStates):
         return left_out
 
 
-_PARTS = attrgetter("parts")
 _STATE = attrgetter("state")
 
 

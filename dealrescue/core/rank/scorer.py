@@ -13,7 +13,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, islice, pairwise
+from itertools import accumulate, islice, pairwise, repeat
 from typing import Any, Protocol
 
 from dealrescue.core.answers import AnswerProblem, parse_answer
@@ -314,12 +314,17 @@ class Ranked:
         return len(self.order)
 
     def rows(self, start: int = 0, stop: int | None = None) -> Iterator[RankedRow]:
+        """The ranked rows from ``start`` to ``stop``, each read by look-ups in C (no frame per row)."""
         s = self.scorer
-        has_amount = bool(s.amounts)
-        for k in islice(self.order, start, stop):
-            amount = s.amounts[k] if has_amount else math.nan
-            yield (s.deals[k], s.lines[k], s.standings[k], s.reasons[k], s.ordinals[k],
-                   None if amount != amount else amount)
+        order = self.order[start:stop]
+        amounts: Iterable[float | None] = map(_amount, map(s.amounts.__getitem__, order)) if s.amounts else repeat(None)
+        return zip(map(s.deals.__getitem__, order), map(s.lines.__getitem__, order),
+                   map(s.standings.__getitem__, order), map(s.reasons.__getitem__, order),
+                   map(s.ordinals.__getitem__, order), amounts, strict=False)  # amounts may repeat None
+
+
+def _amount(value: float) -> float | None:
+    return None if value != value else value  # NaN: no amount
 
 
 # --- the reference: the engine, row by row -----------------------------------------------------

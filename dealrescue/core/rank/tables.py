@@ -80,13 +80,14 @@ class Memo(dict):  # type: ignore[type-arg]
 class Entry:
     """What one answer to one question brings to a row. Compared by identity: one per answer."""
 
-    __slots__ = ("value", "problem", "parts", "state")
+    __slots__ = ("value", "problem", "parts", "state", "fold")
 
-    def __init__(self, value: Any, problem: str | None, parts: tuple[float, ...], state: int) -> None:
+    def __init__(self, value: Any, problem: str | None, parts: tuple[float, ...], state: int, fold: int) -> None:
         self.value = value  # the answer as the engine holds it
         self.problem = problem  # why the cell is bad, or None
         self.parts = parts  # what it gives each score (a sum's part, or a max's best)
         self.state = state  # its reason candidates, as a reason state id
+        self.fold = fold  # its parts as one id (``folds.Folds``)
 
 
 def always_fits(question: Question) -> bool:
