@@ -136,7 +136,8 @@ def deals_playbook(tmp_path: Path) -> Path:
 def test_small_csv_ranks_most_at_risk_first_ties_by_name(small: Path) -> None:
     result = invoke("rank", small)
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
+    # Only the note naming the questions this export has no column for (read as blank cells).
+    assert [line for line in result.stderr.splitlines() if ": no column for " not in line] == []
     rows = parsed(result.stdout)
     assert [r["deal"] for r in rows] == SMALL_ORDER
     assert [r["rank"] for r in rows] == [str(n) for n in range(1, 8)]
@@ -254,7 +255,8 @@ def test_missing_optional_columns_take_their_defaults(tmp_path: Path) -> None:
     width = len(parsed(first.stdout)[0])
     assert [list(r.values())[:width] for r in parsed(first.stdout)] == [
         list(r.values())[:width] for r in parsed(second.stdout)]
-    assert first.stderr == ""
+    # Only the note naming the questions this export has no column for (read as blank cells).
+    assert [line for line in first.stderr.splitlines() if ": no column for " not in line] == []
 
 
 def test_missing_required_column_is_an_error_before_any_row(tmp_path: Path, deals_playbook: Path) -> None:
@@ -284,7 +286,8 @@ def test_headers_are_forgiving_and_other_columns_passed_through(tmp_path: Path, 
     path = write(tmp_path, forgiving + "\n".join(rows) + "\n", "forgiving.csv")
     result = invoke("rank", path)
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
+    # Only the note naming the questions this export has no column for (read as blank cells).
+    assert [line for line in result.stderr.splitlines() if ": no column for " not in line] == []
     plain = parsed(invoke("rank", small).stdout)
     rows = parsed(result.stdout)
     ranking = ["rank", "deal", "step", "step_band", "risk", "risk_band", "verdict", "verdict_title", "reasons"]

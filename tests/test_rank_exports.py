@@ -138,7 +138,8 @@ def test_aliases_other_and_null_words(tmp_path: Path) -> None:
                     "B,4-Close,TRUE,None,Not Identified,-\n", encoding="utf-8")
     result = runner.invoke(app, ["rank", str(path), "--format", "json"])
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
+    # Only the note naming the questions this export has no column for (read as blank cells).
+    assert [line for line in result.stderr.splitlines() if ": no column for " not in line] == []
     doc = json.loads(result.stdout)
     totals = {row["deal"]: row["scores"]["qualification"]["total"] for row in doc["rows"]}
     # A: champion identified (3) + competition identified (2) + economic buyer met = validated (9).

@@ -64,7 +64,8 @@ def test_the_bands_carry_the_record_of_the_team_files_together(exports: dict[str
     table = ok("rank", str(accounts), "--format", "table", *team)
     assert re.search(r"\n  Weak: mostly hope · 2 of 5 won \(12-77%\)  █+  2\n", table.stdout), table.stdout
     assert "  Partly qualified  " in table.stdout  # a band without outcomes stays as it was
-    assert table.stderr == ""
+    # Only the note naming the questions this export has no column for (read as blank cells).
+    assert [line for line in table.stderr.splitlines() if ": no column for " not in line] == []
     html = ok("rank", str(accounts), "--format", "html", *team).stdout
     assert f"<tr><td>{WEAK_JUDGED}</td>" in html
 

@@ -247,7 +247,8 @@ def test_rank_reads_the_deal_column_under_other_names(tmp_path: Path, header: st
     result = invoke("rank", data, "-p", "pulse", "--format", "csv")
     assert result.exit_code == 0, result.stderr
     assert [line.split(",")[1] for line in result.stdout.splitlines()[1:]] == ["Acme", "Globex"]
-    assert result.stderr == ""
+    # Only the note naming the questions this export has no column for (read as blank cells).
+    assert [line for line in result.stderr.splitlines() if ": no column for " not in line] == []
 
 
 def test_rank_prefers_the_deal_column_to_an_account_column(tmp_path: Path) -> None:

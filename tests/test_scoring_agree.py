@@ -1,5 +1,6 @@
 """One statement of scoring: over generated playbooks and rows, the engine, the fast scorer and the
-SQL query run in DuckDB give the same scores, bands, verdict and reasons for every row."""
+SQL query run in DuckDB give the same scores, bands, verdict and reasons for every row, columns
+missing from the export included."""
 
 from __future__ import annotations
 
@@ -118,7 +119,11 @@ def exports(draw: Any) -> tuple[dict[str, Any], list[list[str]]]:
     for k in range(draw(st.integers(1, 12))):
         deal = draw(st.sampled_from([f"Deal {k}", f"deal {k}", ""]))
         rows.append([deal, *(draw(_cells(q)) for q in data["questions"])])
-    return data, [header, *rows]
+    # Some questions may have no column at all (not asked), unless a row cannot do without them.
+    droppable = [i for i, q in enumerate(data["questions"]) if not (q["required"] and "default" not in q)]
+    dropped = set(draw(st.lists(st.sampled_from(droppable), unique=True, max_size=2))) if droppable else set()
+    keep = [0, *(i + 1 for i in range(len(data["questions"])) if i not in dropped)]
+    return data, [[row[k] for k in keep] for row in [header, *rows]]
 
 
 def _scored(scorer: Scorer, rows: list[list[str]]) -> list[tuple[Any, ...]]:

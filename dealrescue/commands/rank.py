@@ -91,7 +91,8 @@ def _band_records(options: RankOptions, compiled: CompiledPlaybook, order: tuple
 
 def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mapping: dict[str, str],
                path: Path, order: tuple[int, ...], records: dict[str, str]) -> None:
-    from dealrescue.commands.rankfile import report_problems, score_file
+    from dealrescue.commands.rankfile import score_file
+    from dealrescue.commands.rankreport import report_problems
     from dealrescue.core.rank import explain_columns, unknown_columns_note
 
     source = str(options.file)

@@ -36,6 +36,14 @@ def print_sql(playbook: str, dialect: str, table: str | None, columns_from: Path
         from dealrescue.commands.rankfile import read_columns
 
         columns = read_columns(columns_from, compiled, mapping=pairs)
+        from dealrescue.core.rank.columns import missing_columns_note
+
+        note = missing_columns_note(columns, compiled)
+        if note is not None:  # the query reads such a question as rank does: blank cells
+            from dealrescue.core.mdescape import strip_controls
+            from dealrescue.ui import terminal
+
+            terminal.notice(strip_controls(f"{columns_from}: {note}"))
     elif pairs:
         raise UsageError("--map and --map-file name columns of an export: give its header with --columns-from FILE.csv")
     else:

@@ -12,7 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from dealrescue.core.expressions import names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
+from dealrescue.core.questions import kind_of
 from dealrescue.errors import UsageError
 
 DEAL_COLUMN = "deal"
@@ -234,6 +236,32 @@ def explain_columns(columns: ColumnMap, compiled: CompiledPlaybook) -> list[str]
             default = "no answer" if q.default in (None, []) else f"its default {q.default!r}"
             lines.append(f"(no column) question {q.id}: every row takes {default}")
     return lines
+
+
+def questions_read(compiled: CompiledPlaybook) -> set[str]:
+    """Ids of the questions a ranking reads: those a score rule, a verdict or a question's `when`
+    names, and those whose answers give points."""
+    names: set[str] = set()
+    for path, condition in compiled.conditions.items():
+        if path.startswith(("questions", "scores", "verdicts")):
+            names |= names_in_condition(condition.source)
+    if "days_until" in names:  # it reads the date answers
+        names |= {q.id for q in compiled.playbook.questions if kind_of(q).dated}
+    return names | {q.id for q in compiled.playbook.questions if q.choices or q.points}
+
+
+def missing_columns_note(columns: ColumnMap, compiled: CompiledPlaybook) -> str | None:
+    """One line naming the questions the ranking reads that the export has no column for, or None.
+
+    Such a question reads as a blank cell in every row (its default), never worse. Reading it as not
+    asked (no answer) instead would be worse for some rows: qualify's ``stage != "discovery"`` holds
+    for no answer, so an export without a Stage column would gain warning signs."""
+    read = questions_read(compiled)
+    missing = [q.id for q in compiled.playbook.questions if q.id in read and q.id not in columns.questions]
+    if not missing:
+        return None
+    return (f"no column for {', '.join(missing)}: read as blank cells (the default); name one with "
+            f"--map 'COLUMN={missing[0]}'")
 
 
 def unknown_columns_note(columns: ColumnMap, compiled: CompiledPlaybook) -> str | None:

@@ -11,10 +11,9 @@ the verdict, the top reasons, and the rank.
 from __future__ import annotations
 
 from dealrescue.core.engine import score_total
-from dealrescue.core.expressions import names_in_condition
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.questions import kind_of
-from dealrescue.core.rank.columns import ColumnMap
+from dealrescue.core.rank.columns import ColumnMap, questions_read
 from dealrescue.core.rank.order import reason_ranks, tie_signs
 from dealrescue.core.rank.scorer import REASONS_SHOWN
 from dealrescue.core.rank.scoring import Part, Scoring, same_reason
@@ -71,7 +70,7 @@ class _Query:
 
     def answers(self) -> None:
         sql, pb = self.sql, self.pb
-        read = _read_by_rules(sql.compiled)
+        read = questions_read(sql.compiled)
         self.deal, self.line = sql.name("deal"), sql.name("line_in_table")
         cells = {self.deal: sql.deal_name(), self.line: "ROW_NUMBER() OVER ()"}
         ticks: dict[str, str] = {}
@@ -242,14 +241,3 @@ class _Query:
             head += (f"-- Days until a date count from {sql.today}, the day this query was written "
                      "(rank counts from its day).\n")
         return f"{head}WITH {ctes}\nSELECT {', '.join(outputs)}\nFROM {self.layers[-1][0]}\nORDER BY 1;\n"
-
-
-def _read_by_rules(compiled: CompiledPlaybook) -> set[str]:
-    """Question ids a score rule, a verdict or a question's `when` reads, and those whose answers give points."""
-    names: set[str] = set()
-    for path, condition in compiled.conditions.items():
-        if path.startswith(("questions", "scores", "verdicts")):
-            names |= names_in_condition(condition.source)
-    if "days_until" in names:  # it reads the date answers
-        names |= {q.id for q in compiled.playbook.questions if kind_of(q).dated}
-    return names | {q.id for q in compiled.playbook.questions if q.choices or q.points}

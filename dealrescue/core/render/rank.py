@@ -230,7 +230,14 @@ def render_csv(view: RankingView) -> Iterator[str]:
 
 
 def render_json(view: RankingView) -> Iterator[str]:
-    """One document; each row on a line of its own inside ``rows`` (written as it comes)."""
+    """One document; each row on a line of its own inside ``rows`` (written as it comes). C1 and bidi
+    controls and the line separators are ``\\u`` escapes, as in every JSON output (``json_safe``)."""
+    from dealrescue.core.mdescape import json_safe
+
+    return map(json_safe, _json_chunks(view))
+
+
+def _json_chunks(view: RankingView) -> Iterator[str]:
     pb = view.compiled.playbook
     labels = [{b.id: b.label for b in score.bands} for score in pb.scores]
     head = {
