@@ -108,7 +108,9 @@ def _cells(q: dict[str, Any]) -> Any:
         return st.sampled_from(["", "  ", "nonsense", *texts])
     if q["type"] == "confirm":
         return st.sampled_from(["", "yes", "No", "TRUE", "x", "Y", "0", "maybe"])
-    return st.sampled_from(["", "3", " 7 ", "0", "10", "11", "-2", "2.5", "lots"])
+    # Numbers as CRMs write them too (read as rank reads them, or unreadable alike).
+    return st.sampled_from(["", "3", " 7 ", "0", "10", "11", "-2", "2.5", "lots", "$4", "(2)", "EUR 6,00", "0.008k",
+                            "7,5", "1,000", "USD 1.5", "1.234"])
 
 
 @st.composite

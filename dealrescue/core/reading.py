@@ -17,7 +17,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 
 class ReadProblem(ValueError):
@@ -35,12 +35,35 @@ class Reading:
 PLAIN = Reading()
 
 
-# A currency sign or an ISO code before or after the number (``$1,200``, ``USD 1200``, ``1.200,50 €``).
-_CURRENCY = re.compile(r"^(?:[A-Z]{3}|[A-Z]{0,2}[$€£¥₹]|[$€£¥₹])\s*|\s*(?:[A-Z]{3}|[$€£¥₹])$")
-_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
-_SUFFIX = re.compile(r"(?i)(k|m|mm|bn|b)$")
-_TIMES = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000}
-_DOT_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+# The number rules as data: ``read_number`` follows them, and ``rank --sql``'s query is generated
+# from the same constants (``core/rank/sqlnumbers.py``), so both read the same cells. Patterns use
+# only what Python, RE2 and POSIX-style engines read alike: no ``\\d``, no ``\\s``, no ``(?:``.
+
+# A currency sign or an ISO code before or after the number (``$1,200``, ``USD 1200``, ``1.200,50 €``);
+# the spaces next to it go with every other space.
+CURRENCY = "^([A-Z]{3}|[A-Z]{0,2}[$€£¥₹]|[$€£¥₹])|([A-Z]{3}|[$€£¥₹])$"
+# Dropped anywhere: white space (what Python's ``\\s`` matches), no-break spaces, apostrophes.
+SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+          "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000'’")
+# A typographic minus, read as ``-``.
+MINUS = "−"
+# A suffix right after a digit, in any case: the number times this.
+MULTIPLIERS = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000}
+# ``1.234`` (no suffix): thousands or decimals? Refused, with a hint.
+DOT_THOUSANDS = "[0-9]{1,3}([.][0-9]{3})+"
+# What is left, once separators are settled: a plain number, never too large for a float (at most
+# 200 digits before the point, an exponent of at most 99, times at most a billion), so no warehouse
+# fails casting it.
+NUMBER = "[+-]?([0-9]{1,200}([.][0-9]{0,200})?|[.][0-9]{1,200})([eE][+-]?[0-9]{1,2})?"
+# ``1,234`` and ``1,234,567``: a comma before each group of three is a thousands separator.
+COMMA_THOUSANDS = "[^,]*(,[^,]{3})+"
+
+_CURRENCY = re.compile(CURRENCY)
+_SPACES = re.compile(f"[{SPACES}]")
+_SUFFIX = re.compile(f"(?i)({'|'.join(MULTIPLIERS)})$")
+_DOT_THOUSANDS = re.compile(DOT_THOUSANDS)
+_NUMBER = re.compile(NUMBER)
+_COMMA_THOUSANDS = re.compile(COMMA_THOUSANDS)
 
 
 def read_number(text: str) -> float:
@@ -49,11 +72,11 @@ def read_number(text: str) -> float:
     body = _SPACES.sub("", _CURRENCY.sub("", shown))
     negative = body.startswith("(") and body.endswith(")")
     body = body[1:-1] if negative else body
-    body = body.replace("−", "-")  # a typographic minus
+    body = body.replace(MINUS, "-")
     times = 1
     suffix = _SUFFIX.search(body)
-    if suffix and body[: suffix.start()][-1:].isdigit():
-        times = _TIMES[suffix.group(1).lower()]
+    if suffix and body[: suffix.start()][-1:] in tuple("0123456789"):
+        times = MULTIPLIERS[suffix.group(1).lower()]
         body = body[: suffix.start()]
     if _DOT_THOUSANDS.fullmatch(body.lstrip("+-")) and times == 1:
         raise ReadProblem(f"{shown!r} reads as thousands or as decimals: write it without the dot, or with cents")
@@ -61,19 +84,15 @@ def read_number(text: str) -> float:
         decimal = "," if body.rindex(",") > body.rindex(".") else "."
         body = body.replace("." if decimal == "," else ",", "").replace(decimal, ".")
     elif "," in body:
-        groups = body.split(",")
-        if all(len(g) == 3 for g in groups[1:]) and times == 1:
-            body = "".join(groups)
-        elif len(groups) == 2:
-            body = ".".join(groups)  # 2,5 and 1,5k: a decimal comma
+        if _COMMA_THOUSANDS.fullmatch(body) and times == 1:
+            body = body.replace(",", "")
+        elif body.count(",") == 1:
+            body = body.replace(",", ".")  # 2,5 and 1,5k: a decimal comma
         else:
             raise ReadProblem(f"{shown!r} is not a number")
-    try:
-        value = Decimal(body) * times
-    except InvalidOperation:
-        raise ReadProblem(f"{shown!r} is not a number") from None
-    if not value.is_finite():
+    if not _NUMBER.fullmatch(body):
         raise ReadProblem(f"{shown!r} is not a number")
+    value = Decimal(body) * times
     number = float(value)
     if number in (float("inf"), float("-inf")):
         raise ReadProblem(f"{shown!r} is too large")

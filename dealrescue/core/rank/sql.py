@@ -3,7 +3,7 @@
 The query reads a table with the export's columns (text). What it reads of a cell is taken
 from ``cells.py``'s definitions (choice keys, the ticked marks, the words that key ignores)
 and ``answers``' yes/no words: values or labels in any case with spaces, ``_`` or ``-``;
-yes/no words; numbers with thousands commas; several choices separated by ``,``, ``;`` or
+yes/no words; numbers as ``core.reading`` reads them (``sqlnumbers``); several choices separated by ``,``, ``;`` or
 ``|``; dates as ``rank`` reads them (``sqldates``), ``days_until`` counting from the given
 plan date. A cell it cannot read is a missing answer, as in ``rank``. Column names in the
 query say what they hold: ``answer_<question>``, ``ticked_<question>_<choice>``...
@@ -20,9 +20,9 @@ from dealrescue.core.rank.cells import NULL_WORDS, TICKED, choice_keys, closed_w
 from dealrescue.core.rank.columns import DEAL_COLUMN, ColumnMap
 from dealrescue.core.rank.sqlconditions import Conditions
 from dealrescue.core.rank.sqldates import date_digits
+from dealrescue.core.rank.sqlnumbers import number_column
 from dealrescue.core.rank.sqltext import SqlUnavailable
 
-_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 # ``choice_key``'s reading as POSIX classes: its apostrophes left out, white space and its joiners as one space.
 _QUOTES = f"[{APOSTROPHES}]"
 _WORD_BREAKS = "[[:space:]" + "".join(sorted(WORD_JOINERS, key=lambda c: c == "-")) + "]+"
@@ -121,18 +121,14 @@ class SqlWriter(Conditions):
             word = f"lower(trim({raw}))"
             return f"(CASE WHEN {word} IN ({yes}) THEN TRUE WHEN {word} IN ({no}) THEN FALSE ELSE NULL END)"
         if kind.numeric:
-            text = f"replace(trim({raw}), ',', '')"
-            value = f"CAST({text} AS {self.cast_number})"
+            value = number_column(self, q.id)  # read as rank reads numbers, a layer before (sqlnumbers)
             low, high = kind.bounds(q)
-            checks = [self.matches(text, _NUMBER)]
+            checks = [f"{value} IS NOT NULL"]
             checks += [f"{value} >= {float(low)}"] if low is not None else []
             checks += [f"{value} <= {float(high)}"] if high is not None else []
             if kind.whole:
                 checks.append(f"{value} = floor({value})")
-            # Nested CASEs: the cast only runs on text that is a number.
-            inner = f"CASE WHEN {checks[0]} THEN {value} END"
-            rest = " AND ".join(c.replace(value, f"({inner})") for c in checks[1:]) or "TRUE"
-            return f"(CASE WHEN {checks[0]} THEN (CASE WHEN {rest} THEN {inner} END) END)"
+            return f"(CASE WHEN {' AND '.join(checks)} THEN {value} END)"
         if kind.free_text:
             if q.pattern:
                 raise SqlUnavailable(f"question {q.id} checks its text with a pattern")

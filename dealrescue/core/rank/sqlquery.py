@@ -19,6 +19,7 @@ from dealrescue.core.rank.scorer import REASONS_SHOWN
 from dealrescue.core.rank.scoring import Part, Scoring, same_reason
 from dealrescue.core.rank.sql import SqlWriter
 from dealrescue.core.rank.sqldates import days_until, real_date
+from dealrescue.core.rank.sqlnumbers import number_steps
 from dealrescue.core.rank.sqltext import SqlUnavailable
 from dealrescue.core.rank.tables import fast_path_obstacle
 
@@ -51,9 +52,10 @@ class _Query:
         self.pb = sql.pb
         self.scope: dict[str, str] = {}  # what a condition names -> the column that holds it
         self.layers: list[tuple[str, str]] = []
+        self.source: str | None = f"{sql.table_name(table)} AS src"  # what the first layer reads
 
     def add(self, name: str, columns: dict[str, str], where: str = "") -> None:
-        source = self.layers[-1][0] if self.layers else f"{self.sql.table_name(self.table)} AS src"
+        source, self.source = self.source or self.layers[-1][0], None
         body = ",\n    ".join(expr if expr == name_ else f"{expr} AS {name_}" for name_, expr in columns.items())
         self.layers.append((name, f"SELECT\n    {body}\n  FROM {source}" + (f"\n  WHERE {where}" if where else "")))
 
@@ -68,9 +70,25 @@ class _Query:
 
     # -- answers and whens ---------------------------------------------------------------------
 
+    def numbers(self, read: set[str]) -> None:
+        """Number cells read step by step (``sqlnumbers``), each step a layer keeping every column."""
+        steps: list[dict[str, str]] = []
+        for i, q in enumerate(self.pb.questions):
+            raw = self.sql.raw(q)
+            if kind_of(q).numeric and raw is not None and (q.id in read or self.scoring.needs_answer[i]):
+                for n, step in enumerate(number_steps(self.sql, q.id, raw)):
+                    if n == len(steps):
+                        steps.append({})
+                    steps[n].update(step)
+        for n, step in enumerate(steps, 1):
+            body = ",\n    ".join(["src.*", *(f"{expr} AS {name}" for name, expr in step.items())])
+            self.layers.append((f"numbers_{n}", f"SELECT\n    {body}\n  FROM {self.source}"))
+            self.source = f"numbers_{n} AS src"
+
     def answers(self) -> None:
         sql, pb = self.sql, self.pb
         read = questions_read(sql.compiled)
+        self.numbers(read)
         self.deal, self.line = sql.name("deal"), sql.name("line_in_table")
         cells = {self.deal: sql.deal_name(), self.line: "ROW_NUMBER() OVER ()"}
         ticks: dict[str, str] = {}
