@@ -629,6 +629,15 @@ def test_no_after_the_key_questions_makes_a_draft_that_resume_finishes(start: St
     r.finish()
     assert COMPETITOR not in r.text and OFFER not in r.text  # the key answers are kept; no second offer
 
+    # The to-do still names the draft: resuming it again goes on with the finishing run Ctrl-C left,
+    # its price answer kept, rather than starting a third run that asks it all again.
+    again = dr(f"resume {run_id} --no-input --date {DATE} --set pressure=6 --set sign_date=+9d --format json", home, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"Run {run_id} has a re-run left unfinished" in again.stderr
+    assert json.loads(again.stdout)["answers"]["price_gap"] == "bridgeable"  # the first choice, taken with Enter
+    listed = json.loads(dr("deals list --format json", home, tmp_path).stdout)
+    assert sorted(r["status"] for r in listed) == ["done", "replaced"]
+
 
 def test_the_rest_finished_after_a_draft_replaces_it(start: Start, tmp_path: Path, home: Path) -> None:
     s = start(f"{DR} triage Acme --date {DATE}")

@@ -72,3 +72,42 @@ def test_a_busy_journal_keeps_the_answers_in_a_file(mini: Path, monkeypatch: pyt
     # The kept file replays the run.
     replay = runner.invoke(app, ["run", str(mini), "--answers", str(kept), "--set", "reason=better_fit", "--no-input"])
     assert replay.exit_code == 0, replay.stderr
+
+
+def _interrupted_rerun(old: str, source: str, answers: dict[str, str]) -> str:
+    """An unfinished re-run of ``old``, as a Ctrl-C in `deals rerun` (or while finishing a draft) leaves it."""
+    with Journal.open() as journal:
+        new = journal.start_run("Acme", "mini", 1, source, "2026-11-22", {"format": "markdown", "date": "2026-11-22", "replaces": old})
+        for question_id, value in answers.items():
+            journal.save_answer(new, question_id, value)
+        journal.set_status(new, "interrupted")
+    return new
+
+
+@pytest.mark.parametrize("command", ["resume", "deals rerun"])
+def test_a_rerun_left_unfinished_is_gone_on_with_not_started_again(mini: Path, command: str) -> None:
+    done = runner.invoke(app, ["run", str(mini), "Acme", "--set", "competitor=Globex", "--set", "reason=better_fit", "--no-input"])
+    assert done.exit_code == 0, done.stderr
+    old = done.stderr.split("Saved as run ")[1].split()[0]
+    pending = _interrupted_rerun(old, str(mini), {"competitor": "Initech", "reason": "gap"})
+
+    again = runner.invoke(app, [*command.split(), old, "--no-input", "--set", "gap=sso"])
+    assert again.exit_code == 0, again.stderr
+    assert f"Run {old} has a re-run left unfinished, {pending}: going on with it." in again.stderr
+    assert f"Saved as run {pending}; it replaces run {old}" in again.stderr
+    assert "Initech" in again.stdout and "sso" in again.stdout  # its kept answers, and the one given now
+    with Journal.open() as journal:
+        assert journal.count_runs() == 2  # no third run: the pending one was finished
+        assert journal.get_run(pending).status == "done" and journal.relations(old)[1] == [pending]
+        assert journal.interrupted_reruns(old) == []
+
+
+def test_a_rerun_left_unfinished_keeps_its_name_until_finished(mini: Path) -> None:
+    done = runner.invoke(app, ["run", str(mini), "Acme", "--set", "competitor=Globex", "--set", "reason=better_fit", "--no-input"])
+    old = done.stderr.split("Saved as run ")[1].split()[0]
+    pending = _interrupted_rerun(old, str(mini), {"competitor": "Initech"})
+    renamed = runner.invoke(app, ["deals", "rerun", old, "--no-input", "--set", "deal=Acme Europe"])
+    assert renamed.exit_code == 2
+    assert f"run {pending} keeps its deal name" in renamed.stderr and f"dealrescue deals rerun {pending}" in renamed.stderr
+    with Journal.open() as journal:
+        assert journal.count_runs() == 2 and journal.get_run(pending).status == "interrupted"

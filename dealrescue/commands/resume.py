@@ -51,6 +51,8 @@ def resume(options: ResumeOptions) -> None:
     given = _checked_given(options, "resume")
     with Journal.open(notify=terminal.notice) as journal, journal_hints():
         record = journal.get_run(options.run_id) if options.run_id else journal.latest_unfinished()
+        if record is not None and record.status == "done":
+            record = _open_rerun(journal, record) or record
     if record is None:
         raise UsageError("there is no unfinished run to resume", hint="see past runs with: dealrescue deals list")
     if record.status == "done" and record.options.get("draft") is True:
@@ -63,6 +65,22 @@ def resume(options: ResumeOptions) -> None:
             f"run {record.id} is already finished",
             hint=f"see its plan with: dealrescue deals show {record.id}; to change an answer: dealrescue deals rerun {record.id}",
         )
+    _resume_unfinished(record, given, options)
+
+
+def _open_rerun(journal: Journal, record: RunRecord) -> RunRecord | None:
+    """The unfinished re-run of finished ``record`` (or a draft's finishing, interrupted), to go on
+    with rather than start another: its answers are not asked twice, and the deal does not end up
+    with two plans."""
+    pending = journal.interrupted_reruns(record.id)
+    if not pending:
+        return None
+    others = f" (also unfinished: {', '.join(pending[1:])})" if pending[1:] else ""
+    terminal.notice(f"Run {record.id} has a re-run left unfinished, {pending[0]}{others}: going on with it.")
+    return journal.get_run(pending[0])
+
+
+def _resume_unfinished(record: RunRecord, given: dict[str, Any], options: ResumeOptions) -> None:
     compiled = _load_recorded(record, options.playbooks_dir, "asking what the new version needs")
     settled = _kept_answers(compiled, record, given, "it will be asked again")
     stored = _stored_for(record, options)
@@ -84,8 +102,15 @@ def rerun(options: ResumeOptions) -> None:
         record = journal.get_run(options.run_id or "")
         replaced_by = journal.relations(record.id)[1] if record is not None else []
         newest = _newest_replacement(journal, record.id) if replaced_by and record is not None else None
+        pending = _open_rerun(journal, record) if record is not None and record.status == "done" and newest is None else None
     if record is None:
         raise UsageError(f"no run with id {options.run_id!r} in the journal", hint="see past runs with: dealrescue deals list")
+    if pending is not None:
+        if new_name is not None:
+            raise UsageError(f"run {pending.id} keeps its deal name", hint=f"finish it first, then rename in a re-run of its plan: "
+                             f"dealrescue deals rerun {pending.id} --set 'deal=NEW NAME'")
+        _resume_unfinished(pending, given, options)
+        return
     if record.status != "done":
         raise UsageError(f"run {record.id} is not finished", hint=f"continue it with: dealrescue resume {record.id}")
     if newest is not None:

@@ -100,6 +100,20 @@ class Changes:
                 (json.dumps(options, ensure_ascii=False, separators=(",", ":")), now(), run_id),
             )
 
+    def interrupted_reruns(self, run_id: str) -> list[str]:
+        """Interrupted runs that will replace ``run_id`` once finished (a re-run or a draft's finishing,
+        stopped half-way), touched last first. One still in progress is left out: another terminal
+        may be answering it right now."""
+        from dealrescue.core.status import RunStatus
+
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id FROM runs WHERE status = ? AND json_valid(options) "
+                "AND json_extract(options, '$.replaces') = ? ORDER BY updated_at DESC, seq DESC",
+                [RunStatus.interrupted.value, run_id],
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def relations(self, run_id: str) -> tuple[str | None, list[str]]:
         """The run this one replaces (or None), and the runs that replace it, oldest first."""
         with self._read() as conn:
