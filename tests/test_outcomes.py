@@ -128,6 +128,54 @@ def test_a_wrong_result_exits_2_listing_the_valid_ones_and_the_closest() -> None
         assert journal.outcome_history(run) == []
 
 
+@pytest.mark.parametrize("typed", ["won back", "Won_Back", "WON-BACK", "Won back"])
+def test_a_result_is_read_as_a_choice_is_by_its_id_or_its_label(typed: str) -> None:
+    run = triage("Acme", "2026-09-01")
+    done = cli("outcome", run, typed, "--date", "2026-10-01")
+    assert done.returncode == 0, done.stderr
+    with Journal.open() as journal:
+        current = journal.outcome_of(run)
+    assert current is not None and current.outcome == "won_back"
+    labelled = cli("outcome", run, "stepped back on good terms", "--date", "2026-10-02")
+    assert labelled.returncode == 0, labelled.stderr
+    assert "Stepped back on good terms on 2026-10-02" in labelled.stderr
+
+
+def test_an_outcome_dated_after_today_or_before_the_plan_is_refused() -> None:
+    import datetime as dt
+
+    run = triage("Acme", "2026-09-01")
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    later = cli("outcome", run, "lost", "--date", tomorrow)
+    assert later.returncode == 2 and f"--date {tomorrow} is after today" in later.stderr
+    earlier = cli("outcome", run, "lost", "--date", "2026-08-31")
+    assert earlier.returncode == 2
+    assert f"--date 2026-08-31 is before run {run}'s plan was made (2026-09-01)" in earlier.stderr
+    with Journal.open() as journal:
+        assert journal.outcome_history(run) == []
+
+
+def test_recording_an_outcome_closes_the_plans_steps_and_keeps_its_follow_ups() -> None:
+    run = triage("Acme", "2026-09-01")
+    with Journal.open() as journal:
+        steps = [i for i in journal.items_for_run(run) if i.kind == "step"]
+        followups = journal.followups_for_run(run)
+    assert steps and followups
+    done = cli("outcome", run, "won_back", "--date", "2026-10-01")
+    assert done.returncode == 0, done.stderr
+    assert f"Closed its {len(steps)} open step(s): they led up to this outcome." in done.stderr
+    todo = cli("todo", "--all", "--date", "2026-10-02").stdout
+    assert not any(step.text[:40] in todo for step in steps)
+    with Journal.open() as journal:
+        after = {i.id: i for i in journal.items_for_run(run)}
+    assert all(after[s.id].superseded_at is not None and after[s.id].done_at is None for s in steps)  # closed, not done
+    assert all(after[f.id].superseded_at is None and after[f.id].done_at is None for f in followups)  # still open
+    shown = cli("deals", "show", run).stdout
+    assert f"(id {steps[0].id}, closed: the outcome is in)" in shown and "superseded by a newer run" not in shown
+    again = cli("outcome", run, "lost", "--date", "2026-10-03")  # a changed outcome has nothing left to close
+    assert again.returncode == 0 and "Closed its" not in again.stderr
+
+
 def test_an_unknown_run_is_a_clear_error() -> None:
     triage("Acme", "2026-09-01")
     done = cli("outcome", "zzzzzz", "lost")

@@ -204,13 +204,15 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
         state = run.status.replace("_", " ")
         lines.append(f"(none yet: the run is {state}; continue it with `dealrescue resume {run.id}`)")
     lines += outcome
+    # An item closed without being done: by a re-run of the deal, or (steps) once the outcome was recorded.
+    closed = ", superseded by a newer run" if replaced_by else ", closed: the outcome is in"
     for kind, heading in (("step", "Steps"), ("followup", "Follow-ups")):
         chosen = [i for i in items if i.kind == kind]
         if chosen:
             lines += ["", f"## {heading}", ""]
             lines += [
                 f"- [{'x' if i.done_at else ' '}] {i.due} {esc(i.text)} (id {i.id}"
-                f"{', superseded by a newer run' if i.superseded_at and not i.done_at else ''})"
+                f"{closed if i.superseded_at and not i.done_at else ''})"
                 for i in chosen
             ]
     if run.plan_markdown is not None:

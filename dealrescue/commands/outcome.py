@@ -37,9 +37,12 @@ def playbook_named(playbook_id: str, source: str | None = None, *, playbooks_dir
 
 def record_outcome(given: str, result: str, note: str | None, on: str | None, playbooks_dir: Path | None = None) -> None:
     """``outcome``: record ``result`` for the run ``given`` (an id or its first letters)."""
-    from dealrescue.core.outcomes import closest, outcome_ids, success_ids
+    from dealrescue.core.outcomes import closest, outcome_ids, outcome_named, success_ids
 
     happened_on = parse_date(on, "--date").isoformat() if on is not None else today()
+    if happened_on > today():
+        raise UsageError(f"--date {happened_on} is after today ({today()}): an outcome is what has already happened",
+                         hint="give the day it happened, or leave --date out for today")
     if note is not None and not note.strip():
         note = None
     journal = open_existing_journal()
@@ -64,13 +67,17 @@ def record_outcome(given: str, result: str, note: str | None, on: str | None, pl
                 f"playbook {playbook.id!r} declares no outcomes, so none can be recorded for run {run.id}",
                 hint="add them under outcomes: in the playbook (see docs/playbooks.md), then record it again",
             )
+        if happened_on < run.plan_date:
+            raise UsageError(f"--date {happened_on} is before run {run.id}'s plan was made ({run.plan_date})",
+                             hint="an outcome follows the plan: give the day it happened, or leave --date out for today")
+        result = outcome_named(playbook, result) or result
         if result not in valid:
             near = closest(result, valid)
             raise UsageError(
                 f"{result!r} is not an outcome of playbook {playbook.id!r}; valid: {', '.join(valid)}",
                 hint=f"did you mean {near!r}? dealrescue outcome {run.id} {near}" if near else f"e.g. dealrescue outcome {run.id} {valid[0]}",
             )
-        before = journal.set_outcome(run.id, result, note, happened_on, given_for=asked_for if asked_for != run.id else None)
+        before, closed = journal.set_outcome(run.id, result, note, happened_on, given_for=asked_for if asked_for != run.id else None)
         latest = journal.latest_of_deal(run.id)
     labels = {o.id: o.label for o in playbook.outcomes}
     worked = "counts as success" if result in success_ids(playbook, run.verdict_id) else "does not count as success"
@@ -78,6 +85,9 @@ def record_outcome(given: str, result: str, note: str | None, on: str | None, pl
         f"Recorded for run {run.id} ({run.deal}, {run.playbook_id}): {labels[result]} on {happened_on}; "
         f"it {worked} for the verdict {run.verdict_title or run.verdict_id!r}."
     )
+    if closed:
+        terminal.notice(f"Closed its {closed} open step(s): they led up to this outcome. Its follow-ups (the check-backs) "
+                        "stay open: dealrescue followups, and `dealrescue followups done ID` for one that no longer applies.")
     if latest != run.id:
         terminal.notice(
             f"Note: {run.deal}'s latest {run.playbook_id} run is {latest}, and `dealrescue track` counts each deal by its "

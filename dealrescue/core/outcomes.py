@@ -22,6 +22,15 @@ def outcome_ids(playbook: Playbook) -> list[str]:
     return [o.id for o in playbook.outcomes]
 
 
+def outcome_named(playbook: Playbook, given: str) -> str | None:
+    """The outcome ``given`` names, by its id or its label, read as a choice is (``Won back``,
+    ``won-back`` and ``WON_BACK`` are ``won_back``); None when it names none."""
+    from dealrescue.core.questions import choice_key
+
+    key = choice_key(given)
+    return next((o.id for o in playbook.outcomes if key in (choice_key(o.id), choice_key(o.label))), None)
+
+
 def closest(given: str, valid: list[str]) -> str | None:
     """The valid id nearest to ``given`` (difflib), or None when nothing is close."""
     found = difflib.get_close_matches(given, valid, n=1, cutoff=0.5)

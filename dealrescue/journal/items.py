@@ -103,10 +103,11 @@ def mark_done(conn: sqlite3.Connection, item_id: str, now: str) -> None:
         conn.execute(f"UPDATE {table} SET done_at = ? WHERE id = ? AND done_at IS NULL", (now, item_id))
 
 
-def supersede(conn: sqlite3.Connection, old_run_id: str, now: str) -> int:
-    """Close the open items of ``old_run_id`` (its deal was run again); how many were open."""
+def supersede(conn: sqlite3.Connection, old_run_id: str, now: str, tables: Sequence[str] = ("steps", "followups")) -> int:
+    """Close the open items of ``old_run_id`` (its deal was run again, or, steps only, its outcome is in);
+    how many were open."""
     count = 0
-    for table in ("steps", "followups"):
+    for table in tables:
         count += conn.execute(
             f"UPDATE {table} SET superseded_at = ? WHERE run_id = ? AND done_at IS NULL AND superseded_at IS NULL",
             (now, old_run_id),

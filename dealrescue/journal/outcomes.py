@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dealrescue.journal import values
+from dealrescue.journal import items, values
 
 if TYPE_CHECKING:
     import sqlite3
@@ -121,12 +121,15 @@ class Outcomes:
 
     def set_outcome(
         self, run_id: str, outcome: str, note: str | None, happened_on: str, given_for: str | None = None
-    ) -> OutcomeRecord | None:
-        """Record ``outcome`` as the run's outcome now, appended to its history; returns the one it replaces."""
+    ) -> tuple[OutcomeRecord | None, int]:
+        """Record ``outcome`` as the run's outcome now, appended to its history. Returns the one it
+        replaces, and how many open steps it closed: the plan's steps led to this outcome, so they are
+        moot now (its follow-ups, the check-backs, stay open)."""
         happened_on = values.check_date(happened_on, "the outcome's date")
         now = values.now()
         with self._write() as conn:
             before = _current(conn, run_id)
+            closed = items.supersede(conn, run_id, now, tables=("steps",))
             conn.execute(
                 """
                 INSERT INTO outcomes (run_id, outcome, note, happened_on, recorded_at) VALUES (?, ?, ?, ?, ?)
@@ -139,7 +142,7 @@ class Outcomes:
                 "INSERT INTO outcome_history (run_id, outcome, note, happened_on, recorded_at, given_for) VALUES (?, ?, ?, ?, ?, ?)",
                 (run_id, outcome, note, happened_on, now, given_for),
             )
-        return before
+        return before, closed
 
     def outcome_of(self, run_id: str) -> OutcomeRecord | None:
         with self._read() as conn:
