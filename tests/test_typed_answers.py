@@ -128,3 +128,26 @@ def test_dayfirst_option_reads_dates_day_first_in_run_and_resume(typed: Path, tm
     assert json.loads(again.stdout)["answers"]["sign"] == "2027-06-05"
     for command in (["triage"], ["resume"], ["deals", "rerun"]):
         assert "--dayfirst" in _installed(*command, "--help", env=env | {"COLUMNS": "200"}).stdout, command
+
+
+def test_a_typo_in_a_choice_gets_the_closest_choice_named() -> None:
+    question = validate_as(Question, yaml_question())
+    with pytest.raises(AnswerProblem, match=r"'clsoed won' is not one of the choices: won, lost; did you mean 'won'\?"):
+        parse_answer(question, "clsoed won")
+    with pytest.raises(AnswerProblem) as far:
+        parse_answer(question, "maybe")
+    assert "did you mean" not in str(far.value)  # nothing near: no guess
+
+
+def yaml_question() -> dict[str, object]:
+    return {"id": "stage", "prompt": "Stage?", "type": "select", "choices": [
+        {"value": "won", "label": "Closed won", "aliases": ["inked"]}, {"value": "lost", "label": "Closed lost"}]}
+
+
+@pytest.mark.parametrize(("typed", "value"), [("no", "not_signed"), ("not yet", "not_signed"), ("yes", "signed"),
+                                              ("in progress", "in_progress"), ("not sure", "unknown")])
+def test_triage_reads_everyday_words_for_whether_anything_is_signed(typed: str, value: str) -> None:
+    given = ["--set", "competitor=Globex", "--set", f"signed={typed}", "--set", "reason=better_fit", "--set", "rival_term=unknown"]
+    done = runner.invoke(app, ["triage", "Acme", "--no-input", "--no-save", "--format", "json", *given])
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["answers"]["signed"] == value

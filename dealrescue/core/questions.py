@@ -82,7 +82,17 @@ def _choice_value(question: Question, raw: Any) -> str:
     if found:
         raise AnswerProblem(f"{text!r} fits more than one choice: {', '.join(found)}; write the value")
     allowed = ", ".join(c.value for c in question.choices)
-    raise AnswerProblem(f"{text!r} is not one of the choices: {allowed}")
+    near = _nearest_choice(question, key)
+    raise AnswerProblem(f"{text!r} is not one of the choices: {allowed}" + (f"; did you mean {near!r}?" if near else ""))
+
+
+def _nearest_choice(question: Question, key: str) -> str | None:
+    """The value of the choice whose value, label or alias is spelt closest to ``key`` (a typo), or None."""
+    import difflib
+
+    words = {word: c.value for c in question.choices for word in sorted(choice_words(c))}
+    found = difflib.get_close_matches(key, list(words), n=1, cutoff=0.75)
+    return words[found[0]] if found else None
 
 
 def _choice_from_bool(question: Question, raw: bool) -> str:
