@@ -317,3 +317,16 @@ def test_memory_does_not_grow_with_the_bytes_passed_through(tmp_path: Path) -> N
     assert grown > 70 << 20
     extra = _peak_kib(wide) - _peak_kib(narrow)
     assert extra * 1024 < grown // 2, f"{extra} KiB more for {grown >> 20} MiB more passed through"
+
+
+def test_without_pread_the_lines_are_read_by_seek_and_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no ``os.pread``: the same output, read another way."""
+    from tests.crm_exports import make_sample_csv
+
+    path = tmp_path / "a.csv"
+    make_sample_csv(path, 300, 5)
+    expected = runner.invoke(app, ["rank", str(path), "-p", "pulse", "--format", "csv"]).stdout
+    monkeypatch.delattr(os, "pread")
+    result = runner.invoke(app, ["rank", str(path), "-p", "pulse", "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected and len(expected.splitlines()) == 301

@@ -258,7 +258,7 @@ def _lines_of(scored: ScoredFile) -> Callable[[int], bytes]:
     the function is dropped.
     """
     assert scored.path is not None
-    fd = os.open(scored.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(scored.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     try:
         if _snapshot(fd) != scored.snapshot:
             raise UsageError(f"{scored.source} changed while rank was reading it",
@@ -266,7 +266,8 @@ def _lines_of(scored: ScoredFile) -> Callable[[int], bytes]:
     except BaseException:
         os.close(fd)
         raise
-    offsets, first, size, pread = scored.offsets, scored.first_row, scored.snapshot[1], os.pread
+    offsets, first, size = scored.offsets, scored.first_row, scored.snapshot[1]
+    pread = getattr(os, "pread", _seek_and_read)
 
     def line_of(ordinal: int) -> bytes:
         start = offsets[where := first + ordinal]
@@ -275,6 +276,12 @@ def _lines_of(scored: ScoredFile) -> Callable[[int], bytes]:
 
     weakref.finalize(line_of, os.close, fd)
     return line_of
+
+
+def _seek_and_read(fd: int, size: int, offset: int) -> bytes:
+    """``os.pread`` where there is none (Windows): rank reads the descriptor from one thread."""
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
 
 
 def _snapshot(fd: int) -> tuple[int, int, int]:
