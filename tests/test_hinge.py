@@ -84,6 +84,19 @@ def test_a_scale_is_shown_in_runs_and_the_next_question_is_tried_when_the_first_
 def test_the_verdict_first_screen_says_what_it_hinges_on() -> None:
     lines = verdict_lines(triage(), {"competitor": "Globex", "signed": "not_signed", "reason": "gap"}, "Acme", dt.date(2026, 11, 22))
     assert lines[0].startswith("Provisional verdict: Find out more before you choose a fight")
-    assert "you have not yet checked whether we can close the gap" in lines[1]
+    assert "you have not yet checked whether we can close [gap]" in lines[1]  # the answer still to give
     assert "It hinges on: Do we have another product or option that closes that gap?" in lines
     assert "  Walk away gracefully if No, not within their timeline" in lines
+
+
+def test_an_unanswered_name_stands_as_a_blank_to_fill_in_not_a_gap() -> None:
+    from dealrescue.core.engine import provisional
+    from dealrescue.core.plan import build_plan
+
+    compiled, _origin = finder.load("walkaway", None)
+    key = {"reasons": ["poor_fit"], "would_stop": True, "manager_agreed": "agreed"}
+    outcome = provisional(compiled, key, "Acme", TODAY)
+    assert outcome.answers["contact"] == "[contact]"  # required free text, no default: a blank to fill in
+    plan = build_plan(compiled, outcome, "Acme", dt.date(2026, 11, 22))
+    texts = [s.text.plain for s in plan.steps]
+    assert any("[contact]" in t for t in texts) and not any("  " in t for t in texts)

@@ -669,6 +669,7 @@ def test_yes_goes_on_and_a_signed_deal_is_not_offered(start: Start, tmp_path: Pa
     y.answer(PRICE_GAP, ENTER, shown="They have not named a number")
     y.child.sendcontrol("c")
     y.finish()
+    assert "start again with: dealrescue run triage Acme --no-save" in " ".join(y.text.split())  # not saved, nor is the rerun
 
 
 def test_a_signing_date_before_the_plan_date_is_pointed_out_when_typed(start: Start, tmp_path: Path) -> None:

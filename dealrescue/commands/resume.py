@@ -58,7 +58,7 @@ def resume(options: ResumeOptions) -> None:
     if record.status == "done" and record.options.get("draft") is True:
         # A draft has its plan; finishing it is a run that replaces it, asking only what is left.
         terminal.notice(f"Run {record.id} is a draft: asking the questions left for a dated plan.")
-        rerun(replace(options, run_id=record.id))
+        rerun(replace(options, run_id=record.id), announce=False)
         return
     if record.status == "done":
         raise UsageError(
@@ -92,8 +92,9 @@ def _resume_unfinished(record: RunRecord, given: dict[str, Any], options: Resume
     finish_run(Run(compiled, run_options, stored, record.deal, given, recorder, settled=settled))
 
 
-def rerun(options: ResumeOptions) -> None:
-    """A new run of a finished one with its answers, changed by --set/--answers (and the review screen)."""
+def rerun(options: ResumeOptions, *, announce: bool = True) -> None:
+    """A new run of a finished one with its answers, changed by --set/--answers (and the review screen);
+    ``announce=False`` when ``resume`` has already said what it does (a draft being finished)."""
     from dealrescue.journal import Journal
 
     given = _checked_given(options, "rerun")
@@ -129,7 +130,8 @@ def rerun(options: ResumeOptions) -> None:
     if not deal:
         raise UsageError("--set deal= is empty", hint="give the deal's new name, e.g. --set 'deal=Acme Europe'")
     changed = ", ".join(sorted([*given, *(["deal"] if deal != record.deal else [])])) or "none yet"
-    terminal.notice(f"Re-running run {record.id} ({compiled.id}, {one_line(record.deal)}) with {len(old)} answer(s) kept; changed: {changed}.")
+    if announce:
+        terminal.notice(f"Re-running run {record.id} ({compiled.id}, {one_line(record.deal)}) with {len(old)} answer(s) kept; changed: {changed}.")
     finish_run(Run(compiled, run_options, stored, deal, {**old, **given}, Recorder(enabled=True, notify=terminal.notice)))
 
 

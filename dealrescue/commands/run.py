@@ -320,7 +320,7 @@ def _stopped(run: Run, closed: bool, signum: int | None = None) -> DealRescueErr
     else:
         import shlex
 
-        again = [run.options.playbook, *([run.deal] if run.deal else [])]
+        again = [run.options.playbook, *([run.deal] if run.deal else []), *(["--no-save"] if run.options.no_save else [])]
         how = f"start again with: dealrescue run {shlex.join(again)}"
     if run.options.output is None and terminal.stdout_is_file():
         # The shell made the file before we ran; -o writes only a finished plan.

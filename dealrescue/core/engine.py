@@ -349,7 +349,9 @@ def provisional(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: st
         try:
             return typed_answer(q, q.default)
         except AnswerError:
-            return None  # required, with no default: unanswered for now
+            # Required, with no default: unanswered for now. Free text stands as a blank to fill in
+            # ("[contact]"), as the emails' own placeholders do, not as a gap in the sentence.
+            return f"[{q.id.replace('_', ' ')}]" if kind_of(q).free_text else None
 
     settled, asked = _walk(compiled, deal, today, settle)
     return decide(compiled, settled, asked, deal, today)
