@@ -84,7 +84,8 @@ def table_text(playbook: Playbook, counted: list[Mapping[str, Any]], since: str 
     from dealrescue.core.track import CAVEAT, METHOD, MIN_OUTCOMES, band_tallies, band_words, figure_line, runs_behind, success_words, verdict_tallies
 
     since_text = f", plans since {since}" if since else ""
-    lines = [f"{one_line(playbook.title)} ({playbook.id}): {len(counted)} deal{'' if len(counted) == 1 else 's'}, each counted by its latest run{since_text}", ""]
+    deals = f"{len(counted)} deal{'' if len(counted) == 1 else 's'}"
+    lines = [f"{one_line(playbook.title)} ({playbook.id}): {deals}, each counted by its latest run{since_text}", ""]
     for verdict_id, counts in verdict_tallies(playbook, counted):
         words = one_line(success_words(playbook, success_ids(playbook, verdict_id)))
         lines.append("  " + figure_line(verdict_id.replace("_", " "), counts, words))
