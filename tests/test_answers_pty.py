@@ -364,6 +364,6 @@ def test_plain_ctrl_c_without_saving_ends_the_line_and_names_the_deal_to_start_a
     assert s.finish() == 0
     lines = s.text.replace("\r", "").split("\n")
     assert any(line.startswith("error: interrupted: 1 answer(s) given; --no-save was set") for line in lines), s.text
-    assert any(line.startswith("hint: start again with: dealrescue run loss.yaml 'Acme Corp' -o plan.md --force") for line in lines), s.text
+    assert any(line.startswith("hint: start again with: dealrescue run loss.yaml 'Acme Corp' --no-save -o plan.md --force") for line in lines), s.text
     # What is typed is set off from the prompt's hint by a space, as on any shell prompt.
     assert "  (type the answer) Globex" in lines, s.text
