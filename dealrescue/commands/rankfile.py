@@ -131,6 +131,7 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
     """Score every row of the CSV file at ``path`` (named ``source`` in messages), streaming it;
     problems are kept, not printed."""
     from dealrescue.core.rank import CellReader, RowProblem, make_scorer, match_columns
+    from dealrescue.core.rank.columns import check_questions_fed
 
     source = source if source is not None else str(path)
     handle = _open(path)
@@ -141,6 +142,7 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
             columns = match_columns(_header(reader, source, compiled), compiled, source, amount, mapping)
             if on_header is not None:
                 on_header(columns)
+            check_questions_fed(columns, compiled)
             scorer = make_scorer(compiled, columns, order, today, engine=engine, cells=CellReader(dayfirst))
             scored = ScoredFile(source, columns, scorer, None, reader.offsets, len(reader.offsets),  # type: ignore[arg-type]
                                 path=path, snapshot=snapshot)

@@ -250,6 +250,19 @@ def questions_read(compiled: CompiledPlaybook) -> set[str]:
     return names | {q.id for q in compiled.playbook.questions if q.choices or q.points}
 
 
+def check_questions_fed(columns: ColumnMap, compiled: CompiledPlaybook) -> None:
+    """Refuse an export none of whose columns feeds a question the ranking reads: every row would
+    get the same scores and verdict, which looks like a ranking and says nothing."""
+    if set(columns.questions) & questions_read(compiled):
+        return
+    raise UsageError(
+        f"{columns.source}: none of its columns feeds a question playbook {compiled.id} scores, so every row "
+        "would get the same verdict",
+        hint="name them with --map 'COLUMN=question' (--explain-columns shows what each column feeds), or rank with "
+             "the playbook the export is for (-p qualify for open deals, -p pulse for accounts)",
+    )
+
+
 def missing_columns_note(columns: ColumnMap, compiled: CompiledPlaybook) -> str | None:
     """One line naming the questions the ranking reads that the export has no column for, or None.
 
