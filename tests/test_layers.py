@@ -121,3 +121,10 @@ def test_the_package_has_no_import_cycle() -> None:
     assert found == [], "modules that import each other (directly or in a ring): " + "; ".join(
         " <-> ".join(sorted(group)) for group in found
     )
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """A longer module holds more than one idea: split it by meaning (docs/architecture.md)."""
+    lines = {str(p.relative_to(PACKAGE)): len(p.read_text(encoding="utf-8").splitlines()) for p in PACKAGE.rglob("*.py")}
+    long = {name: count for name, count in lines.items() if count > 400}
+    assert long == {}

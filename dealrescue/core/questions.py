@@ -9,6 +9,7 @@ type means adding its kind here and its widget in the prompters.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from typing import Any
 
@@ -82,17 +83,11 @@ def _choice_value(question: Question, raw: Any) -> str:
     if found:
         raise AnswerProblem(f"{text!r} fits more than one choice: {', '.join(found)}; write the value")
     allowed = ", ".join(c.value for c in question.choices)
-    near = _nearest_choice(question, key)
-    raise AnswerProblem(f"{text!r} is not one of the choices: {allowed}" + (f"; did you mean {near!r}?" if near else ""))
-
-
-def _nearest_choice(question: Question, key: str) -> str | None:
-    """The value of the choice whose value, label or alias is spelt closest to ``key`` (a typo), or None."""
-    import difflib
-
+    # A typo: name the choice whose value, label or alias is spelt closest.
     words = {word: c.value for c in question.choices for word in sorted(choice_words(c))}
-    found = difflib.get_close_matches(key, list(words), n=1, cutoff=0.75)
-    return words[found[0]] if found else None
+    near = difflib.get_close_matches(key, list(words), n=1, cutoff=0.75)
+    said = f"; did you mean {words[near[0]]!r}?" if near else ""
+    raise AnswerProblem(f"{text!r} is not one of the choices: {allowed}{said}")
 
 
 def _choice_from_bool(question: Question, raw: bool) -> str:
