@@ -251,6 +251,21 @@ def _sql_blocks() -> list[str]:
     return re.findall(r"```sql\n(.*?)```", text, re.S)
 
 
+def figures_by_sql(files: list[Path]) -> tuple[dict[str, dict[str, object]], dict[str, tuple[int, int]]]:
+    """The figures of docs/track.md's queries, as written there, over ``files``."""
+    load, verdict_sql, band_sql = _sql_blocks()
+    db = duckdb.connect()
+    db.execute(load.replace("'dana-runs.csv', 'sam-runs.csv'", ", ".join(f"'{f}'" for f in files)))
+    verdicts = {
+        row[0]: {"verdict": row[0], "runs": row[1], "outcomes": row[2], "successes": row[3], "rate": row[4],
+                 "interval": None if row[5] is None else [row[5], row[6]], "judged": row[7]}
+        for row in db.execute(verdict_sql).fetchall()
+    }
+    bands = {row[0]: (row[1], row[2]) for row in db.execute(band_sql).fetchall()}
+    db.close()
+    return verdicts, bands
+
+
 def test_the_warehouse_sql_in_the_docs_gives_the_figures_track_from_gives(tmp_path: Path) -> None:
     """Two reps, each with their own journal, export; the manager's SQL and `track --from` agree."""
     dana, sam = tmp_path / "dana", tmp_path / "sam"
@@ -269,19 +284,10 @@ def test_the_warehouse_sql_in_the_docs_gives_the_figures_track_from_gives(tmp_pa
         ok("deals", "export", "--all", "-o", str(files[-1]), home=home)
     record = json.loads(ok("track", "triage", "--format", "json", *[x for f in files for x in ("--from", str(f))]).stdout)
 
-    load, verdict_sql, band_sql = _sql_blocks()
-    os.chdir(tmp_path)
-    db = duckdb.connect()
-    db.execute(load.replace("'dana-runs.csv', 'sam-runs.csv'", ", ".join(f"'{f}'" for f in files)))
-    by_sql = {
-        row[0]: {"verdict": row[0], "runs": row[1], "outcomes": row[2], "successes": row[3], "rate": row[4],
-                 "interval": None if row[5] is None else [row[5], row[6]], "judged": row[7]}
-        for row in db.execute(verdict_sql).fetchall()
-    }
+    by_sql, bands = figures_by_sql(files)
     expected = {v["verdict"]: v for v in record["verdicts"] if v["runs"]}
     assert by_sql == expected
     assert expected["fight_on_value"]["judged"] and expected["fight_on_value"]["runs"] == 8
-    bands = {row[0]: (row[1], row[2]) for row in db.execute(band_sql).fetchall()}
     assert bands == {b["band"]: (b["outcomes"], b["successes"]) for b in record["bands"]["open_door"] if b["outcomes"]}
     assert bands  # some band has outcomes: the comparison compared something
 

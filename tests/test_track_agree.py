@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from dealrescue import paths
 from dealrescue.commands.runs_csv import COLUMNS, csv_line, read_exports
 from dealrescue.core.track import round3, track_record
-from tests.test_track import _sql_blocks, ok, run, setup
+from tests.test_track import figures_by_sql, ok, run, setup
 
 TRIAGE = paths.bundled_playbooks_dir() / "triage.yaml"
 
@@ -33,21 +33,6 @@ def _lenient_triage(folder: Path) -> Path:
     (folder / "triage.yaml").write_text(head + "  - id: fight_on_value\n" + tail.replace(
         "    success: [won_back]\n", "    success: [won_back, no_decision]\n", 1), encoding="utf-8")
     return folder
-
-
-def _by_sql(files: list[Path]) -> tuple[dict[str, dict[str, object]], dict[str, tuple[int, int]]]:
-    """The figures of docs/track.md's queries, as written there, over ``files``."""
-    load, verdict_sql, band_sql = _sql_blocks()
-    db = duckdb.connect()
-    db.execute(load.replace("'dana-runs.csv', 'sam-runs.csv'", ", ".join(f"'{f}'" for f in files)))
-    verdicts = {
-        row[0]: {"verdict": row[0], "runs": row[1], "outcomes": row[2], "successes": row[3], "rate": row[4],
-                 "interval": None if row[5] is None else [row[5], row[6]], "judged": row[7]}
-        for row in db.execute(verdict_sql).fetchall()
-    }
-    bands = {row[0]: (row[1], row[2]) for row in db.execute(band_sql).fetchall()}
-    db.close()
-    return verdicts, bands
 
 
 def test_the_exports_success_counts_not_the_managers_playbook(tmp_path: Path) -> None:
@@ -67,7 +52,7 @@ def test_the_exports_success_counts_not_the_managers_playbook(tmp_path: Path) ->
     fight = next(v for v in record["verdicts"] if v["verdict"] == "fight_on_value")
     assert (fight["outcomes"], fight["successes"], fight["rate"], fight["interval"]) == (6, 4, 0.667, [0.3, 0.903])
     os.chdir(tmp_path)
-    verdicts, bands = _by_sql([export])
+    verdicts, bands = figures_by_sql([export])
     assert verdicts["fight_on_value"] == fight
     assert bands == {"ajar": (6, 4)}
     listed = json.loads(ok("track", "triage", "--from", str(export), "--runs", "fight_on_value", "--format", "json").stdout)
@@ -131,7 +116,7 @@ def test_track_from_and_the_documented_sql_agree_on_any_export(runs: list[dict[s
             ]))
         export.write_text("".join(lines), encoding="utf-8")
         record = track_record(playbook_named("triage"), read_exports([export]))
-        verdicts, bands = _by_sql([export])
+        verdicts, bands = figures_by_sql([export])
     assert verdicts == {v["verdict"]: v for v in record["verdicts"] if v["runs"]}
     expected = {b["band"]: (b["outcomes"], b["successes"]) for b in record["bands"]["open_door"]}
     assert {k: v for k, v in bands.items() if v[0]} == {k: v for k, v in expected.items() if v[0]}
