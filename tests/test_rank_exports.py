@@ -210,11 +210,12 @@ def test_dev_zero_and_pipes_through_the_installed_cli(tmp_path: Path) -> None:
                           text=True, timeout=120)
     assert zero.returncode == 2 and "a line over 64 MiB" in zero.stderr
     data = "deal,pulse,Owner\nAcme,3,Sam\nBeta,9,Ann\n"
-    piped = subprocess.run([sys.executable, "-m", "dealrescue", "rank", "/dev/stdin", "-p", "pulse", "--format", "csv"],
-                           input=data, capture_output=True, text=True, timeout=120)
-    assert piped.returncode == 0, piped.stderr
-    assert {(r["deal"], r["Owner"]) for r in csv.DictReader(io.StringIO(piped.stdout))} == {("Acme", "Sam"),
-                                                                                             ("Beta", "Ann")}
+    for name in ("/dev/stdin", "-"):  # - as for --answers -
+        piped = subprocess.run([sys.executable, "-m", "dealrescue", "rank", name, "-p", "pulse", "--format", "csv"],
+                               input=data, capture_output=True, text=True, timeout=120)
+        assert piped.returncode == 0, piped.stderr
+        assert {(r["deal"], r["Owner"]) for r in csv.DictReader(io.StringIO(piped.stdout))} == {("Acme", "Sam"),
+                                                                                                 ("Beta", "Ann")}
 
 
 def test_a_file_changed_while_ranked_is_an_error_not_a_spin(tmp_path: Path) -> None:

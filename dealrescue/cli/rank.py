@@ -14,7 +14,8 @@ def rank_command(
         Optional[Path],
         typer.Argument(
             metavar="FILE.csv",
-            help="A CSV export: a deal (or account) column, then one column per question id (any case; spaces or - for _).",
+            help="A CSV export (- for standard input): a deal (or account) column, then one column per question id "
+                 "(any case; spaces or - for _).",
             show_default=False,
         ),
     ] = None,

@@ -15,7 +15,7 @@ import shutil
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +73,8 @@ def rank(options: RankOptions) -> None:
     order = score_order(compiled, None if options.by == "amount" else options.by)
     # The exports are read before the deals, so a bad one stops rank before any work.
     records = _band_records(options, compiled, order)
+    if options.file is not None and str(options.file) == "-":  # like --answers -: the export on standard input
+        options = replace(options, file=Path("/dev/stdin"))
     with readable_twice(options.file) as path:
         _rank_file(options, fmt, compiled, mapping, path, order, records)
 
