@@ -8,7 +8,6 @@ and deals rerun all take them from here.
 import dataclasses
 import functools
 import inspect
-import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -86,9 +85,10 @@ def playbook_flags(command: Callable[..., None]) -> Callable[..., None]:
     """``command``, whose last parameter is ``flags: PlaybookFlags``, with that parameter replaced by
     one option per field (as ``PLAYBOOK_FLAGS`` declares it); typer reads the new signature, and
     ``command`` is called with the options gathered into one ``PlaybookFlags``."""
-    own = inspect.signature(command).parameters
-    hints = typing.get_type_hints(command, include_extras=True)
-    params = [p.replace(annotation=hints[p.name]) for name, p in own.items() if name != "flags"]
+    # eval_str, not typing.get_type_hints: on Python 3.10 that wraps an annotation whose default is
+    # None in Optional[...], hiding typer.Argument, so the DEAL argument became a --deal option.
+    own = inspect.signature(command, eval_str=True).parameters
+    params = [p for name, p in own.items() if name != "flags"]
     names = []
     for found in dataclasses.fields(PlaybookFlags):
         # A list option that is not given reaches the command as None: the field's factory then applies.
