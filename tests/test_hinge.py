@@ -96,7 +96,10 @@ def test_an_unanswered_name_stands_as_a_blank_to_fill_in_not_a_gap() -> None:
     compiled, _origin = finder.load("walkaway", None)
     key = {"reasons": ["poor_fit"], "would_stop": True, "manager_agreed": "agreed"}
     outcome = provisional(compiled, key, "Acme", TODAY)
-    assert outcome.answers["contact"] == "[contact]"  # required free text, no default: a blank to fill in
+    assert outcome.context["contact"] == "[contact]"  # required free text, no default: a blank to fill in
     plan = build_plan(compiled, outcome, "Acme", dt.date(2026, 11, 22))
     texts = [s.text.plain for s in plan.steps]
     assert any("[contact]" in t for t in texts) and not any("  " in t for t in texts)
+    # Only the texts: the answer itself is still not given (the plan's answers and its JSON say so).
+    assert outcome.answers["contact"] is None
+    assert next(a for a in plan.answers if a.id == "contact").value is None

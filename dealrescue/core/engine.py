@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from operator import add
 from typing import Any
@@ -349,12 +349,19 @@ def provisional(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: st
         try:
             return typed_answer(q, q.default)
         except AnswerError:
-            # Required, with no default: unanswered for now. Free text stands as a blank to fill in
-            # ("[contact]"), as the emails' own placeholders do, not as a gap in the sentence.
-            return f"[{q.id.replace('_', ' ')}]" if kind_of(q).free_text else None
+            return None  # required, with no default: unanswered for now
 
     settled, asked = _walk(compiled, deal, today, settle)
-    return decide(compiled, settled, asked, deal, today)
+    outcome = decide(compiled, settled, asked, deal, today)
+    # In the texts, a required free-text answer not given yet stands as a blank to fill in
+    # ("[contact]"), as the emails' own placeholders do, not as a gap in the sentence; the answer
+    # itself stays unanswered (the plan's answers and its JSON say so).
+    questions = {q.id: q for q in compiled.playbook.questions}
+    blanks = {
+        qid: f"[{qid.replace('_', ' ')}]" for qid in asked
+        if settled.get(qid) is None and questions[qid].required and kind_of(questions[qid]).free_text
+    }
+    return replace(outcome, context={**outcome.context, **blanks}) if blanks else outcome
 
 
 def run_non_interactive(compiled: CompiledPlaybook, given: Mapping[str, Any], deal: str, today: str) -> Outcome:
