@@ -455,12 +455,37 @@ class Bench:
         if b is None:
             return
         a = self.dealrescue(*self.triage_args, label="dealrescue triage")
+        floor = self.floor_side()
         print(f"    A: dealrescue {' '.join(self.triage_args)}")
         print("    B: cookiecutter --no-input -f -o OUT --config-file CFG triage-template/ (1 markdown file)")
-        alternate(a, b, self.reps, self.scratch)
+        print(f"    floor: {floor.label} (bench/floor.py)")
+        alternate(a, b, self.reps, self.scratch, floor)
         self.check_cookiecutter_output()
         report_pair(result, a, b)
+        print(
+            f"    floor  median {floor.wall:8.1f} ms   (cpu median {floor.cpu:.0f} ms): floor / cookiecutter "
+            f"{floor.wall / b.wall:.2f}x (cpu {floor.cpu / b.cpu:.2f}x); triage - floor {a.wall - floor.wall:.0f} ms"
+        )
         self.for_scale.append(("cookiecutter --no-input", b.cmd))
+
+    def floor_side(self) -> Side:
+        """Figure 2's floor: typer, Jinja2, PyYAML and the run's dataclass shapes, launched as dealrescue is."""
+        from floor import floor_source, record_shapes
+
+        shapes = record_shapes(sys.executable, self.triage_args, self.env)
+        folder = self.scratch / "floor"
+        folder.mkdir(exist_ok=True)
+        (folder / "triage_floor.py").write_text(floor_source(shapes))
+        label = f"the libraries + {len(shapes)} dataclasses ({sum(s[1] for s in shapes)} frozen)"
+        answers = self.triage_args[self.triage_args.index("--answers") + 1]
+        script = console_script()
+        if script is None:
+            return Side(label, [sys.executable, "-c", "import triage_floor; triage_floor.main()", "Acme",
+                                "--answers", answers], {**self.env, "PYTHONPATH": str(folder)})
+        launcher = folder / "triage-floor"
+        launcher.write_text(LAUNCHER.format(python=shebang_python(script), module="triage_floor"))
+        launcher.chmod(0o755)
+        return Side(label, [str(launcher), "Acme", "--answers", answers], self.env)
 
     def first_run_vs_cookiecutter(self, result: Result) -> None:
         """Figure 6: the same triage with the compiled-playbook cache emptied before every run (a miss)."""
@@ -733,7 +758,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures = [
             (Result(1, "dealrescue --help vs a bare Typer app with the same commands", 1.0), bench.help_vs_bare),
             (
-                Result(2, "non-interactive triage to stdout vs cookiecutter --no-input on a one-file template", 0.5),
+                Result(2, "non-interactive triage to stdout vs cookiecutter --no-input on a one-file template", 0.6),
                 bench.triage_vs_cookiecutter,
             ),
             (
