@@ -1,5 +1,6 @@
 """The root group builds each command when it is first used, and what it builds is what typer builds eagerly."""
 
+import inspect
 import os
 import subprocess
 import sys
@@ -155,3 +156,32 @@ def test_a_playbook_flag_reaches_the_run_of_each_command(tmp_path: Any, monkeypa
     for options in got.values():
         assert (options.plain, options.sets, options.no_review, options.answers_file) == (True, ["a=1", "b=2"], True, None)
     assert got["resume"].run_id == got["rerun"].run_id == "abc"
+
+
+def _every_command(command: Any, path: tuple[str, ...] = ()) -> Any:
+    yield path, command
+    for name, sub in (getattr(command, "commands", None) or {}).items():
+        yield from _every_command(sub, (*path, name))
+
+
+def test_help_paragraphs_after_the_first_are_written_on_one_line() -> None:
+    """Typer's rich help joins the first paragraph's lines but keeps every line break of the later
+    ones, and then wraps those lines again: a docstring wrapped by hand reads as ragged lines in
+    `--help`. Only an indented block (examples) may span lines."""
+    ragged = []
+    for path, command in _every_command(typer.main.get_command(eager_app())):
+        for paragraph in inspect.cleandoc(command.help or "").split("\n\n")[1:]:
+            later_lines = paragraph.split("\n")[1:]
+            if later_lines and not all(line.startswith("  ") for line in later_lines):
+                ragged.append(f"{' '.join(path) or 'dealrescue'}: {paragraph[:60]!r}")
+    assert ragged == []
+
+
+def test_a_later_help_paragraph_reads_as_one_paragraph_on_a_narrow_terminal() -> None:
+    screen = CliRunner().invoke(app, ["outcome", "--help"], env={"COLUMNS": "60", "TERM": "dumb"}).output
+    lines = [line.strip() for line in screen.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Recording it again"))
+    paragraph = lines[start : lines.index("", start)]
+    assert " ".join(paragraph) == "Recording it again changes it; every outcome recorded stays in the run's history."
+    # Every line but the last is filled: none ends half-way across the screen.
+    assert all(len(line) > 40 for line in paragraph[:-1]), paragraph

@@ -20,8 +20,9 @@ def outcome_command(
 ) -> None:
     """Record what happened to the deal after a run's plan: one of its playbook's outcomes.
 
-    Recording it again changes it; every outcome recorded stays in the run's history. A run that a
-    re-run replaced passes its outcome on to the run that replaced it.
+    Recording it again changes it; every outcome recorded stays in the run's history.
+
+    A run that a re-run replaced passes its outcome on to the run that replaced it.
 
     Example: dealrescue outcome 7k2m9p won_back --note "signed after the pilot"
     """

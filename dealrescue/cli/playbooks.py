@@ -86,9 +86,11 @@ def new_command(
 ) -> None:
     """Write a commented starter playbook that validates and runs as written.
 
-    It shows every question type, a when, scores with bands, verdict rules, a dated step,
-    a talk track, a follow-up and tests. Then: dealrescue run ID. With --from, a copy of
-    that playbook instead, e.g. dealrescue playbooks new my-triage --from triage
+    It shows every question type, a when, scores with bands, verdict rules, a dated step, a talk track, a follow-up, tests.
+
+    Then: dealrescue run ID.
+
+    With --from, a copy of that playbook instead, e.g. dealrescue playbooks new my-triage --from triage
     """
     from dealrescue.commands.playbooks import new_playbook
 
@@ -108,10 +110,15 @@ def test_command(
 ) -> None:
     """Run a playbook's own tests: answers and the verdict (and scores) they must give. Exit 3 on a failure.
 
-    With --fuzz N, also build N plans from generated answers and check each: steps in order and
-    on time, every template renders, no empty talk track or email line, no rep's note in customer
-    text, and the playbook's invariants. A failure prints the smallest answers that still break it,
-    as a dealrescue run line to paste, and exits 1.
+    With --fuzz N, also build N plans from generated answers and check in each one:
+
+      - steps in order and on time
+      - every template renders
+      - no empty talk track or email line
+      - no rep's note in customer text
+      - the playbook's invariants
+
+    A failure prints the smallest answers that still break it, as a dealrescue run line to paste, and exits 1.
     """
     from dealrescue.commands.playbooks import test_playbooks
 

@@ -35,8 +35,11 @@ def track_command(
 ) -> None:
     """Show how each verdict and score band of a playbook has fared, from the outcomes recorded.
 
-    Per verdict and per band: runs, outcomes, successes, and from 5 outcomes on the rate with its
-    95% Wilson interval. Each deal counts once, by its latest run. Example: dealrescue track triage
+    Per verdict and per band: runs, outcomes, successes, and from 5 outcomes on the rate with its 95% Wilson interval.
+
+    Each deal counts once, by its latest run.
+
+    Example: dealrescue track triage
     """
     from dealrescue.commands.track import track
 
