@@ -239,6 +239,31 @@ def test_unknown_ids_are_usage_errors_naming_the_id(journal_ids: dict[str, str],
     assert "'qqqqqq'" in result.exception.message
 
 
+def test_show_lists_answers_in_the_playbooks_order_not_the_order_saved(home: Path) -> None:
+    """An answer changed at the review screen can make a new question apply, saved after all the
+    others; `deals show` still lists the answers as the playbook asks them."""
+    from dealrescue import paths
+
+    source = str(paths.bundled_playbooks_dir() / "triage.yaml")
+    with Journal.open() as j:
+        run = j.start_run("Acme", "triage", 1, source, "2026-11-22", {})
+        for qid, value in (("competitor", "Globex"), ("signed", "not_signed"), ("pressure", 3), ("reason", "price"),
+                           ("decider", "Dana"), ("price_gap", "too_far")):
+            j.save_answer(run, qid, value)
+    shown = invoke("deals", "show", run).stdout
+    answers = shown.split("## Answers")[1].split("## Verdict")[0]
+    listed = [line for line in answers.splitlines() if line.startswith("- **")]
+    assert len(listed) == 6
+    from dealrescue.catalog.finder import load_file
+
+    questions = load_file(Path(source)).playbook.questions
+    order = [q.id for q in questions]
+    by_prompt = {q.prompt: q.id for q in questions}
+    shown_ids = [by_prompt[line.split("**")[1]] for line in listed]
+    assert shown_ids == sorted(shown_ids, key=order.index)
+    assert shown_ids.index("price_gap") < shown_ids.index("pressure")
+
+
 def test_show_on_an_empty_journal_is_a_usage_error(home: Path) -> None:
     result = invoke("deals", "show", "abc234")
     assert isinstance(result.exception, UsageError)

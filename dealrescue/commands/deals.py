@@ -191,7 +191,10 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
     if replaced_by:
         lines.append(f"- replaced by run {', '.join(replaced_by)} (re-run with changed answers; see that run's plan)")
     lines += ["", "## Answers", ""]
-    for qid, value in run.answers.items():
+    # In the playbook's order, as they were asked: the journal keeps the order they were saved in,
+    # and an answer changed at the review screen (or on a re-run) is saved after the others.
+    place = {qid: index for index, qid in enumerate(questions)}
+    for qid, value in sorted(run.answers.items(), key=lambda answer: place.get(answer[0], len(place))):
         q = questions.get(qid)
         shown = display_answer(q, value) if q is not None and value is not None else _answer_text(value)
         lines.append(f"- **{esc(q.prompt)}** {esc(shown)}" if q is not None else f"- {qid}: {esc(shown)}")
