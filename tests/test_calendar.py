@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -13,7 +13,7 @@ from tests.conftest_journal import home
 
 __all__ = ["home"]  # the autouse fixture that sets DEALRESCUE_HOME for every test here
 
-NOW = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 TRICKY = "Call Ana; re: price, terms\\options — naïve café 🚀 " + "long " * 30
 
 
@@ -83,7 +83,7 @@ def test_to_dos_carry_due_date_status_and_completion() -> None:
     assert todos[0].decoded("DUE") == date(2024, 8, 1)
     assert str(todos[0]["STATUS"]) == "NEEDS-ACTION" and "COMPLETED" not in todos[0]
     assert str(todos[1]["STATUS"]) == "COMPLETED"
-    assert todos[1].decoded("COMPLETED") == datetime(2024, 5, 2, 8, 15, tzinfo=timezone.utc)
+    assert todos[1].decoded("COMPLETED") == datetime(2024, 5, 2, 8, 15, tzinfo=UTC)
     assert str(todos[1]["SUMMARY"]) == "Acme, Inc.: Closed one"
 
 

@@ -13,7 +13,7 @@ from dealrescue.core.render.registry import PLAN, RANKING
 PlanFormat = enum.Enum("PlanFormat", {name: name for name in PLAN.names()}, type=str)  # type: ignore[misc]
 
 
-class ExportFormat(str, enum.Enum):
+class ExportFormat(enum.StrEnum):
     """``deals export``: one run's plan as stored (markdown, json), or every run as csv (``--all``)."""
 
     markdown = "markdown"
@@ -21,13 +21,13 @@ class ExportFormat(str, enum.Enum):
     csv = "csv"
 
 
-class TrackFormat(str, enum.Enum):
+class TrackFormat(enum.StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class ListFormat(str, enum.Enum):
+class ListFormat(enum.StrEnum):
     table = "table"
     json = "json"
 
@@ -35,11 +35,11 @@ class ListFormat(str, enum.Enum):
 RankFormat = enum.Enum("RankFormat", {name: name for name in RANKING.names()}, type=str)  # type: ignore[misc]
 
 
-class ReportFormat(str, enum.Enum):
+class ReportFormat(enum.StrEnum):
     text = "text"
     json = "json"
 
 
-class CalendarKind(str, enum.Enum):
+class CalendarKind(enum.StrEnum):
     event = "event"
     todo = "todo"

@@ -11,7 +11,7 @@ printed by ``dealrescue playbooks schema``.
 from __future__ import annotations
 
 import dataclasses
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def spec(cls: type[T]) -> type[T]:
     return dataclasses.dataclass(frozen=True, slots=True)(cls)
 
 
-class QuestionType(str, Enum):
+class QuestionType(StrEnum):
     text = "text"
     multiline = "multiline"
     select = "select"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class RunStatus(str, enum.Enum):
+class RunStatus(enum.StrEnum):
     in_progress = "in_progress"
     interrupted = "interrupted"
     done = "done"
@@ -19,7 +19,7 @@ def sql_check(column: str) -> str:
     return f"{column} IN ({', '.join(repr(s.value) for s in RunStatus)})"
 
 
-class ShownStatus(str, enum.Enum):
+class ShownStatus(enum.StrEnum):
     """A run's status as listings and ``deals show`` name it: a finished run is also a draft
     (made after the key questions, the rest not asked yet) or replaced (a re-run replaced it)."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal, Protocol
 
 from icalendar import Alarm, Calendar, Event, Todo
@@ -58,7 +58,7 @@ def followup_uid(followup_id: str) -> str:
 
 def _parse_utc(stamp: str) -> datetime:
     # Python 3.10 does not read a trailing "Z".
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(timezone.utc).replace(microsecond=0)
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC).replace(microsecond=0)
 
 
 def _plain(text: str) -> str:
@@ -116,7 +116,7 @@ def items_to_ics(
     An entry whose stored due date cannot be read (a damaged row) is left out and named in
     ``problems``; the others are written.
     """
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 # An id (or its first letters) as a person types it; anything else matches no row.
 ID_INPUT = re.compile(r"^[0-9a-z]+$")
@@ -12,7 +12,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def now() -> str:
     """ISO 8601 UTC with microseconds, e.g. ``2024-05-01T12:34:56.123456Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def check_date(value: str | date, what: str) -> str:
