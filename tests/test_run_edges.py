@@ -204,7 +204,28 @@ def test_validate_takes_ids_and_a_missing_file_is_a_usage_error(tmp_path: Path) 
     assert ok.stdout.startswith("ok: ") and ok.stdout.rstrip().endswith("triage.yaml (playbook triage)")
     missing = invoke("playbooks", "validate", tmp_path / "nope.yaml")
     assert missing.exit_code == 2
-    assert f"cannot read {tmp_path / 'nope.yaml'}: no such file or playbook id" in missing.stderr
+    assert f"no playbook file at {tmp_path / 'nope.yaml'}; check the path, or give a playbook id" in missing.stderr
+    mistyped = invoke("playbooks", "validate", "triag")
+    assert mistyped.exit_code == 2
+    assert "no playbook with id 'triag'; did you mean 'triage'?" in mistyped.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("reveiw", ["error: no playbook with id 'reveiw'", "hint: did you mean 'review'? (see: dealrescue playbooks list)"]),
+        ("postmortem", ["error: no playbook with id 'postmortem'", "hint: known playbooks: pulse, qualify, recover, review, "
+                        "triage, walkaway (see: dealrescue playbooks list)"]),
+        ("nope.yaml", ["error: no playbook file at nope.yaml", "hint: check the path, or give a playbook id"]),
+    ],
+)
+def test_playbooks_test_names_a_mistyped_id_or_missing_file_as_run_does(given: str, said: list[str]) -> None:
+    """`playbooks test` looks a playbook up as `run` does: a usage error (2) with run's hint, not exit 1
+    with the operating system's "No such file or directory"."""
+    tested = invoke("playbooks", "test", given, "--fuzz", "5")
+    assert tested.exit_code == 2
+    assert tested.stderr.splitlines() == said
+    assert tested.stdout == ""
 
 
 def test_a_new_playbook_that_shadows_a_bundled_one_says_so(user_home: Path) -> None:

@@ -191,11 +191,11 @@ def test_several_files_one_report_and_the_documented_exit_codes(tmp_path: Path) 
 
     only_missing = run(tmp_path / "good.yaml", missing)
     assert only_missing.exit_code == 2
-    assert only_missing.stderr == f"error: cannot read {missing}: no such file or playbook id\n"
+    assert only_missing.stderr == f"error: no playbook file at {missing}; check the path, or give a playbook id\n"
     both = run(missing, tmp_path / "bad.yaml", tmp_path / "good.yaml")
     assert both.exit_code == 3
     lines = both.stderr.splitlines()
-    assert lines[0] == f"error: cannot read {missing}: no such file or playbook id"
+    assert lines[0] == f"error: no playbook file at {missing}; check the path, or give a playbook id"
     assert any(line.startswith(f"error: {tmp_path / 'bad.yaml'}:9: questions[1].promt: unknown key") for line in lines)
     assert all(line.startswith("error: ") for line in lines)
     assert both.stdout == f"ok: {tmp_path / 'good.yaml'} (playbook mini)\n"

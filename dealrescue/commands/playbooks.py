@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from dealrescue.catalog import finder as catalog
 from dealrescue.core.mdescape import json_safe
-from dealrescue.errors import EXIT_PLAYBOOK, EXIT_RUNTIME, EXIT_USAGE, ChecksFailed, DealRescueError, PlaybookError, UsageError
+from dealrescue.errors import (
+    EXIT_PLAYBOOK,
+    EXIT_RUNTIME,
+    EXIT_USAGE,
+    ChecksFailed,
+    DealRescueError,
+    PlaybookError,
+    PlaybookNotFoundError,
+    UsageError,
+)
 from dealrescue.ui.output import emit
 
 if TYPE_CHECKING:
@@ -119,23 +128,26 @@ def questions_document(compiled: CompiledPlaybook) -> dict[str, Any]:
 
 
 def _file_or_id(path: Path) -> Path:
-    """A file as given, or the file a playbook id (as `show` takes) stands for."""
-    if not path.exists() and not catalog.looks_like_path(str(path)):
-        try:
-            return catalog.locate(str(path))[0]
-        except DealRescueError:
-            pass
-    return path
+    """A file as given, or the file a playbook id (as `run` and `show` take) stands for.
+
+    Neither is ``PlaybookNotFoundError``, with run's hint (a close id, or the known ones).
+    """
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise PlaybookNotFoundError(f"cannot read {path}: a folder", hint=f"give the playbook files in it, e.g. {path}/*.yaml")
+    return catalog.locate(str(path))[0]
 
 
 def validate_playbooks(files: list[Path], fmt: str) -> None:
     results: list[dict[str, Any]] = []
     missing = 0
-    for path in map(_file_or_id, files):
-        if not path.is_file():
+    for given in files:
+        try:
+            path = _file_or_id(given)
+        except PlaybookNotFoundError as exc:
             missing += 1
-            what = "a folder" if path.is_dir() else "no such file or playbook id"
-            results.append({"path": str(path), "ok": False, "id": None, "problems": [f"cannot read {path}: {what}"]})
+            results.append({"path": str(given), "ok": False, "id": None, "problems": [f"{exc.message}; {exc.hint}" if exc.hint else exc.message]})
             continue
         try:
             compiled = catalog.load_file(path, use_cache=False)
