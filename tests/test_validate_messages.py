@@ -229,3 +229,19 @@ def test_a_misspelt_id_in_a_playbook_test_suggests_the_close_one(tmp_path: Path)
     said = result.stderr
     assert f"pb.yaml:{line_of(raw, 'verdict: fihgt')}: tests[0].verdict: no verdict has id 'fihgt' (did you mean 'fight'?)" in said, said
     assert "tests[0].answers.competitr: no question has id 'competitr' (did you mean 'competitor'?)" in said, said
+
+
+def test_problems_are_listed_in_the_order_of_the_files_lines(tmp_path: Path) -> None:
+    """The checks run one after another over the whole file (bands are checked after conditions are
+    compiled, say), but the report reads top to bottom like the file."""
+    made = runner.invoke(app, ["playbooks", "new", "starter", "-o", str(tmp_path / "starter.yaml")])
+    assert made.exit_code == 0, made.stderr
+    text = (tmp_path / "starter.yaml").read_text()
+    broken = text.replace("when: exec_sponsor ", "when: exec_sponser ").replace("min: 4, label: Medium", "min: 7, label: Medium")
+    assert broken.count("exec_sponser") == 2 and "min: 7, label: Medium" in broken
+    result = validate(tmp_path, broken)
+    assert result.exit_code == 3
+    lines = [int(m.group(1)) for m in re.finditer(r"pb\.yaml:(\d+): ", result.stderr)]
+    assert len(lines) == 3, result.stderr
+    assert lines == sorted(lines)
+    assert "same min 7" in result.stderr and "did you mean 'exec_sponsor'?" in result.stderr

@@ -85,7 +85,7 @@ class _Problems:
     def __init__(self, source: str, doc: YamlDocument | None) -> None:
         self.source = source
         self.doc = doc
-        self.items: list[str] = []
+        self.found: list[tuple[int, str]] = []
         # Keys whose bad value was reported and left out to check the rest (their default stands in).
         self.defaulted: set[Path] = set()
 
@@ -93,7 +93,12 @@ class _Problems:
         line = self.doc.line_of(path) if self.doc else None
         where = f"{self.source}:{line}" if line else self.source
         key = format_path(path)
-        self.items.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        self.found.append((line or 0, f"{where}: {key}: {message}" if key else f"{where}: {message}"))
+
+    @property
+    def items(self) -> list[str]:
+        """Every problem, in the order of the file's lines (each check runs over the whole file in turn)."""
+        return [text for _, text in sorted(self.found, key=lambda found: found[0])]
 
 
 # Raised when what a cache entry holds changes shape, or the code compiled for a template does
