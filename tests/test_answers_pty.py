@@ -350,6 +350,8 @@ def test_plain_prompts_ctrl_c_keeps_the_answers(start: Start, tmp_path: Path, lo
     found = re.search(r"1 answer\(s\) kept in the journal as run (\w+)", s.text)
     assert found, s.text
     assert journal_record(found.group(1)).answers == {"competitor": "Globex"}
+    # Resume asks the rest the way this run asked: with plain prompts.
+    assert f"hint: continue with: dealrescue resume {found.group(1)} --plain -o plan.md --force" in s.text.replace("\r", ""), s.text
 
 
 def test_plain_ctrl_c_without_saving_ends_the_line_and_names_the_deal_to_start_again(
@@ -364,6 +366,22 @@ def test_plain_ctrl_c_without_saving_ends_the_line_and_names_the_deal_to_start_a
     assert s.finish() == 0
     lines = s.text.replace("\r", "").split("\n")
     assert any(line.startswith("error: interrupted: 1 answer(s) given; --no-save was set") for line in lines), s.text
-    assert any(line.startswith("hint: start again with: dealrescue run loss.yaml 'Acme Corp' --no-save -o plan.md --force") for line in lines), s.text
+    # The plan's date and the plain prompts go on too: the hint makes the same run again.
+    assert any(line.startswith(f"hint: start again with: dealrescue run loss.yaml 'Acme Corp' --no-save --date {DATE} --plain "
+                               "-o plan.md --force") for line in lines), s.text
     # What is typed is set off from the prompt's hint by a space, as on any shell prompt.
     assert "  (type the answer) Globex" in lines, s.text
+
+
+def test_ctrl_c_with_o_names_the_same_file_in_the_resume_line(start: Start, tmp_path: Path, loss: Path) -> None:
+    """-o writes only a finished plan, so after Ctrl-C the file is not there: resume needs the same
+    -o (and no --force, which would only be needed to replace a file)."""
+    s = start(f'{DR} {LOSS_RUN} --plain -o out.md; echo "RC:$?"')
+    s.answer(L_COMPETITOR, "Globex" + ENTER)
+    s.answer("type a number", CTRL_C)
+    s.wait("RC:130")
+    assert s.finish() == 0
+    found = re.search(r"kept in the journal as run (\w+)", s.text)
+    assert found, s.text
+    assert f"hint: continue with: dealrescue resume {found.group(1)} --plain -o out.md\r\n" in s.text, s.text
+    assert not (tmp_path / "out.md").exists()

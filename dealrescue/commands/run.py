@@ -313,16 +313,31 @@ def _answer_and_plan(run: Run, streams: terminal.PromptStreams | None) -> Plan:
 
 def _stopped(run: Run, closed: bool, signum: int | None = None) -> DealRescueError:
     """Ctrl-C, SIGTERM/SIGHUP or a closed terminal while asking: say what is kept and how to go on."""
+    import shlex
+
     recorder = run.recorder
     kept = recorder.interrupted()
+    options = run.options
+    # How the rep is asked goes on; resume keeps the plan's date, format and date reading itself.
+    asking = [*(["--plain"] if options.plain else []), *(["--no-review"] if options.no_review else [])]
     if recorder.run_id and recorder.enabled:
-        how = f"continue with: dealrescue resume {recorder.run_id}"
+        how = f"continue with: dealrescue resume {shlex.join([recorder.run_id, *asking])}"
     else:
-        import shlex
-
-        again = [run.options.playbook, *([run.deal] if run.deal else []), *(["--no-save"] if run.options.no_save else [])]
+        again = [
+            options.playbook,
+            *([run.deal] if run.deal else []),
+            *(["--no-save"] if options.no_save else []),
+            *(["--date", options.date] if options.date else []),
+            *(["--format", options.format] if options.format != "markdown" else []),
+            *(["--dayfirst"] if options.dayfirst else []),
+            *(["--playbooks-dir", str(options.playbooks_dir)] if options.playbooks_dir else []),
+            *asking,
+        ]
         how = f"start again with: dealrescue run {shlex.join(again)}"
-    if run.options.output is None and terminal.stdout_is_file():
+    if options.output is not None:
+        # -o writes only a finished plan: the file is not there yet, unless --force was to replace one.
+        how += f" -o {shlex.quote(str(options.output))}" + (" --force" if options.force else "")
+    elif terminal.stdout_is_file():
         # The shell made the file before we ran; -o writes only a finished plan.
         # Resume with -o into that file needs --force, as the file is there (empty).
         name = terminal.stdout_file_name()
