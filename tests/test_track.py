@@ -324,3 +324,26 @@ def test_rank_bands_and_the_plan_carry_the_record_once_judged(user_home: Path, t
     # A saved run reads the record through the journal it is recorded in: the same line.
     saved = ok("qualify", "Q11", "--no-input")
     assert "*Track record: 2 of 5 won (12-77%, Wilson 95%)*" in saved.stdout and "Saved as run" in saved.stderr
+
+
+def test_a_playbook_run_from_a_file_outside_the_folders_is_found_by_export_and_track(tmp_path: Path) -> None:
+    """A run of `dealrescue run ./my-check.yaml` records the file; export and track load the playbook
+    from it (as `outcome` does) instead of warning that it cannot be loaded."""
+    home = tmp_path / "home"
+    book = tmp_path / "elsewhere" / "my-check.yaml"
+    book.parent.mkdir(mode=0o700)
+    setup("playbooks", "new", "my-check", "-o", str(book), home=home)
+    done = setup("run", str(book), "Acme", "--no-input", "--date", "2026-11-22", "--set", "confidence=2", home=home)
+    run_id = done.stderr.split("Saved as run ")[1].split()[0]
+    setup("outcome", run_id, "won", "--date", "2026-11-30", home=home)  # the verdict is push: won is its success
+
+    exported = setup("deals", "export", "--all", home=home)
+    assert "cannot be loaded" not in exported.stderr
+    row = next(csv.DictReader(io.StringIO(exported.stdout)))
+    assert (row["playbook"], row["verdict"], row["outcome"], row["success"]) == ("my-check", "push", "won", "yes")
+
+    tracked = setup("track", "my-check", home=home)
+    assert "cannot be loaded" not in tracked.stderr
+    assert tracked.stdout.startswith("My deal check (my-check): 1 deal, each counted by its latest run")
+    every = setup("track", home=home)
+    assert "cannot be loaded" not in every.stderr and "(my-check): 1 deal" in every.stdout

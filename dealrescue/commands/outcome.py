@@ -7,11 +7,12 @@ it; every outcome recorded stays in the journal's history (``deals show`` lists 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date, today
-from dealrescue.errors import PlaybookNotFoundError, UsageError
+from dealrescue.errors import PlaybookError, PlaybookNotFoundError, UsageError
 from dealrescue.ui import terminal
 
 if TYPE_CHECKING:
@@ -33,6 +34,20 @@ def playbook_named(playbook_id: str, source: str | None = None, *, playbooks_dir
         if compiled.id != playbook_id:
             raise
         return compiled.playbook
+
+
+def playbooks_by_id(
+    sources: Mapping[str, str | None], left: str, playbooks_dir: Path | None = None
+) -> dict[str, Playbook]:
+    """Each playbook of ``sources`` (id: the file its newest run was made from, or None) as
+    ``playbook_named`` finds it; one that cannot be loaded gets a notice ending in ``left``."""
+    found: dict[str, Playbook] = {}
+    for playbook_id in sorted(sources):
+        try:
+            found[playbook_id] = playbook_named(playbook_id, sources[playbook_id], playbooks_dir=playbooks_dir)
+        except (PlaybookNotFoundError, PlaybookError):
+            terminal.notice(f"warning: playbook {playbook_id!r} cannot be loaded: {left}")
+    return found
 
 
 def record_outcome(given: str, result: str, note: str | None, on: str | None, playbooks_dir: Path | None = None) -> None:

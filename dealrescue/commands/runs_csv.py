@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.core.render.rank import neutralise
-from dealrescue.errors import PlaybookError, PlaybookNotFoundError, UsageError
+from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
 
 if TYPE_CHECKING:
@@ -54,20 +54,6 @@ def _success(playbooks: Mapping[str, Playbook | None], run: Mapping[str, Any]) -
     return "yes" if is_success(playbook, run) else "no"
 
 
-def _playbooks(ids: Iterable[str]) -> dict[str, Playbook | None]:
-    """Each playbook in effect by id (None, with a notice, for one that cannot be found or read)."""
-    from dealrescue.commands.outcome import playbook_named
-
-    found: dict[str, Playbook | None] = {}
-    for playbook_id in sorted(set(ids)):
-        try:
-            found[playbook_id] = playbook_named(playbook_id)
-        except (PlaybookNotFoundError, PlaybookError):
-            terminal.notice(f"warning: playbook {playbook_id!r} cannot be loaded: its runs' success column is left empty")
-            found[playbook_id] = None
-    return found
-
-
 def export_lines(with_answers: bool) -> Iterator[str]:
     """The header and one line per run, oldest first."""
     from dealrescue.commands.common import open_existing_journal
@@ -77,8 +63,16 @@ def export_lines(with_answers: bool) -> Iterator[str]:
     if journal is None:
         return
     with journal:
-        ids = [r[0] for batch in journal.stream_runs(["playbook_id"]) for r in batch]
-        playbooks = _playbooks(ids)
+        from dealrescue.commands.outcome import playbooks_by_id
+
+        # Newest first: each playbook as its newest run was made from it (a path, for one run from a file).
+        sources: dict[str, str | None] = {}
+        for batch in journal.stream_runs(["playbook_id", "playbook_source"]):
+            for playbook_id, source in batch:
+                sources.setdefault(playbook_id, source)
+        playbooks: dict[str, Playbook | None] = {
+            **dict.fromkeys(sources), **playbooks_by_id(sources, "its runs' success column is left empty")
+        }
         for run in journal.run_rows():
             cells = {**run, "bands": json.dumps(run["bands"], sort_keys=True), "success": _success(playbooks, run)}
             row = [cells[c] for c in COLUMNS]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dealrescue.commands.common import journal_hints, open_existing_journal, parse_date
-from dealrescue.errors import PlaybookError, PlaybookNotFoundError, UsageError
+from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
 from dealrescue.ui.listing_output import one_line, write_json
 
@@ -38,17 +38,13 @@ def load_runs(playbook: str | None, sources: list[Path]) -> list[dict[str, Any]]
 
 
 def _chosen(ref: str | None, runs: list[dict[str, Any]], playbooks_dir: Path | None) -> list[Playbook]:
-    from dealrescue.commands.outcome import playbook_named
+    from dealrescue.commands.outcome import playbook_named, playbooks_by_id
 
+    # Oldest first: the last run of each playbook names the file it was made from (journal runs only).
+    sources = {str(r["playbook"]): r.get("playbook_source") for r in runs}
     if ref is not None:
-        return [playbook_named(ref, playbooks_dir=playbooks_dir)]
-    chosen = []
-    for playbook_id in sorted({str(r["playbook"]) for r in runs}):
-        try:
-            chosen.append(playbook_named(playbook_id, playbooks_dir=playbooks_dir))
-        except (PlaybookNotFoundError, PlaybookError):
-            terminal.notice(f"warning: playbook {playbook_id!r} cannot be loaded: its runs are left out")
-    return chosen
+        return [playbook_named(ref, sources.get(ref), playbooks_dir=playbooks_dir)]
+    return list(playbooks_by_id(sources, "its runs are left out", playbooks_dir).values())
 
 
 def track(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 RUN_COLUMNS = {
     name: name
     for name in (
-        "id", "deal", "playbook_id", "playbook_version", "plan_date",
+        "id", "deal", "playbook_id", "playbook_version", "playbook_source", "plan_date",
         "verdict_id", "verdict_title", "created_at", "updated_at",
     )
 } | {"status": SHOWN_STATUS_SQL}

@@ -49,12 +49,12 @@ class OutcomeDue:
 # What the record and the export read of each run, by name (the same names as the export's header).
 RUN_FIELDS = (
     "run_id", "deal", "playbook", "playbook_version", "scoring", "status", "plan_date", "created_at",
-    "verdict", "bands", "outcome", "outcome_date", "outcome_recorded_at",
+    "verdict", "bands", "outcome", "outcome_date", "outcome_recorded_at", "playbook_source",
 )
 _RUN_ROWS = (
     "SELECT r.id, r.deal, r.playbook_id, r.playbook_version, r.scoring, r.status, r.plan_date, r.created_at, "
     "r.verdict_id, CASE WHEN r.scoring IS NULL THEN json_extract(p.json, '$.scores') END, "
-    "o.outcome, o.happened_on, o.recorded_at "
+    "o.outcome, o.happened_on, o.recorded_at, r.playbook_source "
     "FROM runs AS r LEFT JOIN plans AS p ON p.run_id = r.id LEFT JOIN outcomes AS o ON o.run_id = r.id"
 )
 _BATCH = 512
