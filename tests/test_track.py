@@ -347,3 +347,13 @@ def test_a_playbook_run_from_a_file_outside_the_folders_is_found_by_export_and_t
     assert tracked.stdout.startswith("My deal check (my-check): 1 deal, each counted by its latest run")
     every = setup("track", home=home)
     assert "cannot be loaded" not in every.stderr and "(my-check): 1 deal" in every.stdout
+
+
+def test_a_figure_with_runs_but_no_outcome_says_so_not_0_of_0() -> None:
+    from dealrescue.core.track import figure_line
+
+    waiting = {"runs": 2, "outcomes": 0, "successes": 0, "judged": False, "interval": None}
+    assert figure_line("walk away", waiting, "invited back later") == "walk away: no outcome yet · 2 pending"
+    assert figure_line("walk away", {**waiting, "runs": 0}, "invited back later") == "walk away: no runs yet"
+    one = {"runs": 3, "outcomes": 1, "successes": 1, "judged": False, "interval": None}
+    assert figure_line("fight", one, "won back") == "fight: 1 of 1 won back · 2 pending · too few to judge"

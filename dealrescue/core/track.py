@@ -199,10 +199,13 @@ def figure_line(name: str, counts: Mapping[str, Any], words: str, *, pending: bo
     """``fight on value: 5 of 9 won back (27-81%) · 3 pending``; counts only, "too few to judge", below 5 outcomes."""
     if counts.get("runs", counts["outcomes"]) == 0 and counts["outcomes"] == 0:
         return f"{name}: no runs yet"
+    waiting = counts.get("runs", counts["outcomes"]) - counts["outcomes"]
+    if counts["outcomes"] == 0:
+        # Not "0 of 0 won back": there is nothing to count yet, only runs waiting for theirs.
+        return f"{name}: no outcome yet" + (f" · {waiting} pending" if pending else "")
     text = f"{name}: {counts['successes']} of {counts['outcomes']} {words}"
     if counts["judged"]:
         text += f" ({percent_range(counts['interval'])})"
-    waiting = counts.get("runs", counts["outcomes"]) - counts["outcomes"]
     if pending and waiting:
         text += f" · {waiting} pending"
     if not counts["judged"]:
