@@ -161,6 +161,10 @@ def test_new_refuses_to_shadow_a_bundled_playbook_and_says_how_to_copy_it() -> N
     assert not (paths.user_playbooks_dir() / "triage.yaml").exists()
     ran = invoke("triage", "Acme", "--answers", _triage_answers(), "--no-input", "--no-save", "--format", "json")
     assert json.loads(ran.stdout)["playbook"]["title"] == "Lost-deal triage", "the bundled triage still runs"
+    # Once my-triage is taken, the hint names an id that is still free.
+    assert invoke("playbooks", "new", "my-triage", "--from", "triage").exit_code == 0
+    again = invoke("playbooks", "new", "triage")
+    assert "copy it: dealrescue playbooks new my-triage-2 --from triage" in again.stderr
     forced = invoke("playbooks", "new", "triage", "--force")
     assert forced.exit_code == 0 and "takes the place of the bundled playbook" in forced.stderr
 

@@ -197,13 +197,19 @@ def new_playbook(playbook_id: str, output: Path | None, force: bool, start_from:
     else:
         target = output
     in_catalog = output is None or target.resolve().parent == paths.user_playbooks_dir().resolve()
-    others = [e for e in catalog.list_entries(load=False) if e.id == playbook_id and e.path.resolve() != target.resolve()]
+    entries = catalog.list_entries(load=False)
+    others = [e for e in entries if e.id == playbook_id and e.path.resolve() != target.resolve()]
     bundled = [e for e in others if e.origin == "bundled"]
     if in_catalog and bundled and not force:
+        import itertools
+
+        taken = {e.id for e in entries}
+        free = next(n for n in itertools.chain([f"my-{playbook_id}"], (f"my-{playbook_id}-{k}" for k in itertools.count(2)))
+                    if n not in taken)
         raise UsageError(
             f"{playbook_id!r} is the id of a bundled playbook ({bundled[0].path}); a playbook of yours with the same id "
             f"shadows it: `dealrescue {playbook_id}` and `dealrescue run {playbook_id}` would run yours instead",
-            hint=f"to adapt the bundled one, copy it: dealrescue playbooks new my-{playbook_id} --from {playbook_id} "
+            hint=f"to adapt the bundled one, copy it: dealrescue playbooks new {free} --from {playbook_id} "
             f"(add --force to shadow it on purpose)",
         )
     if start_from is not None:
