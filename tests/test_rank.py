@@ -272,9 +272,14 @@ def test_missing_deal_column_is_an_error(tmp_path: Path) -> None:
     result = invoke("rank", write(tmp_path, "region,pulse\nEMEA,3\n"))
     assert result.exit_code == 2
     assert "no deal column" in result.stderr
-    semicolons = invoke("rank", write(tmp_path, "deal;pulse\nAcme;3\n", "semi.csv"))
+    # A delimiter forced wrong, or one rank does not find by itself: the hint names the option.
+    semicolons = invoke("rank", write(tmp_path, "deal;pulse\nAcme;3\n", "semi.csv"), "--delimiter", ",")
     assert semicolons.exit_code == 2
-    assert "separated by ';'" in semicolons.stderr
+    assert "separated by ';': say so with --delimiter ';'" in semicolons.stderr
+    pipes = invoke("rank", write(tmp_path, "deal|pulse\nAcme|3\n", "pipes.csv"))
+    assert pipes.exit_code == 2
+    assert "--delimiter '|'" in pipes.stderr
+    assert invoke("rank", tmp_path / "pipes.csv", "--delimiter", "|", "--format", "csv").exit_code == 0
 
 
 def test_headers_are_forgiving_and_other_columns_passed_through(tmp_path: Path, small: Path) -> None:
@@ -336,10 +341,14 @@ def test_header_only_file_says_no_rows_and_exits_0(tmp_path: Path) -> None:
 def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes((HEADER + "\nAcme,,9,yes,yes,no,yes,yes,yes\nSoci\xe9t\xe9,,9,yes,yes,no,yes,yes,yes\n").encode("latin-1"))
-    result = invoke("rank", path)
+    result = invoke("rank", path, "--encoding", "utf-8")  # forced: the byte is named, not guessed
     assert result.exit_code == 2
     assert f"error: {path}:3: not UTF-8 text (byte 0xe9 at column 5)" in result.stderr
-    assert "CSV UTF-8" in result.stderr
+    assert "--encoding cp1252" in result.stderr
+    found = invoke("rank", path, "--format", "csv")  # found: Windows-1252, said in the summary
+    assert found.exit_code == 0, found.stderr
+    assert "Société" in found.stdout
+    assert "read as Windows-1252 text (not UTF-8; --encoding names another)" in found.stderr
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -40,6 +40,18 @@ def rank_command(
         Optional[str],
         typer.Option("--amount", metavar="COLUMN", help="The amount column (default: guessed from Amount, ARR, ACV...)."),
     ] = None,
+    encoding: Annotated[
+        Optional[str],
+        typer.Option("--encoding", metavar="NAME",
+                     help="The file's encoding, e.g. cp1252 or utf-16 (default: found: a byte order mark says it, "
+                          "else UTF-8, else Windows-1252 as a European Excel saves CSV; the summary names it)."),
+    ] = None,
+    delimiter: Annotated[
+        Optional[str],
+        typer.Option("--delimiter", metavar=",|;|tab",
+                     help="What separates the cells (default: found from the header line; Excel in Europe and "
+                          "Dynamics 365 write ;, Excel's Unicode Text tabs)."),
+    ] = None,
     dayfirst: Annotated[
         bool, typer.Option("--dayfirst", help="Read 03/04/2027 and 03.04.2027 as 3 April (default: US month first; also DEALRESCUE_DAYFIRST=1).")
     ] = False,
@@ -118,7 +130,7 @@ def rank_command(
                              hint="dealrescue rank FILE.csv --from EXPORT.csv")
 
         print_sql(playbook, dialect, table, columns_from or file, playbooks_dir, by, dayfirst,
-                  mapping=mapping or [], map_file=map_file)
+                  mapping=mapping or [], map_file=map_file, encoding=encoding, delimiter=delimiter)
         return
     from dealrescue.commands.rank import RankOptions, rank
     from dealrescue.errors import UsageError
@@ -130,5 +142,6 @@ def rank_command(
             file=file, playbook=playbook, by=by, format=fmt.value if fmt is not None else None, output=output, force=force,
             playbooks_dir=playbooks_dir, amount=amount, dayfirst=dayfirst, wide=wide, top=top, raw=raw,
             explain_columns=explain, mapping=mapping or [], map_file=map_file, sources=list(sources or []),
+            encoding=encoding, delimiter=delimiter,
         )
     )

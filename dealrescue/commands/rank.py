@@ -28,6 +28,7 @@ from dealrescue.ui.output import check_target
 
 if TYPE_CHECKING:
     from dealrescue.commands.rankfile import ScoredFile
+    from dealrescue.commands.rankinput import ExportFormat
     from dealrescue.core.loader import CompiledPlaybook
     from dealrescue.core.render.rank import BandCount, RankingView, ViewRow
 
@@ -56,6 +57,8 @@ class RankOptions:
     map_file: Path | None = None  # --map-file: a YAML mapping of column -> target
     # --from: ``deals export --all`` files the bands' records are counted from (default: the journal).
     sources: list[Path] = field(default_factory=list)
+    encoding: str | None = None  # --encoding (a Python codec name); None: found (BOM, UTF-8, else cp1252)
+    delimiter: str | None = None  # --delimiter: "," ";" "\t"; None: found from the header line
 
 
 def rank(options: RankOptions) -> None:
@@ -67,7 +70,7 @@ def rank(options: RankOptions) -> None:
         raise UsageError(f"--top {options.top}: give a number of rows, 1 or more")
     compiled, _origin = catalog.load(options.playbook, options.playbooks_dir)
     mapping = column_mapping(options.mapping, options.map_file)
-    from dealrescue.commands.rankfile import readable_twice
+    from dealrescue.commands.rankinput import delimiter_option, encoding_option, export_text
     from dealrescue.core.rank import score_order
 
     order = score_order(compiled, None if options.by == "amount" else options.by)
@@ -75,8 +78,9 @@ def rank(options: RankOptions) -> None:
     records = _band_records(options, compiled, order)
     if options.file is not None and str(options.file) == "-":  # like --answers -: the export on standard input
         options = replace(options, file=Path("/dev/stdin"))
-    with readable_twice(options.file) as path:
-        _rank_file(options, fmt, compiled, mapping, path, order, records)
+    encoding, delimiter = encoding_option(options.encoding), delimiter_option(options.delimiter)
+    with export_text(options.file, str(options.file), encoding, delimiter) as (path, how):
+        _rank_file(options, fmt, compiled, mapping, path, order, records, how)
 
 
 def _band_records(options: RankOptions, compiled: CompiledPlaybook, order: tuple[int, ...]) -> dict[str, str]:
@@ -92,7 +96,7 @@ def _band_records(options: RankOptions, compiled: CompiledPlaybook, order: tuple
 
 
 def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mapping: dict[str, str],
-               path: Path, order: tuple[int, ...], records: dict[str, str]) -> None:
+               path: Path, order: tuple[int, ...], records: dict[str, str], how: ExportFormat) -> None:
     from dealrescue.commands.rankfile import score_file
     from dealrescue.commands.rankreport import report_problems
     from dealrescue.core.rank import explain_columns, unknown_columns_note
@@ -107,8 +111,10 @@ def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mappi
             raise _Explained
 
         try:
-            score_file(path, compiled, order, "", amount=options.amount, on_header=explain, mapping=mapping, source=source)
+            score_file(path, compiled, order, "", amount=options.amount, on_header=explain, mapping=mapping, source=source,
+                       delimiter=how.delimiter)
         except _Explained:
+            _say_how_read(source, how)
             return
 
     def warn(columns: object) -> None:
@@ -123,7 +129,8 @@ def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mappi
 
     with _collector_paused():
         scored = score_file(path, compiled, order, dt.date.today().isoformat(), amount=options.amount,
-                            dayfirst=day_first(options.dayfirst), weighted=weighted, on_header=warn, mapping=mapping, source=source)
+                            dayfirst=day_first(options.dayfirst), weighted=weighted, on_header=warn, mapping=mapping,
+                            source=source, delimiter=how.delimiter)
         if not len(scored.ranked) and not scored.scorer.bad_rows:
             terminal.notice(f"No rows to rank in {options.file}: it has a header and nothing else.")
         on_terminal = fmt == "table" and options.output is None and terminal.stdout_is_terminal()
@@ -131,12 +138,14 @@ def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mappi
         if on_terminal and top is None:
             top = max(shutil.get_terminal_size().lines - _TABLE_MARGIN - len(_bands(scored, order, compiled, records)), 5)
         view = ranking_view(options, scored, compiled, order, records, top if fmt == "table" else None, fmt == "csv")
+        view.read = how.described()
         from dealrescue.commands.rankfile import long_cells_readable
 
         with long_cells_readable():
             _write(view, fmt, options, on_terminal)
         sys.stdout.flush()  # the ranking first, then what went wrong (both may share one pipe)
     scored.problems.sort(key=lambda p: p.line)
+    _say_how_read(source, how)
     report_problems(str(options.file), scored, 10 if on_terminal else None)
     if scored.scorer.bad_rows:
         plural = "s were" if scored.scorer.bad_rows > 1 else " was"
@@ -145,6 +154,15 @@ def _rank_file(options: RankOptions, fmt: str, compiled: CompiledPlaybook, mappi
             f"({len(scored.ranked)} ranked)",
             hint="fix the rows reported above, then rank again",
         )
+
+
+def _say_how_read(source: str, how: ExportFormat) -> None:
+    """The summary's line on the encoding and delimiter, when they are not UTF-8 and a comma."""
+    note = how.note()
+    if note is not None:
+        from dealrescue.core.mdescape import strip_controls
+
+        terminal.notice(strip_controls(f"{source}: {note}"))
 
 
 def column_mapping(pairs: list[str], map_file: Path | None) -> dict[str, str]:

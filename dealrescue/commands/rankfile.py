@@ -11,6 +11,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import sys
 import weakref
 from array import array
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from dealrescue.errors import DealRescueError, UsageError
+from dealrescue.commands.rankinput import bounded_lines, open_export
+from dealrescue.errors import UsageError
 
 if TYPE_CHECKING:
     from dealrescue.core.loader import CompiledPlaybook
@@ -30,14 +32,12 @@ if TYPE_CHECKING:
 CELL_LIMIT = 131_072
 # Cells up to this size are read (then skipped); a longer one means a broken file.
 _READ_LIMIT = 64 << 20
-# One line of the file (a quoted cell's line breaks end lines too): a longer one is not a CRM export.
-LINE_LIMIT = _READ_LIMIT
 # Columns of a header: Salesforce reports stop at a few hundred.
 COLUMN_LIMIT = 10_000
-# What a pipe may bring (rank spools it to a private temp file to read it twice).
-PIPE_LIMIT = 4 << 30
 # A progress bar is worth showing from this size on (about 10,000 rows).
 _PROGRESS_BYTES = 1 << 20
+# Excel's first line naming the delimiter ("sep=;"), as read with any delimiter.
+_SEP_LINE = re.compile(r"(?i)sep=.?")
 # Problems kept for the report after the output; beyond this they are only counted.
 PROBLEMS_KEPT = 10_000
 
@@ -45,7 +45,7 @@ PROBLEMS_KEPT = 10_000
 class ExportReader:
     """``csv.reader`` over a file read as bytes, noting where each row starts."""
 
-    def __init__(self, handle: IO[bytes], source: str = "", size: int | None = None) -> None:
+    def __init__(self, handle: IO[bytes], source: str = "", size: int | None = None, delimiter: str = ",") -> None:
         self.handle = handle
         self.source = source
         self.size = size  # bytes to read: the file's size when it was opened (it may grow meanwhile)
@@ -53,7 +53,7 @@ class ExportReader:
         self.offsets = array("q")
         self.line_num = 0
         self.long_cells: Callable[[list[str], int], None] | None = None
-        self._csv = csv.reader(self._lines())
+        self._csv = csv.reader(self._lines(), delimiter=delimiter)
 
     def _lines(self) -> Iterator[str]:
         first = True
@@ -78,22 +78,6 @@ class ExportReader:
         return row
 
 
-def bounded_lines(handle: IO[bytes], source: str, size: int | None) -> Iterator[bytes]:
-    """The lines of ``handle`` up to ``size`` bytes, none longer than ``LINE_LIMIT``."""
-    left = size if size is not None else -1
-    number = 0
-    while left:
-        raw = handle.readline(LINE_LIMIT if left < 0 else min(LINE_LIMIT, left))
-        if not raw:
-            return
-        number += 1
-        if len(raw) == LINE_LIMIT and not raw.endswith(b"\n"):
-            raise UsageError(f"{source}:{number}: a line over {LINE_LIMIT >> 20} MiB: not a CSV export rank can read",
-                             hint="export the report again as CSV; a cell that long belongs in an attachment")
-        left -= len(raw) if left > 0 else 0
-        yield raw
-
-
 @dataclass
 class ScoredFile:
     """A scored file: the ranking, where each row starts, and what went wrong."""
@@ -106,7 +90,8 @@ class ScoredFile:
     first_row: int  # offsets index of the first row after the header
     problems: list[RowProblem] = field(default_factory=list)
     problem_count: int = 0
-    path: Path | None = None  # where the rows are read again (the spooled copy of a pipe)
+    path: Path | None = None  # where the rows are read again (the spooled copy of a pipe, the UTF-8 copy)
+    delimiter: str = ","
     snapshot: tuple[int, int, int] = (0, 0, 0)  # inode, size, mtime when scored: a change is an error
 
 
@@ -127,17 +112,18 @@ def long_cells_readable() -> contextlib.AbstractContextManager[None]:
 def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], today: str, *,
                engine: bool = False, amount: str | None = None, dayfirst: bool = False,
                weighted: bool = False, on_header: Callable[[ColumnMap], None] | None = None,
-               mapping: Mapping[str, str] | None = None, source: str | None = None) -> ScoredFile:
-    """Score every row of the CSV file at ``path`` (named ``source`` in messages), streaming it;
-    problems are kept, not printed."""
+               mapping: Mapping[str, str] | None = None, source: str | None = None,
+               delimiter: str = ",") -> ScoredFile:
+    """Score every row of the UTF-8 CSV file at ``path`` (named ``source`` in messages; cells
+    separated by ``delimiter``), streaming it; problems are kept, not printed."""
     from dealrescue.core.rank import CellReader, RowProblem, make_scorer, match_columns
     from dealrescue.core.rank.columns import check_questions_fed
 
     source = source if source is not None else str(path)
-    handle = _open(path)
+    handle = open_export(path)
     with handle, _field_limit(_READ_LIMIT):
         snapshot = _snapshot(handle.fileno())
-        reader = ExportReader(handle, source, snapshot[1])
+        reader = ExportReader(handle, source, snapshot[1], delimiter)
         try:
             columns = match_columns(_header(reader, source, compiled), compiled, source, amount, mapping)
             if on_header is not None:
@@ -145,7 +131,7 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
             check_questions_fed(columns, compiled)
             scorer = make_scorer(compiled, columns, order, today, engine=engine, cells=CellReader(dayfirst))
             scored = ScoredFile(source, columns, scorer, None, reader.offsets, len(reader.offsets),  # type: ignore[arg-type]
-                                path=path, snapshot=snapshot)
+                                path=path, snapshot=snapshot, delimiter=delimiter)
 
             def keep(problem: RowProblem) -> None:
                 scored.problem_count += 1
@@ -169,7 +155,7 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
             line, column = _undecodable(path)
             raise UsageError(
                 f"{source}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at column {column})",
-                hint="save the export as UTF-8 (in a spreadsheet: Save As, CSV UTF-8) and rank again",
+                hint="leave --encoding out and rank picks, or name the file's encoding (--encoding cp1252)",
             ) from None
         except csv.Error as exc:
             raise UsageError(
@@ -183,6 +169,8 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
 def _header(reader: ExportReader, source: str, compiled: CompiledPlaybook) -> list[str]:
     """The first row with a filled cell: the header."""
     header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+    if header is not None and _SEP_LINE.fullmatch("".join(header)):  # Excel's "sep=;" line before the header
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
     if header is None:
         raise UsageError(
             f"{source} is empty",
@@ -195,18 +183,19 @@ def _header(reader: ExportReader, source: str, compiled: CompiledPlaybook) -> li
 
 
 def read_columns(path: Path, compiled: CompiledPlaybook, *, amount: str | None = None,
-                 mapping: Mapping[str, str] | None = None, source: str | None = None) -> ColumnMap:
-    """The columns of the export at ``path`` as ``rank`` matches them, from its header alone."""
+                 mapping: Mapping[str, str] | None = None, source: str | None = None,
+                 delimiter: str = ",") -> ColumnMap:
+    """The columns of the UTF-8 export at ``path`` as ``rank`` matches them, from its header alone."""
     from dealrescue.core.rank import match_columns
 
     source = source if source is not None else str(path)
-    with _open(path) as handle, _field_limit(_READ_LIMIT):
+    with open_export(path) as handle, _field_limit(_READ_LIMIT):
         try:
-            return match_columns(_header(ExportReader(handle, source), source, compiled), compiled, source, amount,
-                                 mapping)
+            header = _header(ExportReader(handle, source, delimiter=delimiter), source, compiled)
+            return match_columns(header, compiled, source, amount, mapping)
         except UnicodeDecodeError:
             raise UsageError(f"{source}: the header is not UTF-8 text",
-                             hint="save the export as UTF-8 (in a spreadsheet: Save As, CSV UTF-8)") from None
+                             hint="leave --encoding out and rank picks, or name the file's encoding") from None
         except csv.Error as exc:
             raise UsageError(f"{source}: the header is not readable as CSV: {exc}",
                              hint="check the quotes of the first line") from None
@@ -216,17 +205,21 @@ def passed_cells(scored: ScoredFile, indexes: tuple[int, ...] | None = None) -> 
     """A function giving the passed-through cells of a row (by its position in the file); a file
     replaced or rewritten since it was scored is an error, never rows read at the wrong offsets."""
     indexes = scored.columns.passed_through() if indexes is None else indexes
-    return _cells_of(_lines_of(scored), indexes, scored.columns.width) if indexes else lambda ordinal: []
+    if not indexes:
+        return lambda ordinal: []
+    return _cells_of(_lines_of(scored), indexes, scored.columns.width, scored.delimiter)
 
 
-def _cells_of(line_of: Callable[[int], bytes], indexes: tuple[int, ...], width: int) -> Callable[[int], list[str]]:
+def _cells_of(line_of: Callable[[int], bytes], indexes: tuple[int, ...], width: int,
+              delimiter: str) -> Callable[[int], list[str]]:
+    """A row's cells at ``indexes``, read as the first read (``ExportReader``) read them."""
     def cells(ordinal: int) -> list[str]:
         raw = line_of(ordinal)
         text = raw.decode("utf-8", "replace")
         if b'"' not in raw and len(raw) <= CELL_LIMIT:
-            row = text.rstrip("\r\n").split(",")  # no quotes: no cell holds a comma or a line break
+            row = text.rstrip("\r\n").split(delimiter)  # no quotes: no cell holds a delimiter or a line break
         else:
-            row = next(csv.reader(io.StringIO(text, newline="")), [])
+            row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
             row = [c if len(c) <= CELL_LIMIT else "" for c in row]
         if len(row) < width:
             row += [""] * (width - len(row))
@@ -239,9 +232,11 @@ def passed_csv(scored: ScoredFile, indexes: tuple[int, ...], as_csv: Callable[[l
                copied: Callable[[str], str | None]) -> Callable[[int], str]:
     """A function giving a row's passed-through cells as CSV text (by its position in the file):
     ``copied`` from the line as read when the writer would write them back unchanged (no
-    splitting and writing again), else ``as_csv`` of ``passed_cells``."""
-    line_of = _lines_of(scored)  # one mapping: a page mapped twice counts twice in memory
-    cells = _cells_of(line_of, indexes, scored.columns.width)
+    splitting and writing again: only from a comma-separated file), else ``as_csv`` of ``passed_cells``."""
+    line_of = _lines_of(scored)  # one descriptor for both
+    cells = _cells_of(line_of, indexes, scored.columns.width, scored.delimiter)
+    if scored.delimiter != ",":
+        return lambda ordinal: as_csv(cells(ordinal))
 
     def text(ordinal: int) -> str:
         raw = line_of(ordinal)
@@ -291,32 +286,6 @@ def _snapshot(fd: int) -> tuple[int, int, int]:
     return info.st_ino, info.st_size, info.st_mtime_ns
 
 
-@contextmanager
-def readable_twice(path: Path) -> Iterator[Path]:
-    """``path`` itself when it is a regular file; a pipe (``/dev/stdin``, ``<(cat f.csv)``) is first
-    copied to a private temp file (0600, removed after), as rank reads the rows twice."""
-    import stat
-    import tempfile
-
-    try:
-        regular = stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        regular = True  # _open says what is wrong
-    if regular:
-        yield path
-        return
-    with _open(path) as source, tempfile.NamedTemporaryFile(prefix="dealrescue-rank-", suffix=".csv") as copy:
-        total = 0
-        for raw in bounded_lines(source, str(path), None):
-            total += len(raw)
-            if total > PIPE_LIMIT:
-                raise UsageError(f"{path}: over {PIPE_LIMIT >> 30} GiB through a pipe",
-                                 hint="save the export to a file and rank the file")
-            copy.write(raw)
-        copy.flush()
-        yield Path(copy.name)
-
-
 def read_map_file(path: Path) -> dict[str, str]:
     """``--map-file``: a YAML mapping of column header -> question id or role (deal, owner, amount...)."""
     from dealrescue.core.yamlread import MAX_BYTES, YamlProblem, read_yaml
@@ -335,19 +304,6 @@ def read_map_file(path: Path) -> dict[str, str]:
         raise UsageError(f"--map-file {path}: expected a mapping of column headers to question ids or roles",
                          hint="for example:  Identify Pain: pain")
     return {str(k): v for k, v in doc.data.items()}
-
-
-def _open(path: Path) -> IO[bytes]:
-    try:
-        return open(path, "rb")  # noqa: SIM115 - closed by the caller
-    except FileNotFoundError:
-        raise UsageError(f"cannot read {path}: no such file", hint="check the path of the CSV export") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder", hint="give the path of a CSV file") from None
-    except PermissionError:
-        raise UsageError(f"cannot read {path}: permission denied", hint="check the file's permissions") from None
-    except OSError as exc:
-        raise DealRescueError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def _undecodable(path: Path) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from dealrescue.errors import UsageError
 
 def print_sql(playbook: str, dialect: str, table: str | None, columns_from: Path | None, playbooks_dir: Path | None,
               by: str | None = None, dayfirst: bool = False, *, mapping: list[str] | None = None,
-              map_file: Path | None = None) -> None:
+              map_file: Path | None = None, encoding: str | None = None, delimiter: str | None = None) -> None:
     """The query on stdout; with ``columns_from``, for the columns of that export's header, matched as
     ``rank`` matches them (``--map``/``--map-file`` included)."""
     if dialect not in DIALECTS:
@@ -34,8 +34,11 @@ def print_sql(playbook: str, dialect: str, table: str | None, columns_from: Path
     pairs = column_mapping(mapping or [], map_file)
     if columns_from is not None:
         from dealrescue.commands.rankfile import read_columns
+        from dealrescue.commands.rankinput import delimiter_option, encoding_option, export_text
 
-        columns = read_columns(columns_from, compiled, mapping=pairs)
+        with export_text(columns_from, str(columns_from), encoding_option(encoding),
+                         delimiter_option(delimiter)) as (path, how):
+            columns = read_columns(path, compiled, mapping=pairs, source=str(columns_from), delimiter=how.delimiter)
         from dealrescue.core.rank.columns import missing_columns_note
 
         note = missing_columns_note(columns, compiled)

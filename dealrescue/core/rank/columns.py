@@ -189,7 +189,8 @@ def _no_deal_column(header: Sequence[str], playbook_id: str, source: str) -> Usa
             "--questions), or say which column names the deal with --map 'COLUMN=deal'")
     other = next((sep for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), None)
     if other is not None:
-        hint = f"the columns seem separated by {other!r}: rank reads comma-separated files, so export with commas"
+        named = "tab" if other == "\t" else other
+        hint = f"the columns seem separated by {other!r}: say so with --delimiter '{named}'"
     return UsageError(
         f"{source}: no deal column in the header (found: {', '.join(repr(h) for h in header) or 'nothing'})",
         hint=hint,

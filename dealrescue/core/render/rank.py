@@ -82,6 +82,7 @@ class RankingView:
     dayfirst: bool = False  # how the close dates are read (shown as ISO in the table and HTML)
     # CSV only: a row's passed-through cells as CSV text, by its position in the file (then rows carry no cells).
     passed_csv: Callable[[int], str] | None = None
+    read: dict[str, str] = field(default_factory=dict)  # how the file was read: {"encoding", "delimiter"}
 
 
 def number_text(value: float) -> str:
@@ -247,6 +248,8 @@ def _json_chunks(view: RankingView) -> Iterator[str]:
         "by": pb.scores[view.order[0]].id,
         "quality": view.quality,
     }
+    if view.read:
+        head["read"] = view.read
     yield json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "rows": [\n'
     shared: dict[int, str] = {}
     chunk: list[str] = []
