@@ -20,6 +20,7 @@ def report_problems(source: str, scored: ScoredFile, shown: int | None) -> None:
         terminal.notice(strip_controls(text))
 
     limit = shown if shown is not None else 50
+    dates = scored.scorer.close_dates.note()  # most close dates read the other way round: one line for them all
     left_out = [p for p in scored.problems if p.left_out]
     for problem in left_out[:limit]:
         say(f"{source}:{problem.line}: column {problem.column}: {problem.message}")
@@ -27,7 +28,7 @@ def report_problems(source: str, scored: ScoredFile, shown: int | None) -> None:
         say(f"{source}: {len(left_out) - limit} more rows left out (--format json lists them)")
     groups: dict[tuple[str, str], list[int]] = {}
     for problem in scored.problems:
-        if not problem.left_out:
+        if not problem.left_out and not (dates and problem.day_order):
             groups.setdefault((problem.column, problem.message), []).append(problem.line)
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0]))
     for (column, message), lines in ordered[:limit]:
@@ -38,9 +39,9 @@ def report_problems(source: str, scored: ScoredFile, shown: int | None) -> None:
             say(f"warning: {source}: column {column} ×{len(lines)}: {message} (lines {where})")
     if len(ordered) > limit:
         say(f"{source}: {len(ordered) - limit} more kinds of warning (--format json lists every cell)")
-    note = scored.scorer.skipper.note()
-    if note is not None:
-        say(f"{source}: {note}")
+    for note in (dates, scored.scorer.skipper.note()):
+        if note is not None:
+            say(f"{source}: {note}")
     from dealrescue.core.rank.columns import missing_columns_note
 
     missing = missing_columns_note(scored.columns, scored.scorer.compiled)

@@ -20,6 +20,7 @@ from dealrescue.core.answers import AnswerProblem, parse_answer
 from dealrescue.core.engine import ScoreOutcome, collect_answers, decide, missing_answers
 from dealrescue.core.loader import CompiledPlaybook
 from dealrescue.core.rank.cells import CellReader, parse_amount
+from dealrescue.core.rank.closedates import CloseDates
 from dealrescue.core.rank.columns import ColumnMap
 from dealrescue.core.rank.order import reason_ranks, tie_signs
 from dealrescue.core.rank.skipping import RowSkipper
@@ -37,6 +38,7 @@ class RowProblem:
     column: str
     message: str
     left_out: bool = False
+    day_order: bool = False  # a close date read only with the other day/month order: may be said once for all
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class Scorer:
         self.bad_rows = 0
         self.ignored_cells = 0
         self.skipper = RowSkipper(compiled, columns)
+        self.close_dates = CloseDates(columns, self.cell_reader)
         self._count = 0
 
     def feed(self, reader: LineReader, on_problem: ProblemSink, on_progress: ProgressSink | None = None) -> None:
@@ -191,7 +194,7 @@ class Scorer:
     def _keep(self, rows: list[list[str]], deals: list[str], lines: Sequence[int], ordinals: Sequence[int],
               standings: Iterable[Standing], reasons: Iterable[tuple[str, ...]],
               problems: dict[int, list[RowProblem]]) -> None:
-        """Keep the scored rows (and their amounts; a bad amount is a warning)."""
+        """Keep the scored rows (and their amounts; a bad amount or close date is a warning)."""
         self.deals += deals
         self.standings += standings
         self.reasons += reasons
@@ -208,6 +211,8 @@ class Scorer:
                     problems.setdefault(line, []).append(
                         RowProblem(line, self.columns.headers[index], f"{cell_problem(exc, row[index])}; amount ignored"))
             self.amounts.extend(amounts)
+        for line, message, other_order in self.close_dates.problems(rows, lines):
+            problems.setdefault(line, []).append(RowProblem(line, self.close_dates.column, message, day_order=other_order))
 
     def ranked(self, weighted: bool = False) -> Ranked:
         """The kept rows, ranked: most at risk first (or the largest score times amount with ``weighted``).
