@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -294,13 +295,19 @@ def _number(value: float) -> int | float:
 
 
 def amount_text(amount: float | None) -> str:
+    """An amount in at most 7 characters, to three figures from 10,000 on: 9,800, 12.5k, 184k, 1.25M."""
     if amount is None:
         return ""
-    if abs(amount) >= 1_000_000:
-        return f"{amount / 1_000_000:,.1f}M"
-    if abs(amount) >= 10_000:
-        return f"{amount / 1000:,.0f}k"
-    return f"{amount:,.0f}"
+    if abs(amount) < 10_000:
+        return f"{amount:,.0f}"
+    for unit, divisor in (("k", 1e3), ("M", 1e6), ("B", 1e9)):
+        value = abs(amount) / divisor
+        places = 2 if value < 10 else 1 if value < 100 else 0
+        value = math.floor(value * 10**places + 0.5) / 10**places  # half up: 184.5k is 185k, as people round
+        if value < 1000 or unit == "B":  # 999,999 is 1M, not 1000k
+            text = f"{value:,.{places}f}".rstrip("0").rstrip(".") if places else f"{value:,.0f}"
+            return ("-" if amount < 0 else "") + text + unit
+    raise AssertionError("unreachable: the last unit returns")
 
 
 def quality_text(quality: dict[str, int]) -> str:

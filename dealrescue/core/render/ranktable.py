@@ -9,6 +9,8 @@ the export (``--dayfirst`` included); the HTML never wraps one.
 from __future__ import annotations
 
 import html
+import re
+import textwrap
 from collections.abc import Iterator
 from dataclasses import replace
 from itertools import chain, islice
@@ -28,6 +30,10 @@ _ROLE_TITLES = (("owner", "Owner"), ("amount", "Amount"), ("close_date", "Close"
 # Rows looked at for the widths of the deal and owner columns.
 _SAMPLE = 200
 _REASONS_MIN = 20
+# Verdict titles up to this long are shown whole when there is room; longer ones by their short form.
+_VERDICT_MAX = 24
+# On a narrow screen, what gives way first: a column (dropped), or the deal narrowing to that width.
+_GIVING_WAY: tuple[str | int, ...] = ("Score", 20, "Owner", "Close", 16, "Amount", 12)
 
 
 def _fit(text: str, width: int) -> str:
@@ -44,33 +50,63 @@ def _natural(view: RankingView, sample: list[ViewRow], role: str | None, low: in
     return max(low, min(high, max((len(" ".join(t.split())) for t in texts), default=low)))
 
 
+def short_title(text: str) -> str:
+    """A verdict's or band's words before its first colon, comma or semicolon: "At risk", "Step 4"."""
+    return re.split(r"[:;,]", text, maxsplit=1)[0].strip() or text
+
+
 def table_columns(view: RankingView, sample: list[ViewRow] | None = None) -> list[tuple[str, int]]:
-    """(header, width) of the one-line table; the reasons take what is left (all of it with ``wide``)."""
+    """(header, width) of the one-line table; the reasons take what is left (all of it with ``wide``).
+
+    The deal and the verdict (its short form, "At risk", when the full titles do not fit) are
+    always there. On a narrow screen, so that the reasons keep 20 characters, columns give way
+    in the order of ``_GIVING_WAY``; the room a column leaves goes to the deal first."""
     sample = sample or []
-    first = view.compiled.playbook.scores[view.order[0]]
+    pb = view.compiled.playbook
+    first = pb.scores[view.order[0]]
+    verdict = min(max(len(short_title(v.title)) for v in pb.verdicts), 16) if pb.verdicts else 7
     kept = [("#", max(len(str(view.count)), 1)), ("Deal", _natural(view, sample, None, 12, 40) if sample else 22)]
     kept += [("Owner", _natural(view, sample, "owner", 5, 20) if sample else 14)] if "owner" in view.roles else []
     kept += [("Amount", 7)] if view.has_amount else []
     kept += [("Close", 10)] if "close_date" in view.roles else []
-    kept += [("Score", 5)]
-    optional = [(first.title, 18), ("Verdict", 16)] + ([("Stage", 12)] if "stage" in view.roles else [])
+    kept += [("Score", 5), ("Verdict", max(verdict, 7))]
+    full = max((len(v.title) for v in pb.verdicts), default=0)
+    optional = [(first.title, 18)] + ([("Verdict", full)] if full <= _VERDICT_MAX else [])
+    optional += [("Stage", 12)] if "stage" in view.roles else []
+    natural = dict(kept)["Deal"]
     used = sum(w + 2 for _h, w in kept)
-    if not view.wide and used + _REASONS_MIN > view.width:  # a narrow screen: the deal gives way last
-        deal = dict(kept)["Deal"]
-        kept = [(h, max(12, w - (used + _REASONS_MIN - view.width)) if h == "Deal" else w) for h, w in kept]
-        used -= deal - dict(kept)["Deal"]
+    for step in _GIVING_WAY:
+        over = used + _REASONS_MIN - view.width
+        if view.wide or over <= 0:
+            break
+        if isinstance(step, int):
+            narrower = min(dict(kept)["Deal"], max(step, dict(kept)["Deal"] - over))
+            used -= dict(kept)["Deal"] - narrower
+            kept = [(h, narrower if h == "Deal" else w) for h, w in kept]
+        else:
+            used -= sum(w + 2 for h, w in kept if h == step)
+            kept = [(h, w) for h, w in kept if h != step]
+    spare = view.width - used - _REASONS_MIN
+    if not view.wide and spare > 0 and dict(kept)["Deal"] < natural:  # a column gone leaves room: the deal first
+        wider = min(natural, dict(kept)["Deal"] + spare)
+        used += wider - dict(kept)["Deal"]
+        kept = [(h, wider if h == "Deal" else w) for h, w in kept]
     for title, width in optional:
-        if view.wide or used + width + 2 + _REASONS_MIN <= view.width:
-            kept.append((title, width))
-            used += width + 2
+        now = dict(kept).get(title, -2)
+        if width > now and (view.wide or used + width - now + _REASONS_MIN <= view.width):
+            kept = [(h, w) for h, w in kept if h != title] + [(title, width)]
+            used += width - now
     order = ["#", "Deal", "Owner", "Amount", "Close", "Stage", first.title, "Score", "Verdict"]
     kept.sort(key=lambda column: order.index(column[0]))
-    return [*kept, ("Main reasons" if view.wide else "Top reason", max(view.width - used, 16))]
+    return [*kept, ("Main reasons" if view.wide else "Top reason", max(view.width - used, 10))]
 
 
-def heading(view: RankingView) -> str:
+def heading(view: RankingView, width: int | None = None) -> str:
+    """The title line; within ``width``, the shorter forms: without the score, then without the playbook."""
     pb = view.compiled.playbook
-    return f"{pb.title}: {view.count} ranked by {pb.scores[view.order[0]].title.lower()}, highest first"
+    forms = [f"{pb.title}: {view.count} ranked by {pb.scores[view.order[0]].title.lower()}, highest first",
+             f"{pb.title}: {view.count} ranked, highest first", f"{view.count} ranked, highest first"]
+    return next((form for form in forms if width is None or len(form) <= width), forms[-1])
 
 
 def table_lines(view: RankingView) -> Iterator[str]:
@@ -79,22 +115,29 @@ def table_lines(view: RankingView) -> Iterator[str]:
     sample = list(islice(rows, _SAMPLE))
     view = replace(view, rows=chain(sample, rows))
     columns = table_columns(view, sample)
-    yield heading(view)
-    right = {0, [h for h, _w in columns].index("Score")}
+    yield heading(view, view.width)
+    right = {n for n, (h, _w) in enumerate(columns) if h in ("#", "Score")}
+    titled = {n for n, (h, _w) in enumerate(columns) if h in ("Verdict", view.compiled.playbook.scores[view.order[0]].title)}
     yield "  ".join(_fit(h, w).rjust(w) if n in right else _fit(h, w).ljust(w)
                     for n, (h, w) in enumerate(columns)).rstrip()
     for cells in table_cells(view, columns):
         out = []
         for n, (text, (_h, w)) in enumerate(zip(cells, columns, strict=True)):
             last = n == len(columns) - 1
+            if n in titled and len(text) > w:  # "At risk", not "At risk: close…"
+                text = short_title(text)
             fitted = " ".join(text.split()) if last and view.wide else _fit(text, w)
             out.append(fitted.rjust(w) if n in right else fitted if last else fitted.ljust(w))
         yield "  ".join(out).rstrip()
     if view.top is not None and view.count > view.top:
         more = view.count - view.top
-        yield f"… {more} more (--top {view.count} shows all; --format csv or json writes every column)"
-    if view.quality:
-        yield f"Data quality: {quality_text(view.quality)}"
+        line = f"… {more} more (--top {view.count} shows all; --format csv or json writes every column)"
+        yield line if len(line) <= view.width else f"… {more} more (--top {view.count} shows all)"
+    if view.quality:  # wrapped here, after the rows' count first, not by the terminal
+        text = f"Data quality: {quality_text(view.quality)}"
+        parts = [text] if len(text) <= view.width else text.replace("; ", ";\n").split("\n")
+        for n, part in enumerate(parts):
+            yield from textwrap.wrap(part, max(view.width, 40), initial_indent="  " if n else "", subsequent_indent="  ")
 
 
 def chart_lines(view: RankingView, width: int = 30) -> Iterator[str]:
@@ -105,6 +148,7 @@ def chart_lines(view: RankingView, width: int = 30) -> Iterator[str]:
     yield f"{score.title} by band"
     most = max((b.accounts for b in view.bands), default=0) or 1
     label_width = max(len(b.label) for b in view.bands)
+    width = max(10, min(width, view.width - label_width - 16))  # room for the count and the amount
     for band in reversed(view.bands):
         bar = "█" * round(width * band.accounts / most)
         amount = f"  {amount_text(band.amount)}" if view.has_amount else ""
