@@ -101,7 +101,7 @@ def rank_command(
 ) -> None:
     """Score and rank many accounts or deals at once from a CSV export, by the playbook's scores.
 
-    Blank cells and missing optional columns take the question's default; `dealrescue playbooks show ID --questions` lists the columns. Other columns (owner, amount, close date, stage...) are kept in every format. A cell that cannot be read is a warning (FILE:LINE: column COLUMN: problem) and the row is ranked without that answer; a row is left out only when it lacks a deal name or a required answer. Exit status: 0 when every row was ranked, 2 when a row was left out.
+    Commas, semicolons or tabs; UTF-8, UTF-16 or Windows-1252: the file is read as Excel or the CRM saved it, and the summary says how when it is not UTF-8 with commas. Blank cells and missing optional columns take the question's default; `dealrescue playbooks show ID --questions` lists the columns. Other columns (owner, amount, close date, stage...) are kept in every format. A cell that cannot be read is a warning (FILE:LINE: column COLUMN: problem) and the row is ranked without that answer; a row is left out only when it lacks a deal name or a required answer. Exit status: 0 when every row was ranked, 2 when a row was left out.
 
     Examples:
 
@@ -114,6 +114,8 @@ def rank_command(
       dealrescue rank accounts.csv > ranked.csv     # CSV when stdout is not a terminal
 
       dealrescue rank deals.csv -p recover --format html -o ranked.html
+
+      dealrescue rank angebote.csv --dayfirst       # a European Excel export: 15.01.2027 dates
 
       dealrescue rank open-deals.csv --from team-runs.csv   # each band with its record, from a team export
 

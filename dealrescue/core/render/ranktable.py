@@ -102,9 +102,12 @@ def table_columns(view: RankingView, sample: list[ViewRow] | None = None) -> lis
 
 
 def heading(view: RankingView, width: int | None = None) -> str:
-    """The title line; within ``width``, the shorter forms: without the score, then without the playbook."""
+    """The title line; within ``width``, the shorter forms: the score's title without its brackets, without
+    the score, without the playbook."""
     pb = view.compiled.playbook
-    forms = [f"{pb.title}: {view.count} ranked by {pb.scores[view.order[0]].title.lower()}, highest first",
+    score = pb.scores[view.order[0]].title.lower()
+    forms = [f"{pb.title}: {view.count} ranked by {score}, highest first",
+             f"{pb.title}: {view.count} ranked by {score.split(' (')[0]}, highest first",
              f"{pb.title}: {view.count} ranked, highest first", f"{view.count} ranked, highest first"]
     return next((form for form in forms if width is None or len(form) <= width), forms[-1])
 
