@@ -9,12 +9,16 @@ helper); reading a file back undoes exactly that.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import os
+import stat
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from dealrescue.core.render.rank import neutralise
 from dealrescue.errors import UsageError
@@ -94,42 +98,159 @@ def export_all(fmt: str, output: Path | None, force: bool, with_answers: bool) -
     emit(export_lines(with_answers), output, force=force, written=f"Wrote every run to {output}.")
 
 
-def read_exports(files: list[Path]) -> list[dict[str, Any]]:
-    """The runs of one or more ``deals export --all`` files, as ``track`` reads runs from the journal."""
-    runs: list[dict[str, Any]] = []
-    seen: set[str] = set()
+def read_exports(files: list[Path], playbook: str | None = None) -> list[dict[str, Any]]:
+    """The runs of one or more ``deals export --all`` files, as ``track`` reads runs from the journal.
+
+    The files may be a colleague's, so they are read as data and only so much of them: a regular
+    file or a pipe (never a device such as ``/dev/zero``, nor waiting for a FIFO's writer), at most
+    ``EXPORT_LIMIT`` bytes, and of each row only the export's own columns (``KEPT``): another
+    column (``playbook_source``, say) cannot choose which playbook file is loaded. With ``playbook``,
+    only its runs are kept.
+    """
+    read = _Runs()
     for path in files:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror}", hint="give files written by dealrescue deals export --all") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"{path} is not UTF-8 text", hint="give files written by dealrescue deals export --all") from None
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        missing = [c for c in NEEDED if c not in (reader.fieldnames or [])]
-        if missing:
-            raise UsageError(
-                f"{path}: not a runs export: no column {', '.join(missing)}",
-                hint="write one with: dealrescue deals export --all --format csv -o FILE",
-            )
+        conflicts = 0  # runs read before with other contents
         unjudged = 0  # runs with an outcome and no success yes/no
-        for row in reader:
-            run: dict[str, Any] = {k: restored(v or "") for k, v in row.items() if k is not None}
-            if run["run_id"] in seen:
-                continue  # the same run in two files (an export given twice) counts once
-            seen.add(run["run_id"])
+        with _export_text(path) as lines, _cells_up_to(CELL_LIMIT):
+            reader = csv.DictReader(lines)
             try:
-                bands = json.loads(run["bands"] or "{}")
-            except ValueError:
-                raise UsageError(f"{path}:{reader.line_num}: bands is not JSON ({run['bands'][:40]!r})") from None
-            run["bands"] = {str(k): v for k, v in bands.items() if isinstance(v, str)} if isinstance(bands, dict) else {}
-            run["outcome"] = run["outcome"] or None
-            run["verdict"] = run["verdict"] or None
-            unjudged += bool(run["outcome"]) and run.get("success") not in (None, "yes", "no")
-            runs.append(run)
+                kept = _kept_columns(path, reader.fieldnames or [])
+                for row in reader:
+                    if playbook is not None and restored(row.get("playbook") or "") != playbook:
+                        continue
+                    run = read.run_of(path, reader.line_num, {c: restored(row.get(c) or "") for c in kept})
+                    added = read.add(run)
+                    conflicts += added is None
+                    unjudged += bool(added and run["outcome"]) and run.get("success") not in (None, "yes", "no")
+            except csv.Error as exc:
+                raise UsageError(f"{path}:{reader.line_num + 1}: not readable as CSV: {exc}", hint=_EXPORT_HINT) from None
+            except UnicodeDecodeError:
+                raise UsageError(f"{path}:{reader.line_num + 1}: not UTF-8 text", hint=_EXPORT_HINT) from None
         if unjudged:
             terminal.notice(
                 f"warning: {path}: {unjudged} run(s) with an outcome say no success yes/no (their playbook could not be "
                 "loaded when exported): counted as outcomes, not successes, as the SQL in docs/track.md counts them"
             )
-    return runs
+        if conflicts:
+            terminal.notice(
+                f"warning: {path}: {conflicts} run(s) with the id of a run read before but other contents: "
+                "each counts as read first (the order of --from)"
+            )
+    return read.runs
+
+
+_EXPORT_HINT = "give files written by dealrescue deals export --all"
+# What is kept of each row: what a record counts and ``--runs`` lists (the rest is for people and warehouses).
+KEPT = (*NEEDED, "success")
+# Columns whose values repeat from run to run: held once (a million runs in about a GB).
+_REPEATED = frozenset({"playbook", "status", "plan_date", "verdict", "outcome", "success"})
+# A team's export of every run is a few MB; a file beyond this is not one (or is /dev/zero's kin).
+EXPORT_LIMIT = 1 << 30
+# The longest cell read: a run's answers as JSON (--with-answers) stay far below it.
+CELL_LIMIT = 16 << 20
+# One line of the file (a quoted cell's line breaks end lines too).
+LINE_LIMIT = 2 * CELL_LIMIT
+# A run's bands are a few score ids and band ids.
+BANDS_LIMIT = 64 << 10
+
+
+def _kept_columns(path: Path, header: Sequence[str]) -> list[str]:
+    """The columns of ``KEPT`` the file has; an error if it lacks one ``track`` needs."""
+    if not header:
+        raise UsageError(f"{path} is empty: not a runs export", hint="write one with: dealrescue deals export --all --format csv -o FILE")
+    missing = [c for c in NEEDED if c not in header]
+    if missing:
+        raise UsageError(
+            f"{path}: not a runs export: no column {', '.join(missing)}",
+            hint="write one with: dealrescue deals export --all --format csv -o FILE",
+        )
+    return [c for c in KEPT if c in header]
+
+
+class _Runs:
+    """The runs read so far, each run id once, each repeated value (and each bands mapping) held once."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict[str, Any]] = []
+        self._index: dict[str, int] = {}
+        self._values: dict[str, str] = {}
+        self._bands: dict[str, dict[str, str]] = {}
+
+    def run_of(self, path: Path, line: int, cells: dict[str, str]) -> dict[str, Any]:
+        """A row as ``track`` reads a run: its bands as a mapping (shared: nothing changes one), an
+        empty outcome or verdict as None."""
+        run: dict[str, Any] = {c: self._values.setdefault(v, v) if c in _REPEATED else v for c, v in cells.items()}
+        text = run["bands"] or "{}"
+        bands = self._bands.get(text)
+        run["bands"] = bands if bands is not None else self._bands.setdefault(text, _bands(path, line, text))
+        run["outcome"] = run["outcome"] or None
+        run["verdict"] = run["verdict"] or None
+        return run
+
+    def add(self, run: dict[str, Any]) -> bool | None:
+        """True when ``run`` is new; False for a run read before (an export given twice counts
+        once); None for a run id read before with other contents (the first read counts)."""
+        index = self._index.get(run["run_id"])
+        if index is not None:
+            return False if self.runs[index] == run else None
+        self._index[run["run_id"]] = len(self.runs)
+        self.runs.append(run)
+        return True
+
+
+def _bands(path: Path, line: int, text: str) -> dict[str, str]:
+    try:
+        if len(text) > BANDS_LIMIT:
+            raise ValueError
+        bands = json.loads(text)
+    except (ValueError, RecursionError):
+        raise UsageError(f"{path}:{line}: bands is not JSON ({text[:40]!r})",
+                         hint=_EXPORT_HINT) from None
+    return {str(k): v for k, v in bands.items() if isinstance(v, str)} if isinstance(bands, dict) else {}
+
+
+@contextmanager
+def _cells_up_to(limit: int) -> Iterator[None]:
+    """The csv module's cell limit (process-wide) raised to ``limit`` while a file is read."""
+    old = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+@contextmanager
+def _export_text(path: Path) -> Iterator[Iterator[str]]:
+    """The lines of the export at ``path`` as text, at most ``EXPORT_LIMIT`` bytes of them.
+
+    Opened without waiting (a FIFO nobody writes to reads as empty, it does not hang); only a
+    regular file or a pipe is read (``<(dealrescue deals export --all)`` is one).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}", hint=_EXPORT_HINT) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+            raise UsageError(f"cannot read {path}: not a file", hint=_EXPORT_HINT)
+        os.set_blocking(fd, True)
+        if info.st_size > EXPORT_LIMIT:
+            raise UsageError(f"{path}: {info.st_size:,} bytes, over the {EXPORT_LIMIT >> 30} GiB an export of runs may be",
+                             hint=_EXPORT_HINT)
+        yield _decoded_lines(path, handle)
+
+
+def _decoded_lines(path: Path, handle: IO[bytes]) -> Iterator[str]:
+    """``handle``'s lines as text (a BOM dropped), refused once past ``EXPORT_LIMIT`` bytes or
+    ``LINE_LIMIT`` in a line (an endless pipe of zeros is found without holding it)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    left, number = EXPORT_LIMIT, 0
+    while raw := handle.readline(min(left, LINE_LIMIT) + 1):
+        number += 1
+        left -= len(raw)
+        if left < 0:
+            raise UsageError(f"{path}: over the {EXPORT_LIMIT >> 30} GiB an export of runs may be", hint=_EXPORT_HINT)
+        if len(raw) > LINE_LIMIT:
+            raise UsageError(f"{path}:{number}: a line over {LINE_LIMIT >> 20} MiB: not an export of runs", hint=_EXPORT_HINT)
+        yield decoder.decode(raw)

@@ -7,8 +7,9 @@ playbooks and prints.
 
 from __future__ import annotations
 
+import itertools
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,7 @@ def load_runs(playbook: str | None, sources: list[Path]) -> list[dict[str, Any]]
     if sources:
         from dealrescue.commands.runs_csv import read_exports
 
-        runs = read_exports(sources)
-        return [r for r in runs if playbook is None or r["playbook"] == playbook]
+        return read_exports(sources, playbook)
     journal = open_existing_journal()
     if journal is None:
         return []
@@ -104,21 +104,24 @@ def table_text(playbook: Playbook, counted: list[Mapping[str, Any]], since: str 
 
 
 def _write_csv(records: list[dict[str, Any]]) -> None:
+    from dealrescue.ui.output import emit
+
+    emit(_record_lines(records), None)
+
+
+def _record_lines(records: list[dict[str, Any]]) -> Iterator[str]:
     from dealrescue.commands.runs_csv import csv_line
 
-    sys.stdout.write(csv_line(["playbook", "kind", "score", "figure", "runs", "outcomes", "successes", "rate", "low", "high", "judged"]))
+    yield csv_line(["playbook", "kind", "score", "figure", "runs", "outcomes", "successes", "rate", "low", "high", "judged"])
     for record in records:
         for v in record["verdicts"]:
             low, high = v["interval"] or ("", "")
             counts = [v["runs"], v["outcomes"], v["successes"], v["rate"], low, high, _flag(v["judged"])]
-            row = [record["playbook"], "verdict", "", v["verdict"], *counts]
-            sys.stdout.write(csv_line(row))
+            yield csv_line([record["playbook"], "verdict", "", v["verdict"], *counts])
         for score, bands in record["bands"].items():
             for b in bands:
                 low, high = b["interval"] or ("", "")
-                row = [record["playbook"], "band", score, b["band"], "", b["outcomes"], b["successes"], "", low, high, _flag(b["judged"])]
-                sys.stdout.write(csv_line(row))
-    sys.stdout.flush()
+                yield csv_line([record["playbook"], "band", score, b["band"], "", b["outcomes"], b["successes"], "", low, high, _flag(b["judged"])])
 
 
 def recorded_runs(playbook: Playbook, journal: Journal | None = None) -> list[Mapping[str, Any]]:
@@ -209,13 +212,18 @@ def _runs_behind(playbook: Playbook, counted: list[Mapping[str, Any]], figure: s
         write_json(rows)
         return
     from dealrescue.commands.runs_csv import csv_line
+    from dealrescue.ui.output import emit
+
+    def cells(row: Mapping[str, Any]) -> list[Any]:
+        worked = "pending" if row["success"] is None else "success" if row["success"] else "no success"
+        return [row["run_id"], row["deal"], row["plan_date"], row["verdict"], row["outcome"] or "-", worked]
 
     if fmt == "csv":
-        sys.stdout.write(csv_line(["run_id", "deal", "plan_date", "verdict", "outcome", "success"]))
+        # A deal's name may be anyone's (a colleague's export): emit shows its control characters on a terminal.
+        header = csv_line(["run_id", "deal", "plan_date", "verdict", "outcome", "success"])
+        emit(itertools.chain([header], (csv_line(cells(row)) for row in rows)), None)
+        return
     for row in rows:
-        worked = "pending" if row["success"] is None else "success" if row["success"] else "no success"
-        cells = [row["run_id"], row["deal"], row["plan_date"], row["verdict"], row["outcome"] or "-", worked]
-        sys.stdout.write(csv_line(cells) if fmt == "csv" else "\t".join(one_line(c) for c in cells) + "\n")
+        sys.stdout.write("\t".join(one_line(c) for c in cells(row)) + "\n")
     sys.stdout.flush()
-    if fmt != "csv":
-        terminal.notice(f"{len(rows)} run(s) behind {figure} ({playbook.id}); see one with: dealrescue deals show ID")
+    terminal.notice(f"{len(rows)} run(s) behind {figure} ({playbook.id}); see one with: dealrescue deals show ID")

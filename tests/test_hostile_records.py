@@ -1,0 +1,162 @@
+"""Outcomes and track records against hostile input: a colleague's `deals export --all` file read by
+`track --from` and `rank --from` (devices, pipes, huge cells, columns that are not the export's,
+runs that contradict each other, names with escape sequences), through the installed CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from dealrescue.commands.runs_csv import CELL_LIMIT, COLUMNS, csv_line, read_exports
+from tests.conftest import MINIMAL
+
+DEALRESCUE = str(Path(sys.executable).with_name("dealrescue"))
+CLIPBOARD = "\x1b]52;c;SGVsbG8=\x07"  # OSC 52: write the clipboard
+RLO = "\u202e"
+
+
+def cli(*args: str, stdin: int | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([DEALRESCUE, *args], capture_output=True, text=True, timeout=timeout, env=os.environ.copy(), stdin=stdin)
+
+
+def export_row(run_id: str, deal: str = "Acme", **cells: str) -> dict[str, str]:
+    row = {
+        "run_id": run_id, "deal": deal, "playbook": "triage", "playbook_version": "2", "scoring": "", "status": "done",
+        "plan_date": "2026-09-01", "created_at": f"2026-09-01T10:00:00.{run_id}Z", "verdict": "fight_on_value",
+        "bands": '{"open_door": "ajar"}', "outcome": "lost", "outcome_date": "2026-10-01", "success": "no",
+    }
+    return {**row, **cells}
+
+
+def write_export(path: Path, rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS) -> Path:
+    path.write_text("".join([csv_line(columns), *(csv_line([row.get(c, "") for c in columns]) for row in rows)]), encoding="utf-8")
+    return path
+
+
+def fight_figure(path: Path) -> dict[str, object]:
+    done = cli("track", "triage", "--from", str(path), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return next(v for v in json.loads(done.stdout)["verdicts"] if v["verdict"] == "fight_on_value")
+
+
+# -- what is read, and how much of it
+
+
+def test_a_device_is_refused_and_a_fifo_without_a_writer_is_not_waited_for(tmp_path: Path) -> None:
+    done = cli("track", "--from", "/dev/zero", timeout=20)
+    assert done.returncode == 2 and "error: cannot read /dev/zero: not a file" in done.stderr
+    fifo = tmp_path / "runs.csv"
+    os.mkfifo(fifo)
+    done = cli("track", "--from", str(fifo), timeout=20)  # would hang on open without O_NONBLOCK
+    assert done.returncode == 2 and f"error: {fifo} is empty: not a runs export" in done.stderr
+    done = cli("rank", "--from", "/dev/zero", str(write_export(tmp_path / "x.csv", [])), "-p", "triage", timeout=20)
+    assert done.returncode == 2 and "cannot read /dev/zero: not a file" in done.stderr
+
+
+def test_an_endless_pipe_stops_at_the_line_limit_without_holding_it(tmp_path: Path) -> None:
+    zeros = subprocess.Popen(["head", "-c", str(40 << 20), "/dev/zero"], stdout=subprocess.PIPE)
+    assert zeros.stdout is not None
+    try:
+        done = cli("track", "--from", "/dev/stdin", stdin=zeros.stdout.fileno(), timeout=60)
+    finally:
+        zeros.stdout.close()
+        zeros.wait()
+    assert done.returncode == 2 and "/dev/stdin:1: a line over 32 MiB: not an export of runs" in done.stderr
+
+
+def test_a_pipe_is_read_as_a_file_is(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "runs.csv", [export_row(f"{i:06d}", f"Deal {i}") for i in range(3)])
+    with open(export, "rb") as source:
+        done = cli("track", "triage", "--from", "/dev/stdin", "--format", "json", stdin=source.fileno())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(cli("track", "triage", "--from", str(export), "--format", "json").stdout)
+
+
+def test_a_cell_past_csvs_default_limit_is_read_and_one_past_the_files_limit_is_refused(tmp_path: Path) -> None:
+    columns = (*COLUMNS, "outcome_note", "answers")
+    long_note = write_export(tmp_path / "long.csv", [export_row("000001", outcome_note="n" * 200_000)], columns)
+    assert fight_figure(long_note)["outcomes"] == 1  # 200,000 characters: over csv's own 131,072
+    huge = write_export(tmp_path / "huge.csv", [export_row("000001"), export_row("000002", answers="a" * (CELL_LIMIT + 1))], columns)
+    done = cli("track", "--from", str(huge))
+    assert done.returncode == 2, done.stderr
+    assert f"error: {huge}:3: not readable as CSV: field larger than field limit" in done.stderr
+    assert "unexpected" not in done.stderr
+
+
+@pytest.mark.parametrize("bands", ["[" * 5000 + "]" * 5000, '{"open_door": "' + "x" * 70_000 + '"}', "{nope"])
+def test_bands_that_are_not_short_json_name_the_line(tmp_path: Path, bands: str) -> None:
+    export = write_export(tmp_path / "runs.csv", [export_row("000001"), export_row("000002", bands=bands)])
+    done = cli("track", "--from", str(export))
+    assert done.returncode == 2
+    assert f"error: {export}:3: bands is not JSON" in done.stderr
+    assert "unexpected" not in done.stderr
+
+
+def test_bytes_that_are_not_utf8_name_the_line(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "runs.csv", [export_row("000001"), export_row("000002")])
+    export.write_bytes(export.read_bytes() + b"000003,Caf\xe9,triage\n")
+    done = cli("track", "--from", str(export))
+    assert done.returncode == 2 and f"error: {export}:4: not UTF-8 text" in done.stderr
+
+
+# -- what a colleague's file can decide
+
+
+def test_a_column_that_is_not_the_exports_cannot_choose_the_playbook_file(tmp_path: Path) -> None:
+    """A `playbook_source` column (the journal's, never exported) must not make track load a file it names."""
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text(MINIMAL.replace("title: Mini", "title: Loaded from elsewhere"), encoding="utf-8")
+    row = export_row("000001", playbook="mini", verdict="fight", bands="{}", playbook_source=str(elsewhere))
+    export = write_export(tmp_path / "runs.csv", [row], (*COLUMNS, "playbook_source"))
+    done = cli("track", "--from", str(export))
+    assert "Loaded from elsewhere" not in done.stdout
+    assert "warning: playbook 'mini' cannot be loaded" in done.stderr
+    assert all("playbook_source" not in run for run in read_exports([export]))
+
+
+def test_a_run_id_read_again_with_other_contents_counts_as_first_read_and_is_named(tmp_path: Path) -> None:
+    mine = write_export(tmp_path / "mine.csv", [export_row("000001", outcome="lost", success="no")])
+    theirs = write_export(tmp_path / "theirs.csv", [export_row("000001", outcome="won_back", success="yes")])
+    done = cli("track", "triage", "--from", str(mine), "--from", str(theirs), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    fight = next(v for v in json.loads(done.stdout)["verdicts"] if v["verdict"] == "fight_on_value")
+    assert (fight["outcomes"], fight["successes"]) == (1, 0)
+    assert f"warning: {theirs}: 1 run(s) with the id of a run read before but other contents" in done.stderr
+    again = cli("track", "triage", "--from", str(mine), "--from", str(mine))
+    assert again.returncode == 0 and "warning" not in again.stderr  # the same file twice: no conflict
+
+
+def test_a_million_runs_are_held_in_flat_small_pieces(tmp_path: Path) -> None:
+    """Repeated values are held once: the runs read share their playbook, verdict, day and bands."""
+    export = write_export(tmp_path / "runs.csv", [export_row(f"{i:06d}", f"Deal {i}") for i in range(50)])
+    runs = read_exports([export])
+    assert len(runs) == 50
+    assert all(r["bands"] is runs[0]["bands"] and r["verdict"] is runs[0]["verdict"] for r in runs)
+    assert read_exports([export], "qualify") == []
+
+
+# -- what reaches a terminal
+
+
+@pytest.mark.pty
+def test_track_runs_as_csv_on_a_terminal_shows_a_deals_escapes_inert(user_home: Path, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "runs.csv", [export_row("000001", f"Evil{CLIPBOARD}{RLO}Corp\r\nfake: line")])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEALRESCUE_", "PYTEST_"))}
+    env.update(DEALRESCUE_HOME=str(user_home), TERM="xterm-256color", NO_COLOR="1")
+    for fmt in ("csv", "table"):
+        command = f"{shlex.quote(DEALRESCUE)} track triage --runs fight_on_value --from {shlex.quote(str(export))} --format {fmt}"
+        child = pexpect.spawn("bash", ["-c", command], env=env, encoding="utf-8", timeout=60, dimensions=(40, 200))
+        child.expect(pexpect.EOF)
+        child.close()
+        screen = str(child.before)
+        assert "Evil" in screen and "000001" in screen
+        assert "\x1b]" not in screen and "\x07" not in screen and RLO not in screen, repr(screen)
+    piped = cli("track", "triage", "--runs", "fight_on_value", "--from", str(export), "--format", "csv")
+    assert f"Evil{CLIPBOARD}{RLO}Corp" in piped.stdout  # a pipe or file gets the data as it is
