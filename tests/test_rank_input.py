@@ -204,3 +204,32 @@ def test_the_installed_cli_reads_a_european_export_from_a_pipe(tmp_path: Path) -
     text = done.stdout.decode("utf-8")  # the output is UTF-8 whatever the input was
     assert "Potential Customer" in text.splitlines()[0] and "€" in text
     assert "/dev/stdin: read as Windows-1252 text" in done.stderr.decode()
+
+
+def test_the_private_utf8_copy_is_0600_and_gone_when_rank_is_stopped(tmp_path: Path) -> None:
+    import signal
+    import stat
+    import time
+
+    from tests.crm_exports import make_sample_csv
+
+    make_sample_csv(tmp_path / "plain.csv", 30_000, 5)
+    with open(tmp_path / "plain.csv", newline="", encoding="utf-8") as plain:
+        rows = list(csv.reader(plain))
+    write_as(tmp_path / "unicode.txt", rows, "excel-unicode-text")
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    env = {**os.environ, "TMPDIR": str(spool), "DEALRESCUE_HOME": str(tmp_path / "home")}
+    child = subprocess.Popen([str(CLI), "rank", str(tmp_path / "unicode.txt"), "-p", "pulse", "--format", "json"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 30
+    copies: list[Path] = []
+    while not copies and child.poll() is None and time.monotonic() < deadline:
+        copies = list(spool.glob("dealrescue-rank-*"))
+        time.sleep(0.005)
+    if copies:
+        assert stat.S_IMODE(copies[0].stat().st_mode) == 0o600
+    child.send_signal(signal.SIGTERM)
+    child.communicate(timeout=60)
+    assert copies, "the copy was never seen"
+    assert list(spool.iterdir()) == []
