@@ -233,3 +233,15 @@ def test_the_private_utf8_copy_is_0600_and_gone_when_rank_is_stopped(tmp_path: P
     child.communicate(timeout=60)
     assert copies, "the copy was never seen"
     assert list(spool.iterdir()) == []
+
+
+def test_utf8_with_a_stray_byte_is_an_error_not_every_accent_garbled(tmp_path: Path) -> None:
+    path = tmp_path / "joined.csv"
+    path.write_bytes("deal;pulse\r\nSociété Générale;3\r\n".encode() + b"Caf\xe9 Noir;4\r\n")
+    code, out, err = _rank(path, "-p", "pulse", "--format", "csv")
+    assert code == 2 and out == ""
+    assert f"error: {path}:3: not UTF-8 text (byte at column 4), though the lines before it are UTF-8" in err
+    assert "--encoding cp1252" in err
+    # Asked for, the whole file is read as Windows-1252: the user's choice, said in the summary.
+    code, out, err = _rank(path, "-p", "pulse", "--format", "csv", "--encoding", "cp1252")
+    assert code == 0 and "Café Noir" in out and "SociÃ©tÃ©" in out

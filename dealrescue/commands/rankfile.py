@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from dealrescue.commands.rankinput import bounded_lines, open_export
+from dealrescue.commands.rankinput import bounded_lines, not_utf8_at, open_export
 from dealrescue.errors import UsageError
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
             with _progress(path, handle, reader) as on_progress:
                 scorer.feed(reader, keep, on_progress)
         except UnicodeDecodeError as exc:
-            line, column = _undecodable(path)
+            line, column = not_utf8_at(path)
             raise UsageError(
                 f"{source}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at column {column})",
                 hint="leave --encoding out and rank picks, or name the file's encoding (--encoding cp1252)",
@@ -304,17 +304,6 @@ def read_map_file(path: Path) -> dict[str, str]:
         raise UsageError(f"--map-file {path}: expected a mapping of column headers to question ids or roles",
                          hint="for example:  Identify Pain: pain")
     return {str(k): v for k, v in doc.data.items()}
-
-
-def _undecodable(path: Path) -> tuple[int, int]:
-    """The line and column (1-based, in bytes) of the first byte that is not UTF-8."""
-    with open(path, "rb") as handle:
-        for number, line in enumerate(bounded_lines(handle, str(path), None), 1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                return number, exc.start + 1
-    return 0, 0
 
 
 @contextmanager

@@ -9,7 +9,8 @@ The policy (README, "rank"):
 - encoding: a byte order mark says it (UTF-8, UTF-16, UTF-32); else UTF-8 when the whole file
   is UTF-8; else Windows-1252, what Excel writes as "CSV" in Western Europe; ``--encoding``
   forces one. A byte Windows-1252 leaves undefined (0x81, 0x8d, 0x8f, 0x90, 0x9d) is an
-  error naming the line, never a guess: such a file is in another encoding;
+  error naming the line, never a guess: such a file is in another encoding; so is a stray
+  byte after UTF-8 accents (a damaged or joined file, that Windows-1252 would garble);
 - delimiter: the one of comma, semicolon and tab found most often outside quotes in the
   header line (a comma on a tie or when there is none); ``--delimiter`` forces one.
 """
@@ -123,7 +124,13 @@ def export_format(path: Path, source: str, encoding: str | None = None, delimite
             encoding = _by_bom(head) or _utf16_without_bom(head)
         if encoding is None:
             handle.seek(0)
-            guessed = not _all_utf8(handle)
+            utf8 = _utf8_kind(handle)
+            if utf8 == "mixed":
+                line, column = not_utf8_at(path)
+                raise UsageError(f"{source}:{line}: not UTF-8 text (byte at column {column}), though the lines "
+                                 "before it are UTF-8 with accents: two files joined, or a damaged one",
+                                 hint="fix that line, or read the whole file as Windows-1252 with --encoding cp1252")
+            guessed = utf8 == "no"
             encoding = "cp1252" if guessed else "utf-8"
     if delimiter is None:
         text = head.decode(encoding, "replace").removeprefix("\ufeff")
@@ -145,19 +152,38 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return "utf-16-le" if odd > even else "utf-16-be"
 
 
-def _all_utf8(handle: IO[bytes]) -> bool:
-    """Whether every byte of the file is UTF-8 text (ASCII chunks, the common case, are not decoded)."""
+def _utf8_kind(handle: IO[bytes]) -> str:
+    """"yes" when every byte of the file is UTF-8 text (ASCII chunks, the common case, are not
+    decoded); "no" when it is not, and no letter before the first bad byte was UTF-8 beyond ASCII;
+    "mixed" when some was: UTF-8 with a stray byte, where Windows-1252 would garble every accent."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     pending = False
+    accents = False
     try:
         while chunk := handle.read(_CHUNK):
             if pending or not chunk.isascii():
-                decoder.decode(chunk)
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    accents = accents or not chunk[: exc.start].isascii()
+                    raise
+                accents = True
                 pending = bool(decoder.getstate()[0])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return "mixed" if accents else "no"
+    return "yes"
+
+
+def not_utf8_at(path: Path) -> tuple[int, int]:
+    """The line and column (1-based, in bytes) of the first byte of ``path`` that is not UTF-8."""
+    with open_export(path) as handle:
+        for number, line in enumerate(bounded_lines(handle, str(path), None), 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return number, exc.start + 1
+    return 0, 0
 
 
 @contextmanager
