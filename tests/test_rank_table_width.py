@@ -72,3 +72,22 @@ def test_narrower_screens_drop_the_score_then_owner_close_and_amount_and_the_dea
     for columns, header in headers.items():
         assert header.index("Top reason") <= columns - 20  # the reason keeps 20 characters
         assert header.index("Verdict") - header.index("Deal") >= 22  # the deal column keeps 20 characters at least
+
+
+@pytest.mark.pty
+def test_on_a_60_column_terminal_the_table_and_the_chart_fit(report: Path) -> None:
+    import re
+
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(str(CLI), ["rank", str(report), "--top", "5"], encoding="utf-8", timeout=60,
+                          dimensions=(50, 60), env={**os.environ, "COLUMNS": "60", "LINES": "50"})
+    child.expect(pexpect.EOF)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", child.before)  # Rich's bold and italic
+    screen = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    chart = next(n for n, line in enumerate(screen) if line.endswith("by band"))
+    table, bands = screen[:chart], screen[chart:chart + 8]
+    assert table[1].split() == ["#", "Deal", "Verdict", "Top", "reason"]
+    assert all(len(line) <= 60 for line in table + bands), "\n".join(table + bands)
+    rows = [line.strip() for line in bands if line.strip().startswith(("Qualified", "Partly", "Weak"))]
+    assert [row.split("  ")[0] for row in rows] == ["Qualified on evidence", "Partly qualified", "Weak: mostly hope"]
+    assert "█" in rows[-1] and rows[-1].endswith("M")  # the bar and the amount on the band's own line

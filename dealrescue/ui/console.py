@@ -107,16 +107,20 @@ def show_chart(view: Any) -> None:
     from dealrescue.core.render.rank import amount_text
 
     score = view.compiled.playbook.scores[view.order[0]]
+    console = _console(sys.stdout)
+    labels = max(len(strip_controls(b.label)) for b in view.bands)
+    # The bar gives way first on a narrow terminal, so the bands' labels stay on one line.
+    bar = max(8, min(30, console.width - labels - len("Accounts") - (len("Amount") + 3 if view.has_amount else 0) - 10))
     table = Table(box=box.SIMPLE, title=strip_controls(f"{score.title} by band"), title_justify="left")
-    table.add_column("Band")
-    table.add_column("Accounts", justify="right")
-    table.add_column("", width=30)
+    table.add_column("Band", no_wrap=True)
+    table.add_column("Accounts", justify="right", no_wrap=True)
+    table.add_column("", width=bar)
     if view.has_amount:
-        table.add_column("Amount", justify="right")
+        table.add_column("Amount", justify="right", no_wrap=True)
     most = max(b.accounts for b in view.bands) or 1
     for band in reversed(view.bands):
         cells: list[Any] = [strip_controls(band.label), str(band.accounts), Bar(most, 0, band.accounts, color="red")]
         if view.has_amount:
             cells.append(amount_text(band.amount))
         table.add_row(*cells)
-    _console(sys.stdout).print(table)
+    console.print(table)
