@@ -245,3 +245,17 @@ def test_utf8_with_a_stray_byte_is_an_error_not_every_accent_garbled(tmp_path: P
     # Asked for, the whole file is read as Windows-1252: the user's choice, said in the summary.
     code, out, err = _rank(path, "-p", "pulse", "--format", "csv", "--encoding", "cp1252")
     assert code == 0 and "Café Noir" in out and "SociÃ©tÃ©" in out
+
+
+def test_the_ranking_is_utf8_on_a_pipe_whatever_the_locale_says(tmp_path: Path) -> None:
+    rows = dynamics_europe_rows(rows=5, dayfirst_dates=False)
+    rows[1][0] = rows[1][1] = "Łódź Energia"  # no character of Latin-1 nor Windows-1252
+    write_as(tmp_path / "unicode.txt", rows, "excel-unicode-text")
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1", "DEALRESCUE_HOME": str(tmp_path / "home")}
+    for fmt in ("csv", "json", "html", "table"):
+        done = subprocess.run([str(CLI), "rank", str(tmp_path / "unicode.txt"), "--format", fmt], capture_output=True,
+                              env=env, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        text = done.stdout.decode("utf-8")  # not latin-1, and no UnicodeEncodeError on the way
+        assert "Łódź Energia" in text and "Erweiterung" in text, fmt
+        assert "€" in text or fmt in ("table", "html"), fmt  # the amount column is passed through in csv and json

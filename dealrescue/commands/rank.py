@@ -206,6 +206,20 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _utf8_stdout() -> None:
+    """The ranking written to a pipe or a file is UTF-8 whatever the locale's encoding (Windows-1252
+    on a Windows console, latin-1 in an old locale): it is read by other tools, like ``-o``'s file.
+    A terminal keeps its encoding, and shows a character it has none for as ``?``, never a crash."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is None or (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") == "utf8":
+        return
+    sys.stdout.flush()
+    if terminal.stdout_is_terminal():
+        reconfigure(errors="replace")
+    else:
+        reconfigure(encoding="utf-8")
+
+
 def _bands(scored: ScoredFile, order: tuple[int, ...], compiled: object, records: dict[str, str]) -> list[BandCount]:
     """Accounts and amount per band of the ranking score, lowest band first; a band in ``records``
     (judged by its outcomes) carries its record: "Partly qualified · 7 of 19 won (19-59%)"."""
@@ -271,6 +285,8 @@ def _write(view: RankingView, fmt: str, options: RankOptions, on_terminal: bool)
     from dealrescue.core.mdescape import strip_controls
     from dealrescue.core.render.registry import RANKING
 
+    if options.output is None:
+        _utf8_stdout()
     if on_terminal:
         from dealrescue.core.render.ranktable import table_lines
         from dealrescue.ui.console import show_chart
