@@ -20,6 +20,7 @@ from tests.conftest import MINIMAL
 DEALRESCUE = str(Path(sys.executable).with_name("dealrescue"))
 CLIPBOARD = "\x1b]52;c;SGVsbG8=\x07"  # OSC 52: write the clipboard
 RLO = "\u202e"
+FIGHT = ["--set", "competitor=Globex", "--set", "signed=not_signed", "--set", "reason=price", "--set", "price_gap=bridgeable", "--set", "pressure=6"]
 
 
 def cli(*args: str, stdin: int | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -160,3 +161,62 @@ def test_track_runs_as_csv_on_a_terminal_shows_a_deals_escapes_inert(user_home: 
         assert "\x1b]" not in screen and "\x07" not in screen and RLO not in screen, repr(screen)
     piped = cli("track", "triage", "--runs", "fight_on_value", "--from", str(export), "--format", "csv")
     assert f"Evil{CLIPBOARD}{RLO}Corp" in piped.stdout  # a pipe or file gets the data as it is
+
+
+# -- the command line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["triage", "Caf\udce9 Corp", "--no-input"],
+        ["deals", "list", "--deal=Caf\udce9"],
+        ["track", "tri\udcffage"],
+    ],
+    ids=["deal", "option", "playbook"],
+)
+def test_an_argument_that_is_not_utf8_is_a_usage_error_not_a_crash(args: list[str]) -> None:
+    """Bytes the locale cannot read reach Python as lone surrogates, which sqlite3 and stdout refuse."""
+    done = subprocess.run([os.fsencode(DEALRESCUE), *(os.fsencode(a) for a in args)], capture_output=True, timeout=60, env=os.environ.copy())
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, stderr
+    assert "is not UTF-8 text" in stderr and "\\x" in stderr and "unexpected" not in stderr
+
+
+def test_an_outcome_note_that_is_not_utf8_is_refused_and_nothing_recorded() -> None:
+    from dealrescue.journal import Journal
+
+    done = cli("triage", "Acme", "--no-input", "--date", "2026-09-01", *FIGHT)
+    assert done.returncode == 0, done.stderr
+    run_id = done.stderr.split("Saved as run ")[1].split()[0]
+    done = subprocess.run([DEALRESCUE, "outcome", run_id, "lost", "--note", "went with Glo\udcffbex"], capture_output=True,
+                          timeout=60, env=os.environ.copy())
+    assert done.returncode == 2 and b"error: the argument 'went with Glo\\xffbex' is not UTF-8 text" in done.stderr
+    with Journal.open() as journal:
+        assert journal.outcome_history(run_id) == []
+
+
+def test_a_file_whose_name_is_not_utf8_is_still_read(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "runs.csv", [export_row("000001")])
+    named = os.fsencode(tmp_path) + b"/caf\xe9.csv"
+    os.rename(export, named)
+    done = subprocess.run([os.fsencode(DEALRESCUE), b"track", b"triage", b"--from", named, b"--format", b"json"],
+                          capture_output=True, timeout=60, env=os.environ.copy())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verdicts"]
+
+
+def test_a_deal_name_with_line_breaks_is_kept_as_one_line_everywhere(tmp_path: Path) -> None:
+    """From the command line or an answers file's `deal:`: no message, listing or calendar entry gets a line of its own."""
+    answers = tmp_path / "answers.yaml"
+    answers.write_text('deal: "Initech\\nerror: fake line"\n', encoding="utf-8")
+    for args in (["Acme\r\nerror: fake\u2028line"], ["--answers", str(answers)]):
+        done = cli("triage", *args, "--no-input", "--date", "2026-09-01", *FIGHT)
+        assert done.returncode == 0, done.stderr
+    listed = json.loads(cli("deals", "list", "--format", "json").stdout)
+    assert sorted(run["deal"] for run in listed) == ["Acme error: fake line", "Initech error: fake line"]
+    run_id = next(run["id"] for run in listed if run["deal"].startswith("Acme"))
+    done = cli("outcome", run_id, "lost", "--note", "went with Globex")
+    assert done.returncode == 0, done.stderr
+    assert f"Recorded for run {run_id} (Acme error: fake line, triage): Lost on" in done.stderr
+    assert not any(line.startswith("error:") for line in done.stderr.splitlines())

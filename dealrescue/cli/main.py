@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from dealrescue.cli.failures import echo_err, os_failure, output_failed
+from dealrescue.cli.failures import echo_err, exit_code_for, os_failure, output_failed
 
 
 def main() -> None:
@@ -21,6 +21,9 @@ def main() -> None:
     stdout_before = _stdout_identity()
     code: Any = 0
     try:
+        undecodable = not_text(sys.argv[1:])
+        if undecodable is not None:
+            sys.exit(exit_code_for(undecodable))
         import typer
 
         from dealrescue.cli.app import app
@@ -54,6 +57,28 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(code)
+
+
+def not_text(args: list[str]) -> Exception | None:
+    """The error for the first argument with bytes the locale's encoding cannot read (Python keeps
+    them as lone surrogates, which no text written to the journal, a file or the terminal can
+    hold), unless it names a file that exists: a file's name is any bytes, and reads as it is."""
+    import os
+
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            value = arg.partition("=")[2] if arg.startswith("--") and "=" in arg else arg
+            if os.path.lexists(value):
+                continue
+            from dealrescue.errors import UsageError
+
+            encoding = sys.getfilesystemencoding()
+            shown = arg.encode(encoding, "surrogateescape").decode(encoding, "backslashreplace")
+            return UsageError(f"the argument '{shown}' is not {encoding.upper()} text",
+                              hint=f"type it again in a terminal set to {encoding.upper()} (or, for a file to write, a name in it)")
+    return None
 
 
 def _stdout_identity() -> tuple[int, int, int] | None:

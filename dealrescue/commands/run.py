@@ -46,11 +46,13 @@ def check_format(fmt: str) -> None:
 
 
 def gather_given(options: RunOptions) -> tuple[dict[str, Any], str]:
-    """Answers from --answers then --set (which wins), and the deal name."""
+    """Answers from --answers then --set (which wins), and the deal name: one line (a line break in
+    it, from an answers file's ``deal: |`` or a pasted name, would start a line of its own in every
+    message, listing and calendar entry that names the deal)."""
     given = given_answers(options.answers_file, options.sets)
     deal_from_answers = given.pop("deal", None)
     deal = options.deal if options.deal is not None else ("" if deal_from_answers is None else str(deal_from_answers))
-    return given, deal.strip()
+    return given, " ".join(part.strip() for part in deal.splitlines() if part.strip())
 
 
 def check_output(options: RunOptions) -> None:
