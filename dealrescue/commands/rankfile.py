@@ -96,7 +96,8 @@ class ScoredFile:
 
 
 @contextmanager
-def _field_limit(limit: int) -> Iterator[None]:
+def field_limit(limit: int) -> Iterator[None]:
+    """The csv module's limit on one cell (process-wide) set to ``limit`` while a file is read."""
     old = csv.field_size_limit(limit)
     try:
         yield
@@ -106,7 +107,7 @@ def _field_limit(limit: int) -> Iterator[None]:
 
 def long_cells_readable() -> contextlib.AbstractContextManager[None]:
     """While the passed-through cells are read again: long cells read (then dropped), not fatal."""
-    return _field_limit(_READ_LIMIT)
+    return field_limit(_READ_LIMIT)
 
 
 def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], today: str, *,
@@ -121,7 +122,7 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
 
     source = source if source is not None else str(path)
     handle = open_export(path)
-    with handle, _field_limit(_READ_LIMIT):
+    with handle, field_limit(_READ_LIMIT):
         snapshot = _snapshot(handle.fileno())
         reader = ExportReader(handle, source, snapshot[1], delimiter)
         try:
@@ -158,8 +159,12 @@ def score_file(path: Path, compiled: CompiledPlaybook, order: tuple[int, ...], t
                 hint="leave --encoding out and rank picks, or name the file's encoding (--encoding cp1252)",
             ) from None
         except csv.Error as exc:
+            # The csv module counts the lines of the rows it finished: the row it failed on starts on the next.
+            if "new-line character" in str(exc):
+                raise UsageError(f"{source}:{reader.line_num + 1}: a carriage return (CR) outside double quotes",
+                                 hint="save the export again as CSV (a cell with a line break must be in double quotes)") from None
             raise UsageError(
-                f"{source}:{reader.line_num}: not readable as CSV: {exc}",
+                f"{source}:{reader.line_num + 1}: not readable as CSV: {exc}",
                 hint="check the quotes on that line: a cell with a comma or a line break must be in double quotes",
             ) from None
     scored.ranked = scorer.ranked(weighted)
@@ -189,7 +194,7 @@ def read_columns(path: Path, compiled: CompiledPlaybook, *, amount: str | None =
     from dealrescue.core.rank import match_columns
 
     source = source if source is not None else str(path)
-    with open_export(path) as handle, _field_limit(_READ_LIMIT):
+    with open_export(path) as handle, field_limit(_READ_LIMIT):
         try:
             header = _header(ExportReader(handle, source, delimiter=delimiter), source, compiled)
             return match_columns(header, compiled, source, amount, mapping)

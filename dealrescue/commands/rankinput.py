@@ -12,13 +12,16 @@ The policy (README, "rank"):
   error naming the line, never a guess: such a file is in another encoding; so is a stray
   byte after UTF-8 accents (a damaged or joined file, that Windows-1252 would garble);
 - delimiter: the one of comma, semicolon and tab found most often outside quotes in the
-  header line (a comma on a tie or when there is none); ``--delimiter`` forces one.
+  header line (a comma on a tie or when there is none); ``--delimiter`` forces one;
+- line ends: LF or CRLF as they are; lines ending in a lone CR (Excel for Mac), found in the
+  head, are read from a copy where each lone CR is an LF.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +37,7 @@ PIPE_LIMIT = 4 << 30
 # The bytes looked at for a byte order mark, UTF-16 without one, and the header line.
 _HEAD = 1 << 16
 _CHUNK = 1 << 20
+_LONE_CR = re.compile("\r(?!\n)")
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}  # found from a header line
 # What --delimiter takes: the character itself, or its name (a tab is hard to type).
@@ -52,6 +56,7 @@ class ExportFormat:
     encoding: str = "utf-8"
     delimiter: str = ","
     guessed: bool = False  # the encoding was chosen because the file is not UTF-8
+    carriage_returns: bool = False  # lines end in a lone CR (Excel for Mac's "CSV"): read from a copy with LF
 
     @property
     def label(self) -> str:
@@ -65,7 +70,10 @@ class ExportFormat:
             parts.append(f"{self.label} text{why}")
         if self.delimiter != ",":
             parts.append(f"{DELIMITERS.get(self.delimiter, 'pipe')}-separated")
-        return f"read as {', '.join(parts)}" if parts else None
+        said = [f"read as {', '.join(parts)}"] if parts else []
+        if self.carriage_returns:
+            said.append("its lines end in a lone carriage return (classic Mac), read as line breaks")
+        return "; ".join(said) or None
 
     def described(self) -> dict[str, str]:
         """The JSON ``read`` object: {"encoding": "cp1252", "delimiter": ";"}."""
@@ -132,12 +140,13 @@ def export_format(path: Path, source: str, encoding: str | None = None, delimite
                                  hint="fix that line, or read the whole file as Windows-1252 with --encoding cp1252")
             guessed = utf8 == "no"
             encoding = "cp1252" if guessed else "utf-8"
+    text = head.decode(encoding, "replace").removeprefix("\ufeff")
     if delimiter is None:
-        text = head.decode(encoding, "replace").removeprefix("\ufeff")
         first = next((line for line in text.splitlines() if line.strip(" \t\",;")), "")
         named = first.strip().lower()
         delimiter = first.strip()[4] if len(named) == 5 and named.startswith("sep=") else header_delimiter(first)
-    return ExportFormat(encoding, delimiter, guessed)
+    # A CR not before LF (the head's last character may be cut before its LF): lines that end in CR alone.
+    return ExportFormat(encoding, delimiter, guessed, _LONE_CR.search(text.rstrip("\r")) is not None)
 
 
 def _by_bom(head: bytes) -> str | None:
@@ -188,24 +197,33 @@ def not_utf8_at(path: Path) -> tuple[int, int]:
 
 @contextmanager
 def utf8_text(path: Path, source: str, fmt: ExportFormat) -> Iterator[Path]:
-    """``path`` itself when it is UTF-8; else a private UTF-8 copy (0600, removed after), line for line."""
-    if fmt.encoding == "utf-8":
+    """``path`` itself when it is UTF-8 with LF or CRLF line ends; else a private UTF-8 copy (0600,
+    removed after), line for line, a lone CR made LF (the csv module reads the lines it is given)."""
+    if fmt.encoding == "utf-8" and not fmt.carriage_returns:
         yield path
         return
     import tempfile
 
     decoder = codecs.getincrementaldecoder(fmt.encoding)("strict")
-    line = 1
+    line, held = 1, ""  # a CR that ends a piece of text: lone or not depends on the next piece
     with open_export(path) as raw, tempfile.NamedTemporaryFile(prefix="dealrescue-rank-", suffix=".csv") as copy:
         for chunk in bounded_lines(raw, source, None):
+            state = decoder.getstate()
             try:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                raise _undecodable(source, line, fmt, exc) from None
+                # The line of the bad byte: the line breaks before it (in UTF-16 the last one may still be half in the decoder).
+                decoder.setstate(state)
+                valid = chunk[: max(0, exc.start - (len(exc.object) - len(chunk)))]
+                raise _undecodable(source, line + decoder.decode(valid).count("\n"), fmt, exc) from None
+            if fmt.carriage_returns:
+                text = held + text
+                held = "\r" if text.endswith("\r") else ""
+                text = _LONE_CR.sub("\n", text.removesuffix("\r"))
             line += text.count("\n")
             copy.write(text.encode("utf-8", "surrogatepass"))
         try:
-            copy.write(decoder.decode(b"", final=True).encode("utf-8", "surrogatepass"))
+            copy.write((_LONE_CR.sub("\n", held + decoder.decode(b"", final=True))).encode("utf-8", "surrogatepass"))
         except UnicodeDecodeError as exc:
             raise _undecodable(source, line, fmt, exc) from None
         copy.flush()

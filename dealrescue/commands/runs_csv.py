@@ -107,11 +107,13 @@ def read_exports(files: list[Path], playbook: str | None = None) -> list[dict[st
     column (``playbook_source``, say) cannot choose which playbook file is loaded. With ``playbook``,
     only its runs are kept.
     """
+    from dealrescue.commands.rankfile import field_limit
+
     read = _Runs()
     for path in files:
         conflicts = 0  # runs read before with other contents
         unjudged = 0  # runs with an outcome and no success yes/no
-        with _export_text(path) as lines, _cells_up_to(CELL_LIMIT):
+        with _export_text(path) as lines, field_limit(CELL_LIMIT):
             reader = csv.DictReader(lines)
             try:
                 kept = _kept_columns(path, reader.fieldnames or [])
@@ -207,16 +209,6 @@ def _bands(path: Path, line: int, text: str) -> dict[str, str]:
         raise UsageError(f"{path}:{line}: bands is not JSON ({text[:40]!r})",
                          hint=_EXPORT_HINT) from None
     return {str(k): v for k, v in bands.items() if isinstance(v, str)} if isinstance(bands, dict) else {}
-
-
-@contextmanager
-def _cells_up_to(limit: int) -> Iterator[None]:
-    """The csv module's cell limit (process-wide) raised to ``limit`` while a file is read."""
-    old = csv.field_size_limit(limit)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(old)
 
 
 @contextmanager
