@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import IO
 
 HOME_ENV = "DEALRESCUE_HOME"
 PLAYBOOKS_ENV = "DEALRESCUE_PLAYBOOKS"
@@ -109,6 +110,21 @@ def read_limited(fd: int, limit: int) -> bytes:
         pieces.append(piece)
         size += len(piece)
     return b"".join(pieces)
+
+
+def open_without_waiting(path: Path) -> IO[bytes]:
+    """``path`` opened to read, as bytes. Opened without blocking, then read blocking: a FIFO that
+    no program writes to reads as empty instead of hanging the open; a pipe with a writer reads
+    as usual. Errors are the system's (OSError)."""
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if nonblocking:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def journal_path() -> Path:

@@ -75,3 +75,16 @@ def test_a_sep_line_naming_an_odd_delimiter_is_a_usage_error_not_a_crash(tmp_pat
     done = rank(path)
     assert done.returncode == 2 and done.stderr.startswith("error: ") and "unexpected" not in done.stderr
     assert "\x1b" not in done.stderr
+
+
+def test_a_fifo_nobody_writes_to_is_not_waited_for_and_one_with_a_writer_is_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "export.csv"
+    os.mkfifo(fifo)
+    done = rank(fifo)  # the open itself blocked until a writer came, for ever
+    assert done.returncode == 2 and done.stderr.startswith(f"error: {fifo} is empty\n")
+    writer = subprocess.Popen(["sh", "-c", 'printf "%s\\n" "$@" > "$0"', str(fifo), HEADER, *ROWS])
+    try:
+        deals, _ = ranked(fifo)
+    finally:
+        writer.wait(timeout=30)
+    assert [deal for deal, _ in deals] == ["Globex", "Acme"] or [deal for deal, _ in deals] == ["Acme", "Globex"]

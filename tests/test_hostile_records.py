@@ -220,3 +220,16 @@ def test_a_deal_name_with_line_breaks_is_kept_as_one_line_everywhere(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert f"Recorded for run {run_id} (Acme error: fake line, triage): Lost on" in done.stderr
     assert not any(line.startswith("error:") for line in done.stderr.splitlines())
+
+
+def test_track_names_a_playbook_by_its_file_as_well_as_by_its_id(tmp_path: Path) -> None:
+    path = tmp_path / "mini.yaml"
+    path.write_text(MINIMAL + "outcomes:\n  - {id: won, label: Won}\n  - {id: lost, label: Lost}\n", encoding="utf-8")
+    for deal in ("Acme", "Globex"):
+        done = cli("run", str(path), deal, "--set", "competitor=X", "--set", "reason=better_fit", "--no-input")
+        assert done.returncode == 0, done.stderr
+    by_id = cli("track", "mini", "--format", "json")
+    by_file = cli("track", str(path), "--format", "json")
+    assert by_file.returncode == 0, by_file.stderr
+    assert json.loads(by_file.stdout) == json.loads(by_id.stdout)
+    assert {v["verdict"]: v["runs"] for v in json.loads(by_file.stdout)["verdicts"]} == {"fight": 0, "walk": 2}

@@ -294,8 +294,11 @@ def export_text(path: Path, source: str, encoding: str | None = None,
 
 
 def open_export(path: Path) -> IO[bytes]:
+    """The export at ``path`` opened to read (a FIFO nobody writes to reads as empty: no hang)."""
+    from dealrescue import paths
+
     try:
-        return open(path, "rb")  # noqa: SIM115 - closed by the caller
+        return paths.open_without_waiting(path)
     except FileNotFoundError:
         raise UsageError(f"cannot read {path}: no such file", hint="check the path of the CSV export") from None
     except IsADirectoryError:

@@ -218,15 +218,16 @@ def _export_text(path: Path) -> Iterator[Iterator[str]]:
     Opened without waiting (a FIFO nobody writes to reads as empty, it does not hang); only a
     regular file or a pipe is read (``<(dealrescue deals export --all)`` is one).
     """
+    from dealrescue import paths
+
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        handle = paths.open_without_waiting(path)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}", hint=_EXPORT_HINT) from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
+    with handle:
+        info = os.fstat(handle.fileno())
         if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
             raise UsageError(f"cannot read {path}: not a file", hint=_EXPORT_HINT)
-        os.set_blocking(fd, True)
         if info.st_size > EXPORT_LIMIT:
             raise UsageError(f"{path}: {info.st_size:,} bytes, over the {EXPORT_LIMIT >> 30} GiB an export of runs may be",
                              hint=_EXPORT_HINT)

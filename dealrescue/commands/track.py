@@ -58,6 +58,9 @@ def track(
         raise UsageError("--runs lists the runs behind one playbook's figure: name the playbook", hint=f"dealrescue track triage --runs {figure}")
     runs = load_runs(ref, sources)
     playbooks = _chosen(ref, runs, playbooks_dir)
+    if ref is not None and playbooks[0].id != ref:
+        # A playbook named by its file: its runs are recorded under its id.
+        runs = load_runs(playbooks[0].id, sources)
     if figure is not None:
         _runs_behind(playbooks[0], counted_runs(playbooks[0], runs, since_day), figure, fmt)
         return
