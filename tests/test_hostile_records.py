@@ -233,3 +233,32 @@ def test_track_names_a_playbook_by_its_file_as_well_as_by_its_id(tmp_path: Path)
     assert by_file.returncode == 0, by_file.stderr
     assert json.loads(by_file.stdout) == json.loads(by_id.stdout)
     assert {v["verdict"]: v["runs"] for v in json.loads(by_file.stdout)["verdicts"]} == {"fight": 0, "walk": 2}
+
+
+# -- the calendar
+
+
+@pytest.mark.parametrize("kind", ["event", "todo"])
+def test_a_deal_or_text_with_crlf_and_end_vevent_adds_no_property_or_entry(kind: str) -> None:
+    """A journal from before deal names were kept to one line, or a playbook's step text: folded and escaped, never structure."""
+    from icalendar import Calendar
+
+    from dealrescue.journal import TodoItem
+    from dealrescue.journal.calendar import items_to_ics
+
+    inject = "\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:pwned\r\nATTACH:http://x\r\n" + CLIPBOARD + ";,\\"
+    items = [
+        TodoItem(id=f"it{i}", run_id="run234", deal=f"Acme{inject}", playbook_id="triage", kind=kind_of_item, text=f"Call{inject}" * 30,
+                 due="2026-09-01", owner=f"rep{inject}", done_at=None, superseded_at=None)
+        for i, kind_of_item in enumerate(("step", "followup", "outcome"))
+    ]
+    text = items_to_ics(items, kind=kind)  # type: ignore[arg-type]
+    assert all(len(line.encode("utf-8")) <= 75 for line in text.split("\r\n"))
+    assert "\x1b" not in text and "\x07" not in text
+    entries = list(Calendar.from_ical(text).walk("VEVENT" if kind == "event" else "VTODO"))
+    assert len(entries) == 3
+    for entry in entries:
+        assert "ATTACH" not in entry and str(entry["SUMMARY"]).startswith("Acme") and str(entry["SUMMARY"]) != "pwned"
+        assert "END:VEVENT" in str(entry["DESCRIPTION"])  # kept as text, inside the description
+    lines = text.split("\r\n")
+    assert lines.count("BEGIN:VEVENT") == (3 if kind == "event" else 0) and not any(line.startswith(("SUMMARY:pwned", "ATTACH")) for line in lines)
