@@ -88,3 +88,12 @@ def test_a_fifo_nobody_writes_to_is_not_waited_for_and_one_with_a_writer_is_read
     finally:
         writer.wait(timeout=30)
     assert [deal for deal, _ in deals] == ["Globex", "Acme"] or [deal for deal, _ in deals] == ["Acme", "Globex"]
+
+
+@pytest.mark.parametrize("encoding", ["idna", "punycode", "unicode_escape", "raw_unicode_escape"])
+def test_an_encoding_that_is_not_a_character_set_is_refused_before_reading(tmp_path: Path, encoding: str) -> None:
+    """idna and punycode failed with a bare UnicodeError ('unexpected ... this is a bug'); the escape codecs turn text into controls."""
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
+    done = rank(path, "--encoding", encoding)
+    assert done.returncode == 2 and done.stderr.startswith(f"error: --encoding '{encoding}' is not a text encoding\n")

@@ -38,6 +38,9 @@ PIPE_LIMIT = 4 << 30
 _HEAD = 1 << 16
 _CHUNK = 1 << 20
 _LONE_CR = re.compile("\r(?!\n)")
+# Codecs of text to text that are not a file's character set: they read escapes or domain names, and
+# fail on a CSV with a bare UnicodeError (idna refuses the error handler "replace", punycode a space).
+_NOT_CHARACTER_SETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape"})
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}  # found from a header line
 # What --delimiter takes: the character itself, or its name (a tab is hard to type).
@@ -104,7 +107,7 @@ def encoding_option(name: str | None) -> str | None:
         text = isinstance(codecs.decode(b"", codec.name), str)
     except Exception:  # zlib, uu, rot13...: codecs of bytes to bytes fail on empty bytes, each its own way
         text = False
-    if not text:
+    if not text or codec.name in _NOT_CHARACTER_SETS:
         raise UsageError(f"--encoding {name!r} is not a text encoding", hint="use utf-8, utf-16 or cp1252")
     return "utf-8" if codec.name == "utf-8-sig" else codec.name
 
