@@ -122,6 +122,22 @@ def test_a_column_that_is_not_the_exports_cannot_choose_the_playbook_file(tmp_pa
     assert all("playbook_source" not in run for run in read_exports([export]))
 
 
+@pytest.mark.parametrize("named", ["path", "relative", "verdict-first"])
+def test_a_playbook_column_that_is_a_path_is_refused_not_loaded(tmp_path: Path, named: str) -> None:
+    """track loads each playbook an export names, by id or path alike: a path in a colleague's file would pick the file."""
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text(MINIMAL.replace("title: Mini", "title: Loaded from elsewhere"), encoding="utf-8")
+    playbook = {"path": str(elsewhere), "relative": "./elsewhere.yaml", "verdict-first": str(elsewhere)}[named]
+    rows = [export_row("000002", playbook=playbook, verdict="fight", bands="{}")]
+    if named == "verdict-first":  # the same text seen first in another column
+        rows.insert(0, export_row("000001", verdict=playbook))
+    export = write_export(tmp_path / "runs.csv", rows)
+    done = subprocess.run([DEALRESCUE, "track", "--from", str(export)], capture_output=True, text=True, timeout=60,
+                          env=os.environ.copy(), cwd=tmp_path)
+    assert "Loaded from elsewhere" not in done.stdout
+    assert done.returncode == 2 and f"error: {export}:{len(rows) + 1}: playbook {playbook[:60]!r} is not a playbook id" in done.stderr
+
+
 def test_a_run_id_read_again_with_other_contents_counts_as_first_read_and_is_named(tmp_path: Path) -> None:
     mine = write_export(tmp_path / "mine.csv", [export_row("000001", outcome="lost", success="no")])
     theirs = write_export(tmp_path / "theirs.csv", [export_row("000001", outcome="won_back", success="yes")])

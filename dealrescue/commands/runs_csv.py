@@ -14,12 +14,14 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from dealrescue.core.model import PLAYBOOK_ID_PATTERN
 from dealrescue.core.render.rank import neutralise
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
@@ -152,6 +154,8 @@ EXPORT_LIMIT = 1 << 30
 CELL_LIMIT = 16 << 20
 # One line of the file (a quoted cell's line breaks end lines too).
 LINE_LIMIT = 2 * CELL_LIMIT
+# What a playbook column holds: an id, as the playbook format defines it (never a path).
+_PLAYBOOK_ID = re.compile(PLAYBOOK_ID_PATTERN.removesuffix("$"))
 # A run's bands are a few score ids and band ids.
 BANDS_LIMIT = 64 << 10
 
@@ -177,10 +181,15 @@ class _Runs:
         self._index: dict[str, int] = {}
         self._values: dict[str, str] = {}
         self._bands: dict[str, dict[str, str]] = {}
+        self._playbooks: set[str] = set()  # the playbook ids checked
 
     def run_of(self, path: Path, line: int, cells: dict[str, str]) -> dict[str, Any]:
         """A row as ``track`` reads a run: its bands as a mapping (shared: nothing changes one), an
         empty outcome or verdict as None."""
+        if cells["playbook"] not in self._playbooks and not _PLAYBOOK_ID.fullmatch(cells["playbook"]):
+            # track loads each playbook named here: a path (../x.yaml) would have it load that file.
+            raise UsageError(f"{path}:{line}: playbook {cells['playbook'][:60]!r} is not a playbook id", hint=_EXPORT_HINT)
+        self._playbooks.add(cells["playbook"])
         run: dict[str, Any] = {c: self._values.setdefault(v, v) if c in _REPEATED else v for c, v in cells.items()}
         text = run["bands"] or "{}"
         bands = self._bands.get(text)
