@@ -97,3 +97,21 @@ def test_an_encoding_that_is_not_a_character_set_is_refused_before_reading(tmp_p
     path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
     done = rank(path, "--encoding", encoding)
     assert done.returncode == 2 and done.stderr.startswith(f"error: --encoding '{encoding}' is not a text encoding\n")
+
+
+@pytest.mark.pty
+def test_rank_dash_on_a_terminal_says_it_reads_the_keyboard_and_ctrl_d_ends_it(user_home: Path) -> None:
+    import pexpect
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEALRESCUE_", "PYTEST_"))}
+    env.update(DEALRESCUE_HOME=str(user_home), TERM="xterm-256color", NO_COLOR="1")
+    child = pexpect.spawn(DEALRESCUE, ["rank", "-", "-p", "qualify", "--format", "csv"], env=env, encoding="utf-8",
+                          timeout=60, dimensions=(40, 200))
+    child.expect_exact("Reading the CSV export from the keyboard; end it with Ctrl-D")
+    for line in [HEADER, *ROWS]:
+        child.sendline(line)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "\n1,Acme," in str(child.before).replace("\r\n", "\n") or "\n1,Globex," in str(child.before).replace("\r\n", "\n")

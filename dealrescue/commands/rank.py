@@ -78,6 +78,8 @@ def rank(options: RankOptions) -> None:
     records = _band_records(options, compiled, order)
     if options.file is not None and str(options.file) == "-":  # like --answers -: the export on standard input
         options = replace(options, file=Path("/dev/stdin"))
+        if terminal.stdin_is_terminal():  # else a silent wait: rank seems to hang
+            terminal.notice("Reading the CSV export from the keyboard; end it with Ctrl-D (a file: dealrescue rank FILE).")
     encoding, delimiter = encoding_option(options.encoding), delimiter_option(options.delimiter)
     with export_text(options.file, str(options.file), encoding, delimiter) as (path, how):
         _rank_file(options, fmt, compiled, mapping, path, order, records, how)

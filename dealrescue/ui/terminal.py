@@ -44,6 +44,10 @@ def stdout_is_terminal() -> bool:
     return _isatty(sys.stdout)
 
 
+def stdin_is_terminal() -> bool:
+    return _isatty(sys.stdin)
+
+
 def stdout_file_name() -> str:
     """The file stdout was redirected to, shell-quoted and relative, where the system tells (else FILE)."""
     import shlex
