@@ -278,3 +278,11 @@ def test_a_deal_or_text_with_crlf_and_end_vevent_adds_no_property_or_entry(kind:
         assert "END:VEVENT" in str(entry["DESCRIPTION"])  # kept as text, inside the description
     lines = text.split("\r\n")
     assert lines.count("BEGIN:VEVENT") == (3 if kind == "event" else 0) and not any(line.startswith(("SUMMARY:pwned", "ATTACH")) for line in lines)
+
+
+def test_an_export_naming_many_unknown_playbooks_warns_once(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "runs.csv", [export_row(f"{i:06d}", playbook=f"pb{i:03d}") for i in range(300)])
+    done = cli("track", "--from", str(export))
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: playbooks 'pb000', 'pb001', 'pb002', 'pb003', 'pb004' and 295 more cannot be loaded: their runs are left out"]

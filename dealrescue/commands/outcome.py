@@ -42,11 +42,16 @@ def playbooks_by_id(
     """Each playbook of ``sources`` (id: the file its newest run was made from, or None) as
     ``playbook_named`` finds it; one that cannot be loaded gets a notice ending in ``left``."""
     found: dict[str, Playbook] = {}
+    missing: list[str] = []
     for playbook_id in sorted(sources):
         try:
             found[playbook_id] = playbook_named(playbook_id, sources[playbook_id], playbooks_dir=playbooks_dir)
         except (PlaybookNotFoundError, PlaybookError):
-            terminal.notice(f"warning: playbook {playbook_id!r} cannot be loaded: {left}")
+            missing.append(playbook_id)
+    if missing:
+        # One line however many (an export from elsewhere may name thousands).
+        named = ", ".join(map(repr, missing[:5])) + (f" and {len(missing) - 5:,} more" if len(missing) > 5 else "")
+        terminal.notice(f"warning: playbook{'s' if len(missing) > 1 else ''} {named} cannot be loaded: {left}")
     return found
 
 

@@ -77,7 +77,7 @@ def export_lines(with_answers: bool) -> Iterator[str]:
             for playbook_id, source in batch:
                 sources.setdefault(playbook_id, source)
         playbooks: dict[str, Playbook | None] = {
-            **dict.fromkeys(sources), **playbooks_by_id(sources, "its runs' success column is left empty")
+            **dict.fromkeys(sources), **playbooks_by_id(sources, "their runs' success column is left empty")
         }
         for run in journal.run_rows():
             cells = {**run, "bands": json.dumps(run["bands"], sort_keys=True), "success": _success(playbooks, run)}

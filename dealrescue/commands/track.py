@@ -44,7 +44,7 @@ def _chosen(ref: str | None, runs: list[dict[str, Any]], playbooks_dir: Path | N
     sources = {str(r["playbook"]): r.get("playbook_source") for r in runs}
     if ref is not None:
         return [playbook_named(ref, sources.get(ref), playbooks_dir=playbooks_dir)]
-    return list(playbooks_by_id(sources, "its runs are left out", playbooks_dir).values())
+    return list(playbooks_by_id(sources, "their runs are left out", playbooks_dir).values())
 
 
 def track(
