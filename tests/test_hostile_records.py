@@ -4,6 +4,8 @@ runs that contradict each other, names with escape sequences), through the insta
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shlex
@@ -286,3 +288,27 @@ def test_an_export_naming_many_unknown_playbooks_warns_once(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == ["warning: playbooks 'pb000', 'pb001', 'pb002', 'pb003', 'pb004' and 295 more cannot be loaded: their runs are left out"]
+
+
+@pytest.mark.parametrize("deal", ["=HYPERLINK(\"http://x\")", "+1+cmd", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"])
+def test_a_formula_cell_read_back_is_neutralised_again_in_tracks_own_csv(tmp_path: Path, deal: str) -> None:
+    export = write_export(tmp_path / "runs.csv", [export_row("000001", deal)])
+    assert next(csv.DictReader(io.StringIO(export.read_bytes().decode("utf-8"), newline="")))["deal"] == "'" + deal
+    done = subprocess.run([DEALRESCUE, "track", "triage", "--from", str(export), "--runs", "fight_on_value", "--format", "csv"],
+                          capture_output=True, timeout=60, env=os.environ.copy())  # bytes: a CR stays a CR
+    assert done.returncode == 0, done.stderr
+    assert next(csv.DictReader(io.StringIO(done.stdout.decode("utf-8"), newline="")))["deal"] == "'" + deal
+    as_json = json.loads(cli("track", "triage", "--from", str(export), "--runs", "fight_on_value", "--format", "json").stdout)
+    assert as_json[0]["deal"] == deal
+
+
+def test_an_outcome_note_with_a_lone_cr_exports_as_one_row_that_reads_back(tmp_path: Path) -> None:
+    """csv.writer with LF line ends left a cell with a lone CR unquoted: the row split in two when read back."""
+    done = cli("triage", "Acme", "--no-input", "--date", "2026-09-01", *FIGHT)
+    run_id = done.stderr.split("Saved as run ")[1].split()[0]
+    assert cli("outcome", run_id, "lost", "--note", "went with Globex\rthen =cmd", "--date", "2026-10-01").returncode == 0
+    export = tmp_path / "runs.csv"
+    assert cli("deals", "export", "--all", "--with-answers", "-o", str(export)).returncode == 0
+    rows = list(csv.DictReader(io.StringIO(export.read_bytes().decode("utf-8"), newline="")))
+    assert len(rows) == 1 and rows[0]["outcome_note"] == "went with Globex\rthen =cmd"
+    assert fight_figure(export)["outcomes"] == 1

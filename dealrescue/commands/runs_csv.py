@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import os
 import re
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from dealrescue.core.model import PLAYBOOK_ID_PATTERN
-from dealrescue.core.render.rank import neutralise
+from dealrescue.core.render.rank import csv_field, neutralise
 from dealrescue.errors import UsageError
 from dealrescue.ui import terminal
 
@@ -45,9 +44,9 @@ def restored(text: str) -> str:
 
 
 def csv_line(cells: Iterable[Any]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow([neutralise("" if c is None else str(c)) for c in cells])
-    return out.getvalue()
+    """One CSV line, each cell neutralised and quoted as rank's are: a cell with a lone CR is quoted
+    too (``csv.writer`` with LF line ends leaves it bare, which splits the row when read back)."""
+    return ",".join(csv_field(neutralise("" if c is None else str(c))) for c in cells) + "\n"
 
 
 def _success(playbooks: Mapping[str, Playbook | None], run: Mapping[str, Any]) -> str:
