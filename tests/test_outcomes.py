@@ -312,3 +312,19 @@ def test_an_outcome_for_an_older_run_of_the_deal_says_which_run_track_counts() -
     assert done.returncode == 0
     assert f"Note: Acme's latest triage run is {latest}" in done.stderr and f"dealrescue outcome {latest} lost" in done.stderr
     assert "Note:" not in cli("outcome", latest, "invited_back").stderr
+
+
+def test_a_note_longer_than_the_limit_is_refused_and_nothing_is_recorded() -> None:
+    from dealrescue.commands.outcome import NOTE_LIMIT
+
+    run = triage("Acme", "2026-09-01")
+    refused = cli("outcome", run, "lost", "--date", "2026-10-01", "--note", "x" * (NOTE_LIMIT + 1))
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[0] == f"error: --note is {NOTE_LIMIT + 1:,} characters; an outcome's note holds at most {NOTE_LIMIT:,}"
+    with Journal.open() as journal:
+        assert journal.outcome_of(run) is None
+    kept = cli("outcome", run, "lost", "--date", "2026-10-01", "--note", "y" * NOTE_LIMIT)
+    assert kept.returncode == 0, kept.stderr
+    with Journal.open() as journal:
+        recorded = journal.outcome_of(run)
+        assert recorded is not None and recorded.note == "y" * NOTE_LIMIT

@@ -12,7 +12,10 @@ def outcome_command(
     result: Annotated[
         str, typer.Argument(metavar="RESULT", help="One of the run's playbook's outcome ids (e.g. won_back, lost).", show_default=False)
     ],
-    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A line about what happened (kept in the journal).")] = None,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", metavar="TEXT", help="A line about what happened (kept in the journal; at most 10,000 characters)."),
+    ] = None,
     on: Annotated[
         str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="When it happened (default today).")
     ] = None,

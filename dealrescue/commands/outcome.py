@@ -36,6 +36,10 @@ def playbook_named(playbook_id: str, source: str | None = None, *, playbooks_dir
         return compiled.playbook
 
 
+# Well under the 32,767 characters a spreadsheet keeps of a cell (`deals export --all` writes it).
+NOTE_LIMIT = 10_000
+
+
 def playbooks_by_id(
     sources: Mapping[str, str | None], left: str, playbooks_dir: Path | None = None
 ) -> dict[str, Playbook]:
@@ -65,6 +69,9 @@ def record_outcome(given: str, result: str, note: str | None, on: str | None, pl
                          hint="give the day it happened, or leave --date out for today")
     if note is not None and not note.strip():
         note = None
+    if note is not None and len(note) > NOTE_LIMIT:
+        raise UsageError(f"--note is {len(note):,} characters; an outcome's note holds at most {NOTE_LIMIT:,}",
+                         hint="say what happened and why in a few lines; the rest belongs in your CRM")
     journal = open_existing_journal()
     if journal is None:
         raise UsageError(f"no run with id {given!r}: the journal is empty", hint="see `dealrescue deals list`")
