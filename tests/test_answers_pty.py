@@ -341,17 +341,24 @@ def test_rerun_on_a_terminal_opens_the_review_with_the_old_answers(start: Start,
     assert record.answers["signed"] == "not_signed" and record.answers["decider"] == "Dana"
 
 
-def test_plain_prompts_ctrl_c_keeps_the_answers(start: Start, tmp_path: Path, loss: Path) -> None:
-    s = start(f'{DR} {LOSS_RUN} --plain > plan.md; echo "RC:$?"')
+def _ctrl_c_at_the_second_question(start: Start, command: str) -> str:
+    """Run ``command`` with plain prompts, answer the first question, press Ctrl-C at the second;
+    what the terminal showed."""
+    s = start(f'{command}; echo "RC:$?"')
     s.answer(L_COMPETITOR, "Globex" + ENTER)
     s.answer("type a number", CTRL_C)
     s.wait("RC:130")
     assert s.finish() == 0
-    found = re.search(r"1 answer\(s\) kept in the journal as run (\w+)", s.text)
-    assert found, s.text
+    return s.text
+
+
+def test_plain_prompts_ctrl_c_keeps_the_answers(start: Start, tmp_path: Path, loss: Path) -> None:
+    text = _ctrl_c_at_the_second_question(start, f"{DR} {LOSS_RUN} --plain > plan.md")
+    found = re.search(r"1 answer\(s\) kept in the journal as run (\w+)", text)
+    assert found, text
     assert journal_record(found.group(1)).answers == {"competitor": "Globex"}
     # Resume asks the rest the way this run asked: with plain prompts.
-    assert f"hint: continue with: dealrescue resume {found.group(1)} --plain -o plan.md --force" in s.text.replace("\r", ""), s.text
+    assert f"hint: continue with: dealrescue resume {found.group(1)} --plain -o plan.md --force" in text.replace("\r", ""), text
 
 
 def test_plain_ctrl_c_without_saving_ends_the_line_and_names_the_deal_to_start_again(
@@ -359,29 +366,21 @@ def test_plain_ctrl_c_without_saving_ends_the_line_and_names_the_deal_to_start_a
 ) -> None:
     """The error starts on its own line (not glued to the prompt's ^C), and the command in the
     hint is the one that was run: the playbook and the deal, quoted for the shell."""
-    s = start(f'{DR} run loss.yaml "Acme Corp" --date {DATE} --no-save --plain > plan.md; echo "RC:$?"')
-    s.answer(L_COMPETITOR, "Globex" + ENTER)
-    s.answer("type a number", CTRL_C)
-    s.wait("RC:130")
-    assert s.finish() == 0
-    lines = s.text.replace("\r", "").split("\n")
-    assert any(line.startswith("error: interrupted: 1 answer(s) given; --no-save was set") for line in lines), s.text
+    text = _ctrl_c_at_the_second_question(start, f'{DR} run loss.yaml "Acme Corp" --date {DATE} --no-save --plain > plan.md')
+    lines = text.replace("\r", "").split("\n")
+    assert any(line.startswith("error: interrupted: 1 answer(s) given; --no-save was set") for line in lines), text
     # The plan's date and the plain prompts go on too: the hint makes the same run again.
     assert any(line.startswith(f"hint: start again with: dealrescue run loss.yaml 'Acme Corp' --no-save --date {DATE} --plain "
-                               "-o plan.md --force") for line in lines), s.text
+                               "-o plan.md --force") for line in lines), text
     # What is typed is set off from the prompt's hint by a space, as on any shell prompt.
-    assert "  (type the answer) Globex" in lines, s.text
+    assert "  (type the answer) Globex" in lines, text
 
 
 def test_ctrl_c_with_o_names_the_same_file_in_the_resume_line(start: Start, tmp_path: Path, loss: Path) -> None:
     """-o writes only a finished plan, so after Ctrl-C the file is not there: resume needs the same
     -o (and no --force, which would only be needed to replace a file)."""
-    s = start(f'{DR} {LOSS_RUN} --plain -o out.md; echo "RC:$?"')
-    s.answer(L_COMPETITOR, "Globex" + ENTER)
-    s.answer("type a number", CTRL_C)
-    s.wait("RC:130")
-    assert s.finish() == 0
-    found = re.search(r"kept in the journal as run (\w+)", s.text)
-    assert found, s.text
-    assert f"hint: continue with: dealrescue resume {found.group(1)} --plain -o out.md\r\n" in s.text, s.text
+    text = _ctrl_c_at_the_second_question(start, f"{DR} {LOSS_RUN} --plain -o out.md")
+    found = re.search(r"kept in the journal as run (\w+)", text)
+    assert found, text
+    assert f"hint: continue with: dealrescue resume {found.group(1)} --plain -o out.md\r\n" in text, text
     assert not (tmp_path / "out.md").exists()
