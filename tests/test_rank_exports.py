@@ -216,6 +216,11 @@ def test_dev_zero_and_pipes_through_the_installed_cli(tmp_path: Path) -> None:
         assert piped.returncode == 0, piped.stderr
         assert {(r["deal"], r["Owner"]) for r in csv.DictReader(io.StringIO(piped.stdout))} == {("Acme", "Sam"),
                                                                                                  ("Beta", "Ann")}
+    # --sql --columns-from - reads the header from standard input too (it said "cannot read -: no such file").
+    piped = subprocess.run([sys.executable, "-m", "dealrescue", "rank", "--sql", "--table", "t", "-p", "pulse",
+                            "--columns-from", "-"], input=data, capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert 'FROM "t" AS src' in piped.stdout and 'src."pulse"' in piped.stdout
 
 
 def test_a_file_changed_while_ranked_is_an_error_not_a_spin(tmp_path: Path) -> None:

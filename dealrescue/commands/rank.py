@@ -70,18 +70,15 @@ def rank(options: RankOptions) -> None:
         raise UsageError(f"--top {options.top}: give a number of rows, 1 or more")
     compiled, _origin = catalog.load(options.playbook, options.playbooks_dir)
     mapping = column_mapping(options.mapping, options.map_file)
-    from dealrescue.commands.rankinput import delimiter_option, encoding_option, export_text
+    from dealrescue.commands.rankinput import export_path, export_text
     from dealrescue.core.rank import score_order
 
     order = score_order(compiled, None if options.by == "amount" else options.by)
     # The exports are read before the deals, so a bad one stops rank before any work.
     records = _band_records(options, compiled, order)
-    if options.file is not None and str(options.file) == "-":  # like --answers -: the export on standard input
-        options = replace(options, file=Path("/dev/stdin"))
-        if terminal.stdin_is_terminal():  # else a silent wait: rank seems to hang
-            terminal.notice("Reading the CSV export from the keyboard; end it with Ctrl-D (a file: dealrescue rank FILE).")
-    encoding, delimiter = encoding_option(options.encoding), delimiter_option(options.delimiter)
-    with export_text(options.file, str(options.file), encoding, delimiter) as (path, how):
+    if options.file is not None:
+        options = replace(options, file=export_path(options.file))
+    with export_text(options.file, str(options.file), options.encoding, options.delimiter) as (path, how):
         _rank_file(options, fmt, compiled, mapping, path, order, records, how)
 
 

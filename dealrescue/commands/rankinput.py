@@ -289,11 +289,26 @@ def readable_twice(path: Path) -> Iterator[Path]:
 @contextmanager
 def export_text(path: Path, source: str, encoding: str | None = None,
                 delimiter: str | None = None) -> Iterator[tuple[Path, ExportFormat]]:
-    """The export at ``path`` (a file or a pipe) as a UTF-8 file read twice, and how it was written."""
+    """The export at ``path`` (a file or a pipe) as a UTF-8 file read twice, and how it was written.
+
+    ``encoding`` and ``delimiter`` are the options as given (checked here; None: found from the file).
+    """
+    forced_encoding, forced_delimiter = encoding_option(encoding), delimiter_option(delimiter)
     with readable_twice(path) as readable:
-        fmt = export_format(readable, source, encoding, delimiter)
+        fmt = export_format(readable, source, forced_encoding, forced_delimiter)
         with utf8_text(readable, source, fmt) as text:
             yield text, fmt
+
+
+def export_path(given: Path) -> Path:
+    """Where an export is read from: ``-`` is standard input, as for ``--answers -``."""
+    if str(given) != "-":
+        return given
+    from dealrescue.ui import terminal
+
+    if terminal.stdin_is_terminal():  # else a silent wait: rank seems to hang
+        terminal.notice("Reading the CSV export from the keyboard; end it with Ctrl-D (a file: dealrescue rank FILE).")
+    return Path("/dev/stdin")
 
 
 def open_export(path: Path) -> IO[bytes]:

@@ -34,10 +34,10 @@ def print_sql(playbook: str, dialect: str, table: str | None, columns_from: Path
     pairs = column_mapping(mapping or [], map_file)
     if columns_from is not None:
         from dealrescue.commands.rankfile import read_columns
-        from dealrescue.commands.rankinput import delimiter_option, encoding_option, export_text
+        from dealrescue.commands.rankinput import export_path, export_text
 
-        with export_text(columns_from, str(columns_from), encoding_option(encoding),
-                         delimiter_option(delimiter)) as (path, how):
+        columns_from = export_path(columns_from)
+        with export_text(columns_from, str(columns_from), encoding, delimiter) as (path, how):
             columns = read_columns(path, compiled, mapping=pairs, source=str(columns_from), delimiter=how.delimiter)
         from dealrescue.core.rank.columns import missing_columns_note
 
