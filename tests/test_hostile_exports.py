@@ -47,7 +47,7 @@ def test_crlf_lines_with_a_lone_cr_in_a_quoted_cell_get_no_extra_rows(tmp_path: 
     path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
     deals, said = ranked(path)
     assert [deal for deal, _ in deals] == ["Acme\nEurope", "Globex"] or [deal for deal, _ in deals] == ["Globex", "Acme\nEurope"]
-    assert "rows" not in said or "missing" not in said
+    assert ", 0 left out," in said, said  # no row broken in two by the CR
 
 
 def test_a_lone_cr_past_the_first_lines_names_its_line(tmp_path: Path) -> None:

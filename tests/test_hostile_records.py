@@ -152,7 +152,7 @@ def test_a_run_id_read_again_with_other_contents_counts_as_first_read_and_is_nam
     assert again.returncode == 0 and "warning" not in again.stderr  # the same file twice: no conflict
 
 
-def test_a_million_runs_are_held_in_flat_small_pieces(tmp_path: Path) -> None:
+def test_repeated_values_of_the_runs_read_are_held_once(tmp_path: Path) -> None:
     """Repeated values are held once: the runs read share their playbook, verdict, day and bands."""
     export = write_export(tmp_path / "runs.csv", [export_row(f"{i:06d}", f"Deal {i}") for i in range(50)])
     runs = read_exports([export])

@@ -161,11 +161,15 @@ def test_recording_an_outcome_closes_the_plans_steps_and_keeps_its_follow_ups() 
         steps = [i for i in journal.items_for_run(run) if i.kind == "step"]
         followups = journal.followups_for_run(run)
     assert steps and followups
+    before = cli("todo", "--date", "2026-10-02")
+    assert before.returncode == 0, before.stderr
+    assert any(step.text[:40] in before.stdout for step in steps), "the plan's steps are on the list, overdue"
     done = cli("outcome", run, "won_back", "--date", "2026-10-01")
     assert done.returncode == 0, done.stderr
     assert f"Closed its {len(steps)} open step(s): they led up to this outcome." in done.stderr
-    todo = cli("todo", "--all", "--date", "2026-10-02").stdout
-    assert not any(step.text[:40] in todo for step in steps)
+    after_todo = cli("todo", "--date", "2026-10-02")
+    assert after_todo.returncode == 0, after_todo.stderr
+    assert not any(step.text[:40] in after_todo.stdout for step in steps)
     with Journal.open() as journal:
         after = {i.id: i for i in journal.items_for_run(run)}
     assert all(after[s.id].superseded_at is not None and after[s.id].done_at is None for s in steps)  # closed, not done
