@@ -201,6 +201,14 @@ def test_an_argument_that_is_not_utf8_is_a_usage_error_not_a_crash(args: list[st
     assert "is not UTF-8 text" in stderr and "\\x" in stderr and "unexpected" not in stderr
 
 
+def test_an_argument_that_is_not_utf8_under_debug_is_the_error_itself_not_a_silent_exit_0() -> None:
+    env = {**os.environ, "DEALRESCUE_DEBUG": "1"}
+    done = subprocess.run([os.fsencode(DEALRESCUE), b"triage", b"Caf\xe9 Corp", b"--no-input"], capture_output=True,
+                          timeout=60, env=env)
+    assert done.returncode == 1
+    assert b"Traceback" in done.stderr and b"is not UTF-8 text" in done.stderr
+
+
 def test_an_outcome_note_that_is_not_utf8_is_refused_and_nothing_recorded() -> None:
     from dealrescue.journal import Journal
 
@@ -238,6 +246,10 @@ def test_a_deal_name_with_line_breaks_is_kept_as_one_line_everywhere(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert f"Recorded for run {run_id} (Acme error: fake line, triage): Lost on" in done.stderr
     assert not any(line.startswith("error:") for line in done.stderr.splitlines())
+    # A new name given to a re-run follows the same rule.
+    again = cli("deals", "rerun", run_id, "--no-input", "--set", "deal=Acme\nerror: renamed")
+    assert again.returncode == 0, again.stderr
+    assert "Acme error: renamed" in {run["deal"] for run in json.loads(cli("deals", "list", "--format", "json").stdout)}
 
 
 def test_track_names_a_playbook_by_its_file_as_well_as_by_its_id(tmp_path: Path) -> None:

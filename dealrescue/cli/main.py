@@ -23,7 +23,10 @@ def main() -> None:
     try:
         undecodable = not_text(sys.argv[1:])
         if undecodable is not None:
-            sys.exit(exit_code_for(undecodable))
+            refused = exit_code_for(undecodable)
+            if refused is None:  # DEALRESCUE_DEBUG=1: the error itself, not a silent exit 0
+                raise undecodable
+            sys.exit(refused)
         import typer
 
         from dealrescue.cli.app import app

@@ -16,6 +16,7 @@ from dealrescue.commands.run import (
     StoredOptions,
     check_format,
     check_output,
+    deal_name,
     finish_run,
     plan_date,
 )
@@ -126,7 +127,7 @@ def rerun(options: ResumeOptions, *, announce: bool = True) -> None:
         stored.date = plan_date(None).isoformat()  # a new plan is dated today, like a new run
     run_options = _run_options(record, stored, options)
     check_output(run_options)
-    deal = record.deal if new_name is None else str(new_name).strip()
+    deal = record.deal if new_name is None else deal_name(new_name)
     if not deal:
         raise UsageError("--set deal= is empty", hint="give the deal's new name, e.g. --set 'deal=Acme Europe'")
     changed = ", ".join(sorted([*given, *(["deal"] if deal != record.deal else [])])) or "none yet"

@@ -45,14 +45,18 @@ def check_format(fmt: str) -> None:
         raise UsageError(f"--format {fmt!r} is not known", hint=f"use one of: {', '.join(PLAN.names())}")
 
 
+def deal_name(raw: object) -> str:
+    """A deal's name as given, on one line: a line break in it (an answers file's ``deal: |``, a
+    pasted name) would start a line of its own in every message, listing and calendar entry."""
+    return " ".join(part.strip() for part in str(raw).splitlines() if part.strip())
+
+
 def gather_given(options: RunOptions) -> tuple[dict[str, Any], str]:
-    """Answers from --answers then --set (which wins), and the deal name: one line (a line break in
-    it, from an answers file's ``deal: |`` or a pasted name, would start a line of its own in every
-    message, listing and calendar entry that names the deal)."""
+    """Answers from --answers then --set (which wins), and the deal name (``deal_name``)."""
     given = given_answers(options.answers_file, options.sets)
     deal_from_answers = given.pop("deal", None)
-    deal = options.deal if options.deal is not None else ("" if deal_from_answers is None else str(deal_from_answers))
-    return given, " ".join(part.strip() for part in deal.splitlines() if part.strip())
+    deal = options.deal if options.deal is not None else ("" if deal_from_answers is None else deal_from_answers)
+    return given, deal_name(deal)
 
 
 def check_output(options: RunOptions) -> None:
