@@ -96,10 +96,32 @@ def test_an_unanswered_name_stands_as_a_blank_to_fill_in_not_a_gap() -> None:
     compiled, _origin = finder.load("walkaway", None)
     key = {"reasons": ["poor_fit"], "would_stop": True, "manager_agreed": "agreed"}
     outcome = provisional(compiled, key, "Acme", TODAY)
-    assert outcome.context["contact"] == "[contact]"  # required free text, no default: a blank to fill in
+    assert outcome.blanks["contact"] == "[contact]"  # required free text, no default: a blank to fill in
+    assert outcome.context["contact"] is None  # for conditions it is still unanswered
     plan = build_plan(compiled, outcome, "Acme", dt.date(2026, 11, 22))
     texts = [s.text.plain for s in plan.steps]
     assert any("[contact]" in t for t in texts) and not any("  " in t for t in texts)
     # Only the texts: the answer itself is still not given (the plan's answers and its JSON say so).
     assert outcome.answers["contact"] is None
     assert next(a for a in plan.answers if a.id == "contact").value is None
+
+
+def test_a_blank_to_fill_in_does_not_count_as_answered_in_conditions() -> None:
+    """A draft's "[contact]" is for the texts only: a step for when the contact is known stays out."""
+    from dealrescue.core.engine import provisional
+    from dealrescue.core.plan import build_plan
+
+    with_contact = SCALED.replace(
+        "verdicts:", "  - id: contact\n    prompt: Who is your contact there?\nverdicts:"
+    ).replace(
+        "plan:\n  - text: Pause\n    due: +0d",
+        "plan:\n"
+        "  - text: Email {{ contact }} the recap\n    when: contact\n    due: +0d\n"
+        "  - text: Find out who {{ deal }}'s contact is\n    when: not contact\n    due: +0d",
+    )
+    assert "id: contact" in with_contact
+    compiled = load_playbook(with_contact.encode(), "contact.yaml")
+    outcome = provisional(compiled, {"who": "Globex"}, "Acme", TODAY)
+    assert outcome.blanks == {"contact": "[contact]"}
+    plan = build_plan(compiled, outcome, "Acme", dt.date(2026, 11, 22))
+    assert [s.text.plain for s in plan.steps] == ["Find out who Acme's contact is"]

@@ -58,6 +58,9 @@ class Outcome:
     scores: tuple[ScoreOutcome, ...]
     verdict_index: int
     context: dict[str, Any] = field(default_factory=dict)
+    # Only for the texts of a provisional plan: a required free-text answer not given yet, as a
+    # blank to fill in ("[contact]"). Conditions read ``context``, where it is still unanswered.
+    blanks: dict[str, str] = field(default_factory=dict)
 
 
 def base_context(compiled: CompiledPlaybook, deal: str, today: str) -> dict[str, Any]:
@@ -355,13 +358,13 @@ def provisional(compiled: CompiledPlaybook, answers: Mapping[str, Any], deal: st
     outcome = decide(compiled, settled, asked, deal, today)
     # In the texts, a required free-text answer not given yet stands as a blank to fill in
     # ("[contact]"), as the emails' own placeholders do, not as a gap in the sentence; the answer
-    # itself stays unanswered (the plan's answers and its JSON say so).
+    # itself stays unanswered (for conditions, the plan's answers and its JSON).
     questions = {q.id: q for q in compiled.playbook.questions}
     blanks = {
         qid: f"[{qid.replace('_', ' ')}]" for qid in asked
         if settled.get(qid) is None and questions[qid].required and kind_of(questions[qid]).free_text
     }
-    return replace(outcome, context={**outcome.context, **blanks}) if blanks else outcome
+    return replace(outcome, blanks=blanks)
 
 
 def run_non_interactive(compiled: CompiledPlaybook, given: Mapping[str, Any], deal: str, today: str) -> Outcome:

@@ -134,9 +134,10 @@ def build_plan(compiled: CompiledPlaybook, outcome: Outcome, deal: str, date: dt
 
     def text(path: str) -> Text:
         template = compiled.template(path)
+        said = {**context, **outcome.blanks} if outcome.blanks else context
         try:
-            plain = template.render(context, markdown=False)
-            return Text(plain, template.render(context, markdown=True) if markdown else plain)
+            plain = template.render(said, markdown=False)
+            return Text(plain, template.render(said, markdown=True) if markdown else plain)
         except ExpressionProblem as exc:
             raise compiled.problem(path, exc) from None
 
