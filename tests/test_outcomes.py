@@ -176,6 +176,12 @@ def test_recording_an_outcome_closes_the_plans_steps_and_keeps_its_follow_ups() 
     assert all(after[f.id].superseded_at is None and after[f.id].done_at is None for f in followups)  # still open
     shown = cli("deals", "show", run).stdout
     assert f"(id {steps[0].id}, closed: the outcome is in)" in shown and "superseded by a newer run" not in shown
+    # Ticking such a step, and the calendar, say why it was closed: the outcome, not a re-run.
+    ticked = cli("todo", "done", steps[0].id)
+    assert ticked.returncode == 2
+    assert f"{steps[0].id} is a step of run {run}, closed when its outcome was recorded: there is nothing to tick" in ticked.stderr
+    calendar = cli("todo", "--ics", "-").stdout.replace("\r\n ", "")
+    assert "Closed: the outcome is in" in calendar and "Superseded by a newer run" not in calendar
     again = cli("outcome", run, "lost", "--date", "2026-10-03")  # a changed outcome has nothing left to close
     assert again.returncode == 0 and "Closed its" not in again.stderr
 

@@ -22,7 +22,7 @@ from dealrescue.ui.listing_output import EMPTY, print_table, write_json, write_t
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from dealrescue.journal import RunRecord
+    from dealrescue.journal import RunRecord, TodoItem
 
 
 # The columns of each listing form, as the journal names them.
@@ -154,6 +154,11 @@ def _playbook_of(run: RunRecord) -> tuple[str, Any]:
     return ("bundled" if bundled else run.playbook_source), questions
 
 
+def _closing(item: TodoItem) -> str:
+    """Why an item was closed without being done."""
+    return ", superseded by a newer run" if item.run_replaced else ", closed: the outcome is in"
+
+
 def _nested(plan_markdown: str) -> list[str]:
     """The plan under the run's own heading: each of its headings two levels down."""
     return [f"##{line}" if re.match(r"#{1,4} ", line) else line for line in plan_markdown.rstrip("\n").split("\n")]
@@ -208,14 +213,13 @@ def show_deal(run_id: str, *, pager: bool = True) -> None:
         lines.append(f"(none yet: the run is {state}; continue it with `dealrescue resume {run.id}`)")
     lines += outcome
     # An item closed without being done: by a re-run of the deal, or (steps) once the outcome was recorded.
-    closed = ", superseded by a newer run" if replaced_by else ", closed: the outcome is in"
     for kind, heading in (("step", "Steps"), ("followup", "Follow-ups")):
         chosen = [i for i in items if i.kind == kind]
         if chosen:
             lines += ["", f"## {heading}", ""]
             lines += [
                 f"- [{'x' if i.done_at else ' '}] {i.due} {esc(i.text)} (id {i.id}"
-                f"{closed if i.superseded_at and not i.done_at else ''})"
+                f"{_closing(i) if i.superseded_at and not i.done_at else ''})"
                 for i in chosen
             ]
     if run.plan_markdown is not None:

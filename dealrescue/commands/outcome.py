@@ -173,6 +173,7 @@ def outcome_items(journal: Journal, until: str | None, *, closed: bool = False) 
             id=due.run_id, run_id=due.run_id, deal=due.deal, playbook_id=due.playbook_id, kind="outcome",
             text=f"record the outcome for {due.deal}: `dealrescue outcome {due.run_id} …`",
             due=due.due, owner="rep", done_at=due.recorded_at, superseded_at=due.replaced_at,
+            run_replaced=due.replaced_at is not None,
         )
         for due in journal.outcomes_due(until, closed=closed)
     ]

@@ -93,13 +93,18 @@ def _write_ics(items: list[TodoItem], target: Path, kind: str, force: bool) -> N
 
 
 def refuse_superseded(journal: Journal, item: TodoItem) -> None:
-    """An item closed when its deal was run again is cancelled in the calendar: ticking it would revive it."""
+    """An item closed without being done (its deal was run again, or the run's outcome recorded) is
+    cancelled in the calendar: ticking it would revive it."""
     if item.superseded_at is None or item.done_at is not None:
         return
-    later = journal.relations(item.run_id)[1]
-    newer = f"run {', '.join(later)}" if later else "a newer run"
     kind, listing = ("step", "todo") if item.kind == "step" else ("follow-up", "followups")
-    raise UsageError(f"{item.id} is a {kind} of run {item.run_id}, which {newer} replaced: there is nothing to tick",
+    if item.run_replaced:
+        later = journal.relations(item.run_id)[1]
+        newer = f"run {', '.join(later)}" if later else "a newer run"
+        why = f"which {newer} replaced"
+    else:
+        why = "closed when its outcome was recorded"
+    raise UsageError(f"{item.id} is a {kind} of run {item.run_id}, {why}: there is nothing to tick",
                      hint=f"see the open {kind}s and their ids with: dealrescue {listing}")
 
 

@@ -96,6 +96,8 @@ def _closing_line(entry: Entry, superseded: bool) -> str:
     outcome = getattr(entry, "kind", None) == "outcome"
     if entry.done_at:
         return f"{'Outcome recorded' if outcome else 'Done'}: {entry.done_at[:10]}"
+    if superseded and not getattr(entry, "run_replaced", True):
+        return "Closed: the outcome is in"  # a step of a run whose outcome was recorded
     if superseded:
         return "Superseded by a newer run of this deal" + (": its outcome goes to that run" if outcome else "")
     if outcome:

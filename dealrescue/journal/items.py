@@ -31,6 +31,9 @@ class TodoItem:
     owner: str | None
     done_at: str | None
     superseded_at: str | None
+    # Whether a newer run of the deal replaced the item's run: then a closed item was superseded by
+    # it; else a closed step was closed when the run's outcome was recorded.
+    run_replaced: bool = False
 
     @property
     def revision(self) -> int:
@@ -38,19 +41,21 @@ class TodoItem:
         return (self.done_at is not None) + (self.superseded_at is not None)
 
 
-# Both tables as one list: (id, run, deal, playbook, kind, text, due, owner, done, superseded, seq).
+# Both tables as one list: (id, run, deal, playbook, kind, text, due, owner, done, superseded, seq, run replaced).
+_REPLACED = "EXISTS (SELECT 1 FROM runs AS newer WHERE newer.replaces = r.id)"
 _ITEMS = (
-    "SELECT s.id, s.run_id, r.deal, r.playbook_id, 'step', s.text, s.due, s.owner, s.done_at, s.superseded_at, s.seq "
-    "FROM steps AS s JOIN runs AS r ON r.id = s.run_id{steps} "
+    "SELECT s.id, s.run_id, r.deal, r.playbook_id, 'step', s.text, s.due, s.owner, s.done_at, s.superseded_at, s.seq, "
+    f"{_REPLACED} FROM steps AS s JOIN runs AS r ON r.id = s.run_id{{steps}} "
     "UNION ALL "
-    "SELECT f.id, f.run_id, r.deal, r.playbook_id, 'followup', f.text, f.due, NULL, f.done_at, f.superseded_at, f.seq "
-    "FROM followups AS f JOIN runs AS r ON r.id = f.run_id{followups}"
+    "SELECT f.id, f.run_id, r.deal, r.playbook_id, 'followup', f.text, f.due, NULL, f.done_at, f.superseded_at, f.seq, "
+    f"{_REPLACED} FROM followups AS f JOIN runs AS r ON r.id = f.run_id{{followups}}"
 )
 _OPEN = " WHERE {t}.done_at IS NULL AND {t}.superseded_at IS NULL"
 
 
 def _item(row: Sequence[Any]) -> TodoItem:
-    return TodoItem(*row[:10])
+    item_id, run_id, deal, playbook_id, kind, text, due, owner, done_at, superseded_at, _seq, run_replaced = row
+    return TodoItem(item_id, run_id, deal, playbook_id, kind, text, due, owner, done_at, superseded_at, bool(run_replaced))
 
 
 def open_items(conn: sqlite3.Connection, until: str | None) -> list[TodoItem]:
