@@ -5,12 +5,17 @@ read only as day first, one line in the summary says to rank with ``--dayfirst``
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from dealrescue.cli.app import app
 from tests.crm_exports_europe import dynamics_europe_rows, write_as
+
+DEALRESCUE = str(Path(sys.executable).with_name("dealrescue"))
 
 runner = CliRunner()
 HEADER = "Opportunity Name,Stage,Metrics,Economic Buyer,Amount,Close Date\n"
@@ -88,3 +93,14 @@ def test_a_european_export_says_dayfirst_once(tmp_path: Path) -> None:
     code, out, err = _rank(tmp_path / "europe.csv", "--format", "json", "--dayfirst")
     assert code == 0 and "Est. Close Date" not in err
     assert not [p for p in json.loads(out)["ignored_cells"] if p["column"] == "Est. Close Date"]
+
+
+def test_the_tables_close_dates_follow_dealrescue_dayfirst_as_the_cells_do(tmp_path: Path) -> None:
+    """DEALRESCUE_DAYFIRST=1 reads the cells day first; the table showed their dates month first."""
+    path = tmp_path / "d.csv"
+    path.write_text("Opportunity Name,Close Date,Stage,Metrics\nAcme,03.04.2027,Proposal,Yes\n", encoding="utf-8")
+    shown = subprocess.run([DEALRESCUE, "rank", str(path), "--format", "table"], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "DEALRESCUE_DAYFIRST": "1", "COLUMNS": "120"})
+    assert shown.returncode == 0, shown.stderr
+    acme = next(line for line in shown.stdout.splitlines() if "Acme" in line)
+    assert "2027-04-03" in acme and "2027-03-04" not in acme

@@ -275,7 +275,7 @@ def ranking_view(options: RankOptions, scored: ScoredFile, compiled: object, ord
         top=top,
         width=shutil.get_terminal_size((160, 24)).columns,
         quality=scored.scorer.quality(),
-        dayfirst=options.dayfirst,
+        dayfirst=day_first(options.dayfirst),  # as the cells were read: --dayfirst or DEALRESCUE_DAYFIRST
         passed_csv=text,
     )
 
