@@ -24,6 +24,14 @@ class ReadProblem(ValueError):
     """The text is not a number or a date; the message says what it would take."""
 
 
+class NotADate(ReadProblem):
+    """Text in none of the date forms."""
+
+
+class OtherOrder(ReadProblem):
+    """A numeric date that reads only with the other day/month order (15/12/2026 without day first)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What reading a date depends on: the plan date (for ``+9d``, ``friday``) and the order of 03/04."""
@@ -132,7 +140,7 @@ def read_date(text: str, reading: Reading = PLAIN) -> dt.date:
     try:
         return dt.date.fromisoformat(shown)  # the rarer ISO forms, e.g. a week date 2027-W13-3
     except ValueError:
-        raise ReadProblem(f"{shown!r} is not a date: use {date_forms(reading.dayfirst)}") from None
+        raise NotADate(f"{shown!r} is not a date: use {date_forms(reading.dayfirst)}") from None
 
 
 def date_forms(dayfirst: bool) -> str:
@@ -163,5 +171,5 @@ def _numeric_day(shown: str, first: int, second: int, year: int, dayfirst: bool)
         except ReadProblem:
             raise problem from None
     if dayfirst:
-        raise ReadProblem(f"{shown!r} reads only as month first: drop --dayfirst (or DEALRESCUE_DAYFIRST)")
-    raise ReadProblem(f"{shown!r} reads only as day first: use --dayfirst (or DEALRESCUE_DAYFIRST=1)")
+        raise OtherOrder(f"{shown!r} reads only as month first: drop --dayfirst (or DEALRESCUE_DAYFIRST)")
+    raise OtherOrder(f"{shown!r} reads only as day first: use --dayfirst (or DEALRESCUE_DAYFIRST=1)")

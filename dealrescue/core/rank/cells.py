@@ -76,7 +76,7 @@ class CellReader:
         try:
             return read_date(raw, self._reading).isoformat()
         except ReadProblem as exc:
-            raise AnswerProblem(str(exc)) from None
+            raise AnswerProblem(str(exc)) from exc  # the kind of problem goes with it (close dates read it)
 
     def _table(self, question: Question) -> dict[str, list[str]]:
         """Every word of every choice (value, label, aliases) -> the choice values it names."""

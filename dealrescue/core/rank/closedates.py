@@ -16,11 +16,10 @@ from dealrescue.core.answers import AnswerProblem
 from dealrescue.core.questions import choice_key
 from dealrescue.core.rank.cells import NULL_WORDS, CellReader
 from dealrescue.core.rank.columns import ColumnMap
+from dealrescue.core.reading import NotADate, OtherOrder
 
 # Distinct cells remembered (a file's close dates repeat); past this, cells are read each time.
 _MEMO_LIMIT = 4096
-# What ``read_date`` says of a date that reads only with the other day/month order.
-_OTHER_ORDER = ("reads only as day first", "reads only as month first")
 _BLANK = ("", False)  # a blank cell or a null word (N/A, TBD)
 _FINE = ("", True)  # a date
 
@@ -72,9 +71,9 @@ class CloseDates:
             self.cells.date(raw)
         except AnswerProblem as exc:
             said = str(exc)
-            if "is not a date" in said:  # not the answer forms (+9d, friday): a CRM writes dates
+            if isinstance(exc.__cause__, NotADate):  # not the answer forms (+9d, friday): a CRM writes dates
                 said = f"{raw.strip()!r} is not a date: write YYYY-MM-DD or {'15/12/2026' if self.cells.dayfirst else '12/15/2026'}"
-            return f"the close date {said}; shown as typed", any(words in said for words in _OTHER_ORDER)
+            return f"the close date {said}; shown as typed", isinstance(exc.__cause__, OtherOrder)
         return _FINE
 
     def note(self) -> str | None:
